@@ -1,0 +1,170 @@
+"""Deterministic, realistic Markdown answers for the dev server.
+
+An answer is built from sections (prose, lists, tables, fenced code in several languages,
+quotes) chosen by a seed taken from the prompt, so the same prompt always gets the same
+answer, and ``answer_for(prompt, tokens=N)`` grows one to about N tokens.
+"""
+
+from __future__ import annotations
+
+import random
+import zlib
+from collections.abc import Callable
+
+from zorac_repl.devserver.tokens import split_tokens
+
+__all__ = ["answer_for"]
+
+_TOPICS = (
+    ("KV cache", "the key/value cache that holds attention state for every running request"),
+    ("paged attention", "vLLM's way of storing the KV cache in fixed-size blocks"),
+    ("continuous batching", "adding and removing requests from a running batch at every step"),
+    ("tensor parallelism", "splitting each weight matrix across several GPUs"),
+    ("quantization", "storing weights in 8 or 4 bits to save memory and bandwidth"),
+    ("speculative decoding", "letting a small draft model propose tokens the big one verifies"),
+    ("prefix caching", "reusing the KV cache of a shared prompt prefix across requests"),
+    ("chunked prefill", "splitting a long prompt into pieces so decoding is not starved"),
+)
+
+_SENTENCES = (
+    "In practice, {t} matters most when many users share one GPU.",
+    "The effect of {t} shows up clearly in time to first token and in tokens per second.",
+    "A common mistake is to tune {t} before measuring where the time actually goes.",
+    "Most servers expose {t} as a flag, and the defaults are sensible for a single user.",
+    "With {t} enabled, memory use becomes more predictable under load.",
+    "You can see {t} at work by watching `nvidia-smi` while a long answer streams.",
+    "For a 7B model on a 24 GB card, {t} is usually the difference between 4 and 16 users.",
+    "Benchmarks of {t} vary a lot, so measure with your own prompts.",
+)
+
+
+def _paragraph(rng: random.Random, topic: tuple[str, str]) -> str:
+    name, gist = topic
+    first = f"**{name.capitalize()}** is {gist}."
+    rest = [rng.choice(_SENTENCES).format(t=name) for _ in range(rng.randint(2, 4))]
+    return " ".join([first, *rest])
+
+
+def _heading(rng: random.Random, topic: tuple[str, str]) -> str:
+    level = rng.choice(("##", "##", "###"))
+    return f"{level} {topic[0].capitalize()}"
+
+
+def _bullets(rng: random.Random, topic: tuple[str, str]) -> str:
+    items = [
+        f"- **{rng.choice(_TOPICS)[0].capitalize()}**: {rng.choice(_SENTENCES).format(t=topic[0])}"
+        for _ in range(rng.randint(3, 6))
+    ]
+    if rng.random() < 0.4:
+        items.insert(1, "  - a nested point, with `inline code` and *emphasis*")
+    return "\n".join(items)
+
+
+def _numbered(rng: random.Random, topic: tuple[str, str]) -> str:
+    steps = (
+        "Install the server with `pip install vllm`.",
+        f"Start it: `vllm serve Qwen/Qwen3-8B --max-model-len {rng.choice((8192, 16384, 32768))}`.",
+        "Check that `curl localhost:8000/v1/models` lists the model.",
+        f"Turn on {topic[0]} and compare the numbers.",
+        "Point the client at the server with `--base-url`.",
+        "Watch the tokens per second in the toolbar.",
+    )
+    count = rng.randint(3, len(steps))
+    return "\n".join(f"{n}. {step}" for n, step in enumerate(steps[:count], 1))
+
+
+def _table(rng: random.Random, topic: tuple[str, str]) -> str:
+    rows = ["| Setting | Tokens/s | TTFT (ms) | Memory |", "|---|---:|---:|---|"]
+    for _ in range(rng.randint(3, 6)):
+        rows.append(
+            f"| {rng.choice(_TOPICS)[0]} | {rng.randint(20, 2000)} | {rng.randint(40, 900)} "
+            f"| {rng.randint(4, 80)} GB |"
+        )
+    return "\n".join(rows)
+
+
+def _python(rng: random.Random, topic: tuple[str, str]) -> str:
+    rate = rng.randint(20, 200)
+    return "\n".join((
+        "```python",
+        "import time",
+        "from openai import OpenAI",
+        "",
+        'client = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")',
+        "",
+        "def measure(prompt: str) -> float:",
+        f'    """Return tokens per second for one answer about {topic[0]}."""',
+        "    start = time.perf_counter()",
+        "    tokens = 0",
+        "    stream = client.chat.completions.create(",
+        '        model="Qwen/Qwen3-8B",',
+        '        messages=[{"role": "user", "content": prompt}],',
+        "        stream=True,",
+        "    )",
+        "    for chunk in stream:",
+        "        if chunk.choices and chunk.choices[0].delta.content:",
+        "            tokens += 1",
+        f"    return tokens / (time.perf_counter() - start)  # about {rate} tok/s",
+        "```",
+    ))
+
+
+def _bash(rng: random.Random, topic: tuple[str, str]) -> str:
+    return "\n".join((
+        "```bash",
+        "# start the server, then ask it something",
+        f"vllm serve Qwen/Qwen3-8B --gpu-memory-utilization 0.{rng.randint(80, 95)} &",
+        "until curl -sf localhost:8000/health; do sleep 1; done",
+        f'echo "Explain {topic[0]} in one paragraph" | zorac-repl',
+        "```",
+    ))
+
+
+def _json(rng: random.Random, topic: tuple[str, str]) -> str:
+    return "\n".join((
+        "```json",
+        "{",
+        f'  "model": "Qwen/Qwen3-8B",',
+        f'  "temperature": 0.{rng.randint(0, 9)},',
+        f'  "max_tokens": {rng.choice((256, 1024, 4000))},',
+        '  "stream": true,',
+        '  "stream_options": {"include_usage": true}',
+        "}",
+        "```",
+    ))
+
+
+def _quote(rng: random.Random, topic: tuple[str, str]) -> str:
+    return f"> **Note:** {rng.choice(_SENTENCES).format(t=topic[0])}\n> Measure before you tune."
+
+
+_SECTIONS: tuple[Callable[[random.Random, tuple[str, str]], str], ...] = (
+    _paragraph, _bullets, _table, _python, _numbered, _bash, _quote, _json,
+)
+
+_SHORT_TOKENS = 700
+
+
+def answer_for(prompt: str, tokens: int | None = None) -> str:
+    """The answer the dev server gives to ``prompt``.
+
+    Args:
+        prompt: the last user message; the same prompt always gets the same answer.
+        tokens: about how long the answer should be; by default a few hundred tokens.
+    """
+    target = tokens if tokens is not None else _SHORT_TOKENS
+    rng = random.Random(zlib.crc32(prompt.encode()))
+    topic = rng.choice(_TOPICS)
+    parts = [f"# {topic[0].capitalize()}", _paragraph(rng, topic)]
+    count = sum(len(split_tokens(part)) for part in parts)
+    section = 0
+    while count < target:
+        topic = rng.choice(_TOPICS) if section % len(_SECTIONS) == 0 else topic
+        new = [_SECTIONS[section % len(_SECTIONS)](rng, topic)]
+        if section % 3 == 0:
+            new.insert(0, _heading(rng, topic))
+        parts += new
+        count += sum(len(split_tokens(part)) for part in new)
+        section += 1
+    parts.append("That covers the essentials; ask if you want any part in more depth.")
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,370 @@
+"""A vLLM-faithful OpenAI-compatible HTTP server on 127.0.0.1, for tests, benchmarks and --demo.
+
+It speaks HTTP/1.1 with keep-alive on raw asyncio streams, so it controls every byte and
+every chunk boundary, and it notices at once when a client hangs up. Each request is
+recorded (``DevServer.requests``), including whether the client went away before
+``[DONE]``.
+
+The last user message may carry directives that shape the answer, for example
+``[[tokens=2000 rate=500 ttft=0.1 chunk=2]]`` or ``[[echo]]`` (answer with the message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any
+
+from zorac_repl.devserver.answers import answer_for
+from zorac_repl.devserver.tokens import chat_prompt_tokens, split_tokens, token_id
+from zorac_repl.devserver.wire import (
+    ChunkWriter,
+    completion_body,
+    error_body,
+    models_body,
+)
+
+__all__ = ["DevServer", "RequestRecord", "StreamOptions"]
+
+_DIRECTIVES = re.compile(r"\[\[([^\[\]]*)\]\]")
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    """How fast answers come: tokens/s (0 means as fast as possible), TTFT, tokens per chunk."""
+
+    rate: float = 0.0
+    ttft: float = 0.0
+    chunk_tokens: int = 1
+
+
+@dataclass
+class RequestRecord:
+    """What one request asked for and what happened to it."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    served_text: str = ""
+    done_sent: bool = False
+    disconnected_before_done: bool = False
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        body = self.body or {}
+        messages = body.get("messages")
+        return messages if isinstance(messages, list) else []
+
+
+class _Disconnected(Exception):
+    pass
+
+
+class DevServer:
+    """The server. Use ``start()``/``stop()`` from synchronous code (it runs in a thread).
+
+    Args:
+        model: the served model name.
+        max_model_len: the context length reported and enforced.
+        options: the default pace; directives in a message override it per request.
+        api_key: when set, ``/v1`` paths require ``Authorization: Bearer <key>``.
+        port: 0 picks a free port.
+    """
+
+    def __init__(self, model: str = "Qwen/Qwen3-8B", max_model_len: int = 32768,
+                 options: StreamOptions | None = None, api_key: str = "",
+                 port: int = 0) -> None:
+        self.model = model
+        self.max_model_len = max_model_len
+        self.options = options or StreamOptions()
+        self.api_key = api_key
+        self.port = port
+        self.requests: list[RequestRecord] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def chat_requests(self) -> list[RequestRecord]:
+        """The chat-completion requests received so far, oldest first."""
+        return [r for r in self.requests if r.path == "/v1/chat/completions"]
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def serve(self) -> asyncio.Server:
+        """Start listening on the running loop (for callers that own a loop)."""
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self._server
+
+    def start(self) -> DevServer:
+        """Start in a daemon thread with its own event loop; returns once listening."""
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            loop.run_until_complete(self.serve())
+            ready.set()
+            loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="zorac-devserver", daemon=True)
+        self._thread.start()
+        ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        loop, server = self._loop, self._server
+        if loop is None or server is None:
+            return
+
+        async def shutdown() -> None:
+            server.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 1)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(3)
+        loop.call_soon_threadsafe(loop.stop)
+        if self._thread is not None:
+            self._thread.join(3)
+
+    # -- HTTP --------------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while await self._handle_one(reader, writer):
+                pass
+        except (ConnectionError, asyncio.IncompleteReadError, _Disconnected):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _handle_one(self, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> bool:
+        request_line = await reader.readline()
+        if not request_line:
+            return False
+        method, target, _ = request_line.decode("latin-1").split(" ", 2)
+        headers: dict[str, str] = {}
+        while True:
+            line = await reader.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+        path = target.split("?", 1)[0]
+        body: dict[str, Any] | None = None
+        if raw:
+            try:
+                parsed = json.loads(raw)
+                body = parsed if isinstance(parsed, dict) else None
+            except ValueError:
+                body = None
+        record = RequestRecord(method, path, body)
+        self.requests.append(record)
+        try:
+            await self._route(record, headers, raw, reader, writer)
+        finally:
+            record.finished.set()
+        return headers.get("connection", "").lower() != "close"
+
+    async def _route(self, record: RequestRecord, headers: dict[str, str], raw: bytes,
+                     reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        path, method = record.path, record.method
+        if self.api_key and path.startswith("/v1") and (
+            headers.get("authorization") != f"Bearer {self.api_key}"
+        ):
+            # vLLM's auth middleware: `error` is a plain string here (wire-protocol §5.5).
+            await _respond(writer, 401, b'{"error":"Unauthorized"}')
+        elif path == "/health" and method == "GET":
+            await _respond(writer, 200, b"", content_type=None)
+        elif path == "/version" and method == "GET":
+            await _respond(writer, 200, b'{"version":"0.33.0"}')
+        elif path == "/v1/models" and method == "GET":
+            await _respond(writer, 200, models_body(self.model, self.max_model_len))
+        elif path == "/tokenize" and method == "POST":
+            await self._tokenize(record, writer)
+        elif path == "/v1/chat/completions" and method == "POST":
+            if record.body is None:
+                await _respond(writer, 400, error_body(
+                    f"JSON decode error: {raw[:40]!r}", "Bad Request", 400))
+            else:
+                await self._chat(record, record.body, reader, writer)
+        else:
+            await _respond(writer, 404, b'{"detail":"Not Found"}')
+
+    async def _tokenize(self, record: RequestRecord, writer: asyncio.StreamWriter) -> None:
+        body = record.body or {}
+        if isinstance(body.get("messages"), list):
+            tokens = chat_prompt_tokens(body["messages"])
+        else:
+            tokens = split_tokens(str(body.get("prompt", "")))
+        payload = {"count": len(tokens), "max_model_len": self.max_model_len,
+                   "tokens": [token_id(t) for t in tokens], "token_strs": None}
+        await _respond(writer, 200, json.dumps(payload, separators=(",", ":")).encode())
+
+    async def _chat(self, record: RequestRecord, body: dict[str, Any],
+                    reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        model = body.get("model") or self.model
+        if model != self.model:
+            await _respond(writer, 404, error_body(
+                f"The model `{model}` does not exist. Valid aliases: {self.model}.",
+                "NotFoundError", 404, "model"))
+            return
+        stream = bool(body.get("stream"))
+        if body.get("stream_options") is not None and not stream:
+            await _respond(writer, 400, error_body(
+                "Stream options can only be defined when `stream=True`.",
+                "BadRequestError", 400))
+            return
+        prompt_tokens = len(chat_prompt_tokens(record.messages))
+        if prompt_tokens >= self.max_model_len:
+            await _respond(writer, 400, error_body(
+                f"This model's maximum context length is {self.max_model_len} tokens. However, "
+                f"your prompt contains {prompt_tokens} input tokens, which exceeds this limit "
+                "even without any output tokens. Please reduce the length of the input prompt.",
+                "BadRequestError", 400, "input_tokens"))
+            return
+        max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+        if isinstance(max_tokens, int) and max_tokens > self.max_model_len:
+            await _respond(writer, 400, error_body(
+                f"max_tokens={max_tokens} cannot be greater than max_model_len="
+                f"{self.max_model_len}. Please request fewer output tokens.",
+                "BadRequestError", 400, "max_tokens"))
+            return
+        # vLLM ≥ 0.32 silently clamps max_tokens to the room left (wire-protocol §5.3).
+        room = self.max_model_len - prompt_tokens
+        limit = min(max_tokens, room) if isinstance(max_tokens, int) else room
+        last_user = _last_user_text(record.messages)
+        directives = _parse_directives(last_user)
+        if "echo" in directives:
+            text = _DIRECTIVES.sub("", last_user).strip()
+        else:
+            length = directives.get("tokens")
+            text = answer_for(last_user, int(length) if length else None)
+        tokens = split_tokens(text)
+        reason = "stop"
+        if len(tokens) > limit:
+            tokens, reason = tokens[:limit], "length"
+        options = StreamOptions(
+            rate=float(directives.get("rate", self.options.rate)),
+            ttft=float(directives.get("ttft", self.options.ttft)),
+            chunk_tokens=max(1, int(directives.get("chunk", self.options.chunk_tokens))),
+        )
+        if not stream:
+            await asyncio.sleep(options.ttft + (len(tokens) / options.rate if options.rate else 0))
+            record.served_text = "".join(tokens)
+            await _respond(writer, 200, completion_body(
+                model, record.served_text, reason, prompt_tokens, len(tokens)))
+            return
+        stream_options = body.get("stream_options")
+        include_usage = isinstance(stream_options, dict) and bool(
+            stream_options.get("include_usage"))
+        await self._stream(record, reader, writer, ChunkWriter(model), tokens, reason,
+                           options, prompt_tokens if include_usage else None)
+
+    async def _stream(self, record: RequestRecord, reader: asyncio.StreamReader,
+                      writer: asyncio.StreamWriter, chunks: ChunkWriter, tokens: list[str],
+                      reason: str, options: StreamOptions, prompt_tokens: int | None) -> None:
+        # While the answer streams the client sends nothing, so any read that completes
+        # means it hung up: that is how the server sees a Ctrl+C at once, even mid-stall.
+        hangup = asyncio.ensure_future(reader.read(1))
+        step = options.chunk_tokens
+        pieces = ["".join(tokens[i:i + step]) for i in range(0, len(tokens), step)]
+        # vLLM puts the last token's text on the finish chunk when it stops for length.
+        final = pieces.pop() if pieces and reason == "length" else ""
+        try:
+            writer.write(_stream_head())
+            if options.ttft > 0:
+                await _wait_unless(hangup, options.ttft)
+            start = time.perf_counter()
+            pending, pending_text = [chunks.role()], []
+            for number, piece in enumerate(pieces, 1):
+                pending.append(chunks.content(piece))
+                pending_text.append(piece)
+                due = start + number * step / options.rate if options.rate else 0.0
+                delay = due - time.perf_counter()
+                if delay > 0.0005 or len(pending) >= 64:
+                    await _send_chunks(writer, pending, hangup)
+                    record.served_text += "".join(pending_text)
+                    pending, pending_text = [], []
+                    if delay > 0:
+                        await _wait_unless(hangup, delay)
+            record.served_text += "".join(pending_text) + final
+            pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None))
+            if prompt_tokens is not None:
+                pending.append(chunks.usage(prompt_tokens, len(tokens)))
+            pending.append(b"data: [DONE]\n\n")
+            await _send_chunks(writer, pending, hangup)
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+            record.done_sent = True
+        except (ConnectionError, _Disconnected):
+            record.disconnected_before_done = True
+            raise _Disconnected from None
+        finally:
+            hangup.cancel()
+
+
+def _last_user_text(messages: list[dict[str, Any]]) -> str:
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            content = message.get("content")
+            return content if isinstance(content, str) else ""
+    return ""
+
+
+def _parse_directives(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for group in _DIRECTIVES.findall(text):
+        for word in group.split():
+            key, _, value = word.partition("=")
+            found[key] = value
+    return found
+
+
+def _stream_head() -> bytes:
+    return (
+        f"HTTP/1.1 200 OK\r\ndate: {formatdate(usegmt=True)}\r\nserver: uvicorn\r\n"
+        "content-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n"
+    ).encode()
+
+
+async def _send_chunks(writer: asyncio.StreamWriter, events: list[bytes],
+                       hangup: asyncio.Future[bytes]) -> None:
+    if hangup.done():
+        raise _Disconnected
+    # One HTTP chunk per event, as uvicorn writes each yield of vLLM's generator.
+    writer.write(b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in events))
+    await writer.drain()
+
+
+async def _wait_unless(hangup: asyncio.Future[bytes], seconds: float) -> None:
+    done, _ = await asyncio.wait({hangup}, timeout=seconds)
+    if done:
+        raise _Disconnected
+
+
+async def _respond(writer: asyncio.StreamWriter, status: int, body: bytes,
+                   content_type: str | None = "application/json") -> None:
+    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
+              500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
+    head = f"HTTP/1.1 {status} {reason}\r\ndate: {formatdate(usegmt=True)}\r\nserver: uvicorn\r\n"
+    head += f"content-length: {len(body)}\r\n"
+    if content_type:
+        head += f"content-type: {content_type}\r\n"
+    writer.write(head.encode() + b"\r\n" + body)
+    await writer.drain()

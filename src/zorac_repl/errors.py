@@ -1,0 +1,64 @@
+"""The error tree: every failure the user can see, grouped by what the REPL does next.
+
+::
+
+    ZoracError                   one line, shown to the user as is
+    ├── ConnectionFailed         server unreachable, timed out or dropped; /reconnect may help
+    │   └── StreamInterrupted    the connection broke after tokens had arrived
+    ├── ServerError              the server answered with an error (status and body kept)
+    │   └── ContextOverflow      the prompt does not fit the model's context
+    ├── ConfigError              a bad setting value (nothing was changed)
+    └── StoreError               a file could not be read or written
+
+Messages are written for people: they say what happened and how to fix it, naming the
+flag, variable or command that does.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "ConnectionFailed",
+    "ContextOverflow",
+    "ServerError",
+    "StoreError",
+    "StreamInterrupted",
+    "ZoracError",
+]
+
+
+class ZoracError(Exception):
+    """Base class: ``str(error)`` is one line meant for the user."""
+
+
+class ConnectionFailed(ZoracError):
+    """The server could not be reached, stopped answering, or dropped the connection."""
+
+
+class StreamInterrupted(ConnectionFailed):
+    """The connection broke in the middle of an answer."""
+
+
+class ServerError(ZoracError):
+    """The server rejected the request or reported an error.
+
+    Args:
+        message: the line shown to the user.
+        status: the HTTP status, or ``None`` for an error event inside a 200 stream.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ContextOverflow(ServerError):
+    """The prompt is longer than the model's context window (wire-protocol §5.2)."""
+
+
+class ConfigError(ZoracError):
+    """A setting has a value that is not accepted."""
+
+
+class StoreError(ZoracError):
+    """A file could not be read or written."""

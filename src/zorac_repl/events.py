@@ -1,0 +1,43 @@
+"""The typed events a chat answer is made of, as the client yields them.
+
+Consumers ``match`` on the class and end with ``assert_never`` so that mypy flags a kind
+that is not handled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ChatEvent", "Finished", "ReasoningDelta", "TextDelta", "Usage"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of the answer's text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of a reasoning model's thinking (``reasoning`` / ``reasoning_content``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """The server's exact token counts for this request."""
+
+    prompt_tokens: int
+    completion_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The server said why the answer ended (``stop``, ``length``, ...)."""
+
+    reason: str
+
+
+ChatEvent = TextDelta | ReasoningDelta | Usage | Finished

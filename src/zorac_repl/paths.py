@@ -1,0 +1,40 @@
+"""Where zorac-repl keeps its files: platformdirs locations, overridable by environment.
+
+``ZORAC_DATA_DIR`` moves the data directory (input history, sessions) and
+``ZORAC_CONFIG_DIR`` the config directory, so tests and portable setups never touch the
+user's real home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+__all__ = ["config_dir", "data_dir", "history_file"]
+
+_APP = "zorac-repl"
+
+
+def data_dir(environ: Mapping[str, str]) -> Path:
+    """The directory for input history and saved conversations (not created here)."""
+    override = environ.get("ZORAC_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(_APP, appauthor=False))
+
+
+def config_dir(environ: Mapping[str, str]) -> Path:
+    """The directory for the config file (not created here)."""
+    override = environ.get("ZORAC_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(_APP, appauthor=False))
+
+
+def history_file(environ: Mapping[str, str]) -> Path:
+    """The prompt's persistent input history."""
+    return data_dir(environ) / "history"

@@ -1,0 +1,139 @@
+"""Server-sent events: raw response bytes to typed chat events, without the openai package.
+
+The openai SDK builds a pydantic object for every chunk, which alone caps a client near
+3,000 tokens/s; this parser does only what a chat client needs. It follows the robust rules
+of wire-protocol §1: events end at a blank line (``\\n\\n``, ``\\r\\n\\r\\n`` or ``\\r\\r``),
+``:`` comment lines are ignored, ``data:`` lines are joined, ``[DONE]`` ends the stream, and
+unknown keys or ``null`` values anywhere are tolerated.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from zorac_repl.errors import ServerError
+from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, TextDelta, Usage
+
+__all__ = ["DONE", "SSEDecoder", "decode_chunk", "error_message"]
+
+DONE = "[DONE]"
+
+
+class SSEDecoder:
+    """Turns a byte stream, cut anywhere, into the ``data`` payload of each event.
+
+    llama.cpp (mid-2025) sends errors as an ``error:`` field that SSE parsers would drop
+    (wire-protocol §8.1); such a payload is returned as ``{"error": ...}`` JSON text so the
+    caller reports it like any other error event.
+    """
+
+    def __init__(self) -> None:
+        self._pending = b""
+        self._data: list[str] = []
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """Add bytes; return the data of every event they complete."""
+        buffer = self._pending + chunk
+        if b"\r" in buffer:
+            # A lone trailing \r may be the first half of \r\n: keep it for the next read.
+            keep_cr = buffer.endswith(b"\r")
+            if keep_cr:
+                buffer = buffer[:-1]
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            if keep_cr:
+                buffer += b"\r"
+        lines = buffer.split(b"\n")
+        self._pending = lines.pop()
+        return self._take_lines(lines)
+
+    def flush(self) -> list[str]:
+        """End of body: return the data of a last event that had no closing blank line."""
+        lines = [self._pending.rstrip(b"\r")] if self._pending else []
+        self._pending = b""
+        return self._take_lines([*lines, b""])
+
+    def _take_lines(self, lines: list[bytes]) -> list[str]:
+        out: list[str] = []
+        data = self._data
+        for raw in lines:
+            if not raw:
+                if data:
+                    out.append("\n".join(data))
+                    data.clear()
+                continue
+            if raw.startswith(b"data:"):
+                value = raw[5:]
+                if value.startswith(b" "):
+                    value = value[1:]
+                data.append(value.decode("utf-8", "replace"))
+            elif raw.startswith(b"error:"):
+                value = raw[6:].strip().decode("utf-8", "replace")
+                data.append(json.dumps({"error": _loads_or_text(value)}))
+            # ":" comments and unknown fields (event:, id:, retry:) are ignored.
+        return out
+
+
+def _loads_or_text(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+def error_message(error: Any, fallback: str) -> str:
+    """The server's own message from any error shape in wire-protocol §5 and §8."""
+    if isinstance(error, str) and error.strip():
+        return error.strip()
+    if isinstance(error, dict):
+        for key in ("message", "error", "detail"):
+            value = error.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+            if isinstance(value, dict):
+                return error_message(value, fallback)
+    return fallback
+
+
+def decode_chunk(data: str) -> Iterator[ChatEvent]:
+    """Turn one event's JSON into chat events.
+
+    Raises:
+        ServerError: the event is an error event, or is not JSON.
+    """
+    try:
+        chunk = json.loads(data)
+    except ValueError:
+        raise ServerError(f"The server sent data that is not JSON: {data[:80]!r}") from None
+    if not isinstance(chunk, dict):
+        return
+    error = chunk.get("error")
+    if error:
+        status = error.get("code") if isinstance(error, dict) else None
+        message = error_message(error, "The server reported an error during the answer.")
+        raise ServerError(f"Server error: {message}", status if isinstance(status, int) else None)
+    choices = chunk.get("choices")
+    if choices:
+        choice = choices[0]
+        if isinstance(choice, dict):
+            delta = choice.get("delta")
+            if isinstance(delta, dict):
+                # vLLM 0.11.1–0.15 send the same text in both fields: never take both.
+                reasoning = delta.get("reasoning")
+                if not (isinstance(reasoning, str) and reasoning):
+                    reasoning = delta.get("reasoning_content")
+                if isinstance(reasoning, str) and reasoning:
+                    yield ReasoningDelta(reasoning)
+                content = delta.get("content")
+                if isinstance(content, str) and content:
+                    yield TextDelta(content)
+            reason = choice.get("finish_reason")
+            if isinstance(reason, str) and reason:
+                yield Finished(reason)
+    usage = chunk.get("usage")
+    if isinstance(usage, dict):
+        prompt = usage.get("prompt_tokens")
+        completion = usage.get("completion_tokens")
+        if isinstance(prompt, int) and isinstance(completion, int):
+            yield Usage(prompt, completion)
