@@ -1,0 +1,255 @@
+"""The OpenAI-compatible API as typed events and typed errors; the only module that imports openai.
+
+``import openai`` costs most of a second, so it happens on first use (or in ``warm_up``,
+which the REPL runs in a background thread once the prompt is on screen). Streams use the
+SDK's raw streaming response, which keeps its auth, base URL and status-error handling,
+and parse SSE with ``zorac_repl.sse``, because building an SDK object per chunk would cap
+the client near 3,000 tokens/s. Every failure leaves here as a ``ZoracError`` whose text
+is one line for the user, and every stream is closed on the way out, on error and on
+cancellation alike, so the server stops generating at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from zorac_repl.errors import (
+    ConnectionFailed,
+    ContextOverflow,
+    ServerError,
+    StreamInterrupted,
+    ZoracError,
+)
+from zorac_repl.events import ChatEvent, Finished, TextDelta, Usage
+from zorac_repl.sse import DONE, SSEDecoder, decode_chunk, error_message
+
+if TYPE_CHECKING:
+    import openai
+
+__all__ = ["ChatClient", "ChatRequest", "Completion", "ModelInfo", "warm_up"]
+
+CONNECT_TIMEOUT = 5.0
+# No byte for this long in the middle of a stream means the server has stalled. It is
+# generous because vLLM sends nothing between the headers and the first token (prefill).
+STREAM_READ_TIMEOUT = 120.0
+COMPLETION_TIMEOUT = 600.0
+
+# Wire-protocol §5.2: how each server words "the prompt does not fit".
+_OVERFLOW_MARKERS = (
+    "maximum context length",
+    "context length is only",
+    "longer than the maximum model length",
+    "max_tokens must be at least 1",
+    "exceeds the available context size",
+    "longer than the model's context length",
+    "context_length_exceeded",
+    "exceed_context_size_error",
+)
+
+
+def warm_up() -> None:
+    """Import openai ahead of need; safe to call from a background thread."""
+    importlib.import_module("openai")
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """What one chat call sends besides the messages."""
+
+    model: str
+    temperature: float
+    max_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A whole, non-streamed answer."""
+
+    text: str
+    finish_reason: str | None
+    usage: Usage | None
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A model the server serves, and its context length when the server tells it."""
+
+    id: str
+    max_model_len: int | None
+
+
+class ChatClient:
+    """Talks to one OpenAI-compatible server.
+
+    Args:
+        base_url: the server's URL including ``/v1``.
+        api_key: sent as a Bearer token; servers without auth accept any value.
+    """
+
+    def __init__(self, base_url: str, api_key: str = "") -> None:
+        self.base_url = base_url
+        self._api_key = api_key or "EMPTY"
+        self._sdk: openai.AsyncOpenAI | None = None
+        self._stream_timeout: Any = None
+
+    async def _client(self) -> openai.AsyncOpenAI:
+        if self._sdk is None:
+            # The import is slow: do it off the event loop so spinners keep turning.
+            module = await asyncio.to_thread(importlib.import_module, "openai")
+            # The SDK retries twice by default, re-sending the whole prompt each time; a
+            # chat client must not do that behind the user's back.
+            self._sdk = module.AsyncOpenAI(
+                base_url=self.base_url, api_key=self._api_key, max_retries=0,
+                timeout=module.Timeout(COMPLETION_TIMEOUT, connect=CONNECT_TIMEOUT),
+            )
+            self._stream_timeout = module.Timeout(STREAM_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+        return self._sdk
+
+    async def aclose(self) -> None:
+        if self._sdk is not None:
+            await self._sdk.close()
+            self._sdk = None
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The server's models (``GET /v1/models``), with ``max_model_len`` where given."""
+        client = await self._client()
+        try:
+            page = await client.models.list(timeout=CONNECT_TIMEOUT * 2)
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        models = []
+        for card in page.data or []:
+            length = (card.model_extra or {}).get("max_model_len")
+            models.append(ModelInfo(card.id, length if isinstance(length, int) else None))
+        return models
+
+    async def stream(self, messages: Sequence[dict[str, str]],
+                     request: ChatRequest) -> AsyncIterator[ChatEvent]:
+        """Stream one answer as events; ends after the last event of a complete answer.
+
+        Raises:
+            ConnectionFailed: unreachable, stalled, or dropped (``StreamInterrupted``).
+            ServerError: an HTTP error or an error event; ``ContextOverflow`` when the
+                prompt does not fit.
+        """
+        client = await self._client()
+        finished = False
+        try:
+            async with client.chat.completions.with_streaming_response.create(
+                model=request.model, messages=list(messages),  # type: ignore[arg-type]
+                temperature=request.temperature, max_tokens=request.max_tokens,
+                stream=True, stream_options={"include_usage": True},
+                timeout=self._stream_timeout,
+            ) as response:
+                decoder = SSEDecoder()
+                async for raw in response.iter_bytes():
+                    for data in decoder.feed(raw):
+                        if data.startswith(DONE):
+                            if not finished:
+                                raise _incomplete()
+                            return
+                        for event in decode_chunk(data):
+                            finished = finished or isinstance(event, Finished)
+                            yield event
+                for data in decoder.flush():
+                    if not data.startswith(DONE):
+                        for event in decode_chunk(data):
+                            finished = finished or isinstance(event, Finished)
+                            yield event
+                # A body that ends without [DONE] is complete only if a finish reason came.
+                if not finished:
+                    raise _incomplete()
+        except ZoracError:
+            raise
+        except Exception as exc:
+            raise self._translate(exc, midstream=True) from exc
+
+    async def complete(self, messages: Sequence[dict[str, str]],
+                       request: ChatRequest) -> Completion:
+        """One non-streamed answer."""
+        client = await self._client()
+        try:
+            result = await client.chat.completions.create(
+                model=request.model, messages=list(messages),  # type: ignore[arg-type]
+                temperature=request.temperature, max_tokens=request.max_tokens,
+                stream=False,
+            )
+        except Exception as exc:
+            raise self._translate(exc) from exc
+        if not result.choices:
+            # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
+            error = (result.model_extra or {}).get("error")
+            raise ServerError(f"Server error: {error_message(error, 'the answer was empty.')}")
+        choice = result.choices[0]
+        usage = None
+        if result.usage is not None:
+            usage = Usage(result.usage.prompt_tokens, result.usage.completion_tokens)
+        text = choice.message.content if choice.message is not None else None
+        return Completion(text or "", choice.finish_reason, usage)
+
+    def _translate(self, exc: Exception, midstream: bool = False) -> ZoracError:
+        """Turn an SDK or transport exception into one line the user can act on."""
+        import openai
+
+        if isinstance(exc, openai.APIStatusError):
+            return _status_error(exc, self.base_url)
+        if isinstance(exc, openai.APITimeoutError):
+            return ConnectionFailed(
+                f"The server at {self.base_url} did not answer in time; is it overloaded?")
+        if isinstance(exc, openai.APIConnectionError):
+            return self._unreachable()
+        if isinstance(exc, openai.APIError):
+            return ServerError(f"Server error: {error_message(exc.body, exc.message)}")
+        transport = _transport_module(exc)
+        if transport is not None and isinstance(exc, transport.TimeoutException):
+            return StreamInterrupted(
+                f"Server stopped sending: no data for {STREAM_READ_TIMEOUT:.0f}s.")
+        if transport is not None and isinstance(exc, transport.ConnectError):
+            return self._unreachable()
+        if transport is not None and isinstance(exc, transport.TransportError):
+            if midstream:
+                return StreamInterrupted(
+                    "The server closed the connection in the middle of the answer.")
+            return self._unreachable()
+        raise exc
+
+    def _unreachable(self) -> ConnectionFailed:
+        return ConnectionFailed(
+            f"Cannot reach {self.base_url}: is vLLM running? "
+            "Start it with 'vllm serve MODEL' or pass --base-url.")
+
+
+def _incomplete() -> StreamInterrupted:
+    return StreamInterrupted("The server ended the answer without finishing it.")
+
+
+def _transport_module(exc: Exception) -> Any:
+    """httpx2 (openai 3.x) or httpx (openai 1.x/2.x), whichever raised ``exc``."""
+    name = type(exc).__module__.split(".", 1)[0]
+    if name in ("httpx2", "httpx", "httpcore"):
+        return importlib.import_module("httpx2" if name == "httpx2" else "httpx")
+    return None
+
+
+def _status_error(exc: openai.APIStatusError, base_url: str) -> ServerError:
+    status = exc.status_code
+    body = exc.body
+    message = error_message(body, exc.response.reason_phrase or "no details")
+    text = f"{message} {body}" if isinstance(body, dict) else message
+    if status == 400 and any(marker in text for marker in _OVERFLOW_MARKERS):
+        return ContextOverflow(
+            f"The conversation is too long for the model's context: {message} "
+            "Use /clear to start fresh.", status)
+    if status == 401:
+        return ServerError(
+            "The server rejected the API key (HTTP 401): set VLLM_API_KEY or pass --api-key.",
+            status)
+    if status == 404 and isinstance(body, dict) and body.get("detail") == "Not Found":
+        return ServerError(
+            f"The server has no such endpoint (HTTP 404): does {base_url} end in /v1?", status)
+    hint = " Check --model or VLLM_MODEL." if status == 404 else ""
+    return ServerError(f"Server error (HTTP {status}): {message}{hint}", status)

@@ -1,0 +1,168 @@
+"""How an answer appears while it arrives: the one small interface a turn draws through.
+
+``TerminalAnswerView`` shows a spinner until the first token, then live Markdown with a
+toolbar row of live figures, repainted at most ``FRAMES_PER_SECOND`` times a second and
+only when something changed. ``PlainAnswerView`` writes the raw text for pipes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from rich.console import Console
+
+from zorac_repl.render.live_region import LiveRegion
+from zorac_repl.render.markdown_stream import MarkdownStream
+from zorac_repl.stats import StreamStats, format_live
+
+__all__ = ["FRAMES_PER_SECOND", "AnswerView", "PlainAnswerView", "TerminalAnswerView"]
+
+FRAMES_PER_SECOND = 30
+_FRAME = 1.0 / FRAMES_PER_SECOND
+# The spinner and the toolbar's clock move even when no token arrives.
+_TICK = 0.1
+_SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+class AnswerView(Protocol):
+    """What a turn needs from a display."""
+
+    def begin(self, stats: StreamStats) -> None:
+        """The request was sent: show that we are waiting."""
+
+    def text(self, delta: str) -> None:
+        """Show more of the answer."""
+
+    def reasoning(self, delta: str) -> None:
+        """The model is thinking out loud."""
+
+    def end(self) -> None:
+        """The answer ended, complete or not: leave what was shown in scrollback."""
+
+
+class TerminalAnswerView:
+    """Live Markdown with a spinner and a toolbar, for a terminal.
+
+    Args:
+        console: renders Markdown at its width and colour system.
+        write: writes to the terminal and flushes.
+        rows: the terminal's height now.
+        code_theme: the Pygments style for code blocks.
+        waiting_label: what the spinner says before the first token.
+    """
+
+    def __init__(self, console: Console, write: Callable[[str], None],
+                 rows: Callable[[], int], code_theme: str = "monokai",
+                 waiting_label: str = "Waiting for the model") -> None:
+        self._console = console
+        self._rows = rows
+        # The live region keeps one row for the toolbar and one spare, so it never scrolls.
+        self._stream = MarkdownStream(console, code_theme, lambda: rows() - 2)
+        self._region = LiveRegion(write, synchronized=console.is_terminal)
+        self._label = waiting_label
+        self._stats: StreamStats | None = None
+        self._live: list[str] = []
+        self._has_text = False
+        self._is_dirty = False
+        self._reasoning_chars = 0
+        self._last_frame = 0.0
+        self._frame_handle: asyncio.TimerHandle | None = None
+        self._tick_handle: asyncio.TimerHandle | None = None
+
+    @property
+    def bytes_written(self) -> int:
+        return self._region.bytes_written
+
+    def begin(self, stats: StreamStats) -> None:
+        self._stats = stats
+        self._draw()
+        self._schedule_tick()
+
+    def text(self, delta: str) -> None:
+        self._stream.feed(delta)
+        self._has_text = True
+        self._is_dirty = True
+        self._request_frame()
+
+    def reasoning(self, delta: str) -> None:
+        self._reasoning_chars += len(delta)
+        self._request_frame()
+
+    def end(self) -> None:
+        for handle in (self._frame_handle, self._tick_handle):
+            if handle is not None:
+                handle.cancel()
+        self._frame_handle = self._tick_handle = None
+        final = self._stream.finish()
+        self._region.draw(final, [])
+        self._region.clear()
+
+    def _request_frame(self) -> None:
+        if self._frame_handle is not None:
+            return
+        delay = max(0.0, self._last_frame + _FRAME - time.perf_counter())
+        self._frame_handle = asyncio.get_running_loop().call_later(delay, self._on_frame)
+
+    def _on_frame(self) -> None:
+        self._frame_handle = None
+        self._draw()
+
+    def _schedule_tick(self) -> None:
+        self._tick_handle = asyncio.get_running_loop().call_later(_TICK, self._on_tick)
+
+    def _on_tick(self) -> None:
+        self._request_frame()
+        self._schedule_tick()
+
+    def _draw(self) -> None:
+        self._last_frame = time.perf_counter()
+        final: list[str] = []
+        if self._is_dirty:
+            final, self._live = self._stream.update()
+            self._is_dirty = False
+        rows = list(self._live) if self._has_text else [self._spinner_row()]
+        rows.append(self._toolbar_row())
+        self._region.draw(final, rows)
+
+    def _spinner_row(self) -> str:
+        elapsed = self._stats.elapsed() if self._stats else 0.0
+        frame = _SPINNER[int(elapsed / _TICK) % len(_SPINNER)]
+        label = self._label
+        if self._reasoning_chars:
+            label = f"Thinking ({self._reasoning_chars} characters so far)"
+        return self._style(f"{frame} {label}… {elapsed:.1f}s", "cyan")
+
+    def _toolbar_row(self) -> str:
+        text = format_live(self._stats) if self._stats else ""
+        width = max(1, self._console.width - 1)
+        return self._style(f" {text} ".ljust(width)[:width], "reverse")
+
+    def _style(self, text: str, style: str) -> str:
+        if self._console.no_color or self._console.color_system is None:
+            return text
+        return self._console.get_style(style).render(text)
+
+
+class PlainAnswerView:
+    """The model's text exactly as it arrives, for a pipe or a file; ends with a newline."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+        self._ends_with_newline = True
+
+    def begin(self, stats: StreamStats) -> None:
+        pass
+
+    def text(self, delta: str) -> None:
+        self._write(delta)
+        self._ends_with_newline = delta.endswith("\n")
+
+    def reasoning(self, delta: str) -> None:
+        pass
+
+    def end(self) -> None:
+        if not self._ends_with_newline:
+            self._write("\n")

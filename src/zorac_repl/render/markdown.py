@@ -1,0 +1,97 @@
+"""How one piece of Markdown becomes terminal lines: the one-shot render everything else matches.
+
+``render_lines`` is the reference: the streaming renderer must leave exactly these lines in
+scrollback. It is Rich's Markdown with three changes made for a chat in a terminal:
+
+- code blocks have no padding, no background fill and no trailing spaces, so a copied
+  block pastes exactly;
+- links are written as ``text (url)`` rather than OSC 8 escapes, so they survive copying
+  and terminals without hyperlink support;
+- trailing spaces that carry no visible style are dropped from every line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.color import ColorSystem
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.markdown import CodeBlock, Markdown, MarkdownElement
+from rich.segment import Segment
+from rich.style import Style
+from rich.syntax import Syntax
+
+__all__ = ["ChatMarkdown", "render_lines"]
+
+
+class _CleanCodeBlock(CodeBlock):
+    """A code block that copies cleanly: no padding, no background."""
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        code = str(self.text).rstrip()
+        yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=0,
+                     background_color="default")
+
+
+class ChatMarkdown(Markdown):
+    """Rich's Markdown as zorac-repl shows it."""
+
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **Markdown.elements,
+        "fence": _CleanCodeBlock,
+        "code_block": _CleanCodeBlock,
+    }
+
+    def __init__(self, markup: str, code_theme: str = "monokai") -> None:
+        super().__init__(markup, code_theme=code_theme, hyperlinks=False)
+
+
+_COLOR_SYSTEMS = {
+    "standard": ColorSystem.STANDARD,
+    "256": ColorSystem.EIGHT_BIT,
+    "truecolor": ColorSystem.TRUECOLOR,
+    "windows": ColorSystem.WINDOWS,
+}
+
+
+def _is_blank(style: Style | None) -> bool:
+    """A space in this style looks like no character at all."""
+    if style is None:
+        return True
+    bgcolor = style.bgcolor
+    return (bgcolor is None or bgcolor.is_default) and not (
+        style.underline or style.reverse or style.strike or style.overline)
+
+
+def _strip_trailing(line: list[Segment]) -> list[Segment]:
+    while line:
+        last = line[-1]
+        if last.control or not _is_blank(last.style):
+            break
+        text = last.text.rstrip(" ")
+        if text:
+            line[-1] = Segment(text, last.style)
+            break
+        line.pop()
+    return line
+
+
+def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None) -> str:
+    if color_system is None:
+        return "".join(segment.text for segment in line if not segment.control)
+    parts = []
+    for text, style, control in line:
+        if control:
+            continue
+        parts.append(style.render(text, color_system=color_system) if style else text)
+    return "".join(parts)
+
+
+def render_lines(console: Console, markup: str, code_theme: str = "monokai") -> list[str]:
+    """Render ``markup`` once at the console's width; one ANSI string per terminal row."""
+    options = console.options.update(height=None)
+    rows = console.render_lines(ChatMarkdown(markup, code_theme), options, pad=False,
+                                new_lines=False)
+    color_system = _COLOR_SYSTEMS.get(console.color_system or "") if console.color_system else None
+    return [_to_ansi(_strip_trailing(list(row)), color_system) for row in rows]

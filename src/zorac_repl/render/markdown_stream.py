@@ -1,0 +1,149 @@
+"""Streaming Markdown: finished blocks are rendered once; only the open block is redrawn.
+
+The text so far is cut into top-level blocks by the same parser Rich uses. A block is
+finished once a following block has begun on a complete line: CommonMark never reopens a
+block that a sibling has followed, so its rows are final and are handed out once to be
+printed above the live region. Only the last, open block is parsed and rendered again on
+each frame, so the cost per frame does not grow with the length of the answer.
+
+Rich decides the blank row before a block from the last element it closed: a leaf block
+(paragraph, heading, code, rule, HTML) gets one unless the previous block was a horizontal
+rule, while a container (list, quote, table) gets one from its own inner elements, even
+when rendered alone. The stream adds the leaf separators itself, so the rows it hands out,
+joined, equal ``render_lines(console, whole_text)``.
+
+When the open block alone is taller than the live region allows (a long code fence or
+list), its top rows are handed out early. They are final for code and for text, which
+only grows at the bottom. Two constructs can change rows above after the fact, and there
+the early rows stay as they were printed (the text is right; only alignment may differ
+from a one-shot render): a numbered list that reaches 10 items and widens its numbers, and
+a table whose columns widen, each while taller than the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from markdown_it import MarkdownIt
+from rich.console import Console
+
+from zorac_repl.render.markdown import render_lines
+from zorac_repl.render.safe_text import visible_controls
+
+__all__ = ["MarkdownStream"]
+
+_LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "hr",
+                          "html_block"})
+
+
+def _parser() -> MarkdownIt:
+    # The same configuration as rich.markdown.Markdown, so blocks are cut where Rich sees them.
+    return MarkdownIt().enable("strikethrough").enable("table")
+
+
+class MarkdownStream:
+    """Turns streamed Markdown into rows to commit once and rows to show live.
+
+    Args:
+        console: renders at its width and colour system.
+        code_theme: the Pygments style for code blocks.
+        max_live_rows: how many rows the live region may have now (the screen minus the
+            toolbar); asked on every update, so a resize takes effect at once.
+    """
+
+    def __init__(self, console: Console, code_theme: str = "monokai",
+                 max_live_rows: Callable[[], int] = lambda: 1_000_000) -> None:
+        self._console = console
+        self._code_theme = code_theme
+        self._max_live_rows = max_live_rows
+        self._parser = _parser()
+        self._tail = ""  # the text from the start of the open block on
+        self._text_length = 0
+        self._blocks_done = 0
+        self._previous_new_line = False  # whether a blank row follows the last finished block
+        self._rows_out = 0  # rows of the open block already handed out
+        self._open_kind = ""  # the token type of the open block
+
+    @property
+    def text_length(self) -> int:
+        """How many characters have been fed."""
+        return self._text_length
+
+    def feed(self, text: str) -> None:
+        """Add streamed text (control characters are made visible here)."""
+        self._tail += visible_controls(text)
+        self._text_length += len(text)
+
+    def update(self) -> tuple[list[str], list[str]]:
+        """Finish what can be finished.
+
+        Returns:
+            The rows to print above the live region (once), and the open block's live rows.
+        """
+        rows = self._take_finished_blocks(final=False)
+        open_rows = self._render_open()
+        limit = max(1, self._max_live_rows())
+        if len(open_rows) - self._rows_out > limit:
+            cut = len(open_rows) - limit
+            rows += open_rows[self._rows_out:cut]
+            self._rows_out = cut
+        return rows, open_rows[self._rows_out:]
+
+    def finish(self) -> list[str]:
+        """The stream has ended: every remaining row, to print once."""
+        return self._take_finished_blocks(final=True)
+
+    def _take_finished_blocks(self, final: bool) -> list[str]:
+        tail = self._tail
+        tokens = self._parser.parse(tail)
+        starts = [t.map[0] for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+        kinds = [t.type for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+        if not starts:
+            if final:
+                self._tail = ""
+            return []
+        complete_lines = tail.count("\n")
+        line_offsets = _line_offsets(tail)
+        rows: list[str] = []
+        cut_line = 0
+        self._open_kind = ""
+        for index, kind in enumerate(kinds):
+            is_last = index == len(kinds) - 1
+            end_line = len(line_offsets) - 1 if is_last else starts[index + 1]
+            if not final and (is_last or end_line >= complete_lines):
+                self._open_kind = kind
+                break
+            source = tail[line_offsets[cut_line]:line_offsets[end_line]] if not is_last else (
+                tail[line_offsets[cut_line]:])
+            rendered = self._with_separator(
+                render_lines(self._console, source, self._code_theme), kind)
+            rows += rendered[self._rows_out:]
+            self._rows_out = 0
+            self._blocks_done += 1
+            self._previous_new_line = kind != "hr"
+            cut_line = end_line
+        self._tail = "" if final else tail[line_offsets[cut_line]:]
+        return rows
+
+    def _render_open(self) -> list[str]:
+        if not self._tail.strip():
+            return []
+        return self._with_separator(
+            render_lines(self._console, self._tail, self._code_theme), self._open_kind)
+
+    def _with_separator(self, rows: list[str], kind: str) -> list[str]:
+        if kind in _LEAF_BLOCKS and self._blocks_done and self._previous_new_line:
+            return ["", *rows]
+        return rows
+
+
+def _line_offsets(text: str) -> list[int]:
+    """Where each line starts, plus the end of the text."""
+    offsets = [0]
+    position = text.find("\n")
+    while position != -1:
+        offsets.append(position + 1)
+        position = text.find("\n", position + 1)
+    if offsets[-1] != len(text):
+        offsets.append(len(text))
+    return offsets
