@@ -15,7 +15,7 @@ import asyncio
 import importlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from zorac_repl.errors import (
     ConnectionFailed,
@@ -24,7 +24,7 @@ from zorac_repl.errors import (
     StreamInterrupted,
     ZoracError,
 )
-from zorac_repl.events import ChatEvent, Finished, TextDelta, Usage
+from zorac_repl.events import ChatEvent, Finished, Usage
 from zorac_repl.sse import DONE, SSEDecoder, decode_chunk, error_message
 
 if TYPE_CHECKING:
@@ -127,6 +127,14 @@ class ChatClient:
             models.append(ModelInfo(card.id, length if isinstance(length, int) else None))
         return models
 
+    async def detect_model(self) -> ModelInfo:
+        """The model to talk to when none is configured: the first the server lists."""
+        models = await self.list_models()
+        if not models:
+            raise ServerError(
+                f"The server at {self.base_url} lists no models; pass --model or set VLLM_MODEL.")
+        return models[0]
+
     async def stream(self, messages: Sequence[dict[str, str]],
                      request: ChatRequest) -> AsyncIterator[ChatEvent]:
         """Stream one answer as events; ends after the last event of a complete answer.
@@ -140,7 +148,7 @@ class ChatClient:
         finished = False
         try:
             async with client.chat.completions.with_streaming_response.create(
-                model=request.model, messages=list(messages),  # type: ignore[arg-type]
+                model=request.model, messages=cast(Any, list(messages)),
                 temperature=request.temperature, max_tokens=request.max_tokens,
                 stream=True, stream_options={"include_usage": True},
                 timeout=self._stream_timeout,
@@ -174,7 +182,7 @@ class ChatClient:
         client = await self._client()
         try:
             result = await client.chat.completions.create(
-                model=request.model, messages=list(messages),  # type: ignore[arg-type]
+                model=request.model, messages=cast(Any, list(messages)),
                 temperature=request.temperature, max_tokens=request.max_tokens,
                 stream=False,
             )

@@ -16,8 +16,8 @@ from zorac_repl.errors import ConfigError
 
 __all__ = [
     "SETTINGS",
-    "Settings",
     "SettingSpec",
+    "Settings",
     "Source",
     "load_settings",
     "mask_secret",

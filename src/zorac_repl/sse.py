@@ -69,8 +69,8 @@ class SSEDecoder:
                     value = value[1:]
                 data.append(value.decode("utf-8", "replace"))
             elif raw.startswith(b"error:"):
-                value = raw[6:].strip().decode("utf-8", "replace")
-                data.append(json.dumps({"error": _loads_or_text(value)}))
+                payload = raw[6:].strip().decode("utf-8", "replace")
+                data.append(json.dumps({"error": _loads_or_text(payload)}))
             # ":" comments and unknown fields (event:, id:, retry:) are ignored.
         return out
 

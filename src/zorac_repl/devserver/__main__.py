@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 
 from zorac_repl.devserver.server import DevServer, StreamOptions
 
@@ -32,10 +33,8 @@ def main() -> None:
         async with listening:
             await listening.serve_forever()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def _json(rng: random.Random, topic: tuple[str, str]) -> str:
     return "\n".join((
         "```json",
         "{",
-        f'  "model": "Qwen/Qwen3-8B",',
+        '  "model": "Qwen/Qwen3-8B",',
         f'  "temperature": 0.{rng.randint(0, 9)},',
         f'  "max_tokens": {rng.choice((256, 1024, 4000))},',
         '  "stream": true,',

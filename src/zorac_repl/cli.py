@@ -1,0 +1,113 @@
+"""The command line: read argv, resolve settings once, and start the right front end.
+
+Kept light on purpose: ``--version`` and ``--help`` import nothing heavy, and the
+interactive prompt appears before openai (about a second to import) is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from zorac_repl import __version__
+from zorac_repl.config import SETTINGS, Settings, load_settings
+from zorac_repl.errors import ConfigError
+
+__all__ = ["main"]
+
+_DESCRIPTION = """\
+An inline terminal chat client for self-hosted LLM servers (vLLM, llama.cpp, Ollama,
+SGLang, LM Studio, LiteLLM: anything OpenAI-compatible).
+
+  zorac-repl                      chat interactively
+  zorac-repl "question"           ask once and exit
+  echo "text" | zorac-repl "q"    ask about piped text and exit
+  zorac-repl --demo               try it against the built-in demo server
+"""
+
+_EPILOG = """\
+Exit codes (one-shot mode): 0 success, 2 usage or setting error, 3 cannot reach the
+server or the connection broke, 4 the server reported an error, 130 interrupted.
+
+Settings come from flags, then environment variables, then defaults.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zorac-repl", description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("prompt", nargs="*", help="ask this once and exit")
+    for spec in SETTINGS:
+        if spec.flag:
+            parser.add_argument(spec.flag, dest=spec.key, metavar="VALUE",
+                                help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]")
+    parser.add_argument("--no-stream", action="store_true",
+                        help="wait for the whole answer instead of streaming it [$STREAM=false]")
+    parser.add_argument("--demo", action="store_true",
+                        help="chat with a built-in demo server (no model needed)")
+    parser.add_argument("--version", action="version", version=f"zorac-repl {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run zorac-repl; returns the exit code."""
+    args = _parser().parse_args(argv)
+    flags = {spec.key: getattr(args, spec.key) for spec in SETTINGS
+             if spec.flag and getattr(args, spec.key) is not None}
+    if args.no_stream:
+        flags["STREAM"] = "false"
+    try:
+        settings = load_settings(os.environ, flags)
+    except ConfigError as exc:
+        print(f"zorac-repl: {exc}", file=sys.stderr)
+        return 2
+    demo = None
+    if args.demo:
+        from dataclasses import replace
+
+        from zorac_repl.devserver import DevServer, StreamOptions
+
+        demo = DevServer(options=StreamOptions(rate=80.0, ttft=0.3)).start()
+        settings = replace(settings, base_url=demo.base_url, model=demo.model, api_key="")
+    try:
+        instruction = " ".join(args.prompt) or None
+        if instruction is not None or not sys.stdin.isatty() or not sys.stdout.isatty():
+            return _run_once(settings, instruction)
+        from zorac_repl.repl import run_repl
+
+        return run_repl(settings, os.environ, is_demo=demo is not None)
+    finally:
+        if demo is not None:
+            demo.stop()
+
+
+def _run_once(settings: Settings, instruction: str | None) -> int:
+    import asyncio
+
+    from zorac_repl.oneshot import EXIT_USAGE, compose_message, run_oneshot
+
+    material = None
+    if not sys.stdin.isatty():
+        raw = sys.stdin.buffer.read()
+        try:
+            material = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            print("zorac-repl: stdin is not UTF-8 text; pipe text, not binary data.",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        if "\x00" in material:
+            print("zorac-repl: stdin holds binary data (NUL bytes); pipe text instead.",
+                  file=sys.stderr)
+            return EXIT_USAGE
+    message = compose_message(instruction, material)
+    if not message:
+        print("zorac-repl: nothing to ask: pass a prompt or pipe text on stdin.",
+              file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return asyncio.run(run_oneshot(settings, message))
+    except KeyboardInterrupt:
+        return 130

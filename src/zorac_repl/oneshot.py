@@ -1,0 +1,112 @@
+"""One question, one answer, then exit: ``zorac-repl "q"``, ``echo q | zorac-repl``, or both.
+
+When stdout is not a terminal it receives exactly the model's text as it streams, plus a
+final newline when the text lacks one; everything else goes to stderr. This front end
+never enters prompt_toolkit's ``patch_stdout`` (it would send stderr to stdout) and does
+not touch the saved conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+from dataclasses import replace
+from typing import TextIO
+
+from zorac_repl.client import ChatClient, ChatRequest
+from zorac_repl.config import Settings
+from zorac_repl.conversation import Conversation
+from zorac_repl.errors import ConnectionFailed, ServerError, ZoracError
+from zorac_repl.render.answer_view import AnswerView, PlainAnswerView, TerminalAnswerView
+from zorac_repl.stats import format_context, format_stats
+from zorac_repl.terminal import quiet_input, terminal_rows
+from zorac_repl.turn import run_turn
+
+__all__ = [
+    "EXIT_CONNECTION",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_SERVER",
+    "EXIT_USAGE",
+    "compose_message",
+    "run_oneshot",
+]
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_CONNECTION = 3
+EXIT_SERVER = 4
+EXIT_INTERRUPTED = 130
+
+
+def compose_message(instruction: str | None, material: str | None) -> str:
+    """The argument is the instruction and stdin the material it applies to."""
+    parts = [part.strip("\n") for part in (instruction, material) if part and part.strip()]
+    return "\n\n".join(parts)
+
+
+def exit_code_for(error: ZoracError) -> int:
+    if isinstance(error, ConnectionFailed):
+        return EXIT_CONNECTION
+    if isinstance(error, ServerError):
+        return EXIT_SERVER
+    return EXIT_USAGE
+
+
+async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.stdout,
+                      stderr: TextIO = sys.stderr) -> int:
+    """Ask ``message`` once; returns the process exit code."""
+    from rich.console import Console
+
+    error_console = Console(file=stderr, highlight=False, soft_wrap=True)
+    client = ChatClient(settings.base_url, settings.api_key)
+    try:
+        if not settings.model:
+            settings = replace(settings, model=(await client.detect_model()).id)
+        conversation = Conversation()
+        conversation.add_user(message)
+        request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens)
+        view: AnswerView
+        if stdout.isatty():
+            console = Console(file=stdout, highlight=False)
+
+            def write(text: str) -> None:
+                stdout.write(text)
+                stdout.flush()
+
+            view = TerminalAnswerView(console, write, terminal_rows, settings.code_theme)
+        else:
+            def write_raw(text: str) -> None:
+                stdout.write(text)
+                stdout.flush()
+
+            view = PlainAnswerView(write_raw)
+        task = asyncio.ensure_future(
+            run_turn(client, conversation, request, view, stream=settings.stream))
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGINT, task.cancel)
+        try:
+            is_terminal = stdout.isatty() and sys.stdin.isatty()
+            with quiet_input() if is_terminal else contextlib.nullcontext():
+                outcome = await task
+        finally:
+            loop.remove_signal_handler(signal.SIGINT)
+    except ZoracError as exc:
+        error_console.print(f"zorac-repl: {exc}", markup=False, style="red")
+        return exit_code_for(exc)
+    finally:
+        await client.aclose()
+    if outcome.status == "interrupted":
+        error_console.print("Response interrupted.", markup=False, style="yellow")
+        return EXIT_INTERRUPTED
+    if outcome.error is not None:
+        error_console.print(f"zorac-repl: {outcome.error}", markup=False, style="red")
+        return exit_code_for(outcome.error)
+    if stderr.isatty():
+        context = format_context(len(conversation.messages), conversation.token_count(),
+                                 settings.max_input_tokens)
+        error_console.print(format_stats(outcome.figures, context), markup=False, style="dim")
+    return EXIT_OK
+
