@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -30,7 +31,7 @@ from zorac_repl.sse import DONE, SSEDecoder, decode_chunk, error_message
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["ChatClient", "ChatRequest", "Completion", "ModelInfo", "warm_up"]
+__all__ = ["ChatClient", "ChatRequest", "Completion", "ModelInfo"]
 
 CONNECT_TIMEOUT = 5.0
 # No byte for this long in the middle of a stream means the server has stalled. It is
@@ -49,11 +50,6 @@ _OVERFLOW_MARKERS = (
     "context_length_exceeded",
     "exceed_context_size_error",
 )
-
-
-def warm_up() -> None:
-    """Import openai ahead of need; safe to call from a background thread."""
-    importlib.import_module("openai")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,18 +91,30 @@ class ChatClient:
         self._api_key = api_key or "EMPTY"
         self._sdk: openai.AsyncOpenAI | None = None
         self._stream_timeout: Any = None
+        self._building = threading.Lock()
 
-    async def _client(self) -> openai.AsyncOpenAI:
-        if self._sdk is None:
-            # The import is slow: do it off the event loop so spinners keep turning.
-            module = await asyncio.to_thread(importlib.import_module, "openai")
+    def warm_up(self) -> None:
+        """Import openai and build the SDK client ahead of need (about a second).
+
+        Safe to call from a background thread while the event loop runs.
+        """
+        with self._building:
+            if self._sdk is not None:
+                return
+            module = importlib.import_module("openai")
+            self._stream_timeout = module.Timeout(STREAM_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
             # The SDK retries twice by default, re-sending the whole prompt each time; a
             # chat client must not do that behind the user's back.
             self._sdk = module.AsyncOpenAI(
                 base_url=self.base_url, api_key=self._api_key, max_retries=0,
                 timeout=module.Timeout(COMPLETION_TIMEOUT, connect=CONNECT_TIMEOUT),
             )
-            self._stream_timeout = module.Timeout(STREAM_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+
+    async def _client(self) -> openai.AsyncOpenAI:
+        if self._sdk is None:
+            # Slow the first time: off the event loop, so spinners keep turning.
+            await asyncio.to_thread(self.warm_up)
+        assert self._sdk is not None
         return self._sdk
 
     async def aclose(self) -> None:

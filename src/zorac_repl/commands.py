@@ -6,7 +6,6 @@ Handlers receive a ``CommandContext`` and return a ``CommandResult``; they never
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -79,6 +78,8 @@ def dispatch(line: str) -> CommandResult:
     name, _, args = line.strip().partition(" ")
     command = _BY_NAME.get(name.lower())
     if command is None:
+        import difflib
+
         close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]}?" if close else ""
         return CommandResult(f"Unknown command: {name}.{hint} Type /help for the list.",

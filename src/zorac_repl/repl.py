@@ -9,28 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
-from rich.console import Console
 
 from zorac_repl import __version__
-from zorac_repl.client import ChatClient, ChatRequest
 from zorac_repl.commands import dispatch
 from zorac_repl.config import Settings
 from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ZoracError
 from zorac_repl.paths import history_file
-from zorac_repl.stats import format_context, format_stats
 from zorac_repl.terminal import quiet_input, terminal_rows
-from zorac_repl.turn import TurnOutcome, run_turn
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from zorac_repl.client import ChatClient
+    from zorac_repl.turn import TurnOutcome
 
 __all__ = ["run_repl"]
 
@@ -40,11 +44,29 @@ class _Session:
     """What lives as long as the REPL does."""
 
     settings: Settings
-    client: ChatClient
     conversation: Conversation
-    console: Console
     server_status: str = "connecting…"
     last_stats: str = ""
+    _console: Console | None = field(default=None, repr=False)
+    _client: ChatClient | None = field(default=None, repr=False)
+
+    @property
+    def client(self) -> ChatClient:
+        """The API client, imported on first use: it is not needed to show the prompt."""
+        if self._client is None:
+            from zorac_repl.client import ChatClient
+
+            self._client = ChatClient(self.settings.base_url, self.settings.api_key)
+        return self._client
+
+    @property
+    def console(self) -> Console:
+        """Rich's console, imported on first use: it is not needed to show the prompt."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(highlight=False)
+        return self._console
 
 
 def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = False) -> int:
@@ -77,17 +99,24 @@ def _toolbar(session: _Session) -> str:
 async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool) -> int:
     path = history_file(environ)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    console = Console(highlight=False)
-    session = _Session(settings, ChatClient(settings.base_url, settings.api_key),
-                       Conversation(), console)
+    session = _Session(settings, Conversation())
     prompt: PromptSession[str] = PromptSession(
         history=FileHistory(str(path)), key_bindings=_key_bindings(),
         bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ")
     where = "the built-in demo server" if is_demo else settings.base_url
-    console.print(f"zorac-repl {__version__}, talking to {where}. "
-                  "Type /help for commands, Ctrl+D to leave.", markup=False, style="dim")
-    asyncio.get_running_loop().call_soon(_warm_up)
-    detection = asyncio.ensure_future(_detect_model(session))
+    _print_dim(f"zorac-repl {__version__}, talking to {where}. "
+               "Type /help for commands, Ctrl+D to leave.")
+    # Heavy imports and the server check wait until the prompt is on screen, so they do
+    # not delay it: the first after_render event starts them.
+    detection: asyncio.Future[None] | None = None
+
+    def start_background(_app: object) -> None:
+        nonlocal detection
+        prompt.app.after_render -= start_background
+        _warm_up(session.client)
+        detection = asyncio.ensure_future(_detect_model(session))
+
+    prompt.app.after_render += start_background
     draft = ""
     try:
         while True:
@@ -104,23 +133,34 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool) -
             if text.lstrip().startswith("/"):
                 result = dispatch(text)
                 if result.message:
-                    console.print(result.message, markup=False,
+                    session.console.print(result.message, markup=False,
                                   style="red" if result.is_error else None)
                 if result.should_exit:
                     break
                 continue
             draft = await _ask(session, text)
     finally:
-        detection.cancel()
-        await session.client.aclose()
+        if detection is not None:
+            detection.cancel()
+        if session._client is not None:
+            await session._client.aclose()
     return 0
 
 
-def _warm_up() -> None:
+def _print_dim(text: str) -> None:
+    """A status line, written without Rich so the first prompt need not wait for it."""
+    dim = "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    sys.stdout.write(f"\x1b[2m{text}\x1b[0m\n" if dim else f"{text}\n")
+    sys.stdout.flush()
+
+
+def _warm_up(client: ChatClient) -> None:
     """Load what the first answer needs while the user types (openai takes ~1 s)."""
 
     def load() -> None:
-        from zorac_repl import client
+        import rich.console  # noqa: F401
+
+        from zorac_repl import turn  # noqa: F401
         from zorac_repl.render import answer_view  # noqa: F401
 
         client.warm_up()
@@ -151,7 +191,9 @@ async def _print_above_prompt(console: Console, text: str, style: str) -> None:
 
 async def _ask(session: _Session, text: str) -> str:
     """Run one turn for ``text``; returns the draft to put back in the input."""
+    from zorac_repl.client import ChatRequest
     from zorac_repl.render.answer_view import TerminalAnswerView
+    from zorac_repl.turn import run_turn
 
     console = session.console
     if not session.settings.model:
@@ -184,6 +226,8 @@ async def _ask(session: _Session, text: str) -> str:
 
 
 def _report(session: _Session, outcome: TurnOutcome) -> None:
+    from zorac_repl.stats import format_context, format_stats
+
     console, settings, conversation = session.console, session.settings, session.conversation
     context = format_context(len(conversation.messages), conversation.token_count(),
                              settings.max_input_tokens)

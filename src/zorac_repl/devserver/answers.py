@@ -38,21 +38,25 @@ _SENTENCES = (
 )
 
 
+def _title(name: str) -> str:
+    return name[0].upper() + name[1:]
+
+
 def _paragraph(rng: random.Random, topic: tuple[str, str]) -> str:
     name, gist = topic
-    first = f"**{name.capitalize()}** is {gist}."
+    first = f"**{_title(name)}** is {gist}."
     rest = [rng.choice(_SENTENCES).format(t=name) for _ in range(rng.randint(2, 4))]
     return " ".join([first, *rest])
 
 
 def _heading(rng: random.Random, topic: tuple[str, str]) -> str:
     level = rng.choice(("##", "##", "###"))
-    return f"{level} {topic[0].capitalize()}"
+    return f"{level} {_title(topic[0])}"
 
 
 def _bullets(rng: random.Random, topic: tuple[str, str]) -> str:
     items = [
-        f"- **{rng.choice(_TOPICS)[0].capitalize()}**: {rng.choice(_SENTENCES).format(t=topic[0])}"
+        f"- **{_title(rng.choice(_TOPICS)[0])}**: {rng.choice(_SENTENCES).format(t=topic[0])}"
         for _ in range(rng.randint(3, 6))
     ]
     if rng.random() < 0.4:
@@ -155,7 +159,7 @@ def answer_for(prompt: str, tokens: int | None = None) -> str:
     target = tokens if tokens is not None else _SHORT_TOKENS
     rng = random.Random(zlib.crc32(prompt.encode()))
     topic = rng.choice(_TOPICS)
-    parts = [f"# {topic[0].capitalize()}", _paragraph(rng, topic)]
+    parts = [f"# {_title(topic[0])}", _paragraph(rng, topic)]
     count = sum(len(split_tokens(part)) for part in parts)
     section = 0
     while count < target:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import re
 import threading
 import time
@@ -32,6 +33,7 @@ from zorac_repl.devserver.wire import (
 
 __all__ = ["DevServer", "RequestRecord", "StreamOptions"]
 
+_log = logging.getLogger(__name__)
 _DIRECTIVES = re.compile(r"\[\[([^\[\]]*)\]\]")
 
 
@@ -113,6 +115,9 @@ class DevServer:
 
         def run() -> None:
             loop = asyncio.new_event_loop()
+            # In --demo the server shares the user's terminal: its troubles go to the log.
+            loop.set_exception_handler(
+                lambda _loop, context: _log.debug("dev server: %s", context.get("message")))
             self._loop = loop
             loop.run_until_complete(self.serve())
             ready.set()
@@ -317,6 +322,9 @@ class DevServer:
             raise _Disconnected from None
         finally:
             hangup.cancel()
+            # The watcher must be gone before the next request's readline on this reader.
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await hangup
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
