@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import run_in_terminal
+from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
@@ -179,6 +179,9 @@ async def _detect_model(session: _Session) -> None:
         await _print_above_prompt(session.console, str(exc), "red")
         return
     session.settings = replace(session.settings, model=info.id)
+    app = get_app_or_none()
+    if app is not None:
+        app.invalidate()  # the toolbar shows the model now
 
 
 async def _print_above_prompt(console: Console, text: str, style: str) -> None:

@@ -1,0 +1,132 @@
+"""The installed zorac-repl in a pseudo-terminal: type, press Ctrl+C, read the screen."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from tests.terminal import Terminal
+from zorac_repl.devserver import DevServer
+
+
+def _start(terminal: type[Terminal], server: DevServer, *args: str) -> Terminal:
+    term = terminal(*args, env={"VLLM_BASE_URL": server.base_url})
+    term.wait_for(r"Ctrl\+D to leave")
+    term.wait_for(r"Qwen/Qwen3-8B \|")  # the toolbar shows the detected model
+    return term
+
+
+def test_answer_streams_onto_the_screen_with_final_stats(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    term.enter("Explain paged attention")
+    term.wait_for(r"Stats: \d+ tokens in [\d.]+s \([\d.]+ tok/s, TTFT [\d.]+s\) \| "
+                  r"Total: 2 msgs, ~\d+/12000 tokens")
+    served = fresh_requests.chat_requests()[-1].served_text
+    last_line = served.strip().splitlines()[-1]
+    assert last_line in term.scrollback()
+    assert fresh_requests.chat_requests()[-1].done_sent
+
+
+def test_toolbar_shows_live_tokens_per_second_while_streaming(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    term.enter("Explain KV cache [[tokens=800 rate=100]]")
+    term.wait_for(r"\d+ tokens \| [\d.]+s \| [\d.]+ tok/s \| TTFT [\d.]+s")
+    term.ctrl("c")
+    term.wait_for("Response interrupted")
+
+
+def test_ctrl_c_mid_answer_restores_draft_and_server_sees_disconnect(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    question = "Tell me everything about quantization [[tokens=3000 rate=150]]"
+    term.enter(question)
+    term.wait_for(r"tok/s \| TTFT")
+    pressed = time.monotonic()
+    term.ctrl("c")
+    term.wait_for(r"Response interrupted\. Stats: \d+ tokens")
+    record = fresh_requests.chat_requests()[-1]
+    assert record.finished.wait(5)
+    assert record.disconnected_before_done and not record.done_sent
+    # The prompt is back, holding the question as a draft.
+    term.wait_for(r"> Tell me everything about quantization")
+    assert time.monotonic() - pressed < 5
+    # Sending the draft again sends one user message, not two, and no partial answer.
+    term.enter()
+    deadline = time.monotonic() + 10
+    while len(fresh_requests.chat_requests()) < 2 and time.monotonic() < deadline:
+        term.pump()
+    messages = fresh_requests.chat_requests()[-1].messages
+    assert [m["role"] for m in messages] == ["user"]
+    assert messages[0]["content"] == question
+    term.ctrl("c")
+    term.wait_for(r"(?s)Response interrupted.*Response interrupted")
+
+
+def test_no_stream_mode_shows_the_whole_answer(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests, "--no-stream")
+    term.enter("Explain prefix caching")
+    term.wait_for(r"Stats: \d+ tokens")
+    request = fresh_requests.chat_requests()[-1]
+    assert request.body is not None and request.body["stream"] is False
+    assert request.served_text.strip().splitlines()[-1] in term.scrollback()
+
+
+def test_server_down_gives_one_line_and_the_repl_stays_usable(terminal):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    base_url = f"http://127.0.0.1:{dead_port}/v1"
+    term = terminal(env={"VLLM_BASE_URL": base_url, "VLLM_MODEL": "m"})
+    term.wait_for(r"Ctrl\+D to leave")
+    term.enter("hello there")
+    term.wait_for(rf"Cannot reach {base_url}: is vLLM running\?")
+    assert "Traceback" not in term.scrollback()
+    term.wait_for(r"> hello there")  # the message is back in the input
+    term.ctrl("u")
+    term.enter("/help")
+    term.wait_for(r"Commands:")
+
+
+def test_unknown_command_suggests_the_closest(terminal, server):
+    term = _start(terminal, server)
+    term.enter("/hepl")
+    term.wait_for(r"Unknown command: /hepl\. Did you mean /help\? Type /help for the list\.")
+
+
+def test_alt_enter_inserts_a_newline_and_enter_sends_one_message(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    term.type("first line")
+    term.type("\x1b\r")  # Alt+Enter
+    term.enter("second line [[echo]]")
+    term.wait_for(r"Stats:")
+    content = fresh_requests.chat_requests()[-1].messages[-1]["content"]
+    assert content == "first line\nsecond line [[echo]]"
+
+
+def test_pasted_multiline_text_stays_one_message(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    term.type("\x1b[200~line one\nline two\nline three\x1b[201~")
+    term.enter(" [[echo]]")
+    term.wait_for(r"Stats:")
+    content = fresh_requests.chat_requests()[-1].messages[-1]["content"]
+    assert content == "line one\nline two\nline three [[echo]]"
+
+
+def test_ctrl_c_at_the_prompt_clears_the_line_and_ctrl_d_leaves(terminal, server):
+    term = _start(terminal, server)
+    term.type("half a thought")
+    term.wait_for("> half a thought")
+    term.ctrl("c")
+    deadline = time.monotonic() + 5
+    while "half a thought" in term.input_line() and time.monotonic() < deadline:
+        term.pump()
+    assert "half a thought" not in term.input_line()
+    term.ctrl("d")
+    term.child.expect(pexpect_eof(), timeout=10)
+    term.child.close()
+    assert term.child.exitstatus == 0
+
+
+def pexpect_eof() -> object:
+    import pexpect
+
+    return pexpect.EOF
