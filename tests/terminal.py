@@ -35,7 +35,8 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                data = self.child.read_nonblocking(65536, timeout=max(0.0, deadline - time.monotonic()))
+                remaining = max(0.0, deadline - time.monotonic())
+                data = self.child.read_nonblocking(65536, timeout=remaining)
             except pexpect.TIMEOUT:
                 return
             except pexpect.EOF:

@@ -1,0 +1,67 @@
+"""Settings: flags, then the environment, then defaults; bad values fail with one clear line."""
+
+from __future__ import annotations
+
+import pytest
+
+from zorac_repl.config import Settings, load_settings, mask_secret
+from zorac_repl.errors import ConfigError
+
+
+def test_defaults():
+    settings = load_settings({}, {})
+    assert settings == Settings()
+    assert (settings.base_url, settings.temperature, settings.max_output_tokens,
+            settings.stream) == ("http://localhost:8000/v1", 0.1, 4000, True)
+    assert settings.source_of("TEMPERATURE") == "default"
+
+
+def test_flag_beats_environment_beats_default():
+    env = {"TEMPERATURE": "0.5", "VLLM_MODEL": "env-model"}
+    settings = load_settings(env, {"TEMPERATURE": "1.5"})
+    assert settings.temperature == 1.5 and settings.source_of("TEMPERATURE") == "flag"
+    assert settings.model == "env-model" and settings.source_of("VLLM_MODEL") == "env"
+
+
+def test_openai_variables_are_fallbacks_only():
+    env = {"OPENAI_BASE_URL": "http://a:1/v1", "OPENAI_API_KEY": "sk-openai"}
+    assert load_settings(env, {}).base_url == "http://a:1/v1"
+    env["VLLM_BASE_URL"] = "http://b:2/v1/"
+    env["VLLM_API_KEY"] = "sk-vllm"
+    settings = load_settings(env, {})
+    assert (settings.base_url, settings.api_key) == ("http://b:2/v1", "sk-vllm")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("false", False), ("0", False), ("no", False), ("OFF", False),
+    ("true", True), ("1", True), ("yes", True), ("On", True),
+])
+def test_stream_accepts_the_usual_booleans(text, expected):
+    assert load_settings({"STREAM": text}, {}).stream is expected
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"TEMPERATURE": "3"}, "$TEMPERATURE: '3' is not valid; expected a number from 0 to 2"),
+    ({"TEMPERATURE": "warm"}, "expected a number from 0 to 2"),
+    ({"MAX_OUTPUT_TOKENS": "0"}, "$MAX_OUTPUT_TOKENS: '0' is not valid; expected a whole number"),
+    ({"MAX_OUTPUT_TOKENS": "1.5"}, "expected a whole number above 0"),
+    ({"STREAM": "maybe"}, "expected true or false (also 1/0, yes/no, on/off)"),
+    ({"VLLM_BASE_URL": "localhost:8000"}, "expected an http:// or https:// URL"),
+])
+def test_bad_values_name_the_source_and_the_accepted_form(env, message):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env, {})
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_flag_names_the_flag():
+    with pytest.raises(ConfigError, match=r"^--temperature: '9' is not valid"):
+        load_settings({}, {"TEMPERATURE": "9"})
+
+
+@pytest.mark.parametrize("secret, shown", [
+    ("sk-abcdefgh12349f2c", "sk-…9f2c"), ("", "(not set)"), ("short", "…rt"),
+])
+def test_secrets_are_masked(secret, shown):
+    assert mask_secret(secret) == shown

@@ -1,0 +1,125 @@
+"""One-shot and pipe mode through real pipes: stdout is exactly the model's text; exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+
+import pytest
+
+import zorac_repl
+from tests.conftest import zorac_command
+from zorac_repl.devserver import DevServer
+
+
+def _run(args: list[str], server: DevServer | None, stdin: bytes | None = None,
+         **env: str) -> subprocess.CompletedProcess[bytes]:
+    environment = {**os.environ, **env}
+    if server is not None:
+        environment["VLLM_BASE_URL"] = server.base_url
+    return subprocess.run([zorac_command(), *args], input=stdin if stdin is not None else b"",
+                          capture_output=True, env=environment, timeout=60)
+
+
+def _expected_stdout(served: str) -> bytes:
+    return (served if served.endswith("\n") else served + "\n").encode()
+
+
+def test_piped_prompt_prints_exactly_the_served_text(fresh_requests):
+    result = _run([], fresh_requests, stdin=b"Explain tensor parallelism\n")
+    assert result.returncode == 0, result.stderr
+    record = fresh_requests.chat_requests()[-1]
+    assert record.messages[-1]["content"] == "Explain tensor parallelism"
+    assert result.stdout == _expected_stdout(record.served_text)
+    assert result.stderr == b""
+
+
+def test_argument_prompt_streams_a_long_answer_byte_for_byte(fresh_requests):
+    result = _run(["Explain KV cache [[tokens=4000]]"], fresh_requests)
+    assert result.returncode == 0, result.stderr
+    record = fresh_requests.chat_requests()[-1]
+    assert len(record.served_text) > 10_000
+    assert result.stdout == _expected_stdout(record.served_text)
+
+
+def test_argument_is_the_instruction_and_stdin_the_material(fresh_requests):
+    result = _run(["Summarize this: [[echo]]"], fresh_requests,
+                  stdin="a line of material\nand another, naïve ✓\n".encode())
+    assert result.returncode == 0, result.stderr
+    content = fresh_requests.chat_requests()[-1].messages[-1]["content"]
+    assert content == "Summarize this: [[echo]]\n\na line of material\nand another, naïve ✓"
+
+
+def test_no_stream_flag_sends_one_request_and_prints_the_text(fresh_requests):
+    result = _run(["--no-stream", "Explain quantization"], fresh_requests)
+    assert result.returncode == 0, result.stderr
+    record = fresh_requests.chat_requests()[-1]
+    assert record.body is not None and record.body["stream"] is False
+    assert result.stdout == _expected_stdout(record.served_text)
+
+
+def test_unreachable_server_exits_3_with_one_line(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = _run(["hello"], None, VLLM_BASE_URL=f"http://127.0.0.1:{port}/v1")
+    assert result.returncode == 3
+    assert result.stdout == b""
+    lines = result.stderr.decode().strip().splitlines()
+    assert lines == [f"zorac-repl: Cannot reach http://127.0.0.1:{port}/v1: is vLLM running? "
+                     "Start it with 'vllm serve MODEL' or pass --base-url."]
+
+
+def test_server_error_exits_4_with_the_servers_message(server):
+    result = _run(["hello"], server, VLLM_MODEL="no-such-model")
+    assert result.returncode == 4
+    assert b"The model `no-such-model` does not exist" in result.stderr
+    assert b"Traceback" not in result.stderr
+    assert len(result.stderr.decode().strip().splitlines()) == 1
+
+
+def test_interrupt_exits_130_and_the_server_sees_the_disconnect(fresh_requests):
+    environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
+    process = subprocess.Popen([zorac_command(), "Tell me a lot [[tokens=3000 rate=200]]"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=environment)
+    assert process.stdout is not None
+    first = process.stdout.read(200)  # the answer has started
+    assert first
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert b"Response interrupted." in err
+    record = fresh_requests.chat_requests()[-1]
+    assert record.finished.wait(5)
+    assert record.disconnected_before_done
+    printed = first + out
+    assert printed.endswith(b"\n")  # the final newline comes even after an interruption
+    assert record.served_text.encode().startswith(printed[:-1])
+
+
+@pytest.mark.parametrize("stdin, message", [
+    pytest.param(b"", b"nothing to ask", id="empty"),
+    pytest.param(b"\xff\xfe\x00binary", b"not UTF-8", id="invalid-utf8"),
+    pytest.param(b"text\x00with nul", b"binary data", id="nul-bytes"),
+])
+def test_bad_stdin_exits_2_with_a_clear_line(server, stdin, message):
+    result = _run([], server, stdin=stdin)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert result.stdout == b""
+
+
+def test_bad_setting_exits_2_naming_the_variable(server):
+    result = _run(["hi"], server, TEMPERATURE="hot")
+    assert result.returncode == 2
+    assert result.stderr.decode().strip() == (
+        "zorac-repl: $TEMPERATURE: 'hot' is not valid; expected a number from 0 to 2, e.g. 0.7.")
+
+
+def test_version_prints_the_version():
+    result = _run(["--version"], None)
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == f"zorac-repl {zorac_repl.__version__}"

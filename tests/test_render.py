@@ -1,0 +1,112 @@
+"""The streaming renderer: what it leaves in scrollback equals one Rich render of the whole text."""
+
+from __future__ import annotations
+
+import io
+
+import pyte
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from zorac_repl.devserver.answers import answer_for
+from zorac_repl.render.live_region import LiveRegion
+from zorac_repl.render.markdown import render_lines
+from zorac_repl.render.markdown_stream import MarkdownStream
+from zorac_repl.render.safe_text import visible_controls
+
+WIDTH = 80
+
+
+def _console() -> Console:
+    return Console(file=io.StringIO(), width=WIDTH, force_terminal=True,
+                   color_system="truecolor")
+
+
+def _stream_rows(text: str, cuts: list[int], updates: list[bool], live_rows: int) -> list[str]:
+    stream = MarkdownStream(_console(), max_live_rows=lambda: live_rows)
+    rows: list[str] = []
+    start = 0
+    for index, cut in enumerate(sorted({*cuts, len(text)})):
+        stream.feed(text[start:cut])
+        start = cut
+        if updates[index % len(updates)]:
+            rows += stream.update()[0]
+    return rows + stream.finish()
+
+
+_BLOCKS = st.sampled_from([
+    "# Heading", "Setext heading\n==============", "Another one\n---",
+    "A paragraph with **bold**, *em*, `code` and a [link](http://x.y/z).",
+    "A **bold start that never closes", "- one\n- two\n  - nested\n    - deeper\n- three",
+    "1. first\n2. second\n3. third", "7. seven\n8. eight\n9. nine\n10. ten\n11. eleven",
+    "> quoted\n> text\nlazy continuation", "---", "***",
+    "| a | b |\n|---|--:|\n| 1 | 22 |\n| 333 | 4 |", "| wide column header | x |\n|---|---|",
+    "```python\ndef f(x):\n    return x * 2\n```", "```\nplain code\n```", "```js\nlet a = 1;",
+    "    indented code", "<div>\nhtml block\n</div>", "日本語の文章と絵文字 🎉 mixed text",
+    "Line one\nline two in the same paragraph", "text with trailing spaces   ",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_BLOCKS, min_size=1, max_size=8), st.sampled_from(["\n\n", "\n", "\n\n\n"]),
+       st.lists(st.integers(min_value=0, max_value=2000), max_size=30),
+       st.lists(st.booleans(), min_size=1, max_size=5), st.sampled_from([3, 10, 1000]))
+def test_any_document_in_any_chunks_ends_as_the_one_shot_render(blocks, joiner, cuts, updates,
+                                                                 live_rows):
+    text = joiner.join(blocks)
+    cuts = [min(cut, len(text)) for cut in cuts]
+    assert _stream_rows(text, cuts, updates, live_rows) == render_lines(_console(), text)
+
+
+@pytest.mark.parametrize("tokens", [700, 4000])
+def test_dev_server_answers_token_by_token_match_the_one_shot_render(tokens):
+    text = answer_for("golden", tokens)
+    cuts = list(range(0, len(text), 3))
+    assert _stream_rows(text, cuts, [True], 20) == render_lines(_console(), text)
+
+
+def test_open_block_is_bounded_and_its_early_rows_are_committed():
+    code = "```python\n" + "\n".join(f"value_{i} = {i}" for i in range(400)) + "\n"
+    stream = MarkdownStream(_console(), max_live_rows=lambda: 10)
+    committed: list[str] = []
+    for start in range(0, len(code), 50):
+        stream.feed(code[start:start + 50])
+        rows, live = stream.update()
+        committed += rows
+        assert len(live) <= 10
+    assert len(committed) > 350
+    assert committed + stream.finish() == render_lines(_console(), code)
+
+
+def test_escape_sequences_in_model_text_become_visible():
+    hostile = "clear\x1b[2J clip\x1b]52;c;aGk=\x07 link\x1b]8;;http://e\x1b\\x\rback\x08\x9b"
+    shown = visible_controls(hostile)
+    assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown
+    assert "\x08" not in shown and "\x9b" not in shown
+    assert "␛[2J" in shown and "␍" in shown and "\\x9b" in shown
+    rows = _stream_rows(hostile, [5, 17], [True], 10)
+    assert not any("\x1b]" in row or "\x1b[2J" in row for row in rows)
+
+
+def test_live_region_leaves_exactly_the_committed_rows_in_scrollback():
+    screen = pyte.HistoryScreen(WIDTH, 12, history=1000)
+    screen.set_mode(pyte.modes.LNM)
+    stream = pyte.Stream(screen)
+    region = LiveRegion(stream.feed)
+    text = answer_for("scrollback", 1500)
+    markdown = MarkdownStream(Console(file=io.StringIO(), width=WIDTH, color_system=None),
+                              max_live_rows=lambda: 10)
+    for start in range(0, len(text), 40):
+        markdown.feed(text[start:start + 40])
+        rows, live = markdown.update()
+        region.draw(rows, [*live, "toolbar"])
+    region.draw(markdown.finish(), [])
+    region.clear()
+    history = ["".join(line[c].data for c in range(WIDTH)).rstrip() for line in screen.history.top]
+    shown = history + [line.rstrip() for line in screen.display]
+    while shown and not shown[-1]:
+        shown.pop()
+    expected = render_lines(Console(file=io.StringIO(), width=WIDTH, color_system=None), text)
+    assert shown == expected

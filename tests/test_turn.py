@@ -1,0 +1,116 @@
+"""A turn keeps the conversation whole: complete answers are added, others are rolled back."""
+
+from __future__ import annotations
+
+import asyncio
+
+from zorac_repl.client import ChatClient, ChatRequest
+from zorac_repl.conversation import Conversation
+from zorac_repl.stats import StreamStats, format_live, format_stats
+from zorac_repl.turn import run_turn
+
+MODEL = "Qwen/Qwen3-8B"
+
+
+class RecordingView:
+    """An AnswerView that keeps what it was shown."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+        self.ended = False
+
+    def begin(self, stats: StreamStats) -> None:
+        pass
+
+    def text(self, delta: str) -> None:
+        self.shown.append(delta)
+
+    def reasoning(self, delta: str) -> None:
+        pass
+
+    def end(self) -> None:
+        self.ended = True
+
+
+def test_complete_turn_adds_the_answer_with_metadata(fresh_requests):
+    conversation = Conversation()
+    conversation.add_user("Explain paged attention")
+    view = RecordingView()
+
+    async def run() -> object:
+        client = ChatClient(fresh_requests.base_url)
+        try:
+            return await run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view)
+        finally:
+            await client.aclose()
+
+    outcome = asyncio.run(run())
+    assert outcome.status == "complete" and view.ended
+    served = fresh_requests.chat_requests()[-1].served_text
+    assert "".join(view.shown) == outcome.text == served
+    assert [m["role"] for m in conversation.messages] == ["user", "assistant"]
+    meta = conversation.messages[-1]["meta"]
+    assert meta["model"] == MODEL and meta["tokens"] == outcome.figures.tokens > 0
+    assert outcome.figures.is_exact  # the server's usage was used
+
+
+def test_cancelled_turn_rolls_back_and_returns_the_draft(fresh_requests):
+    conversation = Conversation()
+    conversation.add_user("earlier")
+    conversation.add_assistant("answer", {})
+    conversation.add_user("stop me [[tokens=3000 rate=300]]")
+    view = RecordingView()
+
+    async def run() -> object:
+        client = ChatClient(fresh_requests.base_url)
+        task = asyncio.ensure_future(
+            run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view))
+        while not view.shown:
+            await asyncio.sleep(0.01)
+        task.cancel()
+        outcome = await task
+        await client.aclose()
+        return outcome
+
+    outcome = asyncio.run(run())
+    assert outcome.status == "interrupted" and outcome.draft == "stop me [[tokens=3000 rate=300]]"
+    assert outcome.text and view.ended
+    assert [m["content"] for m in conversation.messages] == ["earlier", "answer"]
+    assert fresh_requests.chat_requests()[-1].finished.wait(5)
+    assert fresh_requests.chat_requests()[-1].disconnected_before_done
+
+
+def test_failed_turn_rolls_back_and_keeps_the_error(server):
+    conversation = Conversation()
+    conversation.add_user("hello")
+
+    async def run() -> object:
+        client = ChatClient(server.base_url)
+        try:
+            return await run_turn(client, conversation, ChatRequest("nope", 0.1, 10),
+                                  RecordingView())
+        finally:
+            await client.aclose()
+
+    outcome = asyncio.run(run())
+    assert outcome.status == "failed" and outcome.draft == "hello"
+    assert "does not exist" in str(outcome.error)
+    assert conversation.messages == []
+
+
+def test_stats_use_the_injected_clock_and_read_as_documented():
+    now = [100.0]
+    stats = StreamStats(clock=lambda: now[0])
+    now[0] = 100.21
+    stats.on_delta()
+    for _ in range(244):
+        now[0] += 0.0147
+        stats.on_delta()
+    stats.on_usage(67, 245)
+    figures = stats.finish()
+    assert figures.tokens == 245 and figures.is_exact
+    assert round(figures.ttft or 0, 2) == 0.21
+    line = format_stats(figures, "Total: 4 msgs, ~312/12000 tokens")
+    assert line == ("Stats: 245 tokens in 3.8s (68.3 tok/s, TTFT 0.21s) | "
+                    "Total: 4 msgs, ~312/12000 tokens")
+    assert format_live(stats).startswith("245 tokens | 3.8s | ")
