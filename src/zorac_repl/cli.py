@@ -53,7 +53,24 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run zorac-repl; returns the exit code."""
+    """Run zorac-repl; returns the exit code.
+
+    The last line of defence: an error nobody expected is one line, not a traceback,
+    unless ``ZORAC_DEBUG`` is set.
+    """
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if os.environ.get("ZORAC_DEBUG"):
+            raise
+        print(f"zorac-repl: unexpected error: {type(exc).__name__}: {exc} "
+              "(set ZORAC_DEBUG=1 to see the traceback)", file=sys.stderr)
+        return 1
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     flags = {spec.key: getattr(args, spec.key) for spec in SETTINGS
              if spec.flag and getattr(args, spec.key) is not None}

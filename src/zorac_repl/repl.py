@@ -138,7 +138,17 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool) -
                 if result.should_exit:
                     break
                 continue
-            draft = await _ask(session, text)
+            try:
+                draft = await _ask(session, text)
+            except Exception as exc:
+                # A bug must not end the session or lose the message.
+                if os.environ.get("ZORAC_DEBUG"):
+                    raise
+                session.console.print(f"Unexpected error: {type(exc).__name__}: {exc} "
+                                      "(set ZORAC_DEBUG=1 to see the traceback)",
+                                      markup=False, style="red")
+                session.conversation.rollback_user()
+                draft = text
     finally:
         if detection is not None:
             detection.cancel()
