@@ -123,3 +123,18 @@ def test_version_prints_the_version():
     result = _run(["--version"], None)
     assert result.returncode == 0
     assert result.stdout.decode().strip() == f"zorac-repl {zorac_repl.__version__}"
+
+
+def test_reader_closing_the_pipe_stops_quietly_with_141(fresh_requests):
+    environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
+    process = subprocess.Popen([zorac_command(), "Long one [[tokens=5000 rate=500]]"],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=environment)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.read(10)
+    process.stdout.close()  # like `| head -c 10`
+    assert process.wait(timeout=10) == 141
+    assert process.stderr.read() == b""
+    record = fresh_requests.chat_requests()[-1]
+    assert record.finished.wait(5)
+    assert record.disconnected_before_done

@@ -29,7 +29,8 @@ SGLang, LM Studio, LiteLLM: anything OpenAI-compatible).
 
 _EPILOG = """\
 Exit codes (one-shot mode): 0 success, 2 usage or setting error, 3 cannot reach the
-server or the connection broke, 4 the server reported an error, 130 interrupted.
+server or the connection broke, 4 the server reported an error, 130 interrupted,
+141 the reader closed the pipe.
 
 Settings come from flags, then environment variables, then defaults.
 """

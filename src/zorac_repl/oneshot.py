@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from dataclasses import replace
@@ -28,6 +29,7 @@ __all__ = [
     "EXIT_CONNECTION",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_PIPE_CLOSED",
     "EXIT_SERVER",
     "EXIT_USAGE",
     "compose_message",
@@ -39,6 +41,8 @@ EXIT_USAGE = 2
 EXIT_CONNECTION = 3
 EXIT_SERVER = 4
 EXIT_INTERRUPTED = 130
+# As if killed by SIGPIPE (128 + 13), like other Unix tools whose reader went away.
+EXIT_PIPE_CLOSED = 141
 
 
 def compose_message(instruction: str | None, material: str | None) -> str:
@@ -67,6 +71,7 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
             settings = replace(settings, model=(await client.detect_model()).id)
         conversation = Conversation()
         conversation.add_user(message)
+        reader_gone = asyncio.Event()
         request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens)
         view: AnswerView
         if stdout.isatty():
@@ -79,8 +84,16 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
             view = TerminalAnswerView(console, write, terminal_rows, settings.code_theme)
         else:
             def write_raw(text: str) -> None:
-                stdout.write(text)
-                stdout.flush()
+                if reader_gone.is_set():
+                    return
+                try:
+                    stdout.write(text)
+                    stdout.flush()
+                except BrokenPipeError:
+                    # The reader went away (`| head`): stop the answer, and the server.
+                    reader_gone.set()
+                    _silence(stdout)
+                    task.cancel()
 
             view = PlainAnswerView(write_raw)
         task = asyncio.ensure_future(
@@ -98,6 +111,8 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         return exit_code_for(exc)
     finally:
         await client.aclose()
+    if reader_gone.is_set():
+        return EXIT_PIPE_CLOSED
     if outcome.status == "interrupted":
         error_console.print("Response interrupted.", markup=False, style="yellow")
         return EXIT_INTERRUPTED
@@ -110,3 +125,11 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         error_console.print(format_stats(outcome.figures, context), markup=False, style="dim")
     return EXIT_OK
 
+
+
+def _silence(stream: TextIO) -> None:
+    """Point a closed pipe at /dev/null so flushing it at exit does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
