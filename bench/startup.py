@@ -9,20 +9,18 @@ so start-up work that waits on the network is included.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import os
-import pty
-import select
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import time
 
 from zorac_repl.devserver import DevServer
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _pty import PtyProgram
 
 
 def _command() -> str:
@@ -40,37 +38,16 @@ def time_version(runs: int) -> list[float]:
 
 
 def _spawn_until_prompt(command: list[str], env: dict[str, str]) -> float:
-    """Seconds from spawning ``command`` on a fresh pty to its prompt on screen.
-
-    A raw pty and select loop, not pexpect (which sleeps 50 ms before every send): the
-    loop answers cursor-position requests at once, as a real terminal does, and stops
-    at the first ``>`` after the banner.
-    """
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    start = time.perf_counter()
-    child = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, env=env,
-                             start_new_session=True)
-    os.close(slave)
-    seen = b""
+    """Seconds from spawning ``command`` to its prompt: the first ``>`` after the banner."""
+    program = PtyProgram(command, env)
     try:
-        while True:
-            ready, _, _ = select.select([master], [], [], 20)
-            if not ready:
-                raise TimeoutError(f"no prompt; screen so far: {seen[-300:]!r}")
-            data = os.read(master, 65536)
-            seen += data
-            if b"\x1b[6n" in data:
-                os.write(master, b"\x1b[2;1R")
-            banner_end = seen.find(b"leave.")
-            if banner_end != -1 and b">" in seen[banner_end:]:
-                elapsed = time.perf_counter() - start
-                break
-        os.write(master, b"\x04")  # Ctrl+D: leave
-        child.wait(20)
+        program.read_until(b"leave.")
+        program.read_until(b">", after=program.output.find(b"leave."))
+        elapsed = time.perf_counter() - program.started
+        program.send(b"\x04")  # Ctrl+D: leave
+        program.process.wait(20)
     finally:
-        child.kill()
-        os.close(master)
+        program.close()
     return elapsed
 
 

@@ -56,6 +56,7 @@ class RequestRecord:
     served_text: str = ""
     done_sent: bool = False
     disconnected_before_done: bool = False
+    ended_at: float | None = None  # time.perf_counter() when the server was done with it
     finished: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -183,6 +184,7 @@ class DevServer:
         try:
             await self._route(record, headers, raw, reader, writer)
         finally:
+            record.ended_at = time.perf_counter()
             record.finished.set()
         return headers.get("connection", "").lower() != "close"
 

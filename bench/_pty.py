@@ -1,0 +1,60 @@
+"""A program on a fresh pseudo-terminal, driven without pexpect's built-in delays.
+
+pexpect sleeps 50 ms before every send and polls its reads, which would swamp the figures
+the benchmarks measure. This driver answers cursor-position requests at once, as a real
+terminal does.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import struct
+import subprocess
+import termios
+import time
+
+
+def _take_terminal() -> None:
+    """In the child: a new session whose controlling terminal is the pty, so Ctrl+C
+    arrives as SIGINT, as in a real terminal."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class PtyProgram:
+    """``command`` running on a ``rows`` x ``columns`` pty; ``output`` is all it wrote."""
+
+    def __init__(self, command: list[str], env: dict[str, str], rows: int = 30,
+                 columns: int = 100) -> None:
+        self._master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+        self.started = time.perf_counter()
+        self.process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
+                                        env=env, preexec_fn=_take_terminal)
+        os.close(slave)
+        self.output = b""
+
+    def read_until(self, marker: bytes, after: int = 0, timeout: float = 20.0) -> float:
+        """Read until ``marker`` appears at or after offset ``after``; returns the time then."""
+        deadline = time.perf_counter() + timeout
+        while self.output.find(marker, after) == -1:
+            remaining = deadline - time.perf_counter()
+            ready, _, _ = select.select([self._master], [], [], max(0.0, remaining))
+            if not ready:
+                raise TimeoutError(f"{marker!r} never came; last output: {self.output[-300:]!r}")
+            data = os.read(self._master, 65536)
+            self.output += data
+            if b"\x1b[6n" in data:
+                os.write(self._master, b"\x1b[2;1R")
+        return time.perf_counter()
+
+    def send(self, data: bytes) -> None:
+        os.write(self._master, data)
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait(10)
+        os.close(self._master)
