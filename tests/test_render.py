@@ -52,7 +52,7 @@ _BLOCKS = st.sampled_from([
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_BLOCKS, min_size=1, max_size=8), st.sampled_from(["\n\n", "\n", "\n\n\n"]),
        st.lists(st.integers(min_value=0, max_value=2000), max_size=30),
-       st.lists(st.booleans(), min_size=1, max_size=5), st.sampled_from([3, 10, 1000]))
+       st.lists(st.booleans(), min_size=1, max_size=5), st.sampled_from([1, 3, 4, 10, 1000]))
 def test_any_document_in_any_chunks_ends_as_the_one_shot_render(blocks, joiner, cuts, updates,
                                                                  live_rows):
     text = joiner.join(blocks)
@@ -60,10 +60,18 @@ def test_any_document_in_any_chunks_ends_as_the_one_shot_render(blocks, joiner, 
     assert _stream_rows(text, cuts, updates, live_rows) == render_lines(_console(), text)
 
 
+@pytest.mark.parametrize("step", [5, 300, 2000])
+@pytest.mark.parametrize("live_rows", [1, 4, 30])
+def test_large_chunks_with_small_live_regions_neither_duplicate_nor_lose_rows(step, live_rows):
+    text = answer_for("chunks", 900)
+    cuts = list(range(0, len(text), step))
+    assert _stream_rows(text, cuts, [True], live_rows) == render_lines(_console(), text)
+
+
 @pytest.mark.parametrize("tokens", [700, 4000])
 def test_dev_server_answers_token_by_token_match_the_one_shot_render(tokens):
     text = answer_for("golden", tokens)
-    cuts = list(range(0, len(text), 3))
+    cuts = list(range(0, len(text), 9))
     assert _stream_rows(text, cuts, [True], 20) == render_lines(_console(), text)
 
 
@@ -71,13 +79,30 @@ def test_open_block_is_bounded_and_its_early_rows_are_committed():
     code = "```python\n" + "\n".join(f"value_{i} = {i}" for i in range(400)) + "\n"
     stream = MarkdownStream(_console(), max_live_rows=lambda: 10)
     committed: list[str] = []
-    for start in range(0, len(code), 50):
-        stream.feed(code[start:start + 50])
+    for start in range(0, len(code), 200):
+        stream.feed(code[start:start + 200])
         rows, live = stream.update()
         committed += rows
         assert len(live) <= 10
-    assert len(committed) > 350
+    assert len(committed) > 380
     assert committed + stream.finish() == render_lines(_console(), code)
+
+
+@pytest.mark.parametrize("text", [
+    pytest.param("\n".join(f"{n}. item number {n}" for n in range(1, 31)) + "\n\nafter",
+                 id="numbered-list-past-9"),
+    pytest.param("| a | b |\n|---|---|\n" + "\n".join(
+        f"| {'x' * n} | {n} |" for n in range(1, 40)) + "\n\nafter", id="widening-table"),
+])
+def test_reflowing_blocks_taller_than_the_screen_stay_live_then_commit_exactly(text):
+    stream = MarkdownStream(_console(), max_live_rows=lambda: 5)
+    committed: list[str] = []
+    for start in range(0, len(text), 4):
+        stream.feed(text[start:start + 4])
+        rows, live = stream.update()
+        committed += rows
+        assert len(live) <= 5
+    assert committed + stream.finish() == render_lines(_console(), text)
 
 
 def test_escape_sequences_in_model_text_become_visible():
@@ -90,18 +115,20 @@ def test_escape_sequences_in_model_text_become_visible():
     assert not any("\x1b]" in row or "\x1b[2J" in row for row in rows)
 
 
-def test_live_region_leaves_exactly_the_committed_rows_in_scrollback():
-    screen = pyte.HistoryScreen(WIDTH, 12, history=1000)
+@pytest.mark.parametrize("step, live_rows", [(40, 10), (7, 10), (300, 4), (3, 30)])
+def test_live_region_leaves_exactly_the_committed_rows_in_scrollback(step, live_rows):
+    screen = pyte.HistoryScreen(WIDTH, live_rows + 2, history=5000)
     screen.set_mode(pyte.modes.LNM)
     stream = pyte.Stream(screen)
     region = LiveRegion(stream.feed)
     text = answer_for("scrollback", 1500)
     markdown = MarkdownStream(Console(file=io.StringIO(), width=WIDTH, color_system=None),
-                              max_live_rows=lambda: 10)
-    for start in range(0, len(text), 40):
-        markdown.feed(text[start:start + 40])
+                              max_live_rows=lambda: live_rows)
+    for frame, start in enumerate(range(0, len(text), step)):
+        markdown.feed(text[start:start + step])
         rows, live = markdown.update()
-        region.draw(rows, [*live, "toolbar"])
+        region.draw(rows, [*live, f"toolbar {frame}"])
+        assert screen.display[screen.cursor.y].rstrip() == f"toolbar {frame}"
     region.draw(markdown.finish(), [])
     region.clear()
     history = ["".join(line[c].data for c in range(WIDTH)).rstrip() for line in screen.history.top]

@@ -57,6 +57,8 @@ class RequestRecord:
     done_sent: bool = False
     disconnected_before_done: bool = False
     ended_at: float | None = None  # time.perf_counter() when the server was done with it
+    done_at: float | None = None  # time.perf_counter() when [DONE] was written
+    writes: list[tuple[float, str]] = field(default_factory=list)  # (time, text) per write
     finished: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -307,6 +309,7 @@ class DevServer:
                 if delay > 0.0005 or len(pending) >= 64:
                     await _send_chunks(writer, pending, hangup)
                     record.served_text += "".join(pending_text)
+                    record.writes.append((time.perf_counter(), "".join(pending_text)))
                     pending, pending_text = [], []
                     if delay > 0:
                         await _wait_unless(hangup, delay)
@@ -316,6 +319,8 @@ class DevServer:
                 pending.append(chunks.usage(prompt_tokens, len(tokens)))
             pending.append(b"data: [DONE]\n\n")
             await _send_chunks(writer, pending, hangup)
+            record.done_at = time.perf_counter()
+            record.writes.append((record.done_at, "".join(pending_text) + final))
             writer.write(b"0\r\n\r\n")
             await writer.drain()
             record.done_sent = True

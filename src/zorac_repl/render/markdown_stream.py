@@ -12,12 +12,15 @@ rule, while a container (list, quote, table) gets one from its own inner element
 when rendered alone. The stream adds the leaf separators itself, so the rows it hands out,
 joined, equal ``render_lines(console, whole_text)``.
 
-When the open block alone is taller than the live region allows (a long code fence or
-list), its top rows are handed out early. They are final for code and for text, which
-only grows at the bottom. Two constructs can change rows above after the fact, and there
-the early rows stay as they were printed (the text is right; only alignment may differ
-from a one-shot render): a numbered list that reaches 10 items and widens its numbers, and
-a table whose columns widen, each while taller than the screen.
+When the open block alone is taller than the live region allows, its top rows are handed
+out early where they are final: rows made from the lines before the last one, less their
+own last row (the next line may still flow into it). That covers code fences, paragraphs,
+quotes and bullet lists, whose text only grows at the bottom. A table's columns and a
+numbered list's numbers widen as they grow, so their early rows could change: such a
+block is never handed out early; the live region shows its bottom rows instead, and the
+whole block goes to scrollback once it is finished, exactly as a one-shot render. A
+single source line taller than the screen also stays live until it ends. Either way no
+row on screen or in scrollback is ever wrong, duplicated or lost.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from zorac_repl.render.safe_text import visible_controls
 
 __all__ = ["MarkdownStream"]
 
+# Blocks whose earlier rows change as they grow: a table's columns widen, a numbered
+# list's numbers widen at 10 and 100 items.
+_REFLOWING_BLOCKS = frozenset({"table_open", "ordered_list_open"})
 _LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "hr",
                           "html_block"})
 
@@ -84,9 +90,13 @@ class MarkdownStream:
         open_rows = self._render_open()
         limit = max(1, self._max_live_rows())
         if len(open_rows) - self._rows_out > limit:
-            cut = len(open_rows) - limit
-            rows += open_rows[self._rows_out:cut]
-            self._rows_out = cut
+            if self._open_kind in _REFLOWING_BLOCKS:
+                # Earlier rows may still change: show the block's bottom, commit it whole.
+                return rows, open_rows[-limit:]
+            cut = min(len(open_rows) - limit, self._settled_rows())
+            if cut > self._rows_out:
+                rows += open_rows[self._rows_out:cut]
+                self._rows_out = cut
         return rows, open_rows[self._rows_out:]
 
     def finish(self) -> list[str]:
@@ -117,13 +127,29 @@ class MarkdownStream:
                 tail[line_offsets[cut_line]:])
             rendered = self._with_separator(
                 render_lines(self._console, source, self._code_theme), kind)
+            # Rows handed out early came from the open region's render, which may span
+            # this block and the start of the next: skip them across blocks.
             rows += rendered[self._rows_out:]
-            self._rows_out = 0
+            self._rows_out = max(0, self._rows_out - len(rendered))
             self._blocks_done += 1
             self._previous_new_line = kind != "hr"
             cut_line = end_line
         self._tail = "" if final else tail[line_offsets[cut_line]:]
         return rows
+
+    def _settled_rows(self) -> int:
+        """How many top rows of the open block more text cannot change.
+
+        Text only grows at the end, so rows made from the lines before the last one are
+        settled, except their own last row, which the next line may still flow into.
+        """
+        body = self._tail.rstrip("\n")
+        head = self._tail[:body.rfind("\n") + 1]
+        if not head.strip():
+            return 0
+        rows = self._with_separator(
+            render_lines(self._console, head, self._code_theme), self._open_kind)
+        return max(0, len(rows) - 1)
 
     def _render_open(self) -> list[str]:
         if not self._tail.strip():

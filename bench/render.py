@@ -1,0 +1,165 @@
+"""Rendering figures: zorac-repl against a naive ``Live(Markdown(full_text))`` client.
+
+Run: ``python bench/render.py``. Both clients run on a pseudo-terminal (100 x 40) against
+the dev server (which runs in this process, so its CPU is not counted), rendering the
+dev server's Markdown answers. zorac-repl runs in one-shot mode with its output on the
+terminal, which uses the same renderer as the REPL. Figures:
+
+- CPU per token: user + system CPU of the whole client process, start-up included,
+  divided by the answer's tokens.
+- settle: from the server writing ``[DONE]`` to the ``Stats:`` line on screen.
+- sustained rate: tokens per second from the first byte on screen to the ``Stats:`` line,
+  with the server sending as fast as it can.
+- bytes: everything written to the terminal for the answer, against rendering the
+  finished answer once at the same width.
+- idle latency: from the server writing a token to it appearing on the terminal, with
+  tokens 250 ms apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import re
+import select
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+from rich.console import Console
+
+from zorac_repl.devserver import DevServer
+from zorac_repl.devserver.tokens import split_tokens
+from zorac_repl.render.markdown import render_lines
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _pty import PtyProgram
+
+ROWS, COLUMNS = 40, 100
+
+
+@dataclass
+class Run:
+    tokens: int
+    cpu: float
+    wall: float
+    settle: float | None
+    rate: float
+    bytes_written: int
+    reference_bytes: int
+    finished: bool
+
+
+def _environment(data: str, server: DevServer) -> dict[str, str]:
+    return {**os.environ, "ZORAC_DATA_DIR": data, "ZORAC_CONFIG_DIR": data,
+            "VLLM_BASE_URL": server.base_url, "TERM": "xterm-256color",
+            "COLORTERM": "truecolor", "MAX_OUTPUT_TOKENS": "40000", "COLUMNS": str(COLUMNS),
+            "LINES": str(ROWS)}
+
+
+def _reference_bytes(text: str) -> int:
+    console = Console(file=io.StringIO(), width=COLUMNS, force_terminal=True,
+                      color_system="truecolor")
+    return len("\r\n".join(render_lines(console, text)).encode()) + 2
+
+
+def run_client(command: list[str], server: DevServer, timeout: float) -> Run:
+    with tempfile.TemporaryDirectory() as data:
+        program = PtyProgram(command, _environment(data, server), ROWS, COLUMNS)
+        finished = True
+        try:
+            first_output = program.read_until(b"\x1b", timeout=30)
+            mark = len(program.output)
+            try:
+                shown = program.read_until(b"Stats:", timeout=timeout)
+            except TimeoutError:
+                finished, shown = False, time.perf_counter()
+                program.process.kill()
+            # wait4 reaps the child and reports the CPU it used, start-up included.
+            _, _, usage = os.wait4(program.process.pid, 0)
+            program.process.returncode = 0
+        finally:
+            program.close()
+    record = server.chat_requests()[-1]
+    tokens = len(split_tokens(record.served_text))
+    settle = shown - record.done_at if finished and record.done_at else None
+    answer_bytes = len(program.output) - mark
+    return Run(tokens, usage.ru_utime + usage.ru_stime, shown - program.started, settle,
+               tokens / max(1e-9, shown - first_output), answer_bytes,
+               _reference_bytes(record.served_text), finished)
+
+
+def idle_latency(server: DevServer, command: str) -> list[float]:
+    """Seconds from the server writing each word to the word appearing on the terminal."""
+    words = " ".join(f"word{n:02d}" for n in range(12))
+    with tempfile.TemporaryDirectory() as data:
+        program = PtyProgram([command, f"{words} [[echo rate=4]]"],
+                             _environment(data, server), ROWS, COLUMNS)
+        reads: list[tuple[float, bytes]] = []
+        try:
+            deadline = time.perf_counter() + 30
+            while b"Stats:" not in program.output and time.perf_counter() < deadline:
+                ready, _, _ = select.select([program._master], [], [], 1)
+                if ready:
+                    chunk = os.read(program._master, 65536)
+                    program.output += chunk
+                    reads.append((time.perf_counter(), chunk))
+        finally:
+            program.close()
+    latencies = []
+    for sent_at, text in server.chat_requests()[-1].writes[1:]:
+        word = re.search(r"word\d\d", text)
+        if word is None:
+            continue
+        seen = next((at for at, chunk in reads if word.group().encode() in chunk), None)
+        if seen is not None:
+            latencies.append(seen - sent_at)
+    return latencies
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--baseline-timeout", type=float, default=60.0)
+    args = parser.parse_args()
+    zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
+    naive = [sys.executable, os.path.join(os.path.dirname(__file__), "_naive_client.py")]
+    server = DevServer(max_model_len=65536).start()
+    try:
+        print(f"{'client':8} {'answer':>22} {'tokens':>7} {'CPU ms/token':>13} "
+              f"{'settle ms':>10} {'tok/s':>8} {'bytes / one-shot':>17}")
+        results: dict[tuple[str, str], Run] = {}
+        cases = [("1k @1000/s", 1000, 1000), ("16k @1000/s", 16000, 1000),
+                 ("32k @1000/s", 32000, 1000), ("4k max speed", 4000, 0),
+                 ("16k max speed", 16000, 0)]
+        for label, tokens, rate in cases:
+            for name in ("zorac", "naive"):
+                if name == "naive" and tokens > 4000:
+                    continue
+                prompt = f"Explain it all [[tokens={tokens} rate={rate}]]"
+                command = [zorac, prompt] if name == "zorac" else [*naive, server.base_url,
+                                                                    prompt]
+                timeout = 120.0 if name == "zorac" else args.baseline_timeout
+                run = run_client(command, server, timeout)
+                results[(name, label)] = run
+                settle = f"{run.settle * 1000:10.0f}" if run.settle is not None else " " * 10
+                note = "" if run.finished else f"  (unfinished after {timeout:.0f}s)"
+                print(f"{name:8} {label:>22} {run.tokens:7} "
+                      f"{run.cpu / run.tokens * 1000:13.3f} {settle} {run.rate:8.0f} "
+                      f"{run.bytes_written / run.reference_bytes:17.2f}{note}")
+        small, large = results[("zorac", "1k @1000/s")], results[("zorac", "32k @1000/s")]
+        ratio = (large.cpu / large.tokens) / (small.cpu / small.tokens)
+        print(f"\nzorac CPU per token, 32k against 1k: ratio {ratio:.2f} (target ≤ 1.3)")
+        latencies = idle_latency(server, zorac)
+        print(f"zorac idle token-to-screen latency: median "
+              f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
+              f"over {len(latencies)} tokens (target ≤ 20 ms)")
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
