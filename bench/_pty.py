@@ -35,17 +35,21 @@ class PtyProgram:
         self.process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
                                         env=env, preexec_fn=_take_terminal)
         os.close(slave)
-        self.output = b""
+        self.output = bytearray()
 
     def read_until(self, marker: bytes, after: int = 0, timeout: float = 20.0) -> float:
         """Read until ``marker`` appears at or after offset ``after``; returns the time then."""
         deadline = time.perf_counter() + timeout
-        while self.output.find(marker, after) == -1:
+        searched = after
+        while self.output.find(marker, searched) == -1:
+            # Only new bytes can hold the marker: a baseline client writes hundreds of MB.
+            searched = max(after, len(self.output) - len(marker))
             remaining = deadline - time.perf_counter()
             ready, _, _ = select.select([self._master], [], [], max(0.0, remaining))
-            if not ready:
-                raise TimeoutError(f"{marker!r} never came; last output: {self.output[-300:]!r}")
-            data = os.read(self._master, 65536)
+            if not ready or remaining <= 0:
+                tail = bytes(self.output[-300:])
+                raise TimeoutError(f"{marker!r} never came; last output: {tail!r}")
+            data = os.read(self._master, 1 << 20)
             self.output += data
             if b"\x1b[6n" in data:
                 os.write(self._master, b"\x1b[2;1R")

@@ -22,7 +22,7 @@ from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ConnectionFailed, ServerError, ZoracError
 from zorac_repl.render.answer_view import AnswerView, PlainAnswerView, TerminalAnswerView
 from zorac_repl.stats import format_context, format_stats
-from zorac_repl.terminal import quiet_input, terminal_rows
+from zorac_repl.terminal import flushing_writer, quiet_input, terminal_rows
 from zorac_repl.turn import run_turn
 
 __all__ = [
@@ -76,19 +76,16 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         view: AnswerView
         if stdout.isatty():
             console = Console(file=stdout, highlight=False)
-
-            def write(text: str) -> None:
-                stdout.write(text)
-                stdout.flush()
-
-            view = TerminalAnswerView(console, write, terminal_rows, settings.code_theme)
+            view = TerminalAnswerView(console, flushing_writer(stdout), terminal_rows,
+                                      settings.code_theme)
         else:
+            write = flushing_writer(stdout)
+
             def write_raw(text: str) -> None:
                 if reader_gone.is_set():
                     return
                 try:
-                    stdout.write(text)
-                    stdout.flush()
+                    write(text)
                 except BrokenPipeError:
                     # The reader went away (`| head`): stop the answer, and the server.
                     reader_gone.set()

@@ -28,7 +28,7 @@ from zorac_repl.config import Settings
 from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ZoracError
 from zorac_repl.paths import history_file
-from zorac_repl.terminal import quiet_input, terminal_rows
+from zorac_repl.terminal import flushing_writer, quiet_input, terminal_rows
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -219,11 +219,8 @@ async def _ask(session: _Session, text: str) -> str:
     settings = session.settings
     session.conversation.add_user(text)
 
-    def write(output: str) -> None:
-        sys.stdout.write(output)
-        sys.stdout.flush()
-
-    view = TerminalAnswerView(console, write, terminal_rows, settings.code_theme)
+    view = TerminalAnswerView(console, flushing_writer(sys.stdout), terminal_rows,
+                              settings.code_theme)
     request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens)
     task = asyncio.ensure_future(run_turn(session.client, session.conversation, request, view,
                                           stream=settings.stream))

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
-__all__ = ["quiet_input", "terminal_rows"]
+__all__ = ["flushing_writer", "quiet_input", "terminal_rows"]
 
 
 @contextlib.contextmanager
@@ -42,3 +43,13 @@ def terminal_rows(fd: int = 1) -> int:
         return os.get_terminal_size(fd).lines or 24
     except OSError:
         return 24
+
+
+def flushing_writer(stream: TextIO) -> Callable[[str], None]:
+    """A ``write`` that flushes at once, so each frame reaches the terminal whole."""
+
+    def write(text: str) -> None:
+        stream.write(text)
+        stream.flush()
+
+    return write
