@@ -4,7 +4,8 @@
 scrollback. It is Rich's Markdown with three changes made for a chat in a terminal:
 
 - code blocks have no padding, no background fill and no trailing spaces, so a copied
-  block pastes exactly;
+  block pastes exactly, and plain code takes the terminal's own text colour, so it is
+  readable on light terminals too (only keywords, strings, comments… are coloured);
 - links are written as ``text (url)`` rather than OSC 8 escapes, so they survive copying
   and terminals without hyperlink support;
 - trailing spaces that carry no visible style are dropped from every line.
@@ -12,17 +13,45 @@ scrollback. It is Rich's Markdown with three changes made for a chat in a termin
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import ClassVar
 
+from pygments.token import Token
 from rich.color import ColorSystem
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.markdown import CodeBlock, Markdown, MarkdownElement
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
+from rich.syntax import PygmentsSyntaxTheme, Syntax, SyntaxTheme, TokenType
 
 __all__ = ["ChatMarkdown", "render_lines"]
+
+
+class _TerminalTheme(SyntaxTheme):
+    """A Pygments theme without its background, whose base text colour is the terminal's.
+
+    Themes such as monokai assume their own dark background; drawn on a light terminal
+    their near-white plain text would vanish.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._theme = PygmentsSyntaxTheme(name)
+        self._base_color = self._theme.get_style_for_token(Token).color
+
+    def get_style_for_token(self, token_type: TokenType) -> Style:
+        style = self._theme.get_style_for_token(token_type)
+        color = None if style.color == self._base_color else style.color
+        return Style(color=color, bold=style.bold, italic=style.italic,
+                     underline=style.underline)
+
+    def get_background_style(self) -> Style:
+        return Style()
+
+
+@functools.lru_cache(maxsize=8)
+def _terminal_theme(name: str) -> _TerminalTheme:
+    return _TerminalTheme(name)
 
 
 class _CleanCodeBlock(CodeBlock):
@@ -30,8 +59,8 @@ class _CleanCodeBlock(CodeBlock):
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         code = str(self.text).rstrip()
-        yield Syntax(code, self.lexer_name, theme=self.theme, word_wrap=True, padding=0,
-                     background_color="default")
+        yield Syntax(code, self.lexer_name, theme=_terminal_theme(self.theme), word_wrap=True,
+                     padding=0)
 
 
 class ChatMarkdown(Markdown):

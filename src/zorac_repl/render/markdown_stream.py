@@ -69,6 +69,7 @@ class MarkdownStream:
         self._previous_new_line = False  # whether a blank row follows the last finished block
         self._rows_out = 0  # rows of the open block already handed out
         self._open_kind = ""  # the token type of the open block
+        self._fence_lines_out = 0  # code lines of an open fence already handed out
 
     @property
     def text_length(self) -> int:
@@ -87,8 +88,11 @@ class MarkdownStream:
             The rows to print above the live region (once), and the open block's live rows.
         """
         rows = self._take_finished_blocks(final=False)
-        open_rows = self._render_open()
         limit = max(1, self._max_live_rows())
+        if self._open_kind == "fence":
+            early, live = self._update_open_fence(limit)
+            return rows + early, live
+        open_rows = self._render_open()
         if len(open_rows) - self._rows_out > limit:
             if self._open_kind in _REFLOWING_BLOCKS:
                 # Earlier rows may still change: show the block's bottom, commit it whole.
@@ -131,11 +135,42 @@ class MarkdownStream:
             # this block and the start of the next: skip them across blocks.
             rows += rendered[self._rows_out:]
             self._rows_out = max(0, self._rows_out - len(rendered))
+            self._fence_lines_out = 0
             self._blocks_done += 1
             self._previous_new_line = kind != "hr"
             cut_line = end_line
         self._tail = "" if final else tail[line_offsets[cut_line]:]
         return rows
+
+    def _update_open_fence(self, limit: int) -> tuple[list[str], list[str]]:
+        """An open code fence: draw only its uncommitted lines; commit complete lines in batches.
+
+        Re-rendering a long fence on every frame would cost O(length) per frame. Here the
+        live view renders just the code lines not yet committed, and once they fill twice
+        the live region, all complete lines but the last ``limit`` are committed from one
+        exact render of the fence so far. Highlighting runs forward line by line, so those
+        rows are the ones a one-shot render gives; only the live view's first rows may
+        briefly lack the colour of a construct (a docstring) that began above them.
+        """
+        lines = self._tail.split("\n")
+        opening = next(index for index, line in enumerate(lines) if line.strip())
+        code = lines[opening + 1:]
+        complete = len(code) - 1  # the last piece is a partial line, or "" after a newline
+        early: list[str] = []
+        if complete - self._fence_lines_out >= 2 * limit:
+            committed_lines = complete - limit
+            head = "\n".join(lines[:opening + 1 + committed_lines]) + "\n"
+            head_rows = self._with_separator(
+                render_lines(self._console, head, self._code_theme), "fence")
+            early = head_rows[self._rows_out:]
+            self._rows_out = len(head_rows)
+            self._fence_lines_out = committed_lines
+        if self._fence_lines_out == 0:
+            live = self._render_open()
+        else:
+            window = "\n".join([lines[opening], *code[self._fence_lines_out:]])
+            live = render_lines(self._console, window, self._code_theme)
+        return early, live[-limit:]
 
     def _settled_rows(self) -> int:
         """How many top rows of the open block more text cannot change.
