@@ -38,12 +38,18 @@ class _TerminalTheme(SyntaxTheme):
     def __init__(self, name: str) -> None:
         self._theme = PygmentsSyntaxTheme(name)
         self._base_color = self._theme.get_style_for_token(Token).color
+        self._styles: dict[TokenType, Style] = {}
 
     def get_style_for_token(self, token_type: TokenType) -> Style:
-        style = self._theme.get_style_for_token(token_type)
-        color = None if style.color == self._base_color else style.color
-        return Style(color=color, bold=style.bold, italic=style.italic,
-                     underline=style.underline)
+        style = self._styles.get(token_type)
+        if style is None:
+            # Built once per token type: highlighting asks for every token of every render.
+            themed = self._theme.get_style_for_token(token_type)
+            color = None if themed.color == self._base_color else themed.color
+            style = Style(color=color, bold=themed.bold, italic=themed.italic,
+                          underline=themed.underline)
+            self._styles[token_type] = style
+        return style
 
     def get_background_style(self) -> Style:
         return Style()
