@@ -72,6 +72,15 @@ class Terminal:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{pattern!r} never appeared; screen:\n{self.text()}")
 
+    def wait_count(self, pattern: str, count: int, timeout: float = 15.0) -> None:
+        """Wait until ``pattern`` occurs ``count`` times in scrollback and screen."""
+        deadline = time.monotonic() + timeout
+        while len(re.findall(pattern, self.scrollback())) < count:
+            self.pump(0.05)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} did not appear {count} times; screen:\n"
+                                     f"{self.text()}")
+
     def type(self, text: str) -> None:
         self.child.send(text)
 

@@ -105,8 +105,9 @@ def test_unreachable_server_is_one_clear_line():
     url = _dead_url()
     with pytest.raises(ConnectionFailed) as caught:
         asyncio.run(_collect(ChatClient(url), "hi"))
-    assert str(caught.value) == (f"Cannot reach {url}: is vLLM running? "
-                                 "Start it with 'vllm serve MODEL' or pass --base-url.")
+    assert str(caught.value) == (
+        f"Cannot reach {url}: is vLLM running? "
+        "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
 
 
 def test_unknown_model_uses_the_servers_message(server):

@@ -69,7 +69,7 @@ def test_unreachable_server_exits_3_with_one_line(tmp_path):
     assert result.stdout == b""
     lines = result.stderr.decode().strip().splitlines()
     assert lines == [f"zorac-repl: Cannot reach http://127.0.0.1:{port}/v1: is vLLM running? "
-                     "Start it with 'vllm serve MODEL' or pass --base-url."]
+                     "Start it with 'vllm serve MODEL', pass --base-url, or try --demo."]
 
 
 def test_server_error_exits_4_with_the_servers_message(server):

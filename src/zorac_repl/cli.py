@@ -12,8 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from zorac_repl import __version__
-from zorac_repl.config import SETTINGS, Settings, load_settings
+from zorac_repl.config import SETTINGS, Settings, load_settings, read_config_file
 from zorac_repl.errors import ConfigError
+from zorac_repl.paths import config_file
 
 __all__ = ["main"]
 
@@ -77,8 +78,9 @@ def _main(argv: Sequence[str] | None) -> int:
              if spec.flag and getattr(args, spec.key) is not None}
     if args.no_stream:
         flags["STREAM"] = "false"
+    file_values, notices = read_config_file(config_file(os.environ))
     try:
-        settings = load_settings(os.environ, flags)
+        settings = load_settings(os.environ, flags, file_values)
     except ConfigError as exc:
         print(f"zorac-repl: {exc}", file=sys.stderr)
         return 2
@@ -93,10 +95,12 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         instruction = " ".join(args.prompt) or None
         if instruction is not None or not sys.stdin.isatty() or not sys.stdout.isatty():
+            for notice in notices:
+                print(f"zorac-repl: {notice}", file=sys.stderr)
             return _run_once(settings, instruction)
         from zorac_repl.repl import run_repl
 
-        return run_repl(settings, os.environ, is_demo=demo is not None)
+        return run_repl(settings, os.environ, is_demo=demo is not None, notices=tuple(notices))
     finally:
         if demo is not None:
             demo.stop()

@@ -92,6 +92,7 @@ class ChatClient:
         self._sdk: openai.AsyncOpenAI | None = None
         self._stream_timeout: Any = None
         self._building = threading.Lock()
+        self._tokenize_missing = False
 
     def warm_up(self) -> None:
         """Import openai and build the SDK client ahead of need (about a second).
@@ -142,6 +143,30 @@ class ChatClient:
             raise ServerError(
                 f"The server at {self.base_url} lists no models; pass --model or set VLLM_MODEL.")
         return models[0]
+
+    async def count_prompt_tokens(self, messages: Sequence[dict[str, str]],
+                                  model: str) -> int | None:
+        """The server's exact prompt size for ``messages`` (vLLM ``POST /tokenize``).
+
+        Returns ``None`` when the server has no such endpoint (llama.cpp, Ollama, ...)
+        or does not answer it; the caller then counts locally.
+        """
+        if self._tokenize_missing:
+            return None
+        client = await self._client()
+        root = self.base_url.removesuffix("/v1")
+        try:
+            reply = await client.post(f"{root}/tokenize", cast_to=cast(Any, object), body={
+                "model": model, "messages": list(messages), "add_generation_prompt": True,
+            }, options={"timeout": CONNECT_TIMEOUT * 2})
+        except Exception as exc:
+            import openai
+
+            if isinstance(exc, openai.APIStatusError) and exc.status_code in (404, 405):
+                self._tokenize_missing = True
+            return None
+        count = reply.get("count") if isinstance(reply, dict) else None
+        return count if isinstance(count, int) else None
 
     async def stream(self, messages: Sequence[dict[str, str]],
                      request: ChatRequest) -> AsyncIterator[ChatEvent]:
@@ -217,6 +242,13 @@ class ChatClient:
             return ConnectionFailed(
                 f"The server at {self.base_url} did not answer in time; is it overloaded?")
         if isinstance(exc, openai.APIConnectionError):
+            cause = exc.__cause__
+            transport = _transport_module(cause) if isinstance(cause, Exception) else None
+            dropped = transport is not None and isinstance(
+                cause, transport.RemoteProtocolError | transport.ReadError)
+            if dropped:
+                return StreamInterrupted(
+                    "The server closed the connection before the answer was complete.")
             return self._unreachable()
         if isinstance(exc, openai.APIError):
             return ServerError(f"Server error: {error_message(exc.body, exc.message)}")
@@ -236,7 +268,7 @@ class ChatClient:
     def _unreachable(self) -> ConnectionFailed:
         return ConnectionFailed(
             f"Cannot reach {self.base_url}: is vLLM running? "
-            "Start it with 'vllm serve MODEL' or pass --base-url.")
+            "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
 
 
 def _incomplete() -> StreamInterrupted:
@@ -258,8 +290,7 @@ def _status_error(exc: openai.APIStatusError, base_url: str) -> ServerError:
     text = f"{message} {body}" if isinstance(body, dict) else message
     if status == 400 and any(marker in text for marker in _OVERFLOW_MARKERS):
         return ContextOverflow(
-            f"The conversation is too long for the model's context: {message} "
-            "Use /clear to start fresh.", status)
+            f"The conversation is too long for the model's context: {message}", status)
     if status == 401:
         return ServerError(
             "The server rejected the API key (HTTP 401): set VLLM_API_KEY or pass --api-key.",

@@ -1,52 +1,150 @@
 """The slash-command registry: each command declared once, as data.
 
-``/help`` and tab completion are generated from ``COMMANDS``; dispatch is a dict lookup.
-Handlers receive a ``CommandContext`` and return a ``CommandResult``; they never print.
+``/help``, tab completion and the system prompt's list of commands are generated from
+``COMMANDS``; dispatch is a dict lookup. A handler gets the running session and the text
+after the command name, does its work through the session, and returns what to print.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import difflib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["COMMANDS", "Command", "CommandContext", "CommandResult", "dispatch", "help_text"]
+if TYPE_CHECKING:
+    from zorac_repl.session import ReplSession
 
-
-@dataclass(frozen=True, slots=True)
-class CommandContext:
-    """What a handler may look at (grows as commands need more)."""
-
-    args: str
+__all__ = ["COMMANDS", "Command", "CommandResult", "UsageError", "dispatch", "find_command",
+           "help_text", "is_secret_line"]
 
 
 @dataclass(frozen=True, slots=True)
 class CommandResult:
-    """What the REPL should do after a command."""
+    """What the REPL should do after a command.
+
+    Attributes:
+        message: printed as is (never as Rich markup).
+        style: a Rich style for the message.
+        should_exit: leave the REPL.
+    """
 
     message: str = ""
+    style: str | None = None
     should_exit: bool = False
-    is_error: bool = False
+
+
+class UsageError(Exception):
+    """The arguments do not fit the command; its usage line is shown."""
+
+
+Handler = Callable[["ReplSession", str], Awaitable[CommandResult]]
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
+    """One slash command.
+
+    Attributes:
+        name: with its slash, e.g. ``/tokens``.
+        help: one line for ``/help`` and the system prompt.
+        handler: does the work; raises ``UsageError`` on bad arguments.
+        aliases: other names that run it.
+        usage: the arguments, e.g. ``set KEY VALUE``.
+        subcommands: words that may follow the name (for completion).
+    """
+
     name: str
     help: str
-    handler: Callable[[CommandContext], CommandResult]
+    handler: Handler
     aliases: tuple[str, ...] = ()
     usage: str = ""
+    subcommands: tuple[str, ...] = ()
+
+    @property
+    def usage_line(self) -> str:
+        return f"Usage: {self.name}{' ' + self.usage if self.usage else ''}"
 
 
-def _help(context: CommandContext) -> CommandResult:
+def _no_arguments(args: str) -> None:
+    if args:
+        raise UsageError
+
+
+async def _help(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
     return CommandResult(help_text())
 
 
-def _quit(context: CommandContext) -> CommandResult:
+async def _quit(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
     return CommandResult(should_exit=True)
+
+
+async def _clear(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    return session.clear_conversation()
+
+
+async def _save(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    return session.save_now()
+
+
+async def _load(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    return session.load_saved()
+
+
+async def _tokens(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    return await session.tokens_report()
+
+
+async def _summarize(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    return await session.summarize_now()
+
+
+async def _summary(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    summary = session.conversation.summary
+    if not summary:
+        return CommandResult("There is no summary yet: the conversation has not been "
+                             "summarized. /summarize makes one.")
+    return CommandResult(f"Summary of the earlier conversation:\n{summary}")
+
+
+async def _reconnect(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    return await session.reconnect()
+
+
+async def _config(session: ReplSession, args: str) -> CommandResult:
+    action, _, rest = args.partition(" ")
+    action = action.lower()
+    if action == "list" and not rest.strip():
+        return session.config_list()
+    if action == "get" and rest.strip() and " " not in rest.strip():
+        return session.config_get(rest.strip())
+    if action == "set":
+        key, _, value = rest.strip().partition(" ")
+        if key:
+            return await session.config_set(key, value)
+    raise UsageError
 
 
 COMMANDS: tuple[Command, ...] = (
     Command("/help", "show the commands and keys", _help),
+    Command("/clear", "start a new conversation (the old one is kept as a backup file)", _clear),
+    Command("/save", "save the conversation now (it is also saved after every answer)", _save),
+    Command("/load", "reload the saved conversation, dropping unsaved changes", _load),
+    Command("/tokens", "show how much of the token budget the conversation uses", _tokens),
+    Command("/summarize", "summarize older messages now to free up the budget", _summarize),
+    Command("/summary", "show the summary of older messages, if there is one", _summary),
+    Command("/reconnect", "check the server again and re-detect the model", _reconnect),
+    Command("/config", "show or change settings (changes apply at once and are saved)",
+            _config, usage="list | get KEY | set KEY VALUE", subcommands=("list", "get", "set")),
     Command("/quit", "leave zorac-repl (Ctrl+D does too)", _quit, aliases=("/exit",)),
 )
 
@@ -55,33 +153,49 @@ _BY_NAME: dict[str, Command] = {
 }
 
 
+def find_command(name: str) -> Command | None:
+    return _BY_NAME.get(name.lower())
+
+
 def help_text() -> str:
     """The ``/help`` text, built from the registry."""
-    width = max(len(c.name + (" " + c.usage if c.usage else "")) for c in COMMANDS)
+    labels = [c.name + (f" {c.usage}" if c.usage else "") for c in COMMANDS]
+    width = max(len(label) for label in labels)
     lines = ["Commands:"]
-    for command in COMMANDS:
-        label = command.name + (f" {command.usage}" if command.usage else "")
+    for command, label in zip(COMMANDS, labels, strict=True):
         aliases = f" (also {', '.join(command.aliases)})" if command.aliases else ""
         lines.append(f"  {label.ljust(width)}  {command.help}{aliases}")
     lines += [
         "Keys:",
         "  Enter         send the message",
         "  Alt+Enter     new line (Esc then Enter works too)",
+        "  Tab           complete commands, settings and values",
         "  Ctrl+C        stop the answer; at the prompt, clear the line",
         "  Ctrl+D        leave, on an empty line",
     ]
     return "\n".join(lines)
 
 
-def dispatch(line: str) -> CommandResult:
+def is_secret_line(line: str) -> bool:
+    """True for a ``/config set`` of a secret setting: it must stay out of input history."""
+    from zorac_repl.config import SETTINGS
+
+    words = line.split(None, 3)
+    if len(words) < 3 or words[0].lower() != "/config" or words[1].lower() != "set":
+        return False
+    return any(spec.is_secret and spec.key == words[2].upper() for spec in SETTINGS)
+
+
+async def dispatch(session: ReplSession, line: str) -> CommandResult:
     """Run the command ``line`` names (it starts with ``/``)."""
     name, _, args = line.strip().partition(" ")
-    command = _BY_NAME.get(name.lower())
+    command = find_command(name)
     if command is None:
-        import difflib
-
         close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]}?" if close else ""
         return CommandResult(f"Unknown command: {name}.{hint} Type /help for the list.",
-                             is_error=True)
-    return command.handler(CommandContext(args.strip()))
+                             style="red")
+    try:
+        return await command.handler(session, args.strip())
+    except UsageError:
+        return CommandResult(command.usage_line, style="red")

@@ -1,18 +1,24 @@
-"""Settings: one frozen object resolved once from flags, the environment and defaults.
+"""Settings: one frozen object resolved from flags, the environment, the config file and defaults.
 
 Every setting is declared once in ``SETTINGS``: its key, where it comes from, how its text
-is parsed and checked, and its help line. ``--help``, the README table and validation all
-come from that table, so they cannot drift apart.
+is parsed and checked, its help line and, where they can be listed, its accepted values.
+``--help``, ``/config``, completion and validation all come from that table, so they
+cannot drift apart. The config file is JSON (``config.json`` in the config directory),
+written atomically with mode 0600 because it may hold the API key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
-from zorac_repl.errors import ConfigError
+from zorac_repl.errors import ConfigError, StoreError
 
 __all__ = [
     "SETTINGS",
@@ -21,9 +27,13 @@ __all__ = [
     "Source",
     "load_settings",
     "mask_secret",
+    "parse_value",
+    "read_config_file",
+    "spec_for",
+    "write_config_value",
 ]
 
-Source = Literal["flag", "env", "default"]
+Source = Literal["flag", "env", "file", "server", "default"]
 
 
 def _parse_url(text: str) -> str:
@@ -70,6 +80,46 @@ def _parse_text(text: str) -> str:
     return text.strip()
 
 
+def _parse_prompt(text: str) -> str:
+    # A system prompt keeps its inner layout; only surrounding blank space goes.
+    return text.strip()
+
+
+def _code_themes() -> list[str]:
+    from pygments.styles import get_all_styles
+
+    return sorted(get_all_styles())
+
+
+def _parse_theme(text: str) -> str:
+    value = text.strip()
+    themes = _code_themes()
+    if value not in themes:
+        import difflib
+
+        close = difflib.get_close_matches(value, themes, n=3)
+        hint = f" such as {', '.join(close)}" if close else ", e.g. monokai or friendly"
+        raise ValueError(f"a Pygments style{hint}")
+    return value
+
+
+def _encodings() -> list[str]:
+    from zorac_repl.tokens import known_encodings
+
+    return known_encodings()
+
+
+def _parse_encoding(text: str) -> str:
+    value = text.strip()
+    if value not in _encodings():
+        raise ValueError(f"a tiktoken encoding: {', '.join(_encodings())}")
+    return value
+
+
+def _booleans() -> list[str]:
+    return ["true", "false"]
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     """How one setting is named, found, parsed and explained.
@@ -81,7 +131,8 @@ class SettingSpec:
         flag: the command-line flag that sets it, if any.
         parse: turns text into the value; raises ``ValueError`` naming the accepted form.
         help: one line for ``--help`` and the README.
-        is_secret: masked wherever it is shown.
+        is_secret: masked wherever it is shown, and kept out of input history.
+        choices: lists the accepted values, for completion, where they can be listed.
     """
 
     key: str
@@ -91,6 +142,7 @@ class SettingSpec:
     parse: Callable[[str], object]
     help: str
     is_secret: bool = False
+    choices: Callable[[], list[str]] | None = None
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -106,11 +158,36 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 _parse_positive_int, "most tokens one answer may have"),
     SettingSpec("MAX_INPUT_TOKENS", "max_input_tokens", ("MAX_INPUT_TOKENS",), None,
                 _parse_positive_int, "conversation token budget shown as ~used/limit"),
+    SettingSpec("KEEP_RECENT_MESSAGES", "keep_recent_messages", ("KEEP_RECENT_MESSAGES",), None,
+                _parse_positive_int, "messages kept word for word when older ones are summarized"),
     SettingSpec("STREAM", "stream", ("STREAM",), None,
-                _parse_bool, "stream answers token by token (--no-stream turns it off)"),
+                _parse_bool, "stream answers token by token (--no-stream turns it off)",
+                choices=_booleans),
     SettingSpec("CODE_THEME", "code_theme", ("CODE_THEME",), None,
-                _parse_text, "Pygments style for code blocks"),
+                _parse_theme, "Pygments style for code blocks", choices=_code_themes),
+    SettingSpec("TIKTOKEN_ENCODING", "tiktoken_encoding", ("TIKTOKEN_ENCODING",), None,
+                _parse_encoding, "tiktoken encoding for local token counts", choices=_encodings),
+    SettingSpec("SYSTEM_PROMPT", "system_prompt", ("SYSTEM_PROMPT",), None,
+                _parse_prompt, "system prompt; empty means the built-in one (date, commands)"),
 )
+
+_BY_KEY = {spec.key: spec for spec in SETTINGS}
+
+
+def spec_for(key: str) -> SettingSpec:
+    """The setting named ``key`` (any case).
+
+    Raises:
+        ConfigError: no such setting; the message suggests the closest names.
+    """
+    spec = _BY_KEY.get(key.strip().upper())
+    if spec is None:
+        import difflib
+
+        close = difflib.get_close_matches(key.upper(), list(_BY_KEY), n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        raise ConfigError(f"Unknown setting: {key}.{hint} /config list shows them all.")
+    return spec
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +200,11 @@ class Settings:
     temperature: float = 0.1
     max_output_tokens: int = 4000
     max_input_tokens: int = 12000
+    keep_recent_messages: int = 6
     stream: bool = True
     code_theme: str = "monokai"
+    tiktoken_encoding: str = "cl100k_base"
+    system_prompt: str = ""
     sources: Mapping[str, Source] = dataclasses.field(default_factory=dict, compare=False)
 
     def source_of(self, key: str) -> Source:
@@ -132,19 +212,36 @@ class Settings:
         return self.sources.get(key, "default")
 
 
-def _parse(spec: SettingSpec, text: str, origin: str) -> object:
+def parse_value(spec: SettingSpec, text: str, origin: str) -> object:
+    """``text`` as the value of ``spec``.
+
+    Raises:
+        ConfigError: one line naming ``origin`` and the accepted form.
+    """
     try:
         return spec.parse(text)
     except ValueError as exc:
-        raise ConfigError(f"{origin}: {text!r} is not valid; expected {exc}.") from None
+        shown = "(hidden)" if spec.is_secret else repr(text)
+        raise ConfigError(f"{origin}: {shown} is not valid; expected {exc}.") from None
 
 
-def load_settings(environ: Mapping[str, str], flags: Mapping[str, str]) -> Settings:
-    """Resolve every setting once: flags, then the environment, then the defaults.
+def env_override(spec: SettingSpec, environ: Mapping[str, str]) -> str | None:
+    """The environment variable that sets ``spec``, if one is set."""
+    for name in spec.env:
+        text = environ.get(name)
+        if text is not None and text.strip() != "":
+            return name
+    return None
+
+
+def load_settings(environ: Mapping[str, str], flags: Mapping[str, str],
+                  file_values: Mapping[str, str] | None = None) -> Settings:
+    """Resolve every setting: flags, then the environment, then the config file, then defaults.
 
     Args:
         environ: the process environment (tests pass a dict).
         flags: setting key → text given on the command line.
+        file_values: setting key → text from the config file (already checked).
 
     Raises:
         ConfigError: a value is not accepted; the message names where it came from.
@@ -153,16 +250,95 @@ def load_settings(environ: Mapping[str, str], flags: Mapping[str, str]) -> Setti
     sources: dict[str, Source] = {}
     for spec in SETTINGS:
         if spec.key in flags:
-            values[spec.field] = _parse(spec, flags[spec.key], f"{spec.flag}")
+            values[spec.field] = parse_value(spec, flags[spec.key], f"{spec.flag}")
             sources[spec.key] = "flag"
             continue
-        for name in spec.env:
-            text = environ.get(name)
-            if text is not None and text.strip() != "":
-                values[spec.field] = _parse(spec, text, f"${name}")
-                sources[spec.key] = "env"
-                break
+        name = env_override(spec, environ)
+        if name is not None:
+            values[spec.field] = parse_value(spec, environ[name], f"${name}")
+            sources[spec.key] = "env"
+        elif file_values and spec.key in file_values:
+            values[spec.field] = parse_value(spec, file_values[spec.key], "config file")
+            sources[spec.key] = "file"
     return Settings(**values, sources=sources)  # type: ignore[arg-type]
+
+
+def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
+    """The settings saved in ``path``, and a warning line for each problem found.
+
+    A bad entry is skipped with a warning rather than stopping the program: the file is
+    the user's, and one typo must not lock them out.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [f"Cannot read the config file {path} ({exc}); using defaults."]
+    warnings = []
+    try:
+        mode = path.stat().st_mode
+        if mode & (stat.S_IRWXG | stat.S_IRWXO):
+            warnings.append(f"The config file {path} can be read by other users; it may "
+                            f"hold your API key. Fix it with: chmod 600 {path}")
+    except OSError:
+        pass
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return {}, [f"The config file {path} is not valid JSON ({exc.msg}, line {exc.lineno});"
+                    " its settings are ignored until it is fixed."]
+    if not isinstance(raw, dict):
+        return {}, [f"The config file {path} is not a JSON object; its settings are ignored."]
+    values: dict[str, str] = {}
+    for key, value in raw.items():
+        spec = _BY_KEY.get(str(key).upper())
+        if spec is None:
+            warnings.append(f"The config file {path} has an unknown setting {key}; ignored.")
+            continue
+        text_value = _as_text(value)
+        try:
+            parse_value(spec, text_value, f"{spec.key} in {path}")
+        except ConfigError as exc:
+            warnings.append(f"{exc} Ignored.")
+            continue
+        values[spec.key] = text_value
+    return values, warnings
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def write_config_value(path: Path, key: str, text: str | None) -> None:
+    """Save ``key`` as ``text`` in the config file (``None`` removes it), atomically, 0600.
+
+    Unknown or unreadable content in the file is never thrown away: such a file is left
+    alone and the write refused.
+
+    Raises:
+        StoreError: the file could not be read back or written.
+    """
+    from zorac_repl.session_store import write_atomically
+
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        current = {}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise StoreError(f"Not saved: the config file {path} cannot be read ({exc}); "
+                         "fix or remove it first.") from None
+    if not isinstance(current, dict):
+        raise StoreError(f"Not saved: the config file {path} is not a JSON object; "
+                         "fix or remove it first.")
+    if text is None:
+        current.pop(key, None)
+    else:
+        current[key] = text
+    write_atomically(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
+    os.chmod(path, 0o600)
 
 
 def mask_secret(value: str) -> str:

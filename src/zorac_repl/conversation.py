@@ -1,17 +1,27 @@
-"""The conversation: its messages, the turn being answered, and how many tokens it holds.
+"""The conversation: its messages, an optional summary of older ones, and their token count.
 
 A user message joins the history when it is sent; if the answer fails or is interrupted
 it is taken back out, so the next request never carries an orphan or a duplicate.
+The system prompt is not part of the saved conversation: it comes from the settings on
+every request, so a new default reaches old sessions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zorac_repl.tokens import estimate_message_tokens
+from zorac_repl.tokens import TokenCounter
 
-__all__ = ["Conversation"]
+__all__ = ["FORMAT_VERSION", "Conversation", "ShapeError"]
+
+FORMAT_VERSION = 1
+SUMMARY_HEADER = "Summary of the earlier conversation:\n"
+
+
+class ShapeError(ValueError):
+    """Saved data that is valid JSON but not a conversation this version can read."""
 
 
 @dataclass
@@ -19,18 +29,24 @@ class Conversation:
     """Messages in OpenAI chat form, oldest first.
 
     Attributes:
-        messages: the history, without the system prompt.
-        system_prompt: sent first with every request, when not empty.
+        system_prompt: sent first with every request, when not empty; never saved.
+        summary: what the model wrote about messages that were summarized away.
+        messages: user and assistant messages; assistant ones carry ``meta``.
+        counter: counts tokens locally when the server has not.
     """
 
     system_prompt: str = ""
+    summary: str | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
+    counter: TokenCounter = field(default_factory=TokenCounter, repr=False)
     # The server's exact prompt+completion count and how many messages it covered.
     _exact: tuple[int, int] | None = None
 
     def for_request(self) -> list[dict[str, str]]:
-        """The messages to send: system prompt first, metadata left out."""
+        """The messages to send: system prompt, summary, then history, metadata left out."""
         head = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        if self.summary:
+            head.append({"role": "system", "content": SUMMARY_HEADER + self.summary})
         return head + [{"role": m["role"], "content": m["content"]} for m in self.messages]
 
     def add_user(self, text: str) -> None:
@@ -51,11 +67,76 @@ class Conversation:
 
     def clear(self) -> None:
         self.messages.clear()
+        self.summary = None
         self._exact = None
 
+    def replace_older(self, count: int, summary: str) -> None:
+        """Replace the first ``count`` messages (and any earlier summary) with ``summary``."""
+        del self.messages[:count]
+        self.summary = summary
+        self._exact = None
+
+    def set_system_prompt(self, text: str) -> None:
+        if text != self.system_prompt:
+            self.system_prompt = text
+            self._exact = None
+
     def token_count(self) -> int:
-        """Tokens in the context: exact up to the last answer the server counted, then estimated."""
+        """Tokens in the context: exact up to the last answer the server counted, then local."""
         if self._exact is not None and self._exact[1] <= len(self.messages):
             exact, covered = self._exact
-            return exact + estimate_message_tokens(self.messages[covered:])
-        return estimate_message_tokens(self.for_request())
+            if covered == len(self.messages):
+                return exact
+            return exact + self.counter.count_messages(self.messages[covered:])
+        return self.counter.count_messages(self.for_request())
+
+    @property
+    def is_exact(self) -> bool:
+        """True when ``token_count`` is entirely the server's own figure."""
+        return self._exact is not None and self._exact[1] == len(self.messages)
+
+    def to_json(self) -> dict[str, Any]:
+        """The saved form: versioned, without the system prompt."""
+        data: dict[str, Any] = {"version": FORMAT_VERSION, "summary": self.summary,
+                                "messages": self.messages}
+        if self._exact is not None:
+            data["exact_tokens"] = {"total": self._exact[0], "messages": self._exact[1]}
+        return data
+
+    def load_json(self, data: object) -> None:
+        """Replace the contents with saved ``data``.
+
+        Raises:
+            ShapeError: ``data`` is not a conversation this version can read; nothing changes.
+        """
+        messages, summary, exact = _checked(data)
+        self.messages, self.summary, self._exact = messages, summary, exact
+
+
+def _checked(data: object) -> tuple[list[dict[str, Any]], str | None,
+                                     tuple[int, int] | None]:
+    if not isinstance(data, Mapping):
+        raise ShapeError("it is not a JSON object")
+    version = data.get("version")
+    if version != FORMAT_VERSION:
+        raise ShapeError(f"format version {version!r} is not {FORMAT_VERSION}")
+    summary = data.get("summary")
+    if summary is not None and not isinstance(summary, str):
+        raise ShapeError("its summary is not text")
+    raw = data.get("messages")
+    if not isinstance(raw, list):
+        raise ShapeError("it has no message list")
+    messages: list[dict[str, Any]] = []
+    for index, message in enumerate(raw):
+        if (not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant")
+                or not isinstance(message.get("content"), str)
+                or not isinstance(message.get("meta", {}), Mapping)):
+            raise ShapeError(f"message {index + 1} is not a user or assistant message")
+        messages.append(dict(message))
+    exact = None
+    raw_exact = data.get("exact_tokens")
+    if isinstance(raw_exact, Mapping):
+        total, covered = raw_exact.get("total"), raw_exact.get("messages")
+        if isinstance(total, int) and isinstance(covered, int) and 0 < covered <= len(messages):
+            exact = (total, covered)
+    return messages, summary, exact

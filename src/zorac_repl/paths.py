@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["config_dir", "data_dir", "history_file"]
+__all__ = ["config_dir", "config_file", "data_dir", "history_file"]
 
 _APP = "zorac-repl"
 
@@ -38,3 +38,8 @@ def config_dir(environ: Mapping[str, str]) -> Path:
 def history_file(environ: Mapping[str, str]) -> Path:
     """The prompt's persistent input history."""
     return data_dir(environ) / "history"
+
+
+def config_file(environ: Mapping[str, str]) -> Path:
+    """The settings saved with ``/config set`` (JSON)."""
+    return config_dir(environ) / "config.json"

@@ -1,8 +1,9 @@
 """The interactive front end: a prompt_toolkit session that reads messages and runs turns.
 
-The session owns the input history (in the data directory), the key bindings and the
-idle toolbar. While an answer streams, prompt_toolkit is not running: the answer view
-owns the bottom of the screen, input echo is off, and Ctrl+C (SIGINT) cancels the turn.
+The prompt owns the input history (in the data directory), the key bindings, completion
+and the idle toolbar. While an answer streams, prompt_toolkit is not running: the answer
+view owns the bottom of the screen, input echo is off, and Ctrl+C (SIGINT) cancels the
+turn. Everything else (conversation, settings, server) lives in ``ReplSession``.
 """
 
 from __future__ import annotations
@@ -10,11 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import signal
 import sys
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
@@ -23,55 +22,34 @@ from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from zorac_repl import __version__
-from zorac_repl.commands import dispatch
+from zorac_repl.commands import dispatch, is_secret_line
 from zorac_repl.config import Settings
-from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ZoracError
-from zorac_repl.paths import history_file
-from zorac_repl.terminal import flushing_writer, quiet_input, terminal_rows
+from zorac_repl.paths import config_file, data_dir, history_file
+from zorac_repl.session import ReplSession
+from zorac_repl.session_store import SessionStore
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from zorac_repl.client import ChatClient
-    from zorac_repl.turn import TurnOutcome
 
 __all__ = ["run_repl"]
 
-
-@dataclass
-class _Session:
-    """What lives as long as the REPL does."""
-
-    settings: Settings
-    conversation: Conversation
-    server_status: str = "connecting…"
-    last_stats: str = ""
-    _console: Console | None = field(default=None, repr=False)
-    _client: ChatClient | None = field(default=None, repr=False)
-
-    @property
-    def client(self) -> ChatClient:
-        """The API client, imported on first use: it is not needed to show the prompt."""
-        if self._client is None:
-            from zorac_repl.client import ChatClient
-
-            self._client = ChatClient(self.settings.base_url, self.settings.api_key)
-        return self._client
-
-    @property
-    def console(self) -> Console:
-        """Rich's console, imported on first use: it is not needed to show the prompt."""
-        if self._console is None:
-            from rich.console import Console
-
-            self._console = Console(highlight=False)
-        return self._console
+# How often a server that could not be reached is tried again while the user types.
+_RECHECK_SECONDS = 5.0
 
 
-def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = False) -> int:
+class _FilteredHistory(FileHistory):
+    """Input history that never records a line holding a secret (``/config set VLLM_API_KEY``)."""
+
+    def append_string(self, string: str) -> None:
+        if not is_secret_line(string):
+            super().append_string(string)
+
+
+def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = False,
+             notices: tuple[str, ...] = ()) -> int:
     """Chat until the user leaves; returns the exit code."""
-    return asyncio.run(_chat(settings, environ, is_demo))
+    return asyncio.run(_chat(settings, environ, is_demo, notices))
 
 
 def _key_bindings() -> KeyBindings:
@@ -85,36 +63,45 @@ def _key_bindings() -> KeyBindings:
     return bindings
 
 
-def _toolbar(session: _Session) -> str:
+def _toolbar(session: ReplSession) -> str:
     conversation = session.conversation
-    context = (f"~{conversation.token_count()}/{session.settings.max_input_tokens} tokens, "
+    context = (f"~{conversation.token_count()}/{session.budget} tokens, "
                f"{len(conversation.messages)} msgs")
-    parts = [session.settings.model or session.server_status]
+    parts = [session.server_status]
     if session.last_stats:
         parts.append(session.last_stats)
     parts.append(context)
     return " " + " | ".join(parts) + " "
 
 
-async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool) -> int:
+async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
+                notices: tuple[str, ...]) -> int:
+    from zorac_repl.completion import CommandCompleter
+
     path = history_file(environ)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    session = _Session(settings, Conversation())
+    session = ReplSession(settings, SessionStore(data_dir(environ)), config_file(environ),
+                          environ)
     prompt: PromptSession[str] = PromptSession(
-        history=FileHistory(str(path)), key_bindings=_key_bindings(),
-        bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ")
+        history=_FilteredHistory(str(path)), key_bindings=_key_bindings(),
+        bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ",
+        completer=CommandCompleter(lambda: session.model_ids), complete_while_typing=False)
     where = "the built-in demo server" if is_demo else settings.base_url
     _print_dim(f"zorac-repl {__version__}, talking to {where}. "
                "Type /help for commands, Ctrl+D to leave.")
+    for notice in notices:
+        _print_dim(notice)
+    # Reading the saved session needs no heavy import; show it before the first prompt.
+    session.restore()
     # Heavy imports and the server check wait until the prompt is on screen, so they do
     # not delay it: the first after_render event starts them.
-    detection: asyncio.Future[None] | None = None
+    watcher: asyncio.Future[None] | None = None
 
     def start_background(_app: object) -> None:
-        nonlocal detection
+        nonlocal watcher
         prompt.app.after_render -= start_background
-        _warm_up(session.client)
-        detection = asyncio.ensure_future(_detect_model(session))
+        _warm_up(session)
+        watcher = asyncio.ensure_future(_watch_server(session))
 
     prompt.app.after_render += start_background
     draft = ""
@@ -130,30 +117,28 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool) -
             draft = ""
             if not text.strip():
                 continue
-            if text.lstrip().startswith("/"):
-                result = dispatch(text)
-                if result.message:
-                    session.console.print(result.message, markup=False,
-                                  style="red" if result.is_error else None)
-                if result.should_exit:
-                    break
-                continue
             try:
-                draft = await _ask(session, text)
+                if text.lstrip().startswith("/") and "\n" not in text.strip():
+                    result = await dispatch(session, text)
+                    if result.message:
+                        session.say(result.message, result.style)
+                    if result.should_exit:
+                        break
+                    continue
+                draft = await session.ask(text)
             except Exception as exc:
                 # A bug must not end the session or lose the message.
                 if os.environ.get("ZORAC_DEBUG"):
                     raise
-                session.console.print(f"Unexpected error: {type(exc).__name__}: {exc} "
-                                      "(set ZORAC_DEBUG=1 to see the traceback)",
-                                      markup=False, style="red")
-                session.conversation.rollback_user()
-                draft = text
+                session.say(f"Unexpected error: {type(exc).__name__}: {exc} "
+                            "(set ZORAC_DEBUG=1 to see the traceback)", "red")
+                if not text.lstrip().startswith("/"):
+                    session.conversation.rollback_user()
+                    draft = text
     finally:
-        if detection is not None:
-            detection.cancel()
-        if session._client is not None:
-            await session._client.aclose()
+        if watcher is not None:
+            watcher.cancel()
+        await session.close()
     return 0
 
 
@@ -164,8 +149,10 @@ def _print_dim(text: str) -> None:
     sys.stdout.flush()
 
 
-def _warm_up(client: ChatClient) -> None:
+def _warm_up(session: ReplSession) -> None:
     """Load what the first answer needs while the user types (openai takes ~1 s)."""
+    client: ChatClient = session.client
+    counter = session.conversation.counter
 
     def load() -> None:
         import rich.console  # noqa: F401
@@ -174,84 +161,40 @@ def _warm_up(client: ChatClient) -> None:
         from zorac_repl.render import answer_view  # noqa: F401
 
         client.warm_up()
+        counter.load()
 
     threading.Thread(target=load, name="zorac-warm-up", daemon=True).start()
 
 
-async def _detect_model(session: _Session) -> None:
-    if session.settings.model:
-        session.server_status = session.settings.model
-        return
-    try:
-        info = await session.client.detect_model()
-    except ZoracError as exc:
-        session.server_status = "server unreachable"
-        await _print_above_prompt(session.console, str(exc), "red")
-        return
-    session.settings = replace(session.settings, model=info.id)
-    app = get_app_or_none()
-    if app is not None:
-        app.invalidate()  # the toolbar shows the model now
+async def _watch_server(session: ReplSession) -> None:
+    """Find the model at start, and notice when a server that was down comes back."""
+    reported = False
+    while True:
+        try:
+            await session.detect_server()
+        except ZoracError as exc:
+            session.server_status = "server unreachable"
+            if not reported:
+                reported = True
+                await _print_above_prompt(session, str(exc), "red")
+        else:
+            if reported:
+                await _print_above_prompt(
+                    session, f"The server at {session.settings.base_url} is back "
+                             f"(model {session.settings.model}).", "green")
+            notice = session.conversation.counter.notice()
+            if notice:
+                await _print_above_prompt(session, notice, "yellow")
+            app = get_app_or_none()
+            if app is not None:
+                app.invalidate()  # the toolbar shows the model now
+            return
+        await asyncio.sleep(_RECHECK_SECONDS)
 
 
-async def _print_above_prompt(console: Console, text: str, style: str) -> None:
+async def _print_above_prompt(session: ReplSession, text: str, style: str) -> None:
     def show() -> None:
-        console.print(text, markup=False, style=style)
+        session.say(text, style)
 
     with contextlib.suppress(Exception):
         await run_in_terminal(show)
-
-
-async def _ask(session: _Session, text: str) -> str:
-    """Run one turn for ``text``; returns the draft to put back in the input."""
-    from zorac_repl.client import ChatRequest
-    from zorac_repl.render.answer_view import TerminalAnswerView
-    from zorac_repl.turn import run_turn
-
-    console = session.console
-    if not session.settings.model:
-        try:
-            session.settings = replace(session.settings,
-                                       model=(await session.client.detect_model()).id)
-        except ZoracError as exc:
-            console.print(str(exc), markup=False, style="red")
-            return text
-    settings = session.settings
-    session.conversation.add_user(text)
-
-    view = TerminalAnswerView(console, flushing_writer(sys.stdout), terminal_rows,
-                              settings.code_theme)
-    request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens)
-    task = asyncio.ensure_future(run_turn(session.client, session.conversation, request, view,
-                                          stream=settings.stream))
-    loop = asyncio.get_running_loop()
-    loop.add_signal_handler(signal.SIGINT, task.cancel)
-    try:
-        with quiet_input():
-            outcome = await task
-    finally:
-        loop.remove_signal_handler(signal.SIGINT)
-    _report(session, outcome)
-    return outcome.draft or ""
-
-
-def _report(session: _Session, outcome: TurnOutcome) -> None:
-    from zorac_repl.stats import format_context, format_stats
-
-    console, settings, conversation = session.console, session.settings, session.conversation
-    context = format_context(len(conversation.messages), conversation.token_count(),
-                             settings.max_input_tokens)
-    stats = format_stats(outcome.figures, context)
-    figures = outcome.figures
-    session.last_stats = f"last: {figures.tokens} tokens, {figures.tokens_per_second:.1f} tok/s"
-    if outcome.status == "interrupted":
-        console.print(f"Response interrupted. {stats}", markup=False, style="yellow")
-    elif outcome.error is not None:
-        kept = " The partial answer above was not kept." if outcome.text else ""
-        console.print(f"{outcome.error}{kept}", markup=False, style="red")
-    else:
-        console.print(stats, markup=False, style="dim")
-        if outcome.finish_reason == "length":
-            console.print(f"The answer stopped at the output limit ({settings.max_output_tokens}"
-                          " tokens); raise it with --max-tokens or MAX_OUTPUT_TOKENS.",
-                          markup=False, style="yellow")

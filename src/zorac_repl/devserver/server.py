@@ -7,11 +7,19 @@ recorded (``DevServer.requests``), including whether the client went away before
 
 The last user message may carry directives that shape the answer, for example
 ``[[tokens=2000 rate=500 ttft=0.1 chunk=2]]`` or ``[[echo]]`` (answer with the message).
+A fault can be asked for the same way (``[[fault=drop]]``), or queued from Python for the
+next chat requests with ``DevServer.inject("drop")``, which is how tests make a request
+fail that carries no user text of their own (a summarization, say). Faults:
+
+- ``drop``: send about half the answer, then close the connection;
+- ``stall``: send nothing (not even headers) until the client hangs up;
+- ``status:N``: answer HTTP N with vLLM's error body.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import json
 import logging
@@ -92,6 +100,7 @@ class DevServer:
         self.api_key = api_key
         self.port = port
         self.requests: list[RequestRecord] = []
+        self._faults: collections.deque[str] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
@@ -99,6 +108,10 @@ class DevServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    def inject(self, *faults: str) -> None:
+        """Make the next chat requests fail, one fault each, in order (see module doc)."""
+        self._faults.extend(faults)
 
     def chat_requests(self) -> list[RequestRecord]:
         """The chat-completion requests received so far, oldest first."""
@@ -273,11 +286,35 @@ class DevServer:
             ttft=float(directives.get("ttft", self.options.ttft)),
             chunk_tokens=max(1, int(directives.get("chunk", self.options.chunk_tokens))),
         )
+        fault = self._faults.popleft() if self._faults else directives.get("fault", "")
+        if fault.startswith("status:"):
+            status = int(fault.partition(":")[2])
+            await _respond(writer, status, error_body(
+                f"Simulated failure (HTTP {status}).", "InternalServerError", status))
+            return
+        if fault == "stall":
+            hangup = asyncio.ensure_future(reader.read(1))
+            with contextlib.suppress(_Disconnected):
+                await _wait_unless(hangup, 120)
+            hangup.cancel()
+            raise _Disconnected
+        if fault == "drop":
+            tokens = tokens[:max(1, len(tokens) // 2)]
+            reason = "drop"
         if not stream:
             await asyncio.sleep(options.ttft + (len(tokens) / options.rate if options.rate else 0))
             record.served_text = "".join(tokens)
-            await _respond(writer, 200, completion_body(
-                model, record.served_text, reason, prompt_tokens, len(tokens)))
+            payload = completion_body(model, record.served_text, reason, prompt_tokens,
+                                      len(tokens))
+            if reason == "drop":
+                # Promise the whole body, send half of it, and hang up.
+                head = (f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "
+                        f"{len(payload) * 2}\r\ncontent-type: application/json\r\n\r\n")
+                writer.write(head.encode() + payload[:len(payload) // 2])
+                await writer.drain()
+                writer.transport.abort()
+                raise _Disconnected
+            await _respond(writer, 200, payload)
             return
         stream_options = body.get("stream_options")
         include_usage = isinstance(stream_options, dict) and bool(
@@ -313,6 +350,11 @@ class DevServer:
                     pending, pending_text = [], []
                     if delay > 0:
                         await _wait_unless(hangup, delay)
+            if reason == "drop":
+                await _send_chunks(writer, pending, hangup)
+                record.served_text += "".join(pending_text)
+                writer.transport.abort()
+                raise ConnectionError("dropped on purpose")
             record.served_text += "".join(pending_text) + final
             pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None))
             if prompt_tokens is not None:

@@ -1,0 +1,73 @@
+"""Tab completion for slash commands, their subcommands, setting keys and setting values.
+
+Everything offered comes from the command registry and the settings table; model ids
+come from the server's last ``/v1/models`` answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.document import Document
+
+from zorac_repl.commands import COMMANDS, find_command
+from zorac_repl.config import SETTINGS
+
+__all__ = ["CommandCompleter"]
+
+
+def _matching(word: str, candidates: Iterable[str], case_insensitive: bool = True
+              ) -> Iterator[Completion]:
+    folded = word.lower() if case_insensitive else word
+    for candidate in candidates:
+        text = candidate.lower() if case_insensitive else candidate
+        if text.startswith(folded):
+            yield Completion(candidate, start_position=-len(word))
+
+
+class CommandCompleter(Completer):
+    """Completes a line that starts with ``/``; plain messages get no completions.
+
+    Args:
+        model_ids: the server's model ids, as last fetched.
+    """
+
+    def __init__(self, model_ids: Callable[[], list[str]]) -> None:
+        self._model_ids = model_ids
+
+    def get_completions(self, document: Document,
+                        complete_event: CompleteEvent) -> Iterator[Completion]:
+        text = document.text_before_cursor
+        if not text.startswith("/") or "\n" in text:
+            return
+        words = text.split(" ")
+        if len(words) == 1:
+            names = [name for c in COMMANDS for name in (c.name, *c.aliases)]
+            yield from _matching(words[0], names)
+            return
+        command = find_command(words[0])
+        if command is None:
+            return
+        if len(words) == 2:
+            yield from _matching(words[1], command.subcommands)
+            return
+        if command.name != "/config" or words[1].lower() not in ("get", "set"):
+            return
+        if len(words) == 3:
+            yield from _matching(words[2], [spec.key for spec in SETTINGS])
+            return
+        if len(words) == 4 and words[1].lower() == "set":
+            yield from _matching(words[3], self._values(words[2].upper()),
+                                 case_insensitive=False)
+
+    def _values(self, key: str) -> list[str]:
+        if key == "VLLM_MODEL":
+            return self._model_ids()
+        spec = next((s for s in SETTINGS if s.key == key), None)
+        if spec is None or spec.choices is None:
+            return []
+        try:
+            return spec.choices()
+        except Exception:  # a broken optional library must not break typing
+            return []

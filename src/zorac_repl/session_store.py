@@ -1,0 +1,164 @@
+"""Where a conversation lives between runs: one JSON file, written so it is never broken.
+
+- Writes are atomic: a temporary file in the same directory, fsync, then ``os.replace``;
+  a process killed at any moment leaves the old file or the new one, never half of one.
+  Files are created with mode 0600: they hold what the user said.
+- A file that cannot be read is moved aside with a timestamp, never overwritten, and the
+  user is told where it went.
+- One running zorac-repl owns the session file, through an advisory lock held as long as
+  it runs. A second one is given a file of its own, so neither overwrites the other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from zorac_repl.errors import StoreError
+
+__all__ = ["LoadResult", "SessionStore", "write_atomically"]
+
+
+def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file.
+
+    Raises:
+        StoreError: the directory or file could not be written; ``path`` is unchanged.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                             suffix=".tmp")
+    except OSError as exc:
+        raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+    try:
+        os.fchmod(handle, mode)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+        _fsync_directory(path.parent)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
+
+
+def _fsync_directory(directory: Path) -> None:
+    # The rename is durable only once the directory entry is on disk too.
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _timestamp() -> str:
+    return time.strftime("%Y%m%d-%H%M%S")
+
+
+def _free_name(directory: Path, stem: str, suffix: str) -> Path:
+    candidate = directory / f"{stem}{suffix}"
+    number = 2
+    while candidate.exists():
+        candidate = directory / f"{stem}-{number}{suffix}"
+        number += 1
+    return candidate
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What ``SessionStore.load`` found.
+
+    Attributes:
+        data: the parsed JSON, or ``None`` when there is nothing to restore.
+        notice: a line for the user (a quarantined file, a second instance), if any.
+    """
+
+    data: Any = None
+    notice: str | None = None
+
+
+class SessionStore:
+    """The session file of one running zorac-repl.
+
+    Args:
+        directory: the data directory; the file is ``session.json`` inside it.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / "session.json"
+        self._lock: IO[bytes] | None = None
+        self._shared_notice: str | None = None
+
+    def claim(self) -> None:
+        """Take the session file for this process, or a file of its own if another has it."""
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            lock = open(self.directory / "session.lock", "ab")  # noqa: SIM115 - held open
+        except OSError:
+            return  # no locking possible; saving will report the real problem
+        import fcntl
+
+        try:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            own = _free_name(self.directory, f"session-{_timestamp()}-{os.getpid()}", ".json")
+            self._shared_notice = (
+                f"Another zorac-repl is using {self.path}; this one starts fresh and "
+                f"saves to {own}.")
+            self.path = own
+            return
+        self._lock = lock
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    def load(self) -> LoadResult:
+        """Read the saved conversation; a file that cannot be parsed is quarantined."""
+        if self._shared_notice is not None:
+            notice, self._shared_notice = self._shared_notice, None
+            return LoadResult(None, notice)
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return LoadResult()
+        except (OSError, UnicodeDecodeError) as exc:
+            return self.quarantine(f"it could not be read ({exc})")
+        try:
+            return LoadResult(json.loads(text))
+        except json.JSONDecodeError as exc:
+            return self.quarantine(f"it is not valid JSON ({exc.msg} at line {exc.lineno})")
+
+    def quarantine(self, reason: str) -> LoadResult:
+        """Move the session file aside and say where; it is never overwritten."""
+        target = _free_name(self.directory, f"session.corrupt-{_timestamp()}", ".json")
+        try:
+            os.replace(self.path, target)
+        except OSError as exc:
+            raise StoreError(f"The saved session {self.path} cannot be read ({reason}) nor "
+                             f"moved aside ({exc.strerror}); move it away and restart.") from None
+        return LoadResult(None, f"The saved session could not be loaded: {reason}. It was "
+                                f"moved to {target}; starting a fresh session.")
+
+    def save(self, data: Any) -> None:
+        """Write ``data`` as the session, atomically, mode 0600."""
+        write_atomically(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+
+    def backup(self, data: Any) -> Path:
+        """Keep ``data`` in a timestamped file beside the session (for ``/clear``)."""
+        target = _free_name(self.directory, f"session-backup-{_timestamp()}", ".json")
+        write_atomically(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        return target

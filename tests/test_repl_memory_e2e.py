@@ -1,0 +1,125 @@
+"""Conversation memory through the installed REPL: budget, summaries, saved sessions."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+from tests.terminal import Terminal
+from zorac_repl.devserver import DevServer
+
+_STATS = r"Stats: \d+ tokens in"
+
+
+def _start(terminal: type[Terminal], server: DevServer, **env: str) -> Terminal:
+    term = terminal(columns=200, env={"VLLM_BASE_URL": server.base_url,
+                                      "SYSTEM_PROMPT": "Be brief.",
+                                      **env})
+    term.wait_for(r"Ctrl\+D to leave")
+    term.wait_for(r"Qwen/Qwen3-8B \|")
+    return term
+
+
+def _turns(term: Terminal, count: int, tokens: int = 120, done: int = 0) -> None:
+    for number in range(count):
+        term.enter(f"question {done + number} [[tokens={tokens}]]")
+        term.wait_count(_STATS, done + number + 1)
+
+
+def _data_dir() -> Path:
+    return Path(os.environ["ZORAC_DATA_DIR"])
+
+
+def test_crossing_the_budget_summarizes_older_messages_first(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests, MAX_INPUT_TOKENS="500", KEEP_RECENT_MESSAGES="2")
+    _turns(term, 5)
+    term.wait_for(r"over the budget of 500; summarizing older messages first")
+    term.wait_for(r"Summarized \d+ older messages: ~\d+ → ~\d+ tokens")
+    requests = fresh_requests.chat_requests()
+    summary_request = next(r for r in requests if "Summarize the conversation above"
+                           in r.messages[-1]["content"])
+    after = requests[requests.index(summary_request) + 1].messages
+    roles = [m["role"] for m in after]
+    assert roles[:2] == ["system", "system"] and roles[2] == "user"
+    assert after[1]["content"].startswith("Summary of the earlier conversation:")
+    assert all(a != b or a != "user" for a, b in itertools.pairwise(roles))  # no user, user
+    assert len(after) <= 2 + 2 + 1  # system prompt, summary, kept two, the new question
+    term.enter("/summary")
+    term.wait_for(r"Summary of the earlier conversation:\n")
+    saved = json.loads((_data_dir() / "session.json").read_text())
+    assert saved["summary"] and "Be brief." not in json.dumps(saved)
+
+
+def test_a_failed_summarization_keeps_everything_and_gives_the_message_back(
+        terminal, fresh_requests):
+    term = _start(terminal, fresh_requests, KEEP_RECENT_MESSAGES="2")
+    _turns(term, 3)
+    term.enter("/config set MAX_INPUT_TOKENS 300")  # applies at once
+    term.wait_for(r"MAX_INPUT_TOKENS = 300 \(saved, in effect now\)")
+    fresh_requests.inject("drop")
+    term.enter("the next question")
+    term.wait_for(r"Summarization failed: The server closed the connection before the answer "
+                  r"was complete\. Nothing was removed from the conversation\.")
+    term.wait_for(r"Your message was not sent; it is back in the input")
+    term.wait_for(r"> the next question")
+    saved = json.loads((_data_dir() / "session.json").read_text())
+    assert len(saved["messages"]) == 6 and saved["summary"] is None
+    term.ctrl("c")  # clear the draft
+    term.enter("/tokens")
+    term.wait_for(r"Messages:  6 \(plus the system prompt\)")
+    term.enter("/summarize")  # works once the server does
+    term.wait_for(r"Summarized 4 older messages")
+
+
+def test_cancelling_a_summarization_with_ctrl_c_keeps_everything(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests, KEEP_RECENT_MESSAGES="2")
+    _turns(term, 3, tokens=20)
+    fresh_requests.inject("stall")
+    term.enter("/summarize")
+    term.wait_for(r"Summarizing 4 older messages… \(Ctrl\+C cancels\)")
+    term.ctrl("c")
+    term.wait_for(r"Summarization cancelled; nothing was removed from the conversation\.")
+    term.enter("/tokens")
+    term.wait_for(r"Messages:  6 ")
+
+
+def test_session_is_restored_on_start_and_clear_keeps_a_backup(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    _turns(term, 2, tokens=20)
+    term.ctrl("d")
+    term.child.expect_exact(__import__("pexpect").EOF, timeout=10)
+    term = _start(terminal, fresh_requests)
+    term.wait_for(r"Loaded previous session \(4 messages, ~\d+ tokens\)")
+    term.enter("/clear")
+    found = term.wait_for(r"kept in\s+(\S+session-backup-\S+\.json)")
+    backup = Path(found.group(1).replace("\n", ""))
+    assert len(json.loads(backup.read_text())["messages"]) == 4
+    assert json.loads((_data_dir() / "session.json").read_text())["messages"] == []
+    assert oct(backup.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_corrupt_session_file_is_quarantined_at_start(terminal, fresh_requests):
+    data = _data_dir()
+    data.mkdir(parents=True)
+    (data / "session.json").write_text("{ this is not json")
+    term = _start(terminal, fresh_requests)
+    term.wait_for(r"The saved session could not be loaded")
+    moved = [p for p in data.iterdir() if p.name.startswith("session.corrupt-")]
+    assert len(moved) == 1 and moved[0].read_text() == "{ this is not json"
+    _turns(term, 1, tokens=10)  # a fresh session works and saves
+    assert json.loads((data / "session.json").read_text())["version"] == 1
+
+
+def test_context_overflow_from_the_server_gives_the_message_back(terminal):
+    small = DevServer(max_model_len=300).start()
+    try:
+        term = _start(terminal, small, MAX_INPUT_TOKENS="100000")
+        message = "word " * 400
+        term.enter(message.strip())
+        term.wait_for(r"too long for the model's context")
+        term.wait_for(r"/summarize or /clear makes room")
+        term.wait_for(r"> word word word")
+    finally:
+        small.stop()
