@@ -33,7 +33,10 @@ Exit codes (one-shot mode): 0 success, 2 usage or setting error, 3 cannot reach 
 server or the connection broke, 4 the server reported an error, 130 interrupted,
 141 the reader closed the pipe.
 
-Settings come from flags, then environment variables, then defaults.
+Settings come from flags, then environment variables, then the config file
+(saved by /config set; $ZORAC_CONFIG_DIR moves it), then defaults. Settings without
+a flag: MAX_INPUT_TOKENS, KEEP_RECENT_MESSAGES, STREAM, CODE_THEME, TIKTOKEN_ENCODING,
+SYSTEM_PROMPT. NO_COLOR turns colour off.
 """
 
 
@@ -91,7 +94,9 @@ def _main(argv: Sequence[str] | None) -> int:
         from zorac_repl.devserver import DevServer, StreamOptions
 
         demo = DevServer(options=StreamOptions(rate=80.0, ttft=0.3)).start()
-        settings = replace(settings, base_url=demo.base_url, model=demo.model, api_key="")
+        settings = replace(settings, base_url=demo.base_url, model=demo.model, api_key="",
+                           sources={**settings.sources, "VLLM_BASE_URL": "flag",
+                                    "VLLM_MODEL": "flag", "VLLM_API_KEY": "flag"})
     try:
         instruction = " ".join(args.prompt) or None
         if instruction is not None or not sys.stdin.isatty() or not sys.stdout.isatty():

@@ -8,6 +8,7 @@ after the command name, does its work through the session, and returns what to p
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from zorac_repl.session import ReplSession
 
 __all__ = ["COMMANDS", "Command", "CommandResult", "UsageError", "dispatch", "find_command",
-           "help_text", "is_secret_line"]
+           "help_text", "is_secret_line", "secret_value_start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +146,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("/reconnect", "check the server again and re-detect the model", _reconnect),
     Command("/config", "show or change settings (changes apply at once and are saved)",
             _config, usage="list | get KEY | set KEY VALUE", subcommands=("list", "get", "set")),
-    Command("/quit", "leave zorac-repl (Ctrl+D does too)", _quit, aliases=("/exit",)),
+    Command("/quit", "leave zorac-repl; Ctrl+D does too", _quit, aliases=("/exit",)),
 )
 
 _BY_NAME: dict[str, Command] = {
@@ -159,12 +160,17 @@ def find_command(name: str) -> Command | None:
 
 def help_text() -> str:
     """The ``/help`` text, built from the registry."""
-    labels = [c.name + (f" {c.usage}" if c.usage else "") for c in COMMANDS]
-    width = max(len(label) for label in labels)
-    lines = ["Commands:"]
-    for command, label in zip(COMMANDS, labels, strict=True):
+    # A command with alternative forms ("list | get KEY") gets a line per form.
+    rows: list[tuple[str, str]] = []
+    for command in COMMANDS:
         aliases = f" (also {', '.join(command.aliases)})" if command.aliases else ""
-        lines.append(f"  {label.ljust(width)}  {command.help}{aliases}")
+        forms = command.usage.split(" | ") if command.usage else [""]
+        for number, form in enumerate(forms):
+            label = f"{command.name} {form}".rstrip()
+            rows.append((label, f"{command.help}{aliases}" if number == 0 else ""))
+    width = max(len(label) for label, _ in rows)
+    lines = ["Commands:"]
+    lines += [f"  {label.ljust(width)}  {text}".rstrip() for label, text in rows]
     lines += [
         "Keys:",
         "  Enter         send the message",
@@ -176,14 +182,25 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
-def is_secret_line(line: str) -> bool:
-    """True for a ``/config set`` of a secret setting: it must stay out of input history."""
+_SECRET_SET = re.compile(r"\s*/config\s+set\s+(\S+)\s?", re.IGNORECASE)
+
+
+def secret_value_start(line: str) -> int | None:
+    """Where the value starts in a ``/config set`` of a secret setting, else ``None``."""
     from zorac_repl.config import SETTINGS
 
-    words = line.split(None, 3)
-    if len(words) < 3 or words[0].lower() != "/config" or words[1].lower() != "set":
-        return False
-    return any(spec.is_secret and spec.key == words[2].upper() for spec in SETTINGS)
+    found = _SECRET_SET.match(line)
+    if found is None:
+        return None
+    key = found.group(1).upper()
+    if not any(spec.is_secret and spec.key == key for spec in SETTINGS):
+        return None
+    return found.end()
+
+
+def is_secret_line(line: str) -> bool:
+    """True for a ``/config set`` of a secret setting: it must stay out of input history."""
+    return secret_value_start(line) is not None
 
 
 async def dispatch(session: ReplSession, line: str) -> CommandResult:

@@ -20,9 +20,15 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.layout.processors import (
+    Processor,
+    Transformation,
+    TransformationInput,
+)
+from prompt_toolkit.layout.utils import explode_text_fragments
 
 from zorac_repl import __version__
-from zorac_repl.commands import dispatch, is_secret_line
+from zorac_repl.commands import dispatch, is_secret_line, secret_value_start
 from zorac_repl.config import Settings
 from zorac_repl.errors import ZoracError
 from zorac_repl.paths import config_file, data_dir, history_file
@@ -44,6 +50,20 @@ class _FilteredHistory(FileHistory):
     def append_string(self, string: str) -> None:
         if not is_secret_line(string):
             super().append_string(string)
+
+
+class _SecretMasker(Processor):
+    """Shows the value of ``/config set VLLM_API_KEY ...`` as dots while it is typed."""
+
+    def apply_transformation(self, transformation_input: TransformationInput) -> Transformation:
+        text = transformation_input.document.text
+        start = secret_value_start(text) if transformation_input.lineno == 0 else None
+        if start is None:
+            return Transformation(transformation_input.fragments)
+        fragments = explode_text_fragments(transformation_input.fragments)
+        masked = [(style, "•" if index >= start else char, *rest)
+                  for index, (style, char, *rest) in enumerate(fragments)]
+        return Transformation(masked)  # type: ignore[arg-type]
 
 
 def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = False,
@@ -85,7 +105,8 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
     prompt: PromptSession[str] = PromptSession(
         history=_FilteredHistory(str(path)), key_bindings=_key_bindings(),
         bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ",
-        completer=CommandCompleter(lambda: session.model_ids), complete_while_typing=False)
+        completer=CommandCompleter(lambda: session.model_ids), complete_while_typing=False,
+        input_processors=[_SecretMasker()])
     where = "the built-in demo server" if is_demo else settings.base_url
     _print_dim(f"zorac-repl {__version__}, talking to {where}. "
                "Type /help for commands, Ctrl+D to leave.")

@@ -112,13 +112,17 @@ def _strip_trailing(line: list[Segment]) -> list[Segment]:
     return line
 
 
-def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None) -> str:
+def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None,
+             no_color: bool = False) -> str:
     if color_system is None:
         return "".join(segment.text for segment in line if not segment.control)
     parts = []
     for text, style, control in line:
         if control:
             continue
+        if style and no_color:
+            # NO_COLOR: bold, italics and underline stay; colours go (as Console.print does).
+            style = style.without_color
         parts.append(style.render(text, color_system=color_system) if style else text)
     return "".join(parts)
 
@@ -129,4 +133,5 @@ def render_lines(console: Console, markup: str, code_theme: str = "monokai") -> 
     rows = console.render_lines(ChatMarkdown(markup, code_theme), options, pad=False,
                                 new_lines=False)
     color_system = _COLOR_SYSTEMS.get(console.color_system or "") if console.color_system else None
-    return [_to_ansi(_strip_trailing(list(row)), color_system) for row in rows]
+    return [_to_ansi(_strip_trailing(list(row)), color_system, console.no_color)
+            for row in rows]

@@ -1,0 +1,159 @@
+"""The command registry, completion and the config file, without a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from prompt_toolkit.completion import CompleteEvent
+from prompt_toolkit.document import Document
+
+from zorac_repl.commands import COMMANDS, dispatch, help_text, is_secret_line
+from zorac_repl.completion import CommandCompleter
+from zorac_repl.config import Settings, load_settings, read_config_file, write_config_value
+from zorac_repl.session import ReplSession
+from zorac_repl.session_store import SessionStore
+
+
+def _session(tmp_path: Path, environ: dict[str, str] | None = None,
+             settings: Settings | None = None) -> ReplSession:
+    return ReplSession(settings or Settings(system_prompt="S"), SessionStore(tmp_path / "data"),
+                       tmp_path / "config" / "config.json", environ or {})
+
+
+def _run(session: ReplSession, line: str) -> str:
+    return asyncio.run(dispatch(session, line)).message
+
+
+def test_help_lists_every_command_from_the_registry():
+    text = help_text()
+    for command in COMMANDS:
+        assert command.name in text and command.help in text
+    for name in ("/help", "/clear", "/save", "/load", "/tokens", "/summarize", "/summary",
+                 "/reconnect", "/config", "/quit", "/exit"):
+        assert name in text
+
+
+def test_unknown_command_suggests_the_closest(tmp_path):
+    assert _run(_session(tmp_path), "/sumary") == (
+        "Unknown command: /sumary. Did you mean /summary? Type /help for the list.")
+    assert _run(_session(tmp_path), "/zzz") == "Unknown command: /zzz. Type /help for the list."
+
+
+@pytest.mark.parametrize("line, usage", [
+    ("/tokens now", "Usage: /tokens"), ("/clear all", "Usage: /clear"),
+    ("/config", "Usage: /config list | get KEY | set KEY VALUE"),
+    ("/config get", "Usage: /config list | get KEY | set KEY VALUE"),
+    ("/config set", "Usage: /config list | get KEY | set KEY VALUE"),
+    ("/config remove X", "Usage: /config list | get KEY | set KEY VALUE"),
+])
+def test_wrong_arguments_print_the_usage_line(tmp_path, line, usage):
+    assert _run(_session(tmp_path), line) == usage
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("/config set TEMPERATURE 3", "TEMPERATURE: '3' is not valid; expected a number from 0 to 2"),
+    ("/config set MAX_OUTPUT_TOKENS -5", "expected a whole number above 0"),
+    ("/config set MAX_INPUT_TOKENS lots", "expected a whole number above 0"),
+    ("/config set KEEP_RECENT_MESSAGES 0", "expected a whole number above 0"),
+    ("/config set STREAM maybe", "expected true or false (also 1/0, yes/no, on/off)"),
+    ("/config set CODE_THEME monokia", "expected a Pygments style such as monokai"),
+    ("/config set VLLM_BASE_URL ftp://host/v1", "expected an http:// or https:// URL"),
+    ("/config set TIKTOKEN_ENCODING nope", "expected a tiktoken encoding"),
+    ("/config set NOPE 1", "Unknown setting: NOPE."),
+])
+def test_bad_values_are_refused_and_nothing_is_saved(tmp_path, line, expected):
+    session = _session(tmp_path)
+    message = _run(session, line)
+    assert expected in message and "\n" not in message
+    assert "Nothing was changed" in message or "Unknown setting" in message
+    assert not session.config_path.exists()
+    assert session.settings == Settings(system_prompt="S")
+
+
+def test_set_saves_atomically_with_mode_0600_and_applies(tmp_path):
+    session = _session(tmp_path)
+    assert "in effect now" in _run(session, "/config set temperature 0.7")
+    assert session.settings.temperature == 0.7
+    assert json.loads(session.config_path.read_text()) == {"TEMPERATURE": "0.7"}
+    assert stat.S_IMODE(session.config_path.stat().st_mode) == 0o600
+    assert session.settings.source_of("TEMPERATURE") == "file"
+
+
+def test_environment_still_wins_and_says_so(tmp_path):
+    environ = {"TEMPERATURE": "0.5"}
+    session = _session(tmp_path, environ, load_settings(environ, {}))
+    message = _run(session, "/config set TEMPERATURE 1.2")
+    assert message == ("Saved TEMPERATURE to the config file, but $TEMPERATURE sets it and "
+                       "still wins; it stays 0.5.")
+    assert session.settings.temperature == 0.5
+
+
+def test_precedence_flag_env_file_default(tmp_path):
+    path = tmp_path / "config.json"
+    write_config_value(path, "TEMPERATURE", "0.3")
+    write_config_value(path, "MAX_OUTPUT_TOKENS", "321")
+    file_values, warnings = read_config_file(path)
+    assert warnings == []
+    settings = load_settings({"TEMPERATURE": "0.5"}, {}, file_values)
+    assert (settings.temperature, settings.source_of("TEMPERATURE")) == (0.5, "env")
+    assert (settings.max_output_tokens, settings.source_of("MAX_OUTPUT_TOKENS")) == (321, "file")
+    settings = load_settings({"TEMPERATURE": "0.5"}, {"TEMPERATURE": "0.9"}, file_values)
+    assert (settings.temperature, settings.source_of("TEMPERATURE")) == (0.9, "flag")
+    assert load_settings({}, {}, {}).source_of("TEMPERATURE") == "default"
+
+
+def test_config_file_problems_are_warnings_not_crashes(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"TEMPERATURE": "9", "COLOUR": "red", "STREAM": false}')
+    path.chmod(0o644)
+    values, warnings = read_config_file(path)
+    assert values == {"STREAM": "false"}
+    assert any("chmod 600" in w for w in warnings)
+    assert any("TEMPERATURE" in w and "Ignored" in w for w in warnings)
+    assert any("unknown setting COLOUR" in w for w in warnings)
+    path.write_text("{oops")
+    assert read_config_file(path)[0] == {}
+
+
+def test_api_key_is_masked_in_list_and_get(tmp_path):
+    session = _session(tmp_path, settings=Settings(api_key="sk-abcdefgh12349f2c"))
+    for line in ("/config list", "/config get VLLM_API_KEY", "/config get vllm_api_key"):
+        message = _run(session, line)
+        assert "sk-…9f2c" in message and "abcdefgh" not in message
+
+
+def test_config_list_shows_every_key_with_its_source(tmp_path):
+    session = _session(tmp_path, {"TEMPERATURE": "0.5"}, load_settings({"TEMPERATURE": "0.5"}, {}))
+    text = _run(session, "/config list")
+    assert "TEMPERATURE           0.5  [env]" in text
+    assert "STREAM                true  [default]" in text
+
+
+@pytest.mark.parametrize("line, secret", [
+    ("/config set VLLM_API_KEY sk-123", True), ("/CONFIG SET vllm_api_key sk-123", True),
+    ("/config set TEMPERATURE 1", False), ("hello", False), ("/config get VLLM_API_KEY", False),
+])
+def test_lines_holding_secrets_are_recognised(line, secret):
+    assert is_secret_line(line) is secret
+
+
+def _complete(text: str, models: list[str] | None = None) -> list[str]:
+    completer = CommandCompleter(lambda: models or [])
+    return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]
+
+
+def test_completion_covers_commands_subcommands_keys_and_values():
+    assert _complete("/su") == ["/summarize", "/summary"]
+    assert _complete("/ex") == ["/exit"]
+    assert _complete("/config ") == ["list", "get", "set"]
+    assert _complete("/config set TEMP") == ["TEMPERATURE"]
+    assert _complete("/config get max_") == ["MAX_OUTPUT_TOKENS", "MAX_INPUT_TOKENS"]
+    assert _complete("/config set STREAM ") == ["true", "false"]
+    assert "monokai" in _complete("/config set CODE_THEME mon")
+    assert "cl100k_base" in _complete("/config set TIKTOKEN_ENCODING ")
+    assert _complete("/config set VLLM_MODEL Q", ["Qwen/Qwen3-8B", "llama"]) == ["Qwen/Qwen3-8B"]
+    assert _complete("hello /con") == []
