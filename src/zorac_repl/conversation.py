@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zorac_repl.tokens import TokenCounter
+from zorac_repl.tokens import TokenCounter, estimate_message_tokens
 
 __all__ = ["FORMAT_VERSION", "Conversation", "ShapeError"]
 
@@ -41,6 +41,8 @@ class Conversation:
     counter: TokenCounter = field(default_factory=TokenCounter, repr=False)
     # The server's exact prompt+completion count and how many messages it covered.
     _exact: tuple[int, int] | None = None
+    # The count when last saved; shown until the encoding has loaded (a fifth of a second).
+    _saved_count: int | None = None
 
     def for_request(self) -> list[dict[str, str]]:
         """The messages to send: system prompt, summary, then history, metadata left out."""
@@ -51,6 +53,7 @@ class Conversation:
 
     def add_user(self, text: str) -> None:
         self.messages.append({"role": "user", "content": text})
+        self._saved_count = None
 
     def rollback_user(self) -> str | None:
         """Take back the unanswered user message; returns its text for the draft."""
@@ -62,27 +65,36 @@ class Conversation:
                       exact_total: int | None = None) -> None:
         """Record a complete answer; ``exact_total`` is the server's prompt+completion count."""
         self.messages.append({"role": "assistant", "content": text, "meta": meta})
+        self._saved_count = None
         if exact_total is not None:
             self._exact = (exact_total, len(self.messages))
 
     def clear(self) -> None:
         self.messages.clear()
         self.summary = None
-        self._exact = None
+        self._exact = self._saved_count = None
 
     def replace_older(self, count: int, summary: str) -> None:
         """Replace the first ``count`` messages (and any earlier summary) with ``summary``."""
         del self.messages[:count]
         self.summary = summary
-        self._exact = None
+        self._exact = self._saved_count = None
 
     def set_system_prompt(self, text: str) -> None:
         if text != self.system_prompt:
             self.system_prompt = text
-            self._exact = None
+            self._exact = self._saved_count = None
 
     def token_count(self) -> int:
-        """Tokens in the context: exact up to the last answer the server counted, then local."""
+        """Tokens in the context: exact up to the last answer the server counted, then local.
+
+        Never waits for the encoding to load: until it has, the figure is the count saved
+        with the session or the four-characters-a-token estimate.
+        """
+        if not self.counter.ready and not self.is_exact:
+            if self._saved_count is not None:
+                return self._saved_count
+            return estimate_message_tokens(self.for_request())
         if self._exact is not None and self._exact[1] <= len(self.messages):
             exact, covered = self._exact
             if covered == len(self.messages):
@@ -98,7 +110,7 @@ class Conversation:
     def to_json(self) -> dict[str, Any]:
         """The saved form: versioned, without the system prompt."""
         data: dict[str, Any] = {"version": FORMAT_VERSION, "summary": self.summary,
-                                "messages": self.messages}
+                                "messages": self.messages, "token_count": self.token_count()}
         if self._exact is not None:
             data["exact_tokens"] = {"total": self._exact[0], "messages": self._exact[1]}
         return data
@@ -111,6 +123,8 @@ class Conversation:
         """
         messages, summary, exact = _checked(data)
         self.messages, self.summary, self._exact = messages, summary, exact
+        count = data.get("token_count") if isinstance(data, Mapping) else None
+        self._saved_count = count if isinstance(count, int) and count >= 0 else None
 
 
 def _checked(data: object) -> tuple[list[dict[str, Any]], str | None,

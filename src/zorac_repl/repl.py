@@ -108,12 +108,13 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
         completer=CommandCompleter(lambda: session.model_ids), complete_while_typing=False,
         input_processors=[_SecretMasker()])
     where = "the built-in demo server" if is_demo else settings.base_url
-    _print_dim(f"zorac-repl {__version__}, talking to {where}. "
+    _print_styled(f"zorac-repl {__version__}, talking to {where}. "
                "Type /help for commands, Ctrl+D to leave.")
     for notice in notices:
-        _print_dim(notice)
+        _print_styled(notice, "yellow")
     # Reading the saved session needs no heavy import; show it before the first prompt.
-    session.restore()
+    for line, style in session.restore():
+        _print_styled(line, style)
     # Heavy imports and the server check wait until the prompt is on screen, so they do
     # not delay it: the first after_render event starts them.
     watcher: asyncio.Future[None] | None = None
@@ -163,10 +164,18 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
     return 0
 
 
-def _print_dim(text: str) -> None:
+_SGR = {"dim": "2", "red": "31", "yellow": "33", "green": "32"}
+
+
+def _print_styled(text: str, style: str = "dim") -> None:
     """A status line, written without Rich so the first prompt need not wait for it."""
-    dim = "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    sys.stdout.write(f"\x1b[2m{text}\x1b[0m\n" if dim else f"{text}\n")
+    from zorac_repl.render.safe_text import visible_controls
+
+    text = visible_controls(text)
+    # NO_COLOR forbids colour, not dimness.
+    if sys.stdout.isatty() and (style == "dim" or "NO_COLOR" not in os.environ):
+        text = f"\x1b[{_SGR.get(style, '0')}m{text}\x1b[0m"
+    sys.stdout.write(f"{text}\n")
     sys.stdout.flush()
 
 

@@ -97,8 +97,10 @@ class ReplSession:
         return self._console
 
     def say(self, text: str, style: str | None = None) -> None:
-        """Print ``text`` literally (``[bold]`` stays ``[bold]``)."""
-        self.console.print(text, markup=False, style=style, emoji=False)
+        """Print ``text`` literally: ``[bold]`` stays ``[bold]``, an escape code shows as ``␛``."""
+        from zorac_repl.render.safe_text import visible_controls
+
+        self.console.print(visible_controls(text), markup=False, style=style, emoji=False)
 
     async def close(self) -> None:
         if self._client is not None:
@@ -130,26 +132,27 @@ class ReplSession:
 
     # -- the saved session ---------------------------------------------------------------
 
-    def restore(self) -> None:
-        """Load the saved conversation at start, telling the user what happened."""
+    def restore(self) -> list[tuple[str, str]]:
+        """Load the saved conversation at start; returns the lines to tell the user.
+
+        It runs before the first prompt, so it prints nothing itself: Rich is not loaded yet.
+        """
         self.store.claim()
         try:
             found = self.store.load()
         except StoreError as exc:
-            self.say(str(exc), "red")
-            return
-        if found.notice:
-            self.say(found.notice, "yellow")
+            return [(str(exc), "red")]
+        lines = [(found.notice, "yellow")] if found.notice else []
         if found.data is None:
-            return
+            return lines
         try:
             self.conversation.load_json(found.data)
         except ShapeError as exc:
-            self.say(self.store.quarantine(f"{exc}").notice or "", "yellow")
-            return
+            return [*lines, (self.store.quarantine(f"{exc}").notice or "", "yellow")]
         if self.conversation.messages or self.conversation.summary:
-            self.say(f"Loaded previous session ({len(self.conversation.messages)} messages, "
-                     f"~{self.conversation.token_count()} tokens).", "dim")
+            lines.append((f"Loaded previous session ({len(self.conversation.messages)} "
+                          f"messages, ~{self.conversation.token_count()} tokens).", "dim"))
+        return lines
 
     def save(self) -> str | None:
         """Save the conversation; returns an error line instead of raising."""
@@ -209,7 +212,12 @@ class ReplSession:
             return None
         return await self.client.count_prompt_tokens(messages, self.settings.model)
 
+    async def _load_counter(self) -> None:
+        # Off the event loop: the first load parses the encoding (a fifth of a second).
+        await asyncio.to_thread(self.conversation.counter.load)
+
     async def tokens_report(self) -> CommandResult:
+        await self._load_counter()
         conversation = self.conversation
         exact = None
         try:
@@ -299,6 +307,7 @@ class ReplSession:
         Returns False when the user's message must wait (summarization failed or was
         cancelled): nothing was lost, and the message goes back into the input.
         """
+        await self._load_counter()
         conversation = self.conversation
         pending = [*conversation.for_request(), {"role": "user", "content": text}]
         limit = self.budget

@@ -114,6 +114,11 @@ class TokenCounter:
             self._loaded = True
 
     @property
+    def ready(self) -> bool:
+        """True once loading has been tried: counting no longer blocks."""
+        return self._loaded
+
+    @property
     def is_estimate(self) -> bool:
         """True when counts are the four-characters-a-token estimate."""
         self.load()
