@@ -73,8 +73,10 @@ def test_base_url_and_api_key_apply_at_once_and_the_key_stays_secret(terminal, f
         assert "sk-secret-9f2c" not in term.scrollback()
         term.ctrl("d")
         term.child.expect(r"$", timeout=5)
-        history = (Path(os.environ["ZORAC_DATA_DIR"]) / "history").read_text()
+        history_path = Path(os.environ["ZORAC_DATA_DIR"]) / "history"
+        history = history_path.read_text()
         assert "/config get VLLM_API_KEY" in history and "sk-secret" not in history
+        assert oct(history_path.stat().st_mode & 0o777) == "0o600"
         config = Path(os.environ["ZORAC_CONFIG_DIR"]) / "config.json"
         assert oct(config.stat().st_mode & 0o777) == "0o600"
     finally:

@@ -14,6 +14,7 @@ import os
 import sys
 import threading
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
@@ -72,6 +73,13 @@ def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = Fal
     return asyncio.run(_chat(settings, environ, is_demo, notices))
 
 
+def _make_private(path: Path) -> None:
+    """The input history holds what the user typed: readable by the user only."""
+    with contextlib.suppress(OSError):
+        os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
+        os.chmod(path, 0o600)
+
+
 def _key_bindings() -> KeyBindings:
     bindings = KeyBindings()
 
@@ -100,6 +108,7 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
 
     path = history_file(environ)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _make_private(path)
     session = ReplSession(settings, SessionStore(data_dir(environ)), config_file(environ),
                           environ)
     prompt: PromptSession[str] = PromptSession(

@@ -266,14 +266,15 @@ class ReplSession:
 
     async def _summarize(self) -> str | None:
         """Summarize with a cancellable spinner; the outcome line, or ``None`` on failure."""
-        from zorac_repl.summarize import older_message_count, summarize
+        from zorac_repl.summarize import older_message_count, summarize, summary_token_limit
 
         count = older_message_count(self.conversation, self.settings.keep_recent_messages)
         label = f"Summarizing {count} older messages… (Ctrl+C cancels)"
         try:
             result = await self._cancellable(
                 summarize(self.client, self.conversation, self._request(),
-                          self.settings.keep_recent_messages), label)
+                          self.settings.keep_recent_messages, summary_token_limit(self.budget)),
+                label)
         except asyncio.CancelledError:
             self.say("Summarization cancelled; nothing was removed from the conversation.",
                      "yellow")
@@ -335,9 +336,11 @@ class ReplSession:
         after = conversation.token_count() + conversation.counter.count(text) + 4
         self.say(outcome, "dim")
         if after > limit:
-            self.say(f"Still ~{after} tokens after summarizing: the recent messages alone "
-                     f"exceed the budget of {limit}. Sending anyway; lower "
-                     "KEEP_RECENT_MESSAGES or /clear if the server refuses.", "yellow")
+            recent = conversation.counter.count_messages(conversation.messages)
+            self.say(f"Still ~{after} tokens after summarizing, over the budget of {limit}: "
+                     f"the last {len(conversation.messages)} messages alone are ~{recent}. "
+                     "Sending anyway; lower KEEP_RECENT_MESSAGES, or /clear if the server "
+                     "refuses.", "yellow")
         return True
 
     # -- the server ------------------------------------------------------------------------

@@ -104,7 +104,8 @@ class SessionStore:
         """Take the session file for this process, or a file of its own if another has it."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            lock = open(self.directory / "session.lock", "ab")  # noqa: SIM115 - held open
+            fd = os.open(self.directory / "session.lock", os.O_CREAT | os.O_WRONLY, 0o600)
+            lock = os.fdopen(fd, "wb")
         except OSError:
             return  # no locking possible; saving will report the real problem
         import fcntl

@@ -25,6 +25,11 @@ _INSTRUCTION = (
 SUMMARY_MAX_TOKENS = 1000
 
 
+def summary_token_limit(budget: int) -> int:
+    """How long a summary may be: a fifth of the budget, so it leaves room, at most 1000."""
+    return max(64, min(SUMMARY_MAX_TOKENS, budget // 5))
+
+
 @dataclass(frozen=True, slots=True)
 class Summarized:
     """A summarization that took effect.
@@ -64,8 +69,8 @@ def _transcript(conversation: Conversation, count: int) -> str:
 
 
 async def summarize(client: ChatClient, conversation: Conversation, request: ChatRequest,
-                    keep_recent: int) -> Summarized | None:
-    """Replace the older messages with a summary the model writes.
+                    keep_recent: int, max_tokens: int = SUMMARY_MAX_TOKENS) -> Summarized | None:
+    """Replace the older messages with a summary the model writes, at most ``max_tokens`` long.
 
     Returns ``None`` when there is nothing old enough to summarize.
 
@@ -84,7 +89,7 @@ async def summarize(client: ChatClient, conversation: Conversation, request: Cha
                 {"role": "user",
                  "content": f"{_transcript(conversation, count)}\n\n---\n{_INSTRUCTION}"}]
     result = await client.complete(messages, Request(
-        request.model, 0.2, min(SUMMARY_MAX_TOKENS, request.max_tokens)))
+        request.model, 0.2, min(max_tokens, request.max_tokens)))
     text = result.text.strip()
     if not text:
         raise ServerError("The server returned an empty summary.")
