@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import json
 import threading
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -34,10 +35,13 @@ if TYPE_CHECKING:
 __all__ = ["ChatClient", "ChatRequest", "Completion", "ModelInfo"]
 
 CONNECT_TIMEOUT = 5.0
-# No byte for this long in the middle of a stream means the server has stalled. It is
+# No byte for this long means the server has stalled (the STALL_TIMEOUT setting). It is
 # generous because vLLM sends nothing between the headers and the first token (prefill).
 STREAM_READ_TIMEOUT = 120.0
 COMPLETION_TIMEOUT = 600.0
+# A refused connection means the request never reached the server, so it is safe to try
+# again briefly (a server restarting); nothing is ever re-sent once it was delivered.
+_REFUSED_RETRY_DELAYS = (0.2, 0.6)
 
 # Wire-protocol §5.2: how each server words "the prompt does not fit".
 _OVERFLOW_MARKERS = (
@@ -86,8 +90,10 @@ class ChatClient:
         api_key: sent as a Bearer token; servers without auth accept any value.
     """
 
-    def __init__(self, base_url: str, api_key: str = "") -> None:
+    def __init__(self, base_url: str, api_key: str = "",
+                 stall_timeout: float = STREAM_READ_TIMEOUT) -> None:
         self.base_url = base_url
+        self.stall_timeout = stall_timeout
         self._api_key = api_key or "EMPTY"
         self._sdk: openai.AsyncOpenAI | None = None
         self._stream_timeout: Any = None
@@ -103,12 +109,13 @@ class ChatClient:
             if self._sdk is not None:
                 return
             module = importlib.import_module("openai")
-            self._stream_timeout = module.Timeout(STREAM_READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+            self._stream_timeout = module.Timeout(self.stall_timeout, connect=CONNECT_TIMEOUT)
             # The SDK retries twice by default, re-sending the whole prompt each time; a
             # chat client must not do that behind the user's back.
             self._sdk = module.AsyncOpenAI(
                 base_url=self.base_url, api_key=self._api_key, max_retries=0,
-                timeout=module.Timeout(COMPLETION_TIMEOUT, connect=CONNECT_TIMEOUT),
+                timeout=module.Timeout(max(COMPLETION_TIMEOUT, self.stall_timeout),
+                                       connect=CONNECT_TIMEOUT),
             )
 
     async def _client(self) -> openai.AsyncOpenAI:
@@ -179,48 +186,61 @@ class ChatClient:
         """
         client = await self._client()
         finished = False
-        try:
-            async with client.chat.completions.with_streaming_response.create(
-                model=request.model, messages=cast(Any, list(messages)),
-                temperature=request.temperature, max_tokens=request.max_tokens,
-                stream=True, stream_options={"include_usage": True},
-                timeout=self._stream_timeout,
-            ) as response:
-                decoder = SSEDecoder()
-                async for raw in response.iter_bytes():
-                    for data in decoder.feed(raw):
-                        if data.startswith(DONE):
-                            if not finished:
-                                raise _incomplete()
-                            return
-                        for event in decode_chunk(data):
-                            finished = finished or isinstance(event, Finished)
-                            yield event
-                for data in decoder.flush():
-                    if not data.startswith(DONE):
-                        for event in decode_chunk(data):
-                            finished = finished or isinstance(event, Finished)
-                            yield event
-                # A body that ends without [DONE] is complete only if a finish reason came.
-                if not finished:
-                    raise _incomplete()
-        except ZoracError:
-            raise
-        except Exception as exc:
-            raise self._translate(exc, midstream=True) from exc
+        opened = False
+        for delay in (*_REFUSED_RETRY_DELAYS, None):
+            try:
+                async with client.chat.completions.with_streaming_response.create(
+                    model=request.model, messages=cast(Any, list(messages)),
+                    temperature=request.temperature, max_tokens=request.max_tokens,
+                    stream=True, stream_options={"include_usage": True},
+                    timeout=self._stream_timeout,
+                ) as response:
+                    opened = True
+                    await _reject_non_stream(response)
+                    decoder = SSEDecoder()
+                    async for raw in response.iter_bytes():
+                        for data in decoder.feed(raw):
+                            if data.startswith(DONE):
+                                if not finished:
+                                    raise _incomplete()
+                                return
+                            for event in decode_chunk(data):
+                                finished = finished or isinstance(event, Finished)
+                                yield event
+                    for data in decoder.flush():
+                        if not data.startswith(DONE):
+                            for event in decode_chunk(data):
+                                finished = finished or isinstance(event, Finished)
+                                yield event
+                    # A body that ends without [DONE] is complete only if a finish reason came.
+                    if not finished:
+                        raise _incomplete()
+                    return
+            except ZoracError:
+                raise
+            except Exception as exc:
+                if not opened and delay is not None and _refused(exc):
+                    await asyncio.sleep(delay)
+                    continue
+                raise self._translate(exc, midstream=opened) from exc
 
     async def complete(self, messages: Sequence[dict[str, str]],
                        request: ChatRequest) -> Completion:
         """One non-streamed answer."""
         client = await self._client()
-        try:
-            result = await client.chat.completions.create(
-                model=request.model, messages=cast(Any, list(messages)),
-                temperature=request.temperature, max_tokens=request.max_tokens,
-                stream=False,
-            )
-        except Exception as exc:
-            raise self._translate(exc) from exc
+        for delay in (*_REFUSED_RETRY_DELAYS, None):
+            try:
+                result = await client.chat.completions.create(
+                    model=request.model, messages=cast(Any, list(messages)),
+                    temperature=request.temperature, max_tokens=request.max_tokens,
+                    stream=False,
+                )
+                break
+            except Exception as exc:
+                if delay is not None and _refused(exc):
+                    await asyncio.sleep(delay)
+                    continue
+                raise self._translate(exc) from exc
         if not result.choices:
             # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
             error = (result.model_extra or {}).get("error")
@@ -239,8 +259,13 @@ class ChatClient:
         if isinstance(exc, openai.APIStatusError):
             return _status_error(exc, self.base_url)
         if isinstance(exc, openai.APITimeoutError):
-            return ConnectionFailed(
-                f"The server at {self.base_url} did not answer in time; is it overloaded?")
+            cause = exc.__cause__
+            transport = _transport_module(cause) if isinstance(cause, Exception) else None
+            if transport is not None and isinstance(cause, transport.ConnectTimeout):
+                return ConnectionFailed(
+                    f"Cannot reach {self.base_url}: no connection within "
+                    f"{CONNECT_TIMEOUT:.0f}s. Is the host up, and the port right?")
+            return self._stalled()
         if isinstance(exc, openai.APIConnectionError):
             cause = exc.__cause__
             transport = _transport_module(cause) if isinstance(cause, Exception) else None
@@ -254,8 +279,7 @@ class ChatClient:
             return ServerError(f"Server error: {error_message(exc.body, exc.message)}")
         transport = _transport_module(exc)
         if transport is not None and isinstance(exc, transport.TimeoutException):
-            return StreamInterrupted(
-                f"Server stopped sending: no data for {STREAM_READ_TIMEOUT:.0f}s.")
+            return self._stalled()
         if transport is not None and isinstance(exc, transport.ConnectError):
             return self._unreachable()
         if transport is not None and isinstance(exc, transport.TransportError):
@@ -265,10 +289,36 @@ class ChatClient:
             return self._unreachable()
         raise exc
 
+    def _stalled(self) -> StreamInterrupted:
+        return StreamInterrupted(
+            f"Server stopped sending: no data for {self.stall_timeout:g}s. If the model is "
+            "just slow, raise STALL_TIMEOUT.")
+
     def _unreachable(self) -> ConnectionFailed:
         return ConnectionFailed(
             f"Cannot reach {self.base_url}: is vLLM running? "
             "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
+
+
+def _refused(exc: Exception) -> bool:
+    """True when the connection was refused: the request cannot have reached the server."""
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    transport = _transport_module(cause) if isinstance(cause, Exception) else None
+    return transport is not None and isinstance(cause, transport.ConnectError)
+
+
+async def _reject_non_stream(response: Any) -> None:
+    """An error body sent with HTTP 200 instead of a stream (LM Studio, wire-protocol §8.3)."""
+    if "json" not in response.headers.get("content-type", ""):
+        return
+    raw = await response.read()
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    message = error_message(error, "it sent JSON instead of a stream; is the base URL right?")
+    raise ServerError(f"Server error: {message}")
 
 
 def _incomplete() -> StreamInterrupted:

@@ -63,6 +63,16 @@ def _parse_positive_int(text: str) -> int:
     return value
 
 
+def _parse_seconds(text: str) -> float:
+    try:
+        value = float(text.strip().removesuffix("s"))
+    except ValueError:
+        raise ValueError("a number of seconds above 0, e.g. 120") from None
+    if not 0 < value <= 86400:
+        raise ValueError("a number of seconds above 0, e.g. 120")
+    return value
+
+
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
 
@@ -160,6 +170,8 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 _parse_positive_int, "conversation token budget shown as ~used/limit"),
     SettingSpec("KEEP_RECENT_MESSAGES", "keep_recent_messages", ("KEEP_RECENT_MESSAGES",), None,
                 _parse_positive_int, "messages kept word for word when older ones are summarized"),
+    SettingSpec("STALL_TIMEOUT", "stall_timeout", ("STALL_TIMEOUT",), "--stall-timeout",
+                _parse_seconds, "seconds without data before an answer counts as stalled"),
     SettingSpec("STREAM", "stream", ("STREAM",), None,
                 _parse_bool, "stream answers token by token (--no-stream turns it off)",
                 choices=_booleans),
@@ -201,6 +213,7 @@ class Settings:
     max_output_tokens: int = 4000
     max_input_tokens: int = 12000
     keep_recent_messages: int = 6
+    stall_timeout: float = 120.0
     stream: bool = True
     code_theme: str = "monokai"
     tiktoken_encoding: str = "cl100k_base"

@@ -65,7 +65,7 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
     from rich.console import Console
 
     error_console = Console(file=stderr, highlight=False, soft_wrap=True)
-    client = ChatClient(settings.base_url, settings.api_key)
+    client = ChatClient(settings.base_url, settings.api_key, settings.stall_timeout)
     try:
         if not settings.model:
             settings = replace(settings, model=(await client.detect_model()).id)

@@ -85,7 +85,8 @@ class ReplSession:
         if self._client is None:
             from zorac_repl.client import ChatClient
 
-            self._client = ChatClient(self.settings.base_url, self.settings.api_key)
+            self._client = ChatClient(self.settings.base_url, self.settings.api_key,
+                                      self.settings.stall_timeout)
         return self._client
 
     @property
@@ -464,6 +465,9 @@ class ReplSession:
     async def apply(self, settings: Settings) -> None:
         """Use ``settings`` from now on; whatever they change takes effect at once."""
         old, self.settings = self.settings, settings
+        if old.stall_timeout != settings.stall_timeout and self._client is not None:
+            await self._client.aclose()
+            self._client = None
         if (old.base_url, old.api_key) != (settings.base_url, settings.api_key):
             if self._client is not None:
                 await self._client.aclose()

@@ -114,7 +114,7 @@ def decode_chunk(data: str) -> Iterator[ChatEvent]:
         message = error_message(error, "The server reported an error during the answer.")
         raise ServerError(f"Server error: {message}", status if isinstance(status, int) else None)
     choices = chunk.get("choices")
-    if choices:
+    if isinstance(choices, list) and choices:
         choice = choices[0]
         if isinstance(choice, dict):
             delta = choice.get("delta")

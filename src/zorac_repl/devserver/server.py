@@ -9,11 +9,8 @@ The last user message may carry directives that shape the answer, for example
 ``[[tokens=2000 rate=500 ttft=0.1 chunk=2]]`` or ``[[echo]]`` (answer with the message).
 A fault can be asked for the same way (``[[fault=drop]]``), or queued from Python for the
 next chat requests with ``DevServer.inject("drop")``, which is how tests make a request
-fail that carries no user text of their own (a summarization, say). Faults:
-
-- ``drop``: send about half the answer, then close the connection;
-- ``stall``: send nothing (not even headers) until the client hangs up;
-- ``status:N``: answer HTTP N with vLLM's error body.
+fail that carries no user text of their own (a summarization, say). ``faults.py`` lists
+them: every scenario of wire-protocol §11.
 """
 
 from __future__ import annotations
@@ -31,6 +28,7 @@ from email.utils import formatdate
 from typing import Any
 
 from zorac_repl.devserver.answers import answer_for
+from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault, stream_events
 from zorac_repl.devserver.tokens import chat_prompt_tokens, split_tokens, token_id
 from zorac_repl.devserver.wire import (
     ChunkWriter,
@@ -287,26 +285,25 @@ class DevServer:
             chunk_tokens=max(1, int(directives.get("chunk", self.options.chunk_tokens))),
         )
         fault = self._faults.popleft() if self._faults else directives.get("fault", "")
-        if fault.startswith("status:"):
-            status = int(fault.partition(":")[2])
-            await _respond(writer, status, error_body(
-                f"Simulated failure (HTTP {status}).", "InternalServerError", status))
+        if is_http_fault(fault):
+            status, payload = error_response(fault)
+            await _respond(writer, status, payload)
             return
-        if fault == "stall":
+        if fault == "stall" or (fault == "stall-mid" and not stream):
             hangup = asyncio.ensure_future(reader.read(1))
             with contextlib.suppress(_Disconnected):
                 await _wait_unless(hangup, 120)
             hangup.cancel()
             raise _Disconnected
-        if fault == "drop":
-            tokens = tokens[:max(1, len(tokens) // 2)]
-            reason = "drop"
+        if fault.startswith("delay:"):
+            await asyncio.sleep(float(fault.partition(":")[2]))
+            fault = ""
         if not stream:
             await asyncio.sleep(options.ttft + (len(tokens) / options.rate if options.rate else 0))
             record.served_text = "".join(tokens)
             payload = completion_body(model, record.served_text, reason, prompt_tokens,
                                       len(tokens))
-            if reason == "drop":
+            if fault == "drop":
                 # Promise the whole body, send half of it, and hang up.
                 head = (f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "
                         f"{len(payload) * 2}\r\ncontent-type: application/json\r\n\r\n")
@@ -319,6 +316,10 @@ class DevServer:
         stream_options = body.get("stream_options")
         include_usage = isinstance(stream_options, dict) and bool(
             stream_options.get("include_usage"))
+        if fault.partition(":")[0] in STREAM_FAULTS:
+            await self._stream_fault(record, reader, writer, ChunkWriter(model), tokens, reason,
+                                     prompt_tokens if include_usage else None, fault)
+            return
         await self._stream(record, reader, writer, ChunkWriter(model), tokens, reason,
                            options, prompt_tokens if include_usage else None)
 
@@ -350,11 +351,6 @@ class DevServer:
                     pending, pending_text = [], []
                     if delay > 0:
                         await _wait_unless(hangup, delay)
-            if reason == "drop":
-                await _send_chunks(writer, pending, hangup)
-                record.served_text += "".join(pending_text)
-                writer.transport.abort()
-                raise ConnectionError("dropped on purpose")
             record.served_text += "".join(pending_text) + final
             pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None))
             if prompt_tokens is not None:
@@ -372,6 +368,44 @@ class DevServer:
         finally:
             hangup.cancel()
             # The watcher must be gone before the next request's readline on this reader.
+            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+                await hangup
+
+
+    async def _stream_fault(self, record: RequestRecord, reader: asyncio.StreamReader,
+                            writer: asyncio.StreamWriter, chunks: ChunkWriter,
+                            tokens: list[str], reason: str, prompt_tokens: int | None,
+                            fault: str) -> None:
+        hangup = asyncio.ensure_future(reader.read(1))
+
+        async def send(parts: list[bytes]) -> None:
+            await _send_chunks(writer, parts, hangup)
+
+        async def wait_for_hangup() -> None:
+            await _wait_unless(hangup, 120)
+
+        kind = fault.partition(":")[0]
+        try:
+            writer.write(_stream_head())
+            def on_sent(text: str) -> None:
+                record.served_text = text
+
+            await stream_events(fault, chunks, tokens, reason, prompt_tokens, send,
+                                wait_for_hangup, on_sent)
+            if kind == "drop":
+                writer.transport.abort()
+                raise _Disconnected
+            record.done_sent = kind not in ("no-done", "error-event")
+            record.done_at = time.perf_counter()
+            if kind == "hold-open":
+                await wait_for_hangup()
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+        except (ConnectionError, _Disconnected):
+            record.disconnected_before_done = not record.done_sent
+            raise _Disconnected from None
+        finally:
+            hangup.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionError):
                 await hangup
 
