@@ -28,11 +28,13 @@ class CommandResult:
         message: printed as is (never as Rich markup).
         style: a Rich style for the message.
         should_exit: leave the REPL.
+        draft: text to put back in the input (a message that could not be sent).
     """
 
     message: str = ""
     style: str | None = None
     should_exit: bool = False
+    draft: str = ""
 
 
 class UsageError(Exception):
@@ -121,6 +123,11 @@ async def _reconnect(session: ReplSession, args: str) -> CommandResult:
     return await session.reconnect()
 
 
+async def _retry(session: ReplSession, args: str) -> CommandResult:
+    _no_arguments(args)
+    return await session.retry()
+
+
 async def _config(session: ReplSession, args: str) -> CommandResult:
     action, _, rest = args.partition(" ")
     action = action.lower()
@@ -143,6 +150,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("/tokens", "show how much of the token budget the conversation uses", _tokens),
     Command("/summarize", "summarize older messages now to free up the budget", _summarize),
     Command("/summary", "show the summary of older messages, if there is one", _summary),
+    Command("/retry", "send the last message again (after a failure, or for a new answer)",
+            _retry),
     Command("/reconnect", "check the server again and re-detect the model", _reconnect),
     Command("/config", "show or change settings (changes apply at once and are saved)",
             _config, usage="list | get KEY | set KEY VALUE", subcommands=("list", "get", "set")),

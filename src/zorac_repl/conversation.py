@@ -80,6 +80,11 @@ class Conversation:
         self.summary = summary
         self._exact = self._saved_count = None
 
+    def replace_exact(self, exact: tuple[int, int] | None) -> None:
+        """Forget (or set) the server's exact count after the history was edited."""
+        self._exact = exact
+        self._saved_count = None
+
     def set_system_prompt(self, text: str) -> None:
         if text != self.system_prompt:
             self.system_prompt = text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import sys
 import threading
 from collections.abc import Mapping
@@ -135,9 +136,17 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
         watcher = asyncio.ensure_future(_watch_server(session))
 
     prompt.app.after_render += start_background
+
+    def on_terminate() -> None:
+        session.terminate()
+        if prompt.app.is_running:
+            prompt.app.exit(exception=EOFError())
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, on_terminate)
     draft = ""
     try:
-        while True:
+        while not session.terminating:
             try:
                 text = await prompt.prompt_async("> ", default=draft)
             except KeyboardInterrupt:
@@ -155,6 +164,7 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
                         session.say(result.message, result.style)
                     if result.should_exit:
                         break
+                    draft = result.draft
                     continue
                 draft = await session.ask(text)
             except Exception as exc:
@@ -167,10 +177,16 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
                     session.conversation.rollback_user()
                     draft = text
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
         if watcher is not None:
             watcher.cancel()
+        if session.terminating:
+            # Complete turns are saved as they finish; this catches anything since.
+            error = session.save()
+            _print_styled(error or "Terminated; the conversation is saved.",
+                          "red" if error else "dim")
         await session.close()
-    return 0
+    return 143 if session.terminating else 0
 
 
 _SGR = {"dim": "2", "red": "31", "yellow": "33", "green": "32"}

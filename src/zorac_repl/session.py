@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from zorac_repl.commands import CommandResult
 from zorac_repl.config import (
@@ -71,6 +71,9 @@ class ReplSession:
     last_stats: str = ""
     server_max_model_len: int | None = None
     model_ids: list[str] = field(default_factory=list)
+    last_unsent: str | None = None
+    terminating: bool = False
+    _running: asyncio.Future[Any] | None = field(default=None, repr=False)
     _console: Console | None = field(default=None, repr=False)
     _client: ChatClient | None = field(default=None, repr=False)
 
@@ -297,11 +300,37 @@ class ReplSession:
         task = asyncio.ensure_future(work)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, task.cancel)
+        self._running = task
         try:
             with quiet_input(), self.console.status(label, spinner="dots"):
                 return await task
         finally:
+            self._running = None
             loop.remove_signal_handler(signal.SIGINT)
+
+    def terminate(self) -> None:
+        """SIGTERM: stop what is running; the REPL then saves and leaves."""
+        self.terminating = True
+        if self._running is not None:
+            self._running.cancel()
+
+    async def retry(self) -> CommandResult:
+        """Send the last message again: the one that failed, else the last one answered."""
+        text = self.last_unsent
+        messages = self.conversation.messages
+        if text is None:
+            if len(messages) < 2 or messages[-1]["role"] != "assistant":
+                return CommandResult("Nothing to retry yet.")
+            text = str(messages[-2]["content"])
+            removed = messages[-2:]
+            del messages[-2:]
+            self.conversation.replace_exact(None)
+            draft = await self.ask(text)
+            if draft:  # the new answer failed: the old one comes back
+                messages.extend(removed)
+                return CommandResult(draft=draft)
+            return CommandResult()
+        return CommandResult(draft=await self.ask(text))
 
     async def _fit_budget(self, text: str) -> bool:
         """Make room for ``text`` by summarizing if the next request would not fit.
@@ -512,12 +541,15 @@ class ReplSession:
                                               view, stream=self.settings.stream))
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, task.cancel)
+        self._running = task
         try:
             with quiet_input():
                 outcome = await task
         finally:
+            self._running = None
             loop.remove_signal_handler(signal.SIGINT)
         self._report(outcome)
+        self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete":
             error = self.save()
             if error:

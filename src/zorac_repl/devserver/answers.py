@@ -172,3 +172,30 @@ def answer_for(prompt: str, tokens: int | None = None) -> str:
         section += 1
     parts.append("That covers the essentials; ask if you want any part in more depth.")
     return "\n\n".join(parts) + "\n"
+
+
+# What a confused or malicious model may emit: terminal escapes, bare carriage returns,
+# backspaces and text that looks like Rich markup. A client must show all of it as text.
+HOSTILE_ANSWER = (
+    "Clear: \x1b[2J\x1b[H done.\n\n"
+    "Clipboard: \x1b]52;c;cm0gLXJmIH4=\x07 done.\n\n"
+    "Title: \x1b]0;pwned\x07 done.\n\n"
+    "Link: \x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\ done.\n\n"
+    "Overwrite: safe\rEVIL and back\x08\x08\x08\x08 done.\n\n"
+    "Markup: [bold]not bold[/bold] [[x=1]] [/] [link=http://a]y[/link] done.\n"
+)
+
+# Text that strains layout: zero-width joiners and spaces, right-to-left script, emoji.
+UNICODE_ANSWER = (
+    "Zero width: a\u200bb\u200cc\u200dd\ufeffe done.\n\n"
+    "Right to left: \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 "
+    "\u202eevil\u202c done.\n\n"
+    "Family: \U0001f468\u200d\U0001f469\u200d\U0001f467 and CJK \u4f60\u597d done.\n"
+)
+
+
+def long_line(length: int) -> str:
+    """One line of ``length`` characters with no newline (words, so it can wrap)."""
+    words = ("lorem ", "ipsum ", "dolor ", "sit ", "amet ")
+    text = "".join(words[i % len(words)] for i in range(length // 4 + 1))
+    return text[:length] + "\n"
