@@ -82,6 +82,8 @@ def test_piped(case, fresh_requests):
     result = subprocess.run([zorac_command(), message], capture_output=True, env=environment,
                             timeout=60, stdin=subprocess.DEVNULL)
     stderr = result.stderr.decode()
+    # Never sent twice: the SDK's retries are off and nothing is re-sent after a failure.
+    assert len(fresh_requests.chat_requests()) == 1
     assert result.returncode == case.exit_code, stderr
     assert "Traceback" not in stderr
     served = fresh_requests.chat_requests()[-1].served_text
@@ -146,3 +148,52 @@ def test_interactive(case, repl, server):
     roles = [m["role"] for m in sent]
     assert all(not (a == b == "user") for a, b in itertools.pairwise(roles))
     assert text not in [m["content"] for m in sent] or case.line is None
+
+
+def test_a_refused_connection_is_retried_briefly_before_anything_is_sent():
+    """A server that comes up a moment after the request (a restart) still gets it, once."""
+    import asyncio
+    import socket
+    import threading
+
+    from zorac_repl.client import ChatClient, ChatRequest
+    from zorac_repl.events import Finished
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    late = DevServer(port=port)
+    client = ChatClient(f"http://127.0.0.1:{port}/v1")
+    client.warm_up()
+
+    async def ask() -> list[object]:
+        threading.Timer(0.05, late.start).start()  # refused at first, listening by the retry
+        try:
+            return [event async for event in client.stream(
+                [{"role": "user", "content": "hi [[tokens=5]]"}],
+                ChatRequest(late.model, 0.1, 50))]
+        finally:
+            await client.aclose()
+
+    try:
+        events = asyncio.run(ask())
+        assert any(isinstance(event, Finished) for event in events)
+        assert len(late.chat_requests()) == 1
+    finally:
+        late.stop()
+
+
+def test_an_unreachable_server_is_one_line_and_exit_3():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "VLLM_BASE_URL": f"http://127.0.0.1:{port}/v1",
+                   "VLLM_MODEL": "m"}
+    result = subprocess.run([zorac_command(), "hello"], capture_output=True, env=environment,
+                            timeout=60, stdin=subprocess.DEVNULL)
+    assert result.returncode == 3
+    assert result.stderr.decode().splitlines() == [
+        f"zorac-repl: Cannot reach http://127.0.0.1:{port}/v1: is vLLM running? Start it with "
+        "'vllm serve MODEL', pass --base-url, or try --demo."]
