@@ -234,3 +234,17 @@ def test_malformed_events_are_tolerated_or_typed(data):
         list(decode_chunk(data))
     except ZoracError as exc:
         assert str(exc)
+
+
+def test_a_rejected_key_never_appears_in_what_is_printed():
+    locked = DevServer(api_key="sk-right-key-0000").start()
+    try:
+        environment = {**os.environ, "VLLM_BASE_URL": locked.base_url,
+                       "VLLM_API_KEY": "sk-wrong-key-1234", "VLLM_MODEL": locked.model}
+        result = subprocess.run([zorac_command(), "hello"], capture_output=True,
+                                env=environment, timeout=60, stdin=subprocess.DEVNULL)
+        assert result.returncode == 4
+        assert b"sk-wrong-key-1234" not in result.stderr + result.stdout
+        assert b"rejected the API key" in result.stderr
+    finally:
+        locked.stop()
