@@ -22,7 +22,7 @@ from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ConnectionFailed, ServerError, ZoracError
 from zorac_repl.render.answer_view import AnswerView, PlainAnswerView, TerminalAnswerView
 from zorac_repl.stats import format_context, format_stats
-from zorac_repl.terminal import flushing_writer, quiet_input, terminal_rows
+from zorac_repl.terminal import flushing_writer, quiet_input, terminal_columns, terminal_rows
 from zorac_repl.turn import run_turn
 
 __all__ = [
@@ -77,7 +77,7 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         if stdout.isatty():
             console = Console(file=stdout, highlight=False)
             view = TerminalAnswerView(console, flushing_writer(stdout), terminal_rows,
-                                      settings.code_theme)
+                                      settings.code_theme, columns=terminal_columns)
         else:
             write = flushing_writer(stdout)
 

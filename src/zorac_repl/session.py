@@ -37,7 +37,7 @@ from zorac_repl.errors import (
     ZoracError,
 )
 from zorac_repl.session_store import SessionStore
-from zorac_repl.terminal import flushing_writer, quiet_input, terminal_rows
+from zorac_repl.terminal import flushing_writer, quiet_input, terminal_columns, terminal_rows
 from zorac_repl.tokens import TokenCounter
 
 if TYPE_CHECKING:
@@ -536,7 +536,7 @@ class ReplSession:
             return text
         self.conversation.add_user(text)
         view = TerminalAnswerView(self.console, flushing_writer(sys.stdout), terminal_rows,
-                                  self.settings.code_theme)
+                                  self.settings.code_theme, columns=terminal_columns)
         task = asyncio.ensure_future(run_turn(self.client, self.conversation, self._request(),
                                               view, stream=self.settings.stream))
         loop = asyncio.get_running_loop()

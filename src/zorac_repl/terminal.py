@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-__all__ = ["flushing_writer", "quiet_input", "terminal_rows"]
+__all__ = ["flushing_writer", "quiet_input", "terminal_columns", "terminal_rows"]
 
 
 @contextlib.contextmanager
@@ -43,6 +43,14 @@ def terminal_rows(fd: int = 1) -> int:
         return os.get_terminal_size(fd).lines or 24
     except OSError:
         return 24
+
+
+def terminal_columns(fd: int = 1) -> int | None:
+    """The terminal's real width now, whatever $COLUMNS says (``None`` when not a terminal)."""
+    try:
+        return os.get_terminal_size(fd).columns or None
+    except OSError:
+        return None
 
 
 def flushing_writer(stream: TextIO) -> Callable[[str], None]:

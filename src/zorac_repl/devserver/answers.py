@@ -199,3 +199,14 @@ def long_line(length: int) -> str:
     words = ("lorem ", "ipsum ", "dolor ", "sit ", "amet ")
     text = "".join(words[i % len(words)] for i in range(length // 4 + 1))
     return text[:length] + "\n"
+
+
+def plain_paragraphs(count: int) -> str:
+    """``count`` paragraphs of plain words (no Markdown syntax), easy to check once shown."""
+    words = ("streaming", "tokens", "arrive", "steadily", "while", "the", "terminal",
+             "renders", "each", "paragraph", "exactly", "once", "and", "never", "twice")
+    paragraphs = []
+    for number in range(1, count + 1):
+        body = " ".join(words[(number + i) % len(words)] for i in range(70))
+        paragraphs.append(f"Section {number} begins here: {body} end of section {number}.")
+    return "\n\n".join(paragraphs) + "\n"

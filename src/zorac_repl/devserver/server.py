@@ -8,7 +8,7 @@ recorded (``DevServer.requests``), including whether the client went away before
 The last user message may carry directives that shape the answer, for example
 ``[[tokens=2000 rate=500 ttft=0.1 chunk=2]]``, ``[[echo]]`` (answer with the message),
 ``[[hostile]]`` (terminal escapes and markup), ``[[unicode]]`` (zero-width, RTL, emoji)
-or ``[[longline=100000]]`` (one line that long).
+``[[longline=100000]]`` (one line that long) or ``[[paragraphs=40]]`` (plain paragraphs).
 A fault can be asked for the same way (``[[fault=drop]]``), or queued from Python for the
 next chat requests with ``DevServer.inject("drop")``, which is how tests make a request
 fail that carries no user text of their own (a summarization, say). ``faults.py`` lists
@@ -29,7 +29,13 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
 
-from zorac_repl.devserver.answers import HOSTILE_ANSWER, UNICODE_ANSWER, answer_for, long_line
+from zorac_repl.devserver.answers import (
+    HOSTILE_ANSWER,
+    UNICODE_ANSWER,
+    answer_for,
+    long_line,
+    plain_paragraphs,
+)
 from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault, stream_events
 from zorac_repl.devserver.tokens import chat_prompt_tokens, split_tokens, token_id
 from zorac_repl.devserver.wire import (
@@ -278,6 +284,8 @@ class DevServer:
             text = HOSTILE_ANSWER
         elif "unicode" in directives:
             text = UNICODE_ANSWER
+        elif "paragraphs" in directives:
+            text = plain_paragraphs(int(directives["paragraphs"] or 20))
         elif "longline" in directives:
             text = long_line(int(directives["longline"] or 100_000))
         else:

@@ -52,21 +52,28 @@ class TerminalAnswerView:
         rows: the terminal's height now.
         code_theme: the Pygments style for code blocks.
         waiting_label: what the spinner says before the first token.
+        columns: the terminal's real width now (default: the console's width).
     """
 
     def __init__(self, console: Console, write: Callable[[str], None],
                  rows: Callable[[], int], code_theme: str = "monokai",
-                 waiting_label: str = "Waiting for the model") -> None:
+                 waiting_label: str = "Waiting for the model",
+                 columns: Callable[[], int | None] | None = None) -> None:
         self._console = console
         self._rows = rows
-        # The live region keeps one row for the toolbar and one spare, so it never scrolls.
-        self._stream = MarkdownStream(console, code_theme, lambda: rows() - 2)
+        # The terminal's real width, for counting screen rows: $COLUMNS may fix Rich's.
+        self._columns = columns or (lambda: console.width)
+        # The live region takes at most a third of the screen (less the toolbar and a spare
+        # row), so it never scrolls, and still fits on screen after the terminal narrows to
+        # half its width and re-wraps it. The finished rows just above it are the same text.
+        self._stream = MarkdownStream(console, code_theme, lambda: (rows() - 2) // 3)
         self._region = LiveRegion(write, synchronized=console.is_terminal)
         self._label = waiting_label
         self._stats: StreamStats | None = None
         self._live: list[str] = []
         self._has_text = False
         self._is_dirty = False
+        self._drawn_columns: int | None = None
         self._reasoning_chars = 0
         self._last_frame = 0.0
         self._frame_handle: asyncio.TimerHandle | None = None
@@ -96,8 +103,9 @@ class TerminalAnswerView:
             if handle is not None:
                 handle.cancel()
         self._frame_handle = self._tick_handle = None
-        final = self._stream.finish()
-        self._region.draw(final, [])
+        columns = self._columns()
+        final = self._stream.finish(columns)
+        self._region.draw(final, [], columns)
         self._region.clear()
 
     def _request_frame(self) -> None:
@@ -119,13 +127,17 @@ class TerminalAnswerView:
 
     def _draw(self) -> None:
         self._last_frame = time.perf_counter()
+        columns = self._columns()
         final: list[str] = []
-        if self._is_dirty:
-            final, self._live = self._stream.update()
+        if self._is_dirty or (columns != self._drawn_columns and self._has_text):
+            # A resize re-renders at once: rows made for the old width must not be drawn.
+            # The same width for rendering and for counting rows, read once per frame.
+            final, self._live = self._stream.update(columns)
             self._is_dirty = False
+        self._drawn_columns = columns
         rows = list(self._live) if self._has_text else [self._spinner_row()]
-        rows.append(self._toolbar_row())
-        self._region.draw(final, rows)
+        rows.append(self._toolbar_row(columns))
+        self._region.draw(final, rows, columns)
 
     def _spinner_row(self) -> str:
         elapsed = self._stats.elapsed() if self._stats else 0.0
@@ -135,9 +147,9 @@ class TerminalAnswerView:
             label = f"Thinking ({self._reasoning_chars} characters so far)"
         return self._style(f"{frame} {label}… {elapsed:.1f}s", "cyan")
 
-    def _toolbar_row(self) -> str:
+    def _toolbar_row(self, columns: int | None = None) -> str:
         text = format_live(self._stats) if self._stats else ""
-        width = max(1, self._console.width - 1)
+        width = max(1, (columns or self._console.width) - 1)
         return self._style(f" {text} ".ljust(width)[:width], "reverse")
 
     def _style(self, text: str, style: str) -> str:

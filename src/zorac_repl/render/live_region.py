@@ -7,19 +7,48 @@ the bottom, so a frame usually rewrites one text row and the toolbar, and rows t
 final are usually on screen already, exactly as they will stay. Frames are wrapped in
 synchronized output (DEC private mode 2026) so terminals that support it never show half
 a frame; the others ignore the sequence.
+
+The region counts screen rows, not strings: a row wider than the terminal wraps and
+fills several. When the terminal's width changes, the region goes back up as many rows
+as it had before and redraws everything at the new width. It never goes higher, because
+what a terminal does with the cursor when it re-wraps differs (tmux keeps the cursor's
+row and pushes the top of the screen into scrollback): so nothing outside the region is
+ever erased. Widening is exact. After narrowing, a re-wrapping terminal shows the old
+rows taller than before, and the top ones it pushed out of reach stay in scrollback once
+more above the redrawn region.
 """
 
 from __future__ import annotations
 
+import functools
+import math
+import re
 from collections.abc import Callable, Sequence
+
+from rich.cells import cell_len
 
 __all__ = ["LiveRegion"]
 
 _BEGIN_SYNC = "\x1b[?2026h"
 _END_SYNC = "\x1b[?2026l"
-_ERASE_DOWN = "\x1b[J"
+_ERASE_LINE = "\x1b[K"
+_SAVE_CURSOR = "\x1b7"
+_RESTORE_CURSOR = "\x1b8"
 _HIDE_CURSOR = "\x1b[?25l"
 _SHOW_CURSOR = "\x1b[?25h"
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _cells(row: str) -> int:
+    return cell_len(_ANSI.sub("", row))
+
+
+def _screen_rows(row: str, width: int | None) -> int:
+    """How many screen rows ``row`` fills at ``width`` columns (unknown width: one)."""
+    if width is None or len(row) <= width // 2:
+        return 1  # even all double-width characters would fit
+    return max(1, math.ceil(_cells(row) / max(1, width)))
 
 
 class LiveRegion:
@@ -27,8 +56,8 @@ class LiveRegion:
 
     The cursor is kept at the end of the last live row, never below it, so a live region
     at the bottom of the screen does not scroll an empty row into view; it is hidden while
-    the region is live. Rows must already fit the terminal's width: a row that wrapped
-    would throw the cursor arithmetic off.
+    the region is live. Rows wider than the terminal are counted as the screen rows they
+    wrap onto.
 
     Args:
         write: writes text to the terminal and flushes it.
@@ -39,14 +68,29 @@ class LiveRegion:
         self._write = write
         self._synchronized = synchronized
         self._shown: list[str] = []  # the live rows on screen, top first
+        self._width: int | None = None  # the width they were drawn at
         self._is_active = False
         self.bytes_written = 0
 
-    def draw(self, final: Sequence[str], live: Sequence[str]) -> None:
-        """Print ``final`` rows into scrollback and show ``live`` below them."""
+    def draw(self, final: Sequence[str], live: Sequence[str], width: int | None = None) -> None:
+        """Print ``final`` rows into scrollback and show ``live`` below them.
+
+        ``width`` is the terminal's width now; when it differs from the last frame's, the
+        region is redrawn whole (see the module's note on resizing).
+        """
         # An empty live region is one empty row, so the cursor waits on a fresh row.
         live = list(live) or [""]
         wanted = [*final, *live]
+        if width is not None and self._width is not None and width != self._width and (
+                self._shown):
+            # Go up only as many rows as the region had before the terminal re-wrapped
+            # it: never above it, whatever the terminal did with the cursor.
+            drawn = self._height(self._shown)
+            self._width = width
+            self._rewrite(0, wanted, live, up=drawn - 1, old_rows=drawn)
+            return
+        if width is not None:
+            self._width = width
         same = 0
         limit = min(len(wanted), len(self._shown))
         while same < limit and wanted[same] == self._shown[same]:
@@ -55,13 +99,33 @@ class LiveRegion:
             self._shown = live
             return
         # Rows only went away at the bottom: rewrite the last kept one, erasing below it.
-        same = min(same, len(wanted) - 1)
+        self._rewrite(min(same, len(wanted) - 1), wanted, live)
+
+    def _rewrite(self, start: int, wanted: list[str], live: list[str], up: int | None = None,
+                 old_rows: int | None = None) -> None:
+        """Rewrite the region from row ``start`` on with ``wanted[start:]``.
+
+        ``up`` and ``old_rows`` replace the cursor arithmetic after a resize.
+
+        Each row is followed by erase-to-end-of-line, and rows left over below are erased
+        one by one. Erase-below (``ESC[J``) is avoided: from the top-left corner, tmux
+        and others treat it as clearing the screen and push the screen into scrollback.
+        """
+        if old_rows is None:
+            old_rows = self._height(self._shown[start:])
+        new_rows = self._height(wanted[start:])
         parts = [_BEGIN_SYNC] if self._synchronized else []
         if not self._is_active:
             parts.append(_HIDE_CURSOR)
             self._is_active = True
-        parts.append(self._move_to(same) + _ERASE_DOWN)
-        parts.append("\r\n".join(wanted[same:]))
+        if up is None:
+            parts.append(self._move_to(start))
+        else:
+            parts.append("\r" + (f"\x1b[{up}A" if up > 0 else ""))
+        parts.append("\r\n".join(row + self._erase_rest(row) for row in wanted[start:]))
+        leftover = old_rows - new_rows
+        if leftover > 0:
+            parts.append(_SAVE_CURSOR + ("\r\n" + _ERASE_LINE) * leftover + _RESTORE_CURSOR)
         if self._synchronized:
             parts.append(_END_SYNC)
         self._shown = live
@@ -70,15 +134,34 @@ class LiveRegion:
     def clear(self) -> None:
         """Erase the live region and leave the cursor at the start of its first row."""
         if self._is_active:
-            self._emit(self._move_to(0) + _ERASE_DOWN + _SHOW_CURSOR)
+            rows = self._height(self._shown)
+            erase = self._move_to(0) + _ERASE_LINE + ("\r\n" + _ERASE_LINE) * (rows - 1)
+            erase += f"\x1b[{rows - 1}A" if rows > 1 else ""
+            self._emit(erase + _SHOW_CURSOR)
         self._shown = []
         self._is_active = False
+
+    def _erase_rest(self, row: str) -> str:
+        """Erase what an older, longer row left on the line, unless ``row`` filled it.
+
+        After a row that fills the line the cursor sits on its last cell, and erasing
+        from there would remove the row's last character.
+        """
+        if self._width is not None and len(row) >= self._width // 2:
+            cells = _cells(row)
+            if cells and cells % self._width == 0:
+                return ""
+        return _ERASE_LINE
+
+    def _height(self, rows: Sequence[str]) -> int:
+        """Screen rows that ``rows`` fill at the current width."""
+        return sum(_screen_rows(row, self._width) for row in rows)
 
     def _move_to(self, row: int) -> str:
         """From the end of the last shown row to the start of row ``row`` of the region."""
         if self._shown and row >= len(self._shown):
             return "\r\n"  # the row just below the region
-        up = len(self._shown) - 1 - row
+        up = self._height(self._shown[row:]) - 1
         return "\r" + (f"\x1b[{up}A" if up > 0 else "")
 
     def _emit(self, text: str) -> None:

@@ -127,9 +127,12 @@ def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None,
     return "".join(parts)
 
 
-def render_lines(console: Console, markup: str, code_theme: str = "monokai") -> list[str]:
-    """Render ``markup`` once at the console's width; one ANSI string per terminal row."""
+def render_lines(console: Console, markup: str, code_theme: str = "monokai",
+                 width: int | None = None) -> list[str]:
+    """Render ``markup`` once at ``width`` (default: the console's); one ANSI string a row."""
     options = console.options.update(height=None)
+    if width is not None:
+        options = options.update_width(width)
     rows = console.render_lines(ChatMarkdown(markup, code_theme), options, pad=False,
                                 new_lines=False)
     color_system = _COLOR_SYSTEMS.get(console.color_system or "") if console.color_system else None

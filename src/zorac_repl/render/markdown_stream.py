@@ -21,10 +21,17 @@ block is never handed out early; the live region shows its bottom rows instead, 
 whole block goes to scrollback once it is finished, exactly as a one-shot render. A
 single source line taller than the screen also stays live until it ends. Either way no
 row on screen or in scrollback is ever wrong, duplicated or lost.
+
+A resize changes the width every later block is rendered at. The open block is the
+exception once some of its rows were handed out: it keeps the width those rows had
+until it finishes, so the rest of it continues them exactly (if the terminal is now
+narrower, its rows wrap on screen as any wide line does, and the live limit shrinks to
+match). Finished blocks in scrollback are never redrawn.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from markdown_it import MarkdownIt
@@ -70,6 +77,8 @@ class MarkdownStream:
         self._rows_out = 0  # rows of the open block already handed out
         self._open_kind = ""  # the token type of the open block
         self._fence_lines_out = 0  # code lines of an open fence already handed out
+        self._pinned_width: int | None = None  # the width of rows handed out early
+        self._frame_width: int | None = None  # the terminal's width for this update
 
     @property
     def text_length(self) -> int:
@@ -81,14 +90,21 @@ class MarkdownStream:
         self._tail += visible_controls(text)
         self._text_length += len(text)
 
-    def update(self) -> tuple[list[str], list[str]]:
-        """Finish what can be finished.
+    def update(self, width: int | None = None) -> tuple[list[str], list[str]]:
+        """Finish what can be finished, rendering at ``width`` (default: the console's).
+
+        One width for the whole update: the terminal may be resized while it runs.
 
         Returns:
             The rows to print above the live region (once), and the open block's live rows.
         """
+        self._frame_width = width
         rows = self._take_finished_blocks(final=False)
         limit = max(1, self._max_live_rows())
+        width = width or self._console.width
+        if self._pinned_width is not None and self._pinned_width > width:
+            # Each row of the pinned block wraps onto this many screen rows now.
+            limit = max(1, limit // math.ceil(self._pinned_width / max(1, width)))
         if self._open_kind == "fence":
             early, live = self._update_open_fence(limit)
             return rows + early, live
@@ -101,10 +117,17 @@ class MarkdownStream:
             if cut > self._rows_out:
                 rows += open_rows[self._rows_out:cut]
                 self._rows_out = cut
-        return rows, open_rows[self._rows_out:]
+                self._pin()
+        live = open_rows[self._rows_out:]
+        if len(live) > limit:
+            # Unsettled rows that do not fit (one source line taller than the screen):
+            # show the bottom; the block goes to scrollback whole once it is finished.
+            live = live[-limit:]
+        return rows, live
 
-    def finish(self) -> list[str]:
-        """The stream has ended: every remaining row, to print once."""
+    def finish(self, width: int | None = None) -> list[str]:
+        """The stream has ended: every remaining row, to print once (at ``width``)."""
+        self._frame_width = width
         return self._take_finished_blocks(final=True)
 
     def _take_finished_blocks(self, final: bool) -> list[str]:
@@ -129,12 +152,13 @@ class MarkdownStream:
                 break
             source = tail[line_offsets[cut_line]:line_offsets[end_line]] if not is_last else (
                 tail[line_offsets[cut_line]:])
-            rendered = self._with_separator(
-                render_lines(self._console, source, self._code_theme), kind)
+            rendered = self._with_separator(self._render(source), kind)
             # Rows handed out early came from the open region's render, which may span
             # this block and the start of the next: skip them across blocks.
             rows += rendered[self._rows_out:]
             self._rows_out = max(0, self._rows_out - len(rendered))
+            if self._rows_out == 0:
+                self._pinned_width = None
             self._fence_lines_out = 0
             self._blocks_done += 1
             self._previous_new_line = kind != "hr"
@@ -160,16 +184,16 @@ class MarkdownStream:
         if complete - self._fence_lines_out >= 2 * limit:
             committed_lines = complete - limit
             head = "\n".join(lines[:opening + 1 + committed_lines]) + "\n"
-            head_rows = self._with_separator(
-                render_lines(self._console, head, self._code_theme), "fence")
+            head_rows = self._with_separator(self._render(head), "fence")
             early = head_rows[self._rows_out:]
             self._rows_out = len(head_rows)
             self._fence_lines_out = committed_lines
+            self._pin()
         if self._fence_lines_out == 0:
             live = self._render_open()
         else:
             window = "\n".join([lines[opening], *code[self._fence_lines_out:]])
-            live = render_lines(self._console, window, self._code_theme)
+            live = self._render(window)
         return early, live[-limit:]
 
     def _settled_rows(self) -> int:
@@ -182,15 +206,22 @@ class MarkdownStream:
         head = self._tail[:body.rfind("\n") + 1]
         if not head.strip():
             return 0
-        rows = self._with_separator(
-            render_lines(self._console, head, self._code_theme), self._open_kind)
+        rows = self._with_separator(self._render(head), self._open_kind)
         return max(0, len(rows) - 1)
 
     def _render_open(self) -> list[str]:
         if not self._tail.strip():
             return []
-        return self._with_separator(
-            render_lines(self._console, self._tail, self._code_theme), self._open_kind)
+        return self._with_separator(self._render(self._tail), self._open_kind)
+
+    def _render(self, text: str) -> list[str]:
+        width = self._pinned_width or self._frame_width
+        return render_lines(self._console, text, self._code_theme, width)
+
+    def _pin(self) -> None:
+        """Rows of the open block went out: the rest of it keeps their width."""
+        if self._pinned_width is None:
+            self._pinned_width = self._frame_width or self._console.width
 
     def _with_separator(self, rows: list[str], kind: str) -> list[str]:
         if kind in _LEAF_BLOCKS and self._blocks_done and self._previous_new_line:

@@ -1,0 +1,100 @@
+"""Resizing the terminal while an answer streams, in a terminal that re-wraps (tmux)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import zorac_command
+from zorac_repl.devserver import DevServer
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+
+
+class _Tmux:
+    def __init__(self, socket: Path, command: str, width: int, height: int) -> None:
+        self.socket = str(socket)
+        self.run("new-session", "-d", "-s", "z", "-x", str(width), "-y", str(height), command)
+        self.run("set-option", "-t", "z", "history-limit", "50000")
+
+    def run(self, *args: str) -> str:
+        return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True,
+                              text=True, timeout=30, check=True).stdout
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "z")
+
+    def history(self) -> str:
+        """Everything, with rows the terminal wrapped joined back into their lines."""
+        return self.run("capture-pane", "-p", "-J", "-S", "-", "-E", "-", "-t", "z")
+
+    def wait_for(self, text: str, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.screen():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} never appeared:\n{self.screen()}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True,
+                       timeout=30)
+
+
+def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
+    remaining = iter(haystack)
+    return all(word in remaining for word in needle)
+
+
+@pytest.mark.parametrize("answer, widths", [
+    ("paragraphs=40", (120, 140)),
+    ("paragraphs=40", (60, 120, 80)),
+    ("paragraphs=40", (130, 70)),
+    # One line far taller than the live region: its bottom is shown live and the whole
+    # of it reaches scrollback once finished.
+    ("longline=16000", (60, 120)),
+])
+def test_resizing_mid_answer_loses_and_duplicates_nothing(fresh_requests: DevServer,
+                                                          tmp_path: Path, answer, widths):
+    environment = {"VLLM_BASE_URL": fresh_requests.base_url, "SYSTEM_PROMPT": "S",
+                   "ZORAC_DATA_DIR": os.environ["ZORAC_DATA_DIR"],
+                   "ZORAC_CONFIG_DIR": os.environ["ZORAC_CONFIG_DIR"], "TERM": "xterm-256color"}
+    # $COLUMNS would pin Rich's width; a terminal user's shell does not export it.
+    settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
+    command = f"env -u COLUMNS -u LINES {settings} {shlex.quote(zorac_command())}"
+    tmux = _Tmux(tmp_path / "tmux.sock", command, 100, 30)
+    try:
+        tmux.wait_for("Qwen/Qwen3-8B |")
+        question = f"stream [[{answer} rate=700]]"
+        tmux.run("send-keys", "-t", "z", question, "Enter")
+        tmux.wait_for("tok/s")
+        for width in widths:
+            time.sleep(0.8)
+            tmux.run("resize-window", "-t", "z", "-x", str(width))
+        tmux.wait_for("Stats:", timeout=60)
+        served = fresh_requests.chat_requests()[-1].served_text
+        history = tmux.history()
+        assert "> " + question in history  # nothing above the answer was touched
+        shown = history[history.index("> " + question):]
+        shown = shown[shown.index("\n") + 1:shown.index("Stats:")]
+        expected = served.split()
+        # A row cut in two by the terminal's re-wrapping and half overwritten reads as a
+        # fragment ("termiSection"); keep the real words.
+        vocabulary = set(expected)
+        words = [word for word in shown.split() if word in vocabulary]
+        assert _is_subsequence(expected, words)  # nothing lost
+        sizes = [100, *widths]
+        if sorted(sizes) == sizes:  # only ever wider: exactly once
+            assert shown.split() == expected
+        else:
+            # Narrowing: rows the terminal re-wrapped above the region's old height stay in
+            # scrollback once more (render/live_region.py): at most the live region's rows.
+            narrowings = sum(b < a for a, b in zip((100, *widths), widths, strict=False))
+            assert len(words) - len(expected) <= 10 * 25 * narrowings
+    finally:
+        tmux.close()
