@@ -63,10 +63,8 @@ class TerminalAnswerView:
         self._rows = rows
         # The terminal's real width, for counting screen rows: $COLUMNS may fix Rich's.
         self._columns = columns or (lambda: console.width)
-        # The live region takes at most a third of the screen (less the toolbar and a spare
-        # row), so it never scrolls, and still fits on screen after the terminal narrows to
-        # half its width and re-wraps it. The finished rows just above it are the same text.
-        self._stream = MarkdownStream(console, code_theme, lambda: (rows() - 2) // 3)
+        # The live region keeps one row for the toolbar and one spare, so it never scrolls.
+        self._stream = MarkdownStream(console, code_theme, lambda: rows() - 2)
         self._region = LiveRegion(write, synchronized=console.is_terminal)
         self._label = waiting_label
         self._stats: StreamStats | None = None
