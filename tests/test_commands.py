@@ -157,3 +157,16 @@ def test_completion_covers_commands_subcommands_keys_and_values():
     assert "cl100k_base" in _complete("/config set TIKTOKEN_ENCODING ")
     assert _complete("/config set VLLM_MODEL Q", ["Qwen/Qwen3-8B", "llama"]) == ["Qwen/Qwen3-8B"]
     assert _complete("hello /con") == []
+
+
+def test_keep_recent_messages_and_stall_timeout_apply_at_once(tmp_path):
+    session = _session(tmp_path)
+    for number in range(2):
+        session.conversation.add_user(f"q{number}")
+        session.conversation.add_assistant(f"a{number}", {})
+    assert "older than the last 6" in _run(session, "/summarize")
+    _run(session, "/config set KEEP_RECENT_MESSAGES 4")
+    assert "older than the last 4" in _run(session, "/summarize")
+    assert session.client.stall_timeout == 120.0
+    _run(session, "/config set STALL_TIMEOUT 3")
+    assert session.client.stall_timeout == 3.0  # the next request uses a new client

@@ -154,3 +154,21 @@ def test_no_color_is_honoured(terminal, fresh_requests):
     start = len(term.raw)
     _ask(term, fresh_requests, "[[echo]] # Title\n\n```python\nx = 1\n```")
     assert not re.search(rb"\x1b\[[0-9;]*3[0-9;]*m", term.raw[start:])
+
+
+def test_a_server_that_comes_back_is_noticed(terminal):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    term = terminal(columns=200, env={"VLLM_BASE_URL": f"http://127.0.0.1:{port}/v1"})
+    term.wait_for(r"Cannot reach http://127\.0\.0\.1:\d+/v1: is vLLM running\?")
+    term.wait_for(r"server unreachable")
+    late = DevServer(port=port).start()
+    try:
+        term.wait_for(r"The server at http://127\.0\.0\.1:\d+/v1 is back \(model "
+                      r"Qwen/Qwen3-8B\)\.", timeout=20)
+        term.wait_for(r"Qwen/Qwen3-8B \|")
+    finally:
+        late.stop()
