@@ -342,7 +342,12 @@ class ReplSession:
         conversation = self.conversation
         pending = [*conversation.for_request(), {"role": "user", "content": text}]
         limit = self.budget
-        local = conversation.token_count() + conversation.counter.count(text) + 4
+        known = conversation.token_count()
+        # A byte-level BPE token covers at least one byte: a cheap upper bound spares
+        # counting a huge paste that fits anyway.
+        if known + len(text.encode("utf-8", "replace")) + 4 < limit * 0.9:
+            return True
+        local = known + conversation.counter.count(text) + 4
         if local < limit * 0.9:
             return True
         exact = await self.exact_prompt_tokens(pending)
@@ -438,6 +443,8 @@ class ReplSession:
             return mask_secret(str(value))
         if isinstance(value, bool):
             return "true" if value else "false"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
         if spec.key == "SYSTEM_PROMPT" and not value:
             return "(built-in)"
         if value == "":
