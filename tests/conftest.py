@@ -43,6 +43,15 @@ def fresh_requests(server: DevServer) -> DevServer:
     return server
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server that is down, or comes up later)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def zorac_command() -> str:
     """The installed ``zorac-repl`` of the interpreter running the tests."""
     found = shutil.which("zorac-repl", path=str(Path(sys.executable).parent))

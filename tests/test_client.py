@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import pytest
 
+from tests.conftest import free_port
 from zorac_repl.client import ChatClient, ChatRequest
 from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ConnectionFailed, ContextOverflow, ServerError
@@ -96,9 +96,7 @@ def test_cancelling_mid_stream_closes_the_connection(fresh_requests):
 
 
 def _dead_url() -> str:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
+    return f"http://127.0.0.1:{free_port()}/v1"
 
 
 def test_unreachable_server_is_one_clear_line():

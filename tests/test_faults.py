@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import zorac_command
+from tests.conftest import free_port, zorac_command
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -153,15 +153,12 @@ def test_interactive(case, repl, server):
 def test_a_refused_connection_is_retried_briefly_before_anything_is_sent():
     """A server that comes up a moment after the request (a restart) still gets it, once."""
     import asyncio
-    import socket
     import threading
 
     from zorac_repl.client import ChatClient, ChatRequest
     from zorac_repl.events import Finished
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     late = DevServer(port=port)
     client = ChatClient(f"http://127.0.0.1:{port}/v1")
     client.warm_up()
@@ -184,11 +181,7 @@ def test_a_refused_connection_is_retried_briefly_before_anything_is_sent():
 
 
 def test_an_unreachable_server_is_one_line_and_exit_3():
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     environment = {**os.environ, "VLLM_BASE_URL": f"http://127.0.0.1:{port}/v1",
                    "VLLM_MODEL": "m"}
     result = subprocess.run([zorac_command(), "hello"], capture_output=True, env=environment,

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 
 import pytest
 
 import zorac_repl
-from tests.conftest import zorac_command
+from tests.conftest import free_port, zorac_command
 from zorac_repl.devserver import DevServer
 
 
@@ -61,9 +60,7 @@ def test_no_stream_flag_sends_one_request_and_prints_the_text(fresh_requests):
 
 
 def test_unreachable_server_exits_3_with_one_line(tmp_path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     result = _run(["hello"], None, VLLM_BASE_URL=f"http://127.0.0.1:{port}/v1")
     assert result.returncode == 3
     assert result.stdout == b""

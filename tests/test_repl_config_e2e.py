@@ -8,7 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.conftest import zorac_command
+from tests.conftest import free_port, zorac_command
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -157,11 +157,7 @@ def test_no_color_is_honoured(terminal, fresh_requests):
 
 
 def test_a_server_that_comes_back_is_noticed(terminal):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     term = terminal(columns=200, env={"VLLM_BASE_URL": f"http://127.0.0.1:{port}/v1"})
     term.wait_for(r"Cannot reach http://127\.0\.0\.1:\d+/v1: is vLLM running\?")
     term.wait_for(r"server unreachable")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import socket
 import time
 
+from tests.conftest import free_port
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -71,9 +71,7 @@ def test_no_stream_mode_shows_the_whole_answer(terminal, fresh_requests):
 
 
 def test_server_down_gives_one_line_and_the_repl_stays_usable(terminal):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        dead_port = probe.getsockname()[1]
+    dead_port = free_port()
     base_url = f"http://127.0.0.1:{dead_port}/v1"
     term = terminal(env={"VLLM_BASE_URL": base_url, "VLLM_MODEL": "m"})
     term.wait_for(r"Ctrl\+D to leave")
