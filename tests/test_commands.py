@@ -170,3 +170,15 @@ def test_keep_recent_messages_and_stall_timeout_apply_at_once(tmp_path):
     assert session.client.stall_timeout == 120.0
     _run(session, "/config set STALL_TIMEOUT 3")
     assert session.client.stall_timeout == 3.0  # the next request uses a new client
+
+
+def test_load_of_a_corrupt_file_quarantines_it_and_keeps_the_conversation(tmp_path):
+    session = _session(tmp_path)
+    session.store.claim()
+    session.conversation.add_user("still here")
+    session.conversation.add_assistant("yes", {})
+    session.store.path.write_text("{ not json")
+    message = _run(session, "/load")
+    assert "could not be loaded" in message and "moved to" in message
+    assert [m["content"] for m in session.conversation.messages] == ["still here", "yes"]
+    session.store.release()

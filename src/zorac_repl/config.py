@@ -90,11 +90,6 @@ def _parse_text(text: str) -> str:
     return text.strip()
 
 
-def _parse_prompt(text: str) -> str:
-    # A system prompt keeps its inner layout; only surrounding blank space goes.
-    return text.strip()
-
-
 def _code_themes() -> list[str]:
     from pygments.styles import get_all_styles
 
@@ -180,7 +175,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("TIKTOKEN_ENCODING", "tiktoken_encoding", ("TIKTOKEN_ENCODING",), None,
                 _parse_encoding, "tiktoken encoding for local token counts", choices=_encodings),
     SettingSpec("SYSTEM_PROMPT", "system_prompt", ("SYSTEM_PROMPT",), None,
-                _parse_prompt, "system prompt; empty means the built-in one (date, commands)"),
+                _parse_text, "system prompt; empty means the built-in one (date, commands)"),
 )
 
 _BY_KEY = {spec.key: spec for spec in SETTINGS}

@@ -142,21 +142,34 @@ class ReplSession:
         It runs before the first prompt, so it prints nothing itself: Rich is not loaded yet.
         """
         self.store.claim()
+        loaded, line = self._read_saved()
+        lines = [line] if line else []
+        if loaded is not None and (loaded.messages or loaded.summary):
+            self.conversation = loaded
+            lines.append((f"Loaded previous session ({len(loaded.messages)} messages, "
+                          f"~{loaded.token_count()} tokens).", "dim"))
+        return lines
+
+    def _read_saved(self) -> tuple[Conversation | None, tuple[str, str] | None]:
+        """The saved conversation, if one can be read, and a line to show about it.
+
+        A file that cannot be parsed, or is not a conversation, is quarantined; the
+        conversation in memory is never touched here.
+        """
         try:
             found = self.store.load()
         except StoreError as exc:
-            return [(str(exc), "red")]
-        lines = [(found.notice, "yellow")] if found.notice else []
+            return None, (str(exc), "red")
+        notice = (found.notice, "yellow") if found.notice else None
         if found.data is None:
-            return lines
+            return None, notice
+        loaded = Conversation(counter=self.conversation.counter,
+                              system_prompt=self.conversation.system_prompt)
         try:
-            self.conversation.load_json(found.data)
+            loaded.load_json(found.data)
         except ShapeError as exc:
-            return [*lines, (self.store.quarantine(f"{exc}").notice or "", "yellow")]
-        if self.conversation.messages or self.conversation.summary:
-            lines.append((f"Loaded previous session ({len(self.conversation.messages)} "
-                          f"messages, ~{self.conversation.token_count()} tokens).", "dim"))
-        return lines
+            return None, (self.store.quarantine(str(exc)).notice or "", "yellow")
+        return loaded, notice
 
     def save(self) -> str | None:
         """Save the conversation; returns an error line instead of raising."""
@@ -174,21 +187,11 @@ class ReplSession:
                              f"{self.store.path}.", "dim")
 
     def load_saved(self) -> CommandResult:
-        try:
-            found = self.store.load()
-        except StoreError as exc:
-            return CommandResult(str(exc), "red")
-        if found.notice:
-            self.conversation.clear()
-            return CommandResult(found.notice, "yellow")
-        if found.data is None:
+        loaded, line = self._read_saved()
+        if loaded is None:
+            if line is not None:
+                return CommandResult(line[0], line[1])
             return CommandResult(f"There is no saved session at {self.store.path} yet.")
-        loaded = Conversation(counter=self.conversation.counter,
-                              system_prompt=self.conversation.system_prompt)
-        try:
-            loaded.load_json(found.data)
-        except ShapeError as exc:
-            return CommandResult(self.store.quarantine(str(exc)).notice or "", "yellow")
         self.conversation = loaded
         return CommandResult(f"Loaded the saved session ({len(loaded.messages)} messages, "
                              f"~{loaded.token_count()} tokens).", "dim")
@@ -295,15 +298,21 @@ class ReplSession:
         return (f"Summarized {result.replaced} older messages: ~{result.before} → "
                 f"~{result.after} tokens. /summary shows the summary.")
 
-    async def _cancellable(self, work: Awaitable[T], label: str) -> T:
-        """Run ``work`` with a spinner; Ctrl+C cancels it (raises ``CancelledError``)."""
+    async def _cancellable(self, work: Awaitable[T], label: str | None = None) -> T:
+        """Run ``work`` with typing silenced; Ctrl+C and SIGTERM cancel it.
+
+        ``label`` shows a spinner meanwhile (a turn draws its own).
+        """
         task = asyncio.ensure_future(work)
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, task.cancel)
         self._running = task
         try:
-            with quiet_input(), self.console.status(label, spinner="dots"):
-                return await task
+            with quiet_input():
+                if label is None:
+                    return await task
+                with self.console.status(label, spinner="dots"):
+                    return await task
         finally:
             self._running = None
             loop.remove_signal_handler(signal.SIGINT)
@@ -343,11 +352,9 @@ class ReplSession:
         pending = [*conversation.for_request(), {"role": "user", "content": text}]
         limit = self.budget
         known = conversation.token_count()
-        # A byte-level BPE token covers at least one byte: a cheap upper bound spares
-        # counting a huge paste that fits anyway.
-        if known + len(text.encode("utf-8", "replace")) + 4 < limit * 0.9:
+        if known + conversation.counter.upper_bound(text) < limit * 0.9:
             return True
-        local = known + conversation.counter.count(text) + 4
+        local = known + conversation.counter.count_message(text)
         if local < limit * 0.9:
             return True
         exact = await self.exact_prompt_tokens(pending)
@@ -368,7 +375,7 @@ class ReplSession:
             self.say("Your message was not sent; it is back in the input. Try /summarize "
                      "again, /clear to start fresh, or raise MAX_INPUT_TOKENS.", "yellow")
             return False
-        after = conversation.token_count() + conversation.counter.count(text) + 4
+        after = conversation.token_count() + conversation.counter.count_message(text)
         self.say(outcome, "dim")
         if after > limit:
             recent = conversation.counter.count_messages(conversation.messages)
@@ -515,7 +522,6 @@ class ReplSession:
             self.server_status = "connecting…"
         if old.tiktoken_encoding != settings.tiktoken_encoding:
             self.conversation.counter = TokenCounter(settings.tiktoken_encoding)
-            self.conversation.set_system_prompt(self.conversation.system_prompt)
             notice = self.conversation.counter.notice()
             if notice:
                 self.say(notice, "yellow")
@@ -544,17 +550,10 @@ class ReplSession:
         self.conversation.add_user(text)
         view = TerminalAnswerView(self.console, flushing_writer(sys.stdout), terminal_rows,
                                   self.settings.code_theme, columns=terminal_columns)
-        task = asyncio.ensure_future(run_turn(self.client, self.conversation, self._request(),
-                                              view, stream=self.settings.stream))
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGINT, task.cancel)
-        self._running = task
-        try:
-            with quiet_input():
-                outcome = await task
-        finally:
-            self._running = None
-            loop.remove_signal_handler(signal.SIGINT)
+        # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
+        outcome = await self._cancellable(run_turn(self.client, self.conversation,
+                                                   self._request(), view,
+                                                   stream=self.settings.stream))
         self._report(outcome)
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete":

@@ -147,9 +147,20 @@ class TokenCounter:
             return estimate_tokens(text)
         return len(self._encoding.encode(text, disallowed_special=()))
 
+    def count_message(self, text: str) -> int:
+        """Prompt tokens one message of ``text`` adds, its template included."""
+        return self.count(text) + _PER_MESSAGE
+
+    @staticmethod
+    def upper_bound(text: str) -> int:
+        """At most this many tokens for one message of ``text``, without counting.
+
+        A byte-level BPE token covers at least one byte, so a huge paste that fits the
+        budget anyway need not be counted before it is sent.
+        """
+        return len(text.encode("utf-8", "replace")) + _PER_MESSAGE
+
     def count_messages(self, messages: Iterable[Mapping[str, str]]) -> int:
         """Prompt tokens for ``messages``: text, template around each, reply header."""
-        total = _REPLY_PRIMER
-        for message in messages:
-            total += self.count(message.get("content", "")) + _PER_MESSAGE
-        return total
+        return _REPLY_PRIMER + sum(self.count_message(message.get("content", ""))
+                                   for message in messages)

@@ -39,6 +39,11 @@ _SHOW_CURSOR = "\x1b[?25h"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+def _up(rows: int) -> str:
+    """Cursor up ``rows`` rows (nothing for none)."""
+    return f"\x1b[{rows}A" if rows > 0 else ""
+
+
 @functools.lru_cache(maxsize=4096)
 def _cells(row: str) -> int:
     return cell_len(_ANSI.sub("", row))
@@ -121,7 +126,7 @@ class LiveRegion:
         if up is None:
             parts.append(self._move_to(start))
         else:
-            parts.append("\r" + (f"\x1b[{up}A" if up > 0 else ""))
+            parts.append("\r" + _up(up))
         parts.append("\r\n".join(row + self._erase_rest(row) for row in wanted[start:]))
         leftover = old_rows - new_rows
         if leftover > 0:
@@ -136,7 +141,7 @@ class LiveRegion:
         if self._is_active:
             rows = self._height(self._shown)
             erase = self._move_to(0) + _ERASE_LINE + ("\r\n" + _ERASE_LINE) * (rows - 1)
-            erase += f"\x1b[{rows - 1}A" if rows > 1 else ""
+            erase += _up(rows - 1)
             self._emit(erase + _SHOW_CURSOR)
         self._shown = []
         self._is_active = False
@@ -161,8 +166,7 @@ class LiveRegion:
         """From the end of the last shown row to the start of row ``row`` of the region."""
         if self._shown and row >= len(self._shown):
             return "\r\n"  # the row just below the region
-        up = self._height(self._shown[row:]) - 1
-        return "\r" + (f"\x1b[{up}A" if up > 0 else "")
+        return "\r" + _up(self._height(self._shown[row:]) - 1)
 
     def _emit(self, text: str) -> None:
         self.bytes_written += len(text.encode("utf-8", "replace"))
