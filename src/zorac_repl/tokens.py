@@ -42,6 +42,7 @@ _CL100K_SPECIAL = {
     "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276,
 }
 SHIPPED_ENCODINGS = ("cl100k_base",)
+_COUNT_CACHE_SIZE = 512
 
 
 def estimate_tokens(text: str) -> int:
@@ -99,6 +100,7 @@ class TokenCounter:
         self._loaded = False
         self._lock = threading.Lock()
         self._notice_given = False
+        self._counted: dict[str, int] = {}
 
     def load(self) -> None:
         """Load the encoding now; safe from any thread, and only done once."""
@@ -141,11 +143,21 @@ class TokenCounter:
                 f"Shipped: {', '.join(SHIPPED_ENCODINGS)}.")
 
     def count(self, text: str) -> int:
-        """Tokens in ``text``."""
+        """Tokens in ``text``.
+
+        Counts are kept: the toolbar recounts the conversation on every redraw, and its
+        messages do not change.
+        """
         self.load()
         if self._encoding is None:
             return estimate_tokens(text)
-        return len(self._encoding.encode(text, disallowed_special=()))
+        known = self._counted.get(text)
+        if known is None:
+            known = len(self._encoding.encode(text, disallowed_special=()))
+            if len(self._counted) >= _COUNT_CACHE_SIZE:
+                self._counted.pop(next(iter(self._counted)))  # the oldest
+            self._counted[text] = known
+        return known
 
     def count_message(self, text: str) -> int:
         """Prompt tokens one message of ``text`` adds, its template included."""
