@@ -19,13 +19,14 @@ from zorac_repl.render.safe_text import visible_controls
 WIDTH = 80
 
 
-def _console() -> Console:
-    return Console(file=io.StringIO(), width=WIDTH, force_terminal=True,
+def _console(width: int = WIDTH) -> Console:
+    return Console(file=io.StringIO(), width=width, force_terminal=True,
                    color_system="truecolor")
 
 
-def _stream_rows(text: str, cuts: list[int], updates: list[bool], live_rows: int) -> list[str]:
-    stream = MarkdownStream(_console(), max_live_rows=lambda: live_rows)
+def _stream_rows(text: str, cuts: list[int], updates: list[bool], live_rows: int,
+                 width: int = WIDTH) -> list[str]:
+    stream = MarkdownStream(_console(width), max_live_rows=lambda: live_rows)
     rows: list[str] = []
     start = 0
     for index, cut in enumerate(sorted({*cuts, len(text)})):
@@ -46,18 +47,38 @@ _BLOCKS = st.sampled_from([
     "```python\ndef f(x):\n    return x * 2\n```", "```\nplain code\n```", "```js\nlet a = 1;",
     "    indented code", "<div>\nhtml block\n</div>", "日本語の文章と絵文字 🎉 mixed text",
     "Line one\nline two in the same paragraph", "text with trailing spaces   ",
+    # Later lines that rewrite rows already drawn: an inline construct closing lines later,
+    # a setext underline under a tall paragraph.
+    "Hard **wrapped text\nwith bold that\nruns on for\nseveral lines** and words after it",
+    "Stray **a* then more\nwords and more\nwords* to close it",
+    "> quote with `code that\n> closes three\n> lines later` and\n> on",
+    "- item with *em that\n  runs on\n  and on* here\n- next item\n- and another",
+    "A paragraph of\nseveral short lines\nthat becomes\na heading\n---",
 ])
 
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_BLOCKS, min_size=1, max_size=8), st.sampled_from(["\n\n", "\n", "\n\n\n"]),
-       st.lists(st.integers(min_value=0, max_value=2000), max_size=30),
-       st.lists(st.booleans(), min_size=1, max_size=5), st.sampled_from([1, 3, 4, 10, 1000]))
+       st.lists(st.integers(min_value=0, max_value=5000), max_size=30),
+       st.lists(st.booleans(), min_size=1, max_size=5), st.sampled_from([1, 3, 4, 10, 1000]),
+       st.sampled_from([24, WIDTH]))
 def test_any_document_in_any_chunks_ends_as_the_one_shot_render(blocks, joiner, cuts, updates,
-                                                                 live_rows):
+                                                                 live_rows, width):
     text = joiner.join(blocks)
-    cuts = [min(cut, len(text)) for cut in cuts]
-    assert _stream_rows(text, cuts, updates, live_rows) == render_lines(_console(), text)
+    cuts = [cut % (len(text) + 1) for cut in cuts]
+    assert _stream_rows(text, cuts, updates, live_rows, width) == render_lines(
+        _console(width), text)
+
+
+@pytest.mark.parametrize("block", _BLOCKS.elements)
+@pytest.mark.parametrize("live_rows", [1, 2])
+def test_each_block_taller_than_the_live_region_commits_only_rows_that_cannot_change(
+        block, live_rows):
+    # Two characters at a time in a narrow terminal: every block outgrows the live region,
+    # and every row it commits early is drawn before the rest of its text arrives.
+    text = f"{block}\n\nafter"
+    cuts = list(range(0, len(text), 2))
+    assert _stream_rows(text, cuts, [True], live_rows, 24) == render_lines(_console(24), text)
 
 
 @pytest.mark.parametrize("step", [5, 300, 2000])

@@ -13,14 +13,21 @@ when rendered alone. The stream adds the leaf separators itself, so the rows it 
 joined, equal ``render_lines(console, whole_text)``.
 
 When the open block alone is taller than the live region allows, its top rows are handed
-out early where they are final: rows made from the lines before the last one, less their
-own last row (the next line may still flow into it). That covers code fences, paragraphs,
-quotes and bullet lists, whose text only grows at the bottom. A table's columns and a
-numbered list's numbers widen as they grow, so their early rows could change: such a
-block is never handed out early; the live region shows its bottom rows instead, and the
-whole block goes to scrollback once it is finished, exactly as a one-shot render. A
-single source line taller than the screen also stays live until it ends. Either way no
-row on screen or in scrollback is ever wrong, duplicated or lost.
+out early where more text cannot change them, less their last row (the next text may
+still flow into it):
+
+- a code fence or indented code: the rows of its complete lines;
+- a bullet list or a quote: the rows of the items or inner blocks that a later one has
+  closed (emphasis and links never span two of them).
+
+Everything else stays live whole, because later text can rewrite rows already drawn: a
+paragraph's ``**`` or backtick may close lines later and change every row after it, a
+``---`` under a paragraph turns it into a heading, a table's columns and a numbered list's
+numbers widen as they grow. Such a block taller than the live region shows its bottom
+rows live, and the whole block goes to scrollback once it is finished, exactly as a
+one-shot render. Either way no row on screen or in scrollback is ever wrong, duplicated
+or lost. One thing streaming cannot match: a reference link whose definition (``[x]: url``)
+comes after the block that uses it was finished; that use stays the literal ``[x]``.
 
 A resize changes the width every later block is rendered at. The open block is the
 exception once some of its rows were handed out: it keeps the width those rows had
@@ -42,9 +49,10 @@ from zorac_repl.render.safe_text import visible_controls
 
 __all__ = ["MarkdownStream"]
 
-# Blocks whose earlier rows change as they grow: a table's columns widen, a numbered
-# list's numbers widen at 10 and 100 items.
-_REFLOWING_BLOCKS = frozenset({"table_open", "ordered_list_open"})
+# Blocks whose top rows can be final before they end (see the module's note): by their
+# complete lines, or by their closed items and inner blocks.
+_LINE_SETTLED_BLOCKS = frozenset({"code_block", "html_block"})
+_CHILD_SETTLED_BLOCKS = frozenset({"bullet_list_open", "blockquote_open"})
 _LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "hr",
                           "html_block"})
 
@@ -76,6 +84,7 @@ class MarkdownStream:
         self._previous_new_line = False  # whether a blank row follows the last finished block
         self._rows_out = 0  # rows of the open block already handed out
         self._open_kind = ""  # the token type of the open block
+        self._open_children: list[int] = []  # where the open block's items start (tail lines)
         self._fence_lines_out = 0  # code lines of an open fence already handed out
         self._pinned_width: int | None = None  # the width of rows handed out early
         self._frame_width: int | None = None  # the terminal's width for this update
@@ -110,9 +119,6 @@ class MarkdownStream:
             return rows + early, live
         open_rows = self._render_open()
         if len(open_rows) - self._rows_out > limit:
-            if self._open_kind in _REFLOWING_BLOCKS:
-                # Earlier rows may still change: show the block's bottom, commit it whole.
-                return rows, open_rows[-limit:]
             cut = min(len(open_rows) - limit, self._settled_rows())
             if cut > self._rows_out:
                 rows += open_rows[self._rows_out:cut]
@@ -120,8 +126,8 @@ class MarkdownStream:
                 self._pin()
         live = open_rows[self._rows_out:]
         if len(live) > limit:
-            # Unsettled rows that do not fit (one source line taller than the screen):
-            # show the bottom; the block goes to scrollback whole once it is finished.
+            # Rows that may still change and do not fit: show the bottom; the block goes
+            # to scrollback whole once it is finished.
             live = live[-limit:]
         return rows, live
 
@@ -135,6 +141,7 @@ class MarkdownStream:
         tokens = self._parser.parse(tail)
         starts = [t.map[0] for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
         kinds = [t.type for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
+        children = [t.map[0] for t in tokens if t.level == 1 and t.nesting >= 0 and t.map]
         if not starts:
             if final:
                 self._tail = ""
@@ -149,6 +156,8 @@ class MarkdownStream:
             end_line = len(line_offsets) - 1 if is_last else starts[index + 1]
             if not final and (is_last or end_line >= complete_lines):
                 self._open_kind = kind
+                self._open_children = [line - cut_line for line in children
+                                       if line >= cut_line]
                 break
             source = tail[line_offsets[cut_line]:line_offsets[end_line]] if not is_last else (
                 tail[line_offsets[cut_line]:])
@@ -197,13 +206,18 @@ class MarkdownStream:
         return early, live[-limit:]
 
     def _settled_rows(self) -> int:
-        """How many top rows of the open block more text cannot change.
+        """How many top rows of the open block more text cannot change (module's note).
 
-        Text only grows at the end, so rows made from the lines before the last one are
-        settled, except their own last row, which the next line may still flow into.
+        Rows made from a settled head of the block are final, except the head's own last
+        row, which the text after it may still flow into.
         """
-        body = self._tail.rstrip("\n")
-        head = self._tail[:body.rfind("\n") + 1]
+        if self._open_kind in _LINE_SETTLED_BLOCKS:
+            body = self._tail.rstrip("\n")
+            head = self._tail[:body.rfind("\n") + 1]
+        elif self._open_kind in _CHILD_SETTLED_BLOCKS and len(self._open_children) > 1:
+            head = self._tail[:_line_offsets(self._tail)[self._open_children[-1]]]
+        else:
+            return 0
         if not head.strip():
             return 0
         rows = self._with_separator(self._render(head), self._open_kind)
