@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from zorac_repl.devserver.answers import answer_for
-from zorac_repl.render.live_region import LiveRegion
+from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown import render_lines
 from zorac_repl.render.markdown_stream import MarkdownStream
 from zorac_repl.render.safe_text import visible_controls
@@ -158,3 +158,44 @@ def test_live_region_leaves_exactly_the_committed_rows_in_scrollback(step, live_
         shown.pop()
     expected = render_lines(Console(file=io.StringIO(), width=WIDTH, color_system=None), text)
     assert shown == expected
+
+
+def _region_on_pyte(width: int, height: int) -> tuple[pyte.HistoryScreen, LiveRegion]:
+    screen = pyte.HistoryScreen(width, height, history=1000)
+    screen.set_mode(pyte.modes.LNM)
+    return screen, LiveRegion(pyte.Stream(screen).feed)
+
+
+def _rows_shown(screen: pyte.HistoryScreen) -> list[str]:
+    history = ["".join(line[c].data for c in range(screen.columns)).rstrip()
+               for line in screen.history.top]
+    return history + [line.rstrip() for line in screen.display]
+
+
+@pytest.mark.parametrize("reported", [True, False])
+def test_narrowing_a_terminal_that_cuts_rows_erases_nothing_above_the_region(reported):
+    # pyte, like xterm, cuts rows at a resize instead of re-wrapping them, and the cursor
+    # stops at the last column.
+    screen, region = _region_on_pyte(80, 20)
+    region.draw([f"final {n}" for n in range(8)], [f"live {n} " + "x" * 60 for n in range(6)]
+                + ["t" * 79], 80)
+    screen.resize(20, 50)
+    report = ResizeReport(screen.cursor.y, min(screen.cursor.x, 49)) if reported else None
+    region.draw(["final 8"], ["new live", "t" * 49], 50, report)
+    assert region.rewraps is (False if reported else None)
+    rows = [row for row in _rows_shown(screen) if row]
+    assert rows == [*(f"final {n}" for n in range(9)), "new live", "t" * 49]
+
+
+def test_a_terminal_that_rewrapped_is_told_by_where_the_cursor_went():
+    _, region = _region_on_pyte(80, 20)
+    region.draw([], ["live", "t" * 79], 80)
+    # Re-wrapped at 50, the cursor after 79 cells is in column 29 of the row below.
+    region.draw([], ["live", "t" * 49], 50, ResizeReport(19, 29))
+    assert region.rewraps is True
+    # At 40 a cut row also ends in the last column: the cursor cannot tell, what earlier
+    # resizes showed decides.
+    _, region = _region_on_pyte(80, 20)
+    region.draw([], ["live", "t" * 79], 80)
+    region.draw([], ["live", "t" * 39], 40, ResizeReport(19, 39, rewraps=True))
+    assert region.rewraps is True

@@ -117,6 +117,7 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
         bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ",
         completer=CommandCompleter(lambda: session.model_ids), complete_while_typing=False,
         input_processors=[_SecretMasker()])
+    session.keep_typed = lambda typed: _type_ahead(prompt, typed)
     where = "the built-in demo server" if is_demo else settings.base_url
     _print_styled(f"zorac-repl {__version__}, talking to {where}. "
                "Type /help for commands, Ctrl+D to leave.")
@@ -219,6 +220,19 @@ def _warm_up(session: ReplSession) -> None:
         counter.load()
 
     threading.Thread(target=load, name="zorac-warm-up", daemon=True).start()
+
+
+def _type_ahead(prompt: PromptSession[str], typed: bytes) -> None:
+    """Keys typed during an answer that the session read: the next prompt gets them first."""
+    from prompt_toolkit.input.typeahead import store_typeahead
+    from prompt_toolkit.input.vt100_parser import Vt100Parser
+    from prompt_toolkit.key_binding import KeyPress
+
+    keys: list[KeyPress] = []
+    parser = Vt100Parser(keys.append)
+    parser.feed(typed.decode("utf-8", "replace"))
+    parser.flush()
+    store_typeahead(prompt.input, keys)
 
 
 async def _watch_server(session: ReplSession) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import signal
 import sys
 import time
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -37,7 +37,14 @@ from zorac_repl.errors import (
     ZoracError,
 )
 from zorac_repl.session_store import SessionStore
-from zorac_repl.terminal import flushing_writer, quiet_input, terminal_columns, terminal_rows
+from zorac_repl.terminal import (
+    CursorProbe,
+    flushing_writer,
+    known_to_rewrap,
+    quiet_input,
+    terminal_columns,
+    terminal_rows,
+)
 from zorac_repl.tokens import TokenCounter
 
 if TYPE_CHECKING:
@@ -73,7 +80,11 @@ class ReplSession:
     model_ids: list[str] = field(default_factory=list)
     last_unsent: str | None = None
     terminating: bool = False
+    # Keys the user typed while an answer streamed that the session read (asking the
+    # terminal where its cursor is after a resize): they go to the next prompt.
+    keep_typed: Callable[[bytes], None] | None = None
     _running: asyncio.Future[Any] | None = field(default=None, repr=False)
+    _cursor_probe: CursorProbe | None = field(default=None, repr=False)
     _console: Console | None = field(default=None, repr=False)
     _client: ChatClient | None = field(default=None, repr=False)
 
@@ -548,12 +559,21 @@ class ReplSession:
         if not await self._fit_budget(text):
             return text
         self.conversation.add_user(text)
-        view = TerminalAnswerView(self.console, flushing_writer(sys.stdout), terminal_rows,
-                                  self.settings.code_theme, columns=terminal_columns)
+        write = flushing_writer(sys.stdout)
+        if self._cursor_probe is None and self.keep_typed is not None and sys.stdin.isatty():
+            self._cursor_probe = CursorProbe(write, rewraps=known_to_rewrap(self.environ))
+        view = TerminalAnswerView(self.console, write, terminal_rows,
+                                  self.settings.code_theme, columns=terminal_columns,
+                                  cursor_probe=self._cursor_probe)
         # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
-        outcome = await self._cancellable(run_turn(self.client, self.conversation,
-                                                   self._request(), view,
-                                                   stream=self.settings.stream))
+        try:
+            outcome = await self._cancellable(run_turn(self.client, self.conversation,
+                                                       self._request(), view,
+                                                       stream=self.settings.stream))
+        finally:
+            typed = self._cursor_probe.take_typed() if self._cursor_probe else b""
+            if typed and self.keep_typed is not None:
+                self.keep_typed(typed)
         self._report(outcome)
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete":

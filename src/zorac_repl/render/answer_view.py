@@ -14,9 +14,10 @@ from typing import Protocol
 
 from rich.console import Console
 
-from zorac_repl.render.live_region import LiveRegion
+from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown_stream import MarkdownStream
 from zorac_repl.stats import StreamStats, format_live
+from zorac_repl.terminal import CursorProbe
 
 __all__ = ["FRAMES_PER_SECOND", "AnswerView", "PlainAnswerView", "TerminalAnswerView"]
 
@@ -53,12 +54,16 @@ class TerminalAnswerView:
         code_theme: the Pygments style for code blocks.
         waiting_label: what the spinner says before the first token.
         columns: the terminal's real width now (default: the console's width).
+        cursor_probe: asks the terminal where the cursor went after a resize, so the
+            region finds its top again (without it, a re-wrapping terminal may keep a
+            copy of the region's top rows in scrollback after narrowing).
     """
 
     def __init__(self, console: Console, write: Callable[[str], None],
                  rows: Callable[[], int], code_theme: str = "monokai",
                  waiting_label: str = "Waiting for the model",
-                 columns: Callable[[], int | None] | None = None) -> None:
+                 columns: Callable[[], int | None] | None = None,
+                 cursor_probe: CursorProbe | None = None) -> None:
         self._console = console
         self._rows = rows
         # The terminal's real width, for counting screen rows: $COLUMNS may fix Rich's.
@@ -76,6 +81,8 @@ class TerminalAnswerView:
         self._last_frame = 0.0
         self._frame_handle: asyncio.TimerHandle | None = None
         self._tick_handle: asyncio.TimerHandle | None = None
+        self._probe = cursor_probe
+        self._asking: asyncio.Future[None] | None = None  # a resize waits on the terminal
 
     @property
     def bytes_written(self) -> int:
@@ -101,13 +108,15 @@ class TerminalAnswerView:
             if handle is not None:
                 handle.cancel()
         self._frame_handle = self._tick_handle = None
+        if self._asking is not None:
+            self._asking.cancel()
         columns = self._columns()
         final = self._stream.finish(columns)
         self._region.draw(final, [], columns)
         self._region.clear()
 
     def _request_frame(self) -> None:
-        if self._frame_handle is not None:
+        if self._frame_handle is not None or self._asking is not None:
             return
         delay = max(0.0, self._last_frame + _FRAME - time.perf_counter())
         self._frame_handle = asyncio.get_running_loop().call_later(delay, self._on_frame)
@@ -123,9 +132,15 @@ class TerminalAnswerView:
         self._request_frame()
         self._schedule_tick()
 
-    def _draw(self) -> None:
+    def _draw(self, report: ResizeReport | None = None, asked: bool = False) -> None:
+        if self._asking is not None:
+            return  # the answer about the cursor draws the next frame
         self._last_frame = time.perf_counter()
         columns = self._columns()
+        if (not asked and self._probe is not None and self._drawn_columns is not None
+                and columns != self._drawn_columns):
+            self._asking = asyncio.ensure_future(self._draw_after_resize(columns))
+            return
         final: list[str] = []
         if self._is_dirty or (columns != self._drawn_columns and self._has_text):
             # A resize re-renders at once: rows made for the old width must not be drawn.
@@ -135,7 +150,24 @@ class TerminalAnswerView:
         self._drawn_columns = columns
         rows = list(self._live) if self._has_text else [self._spinner_row()]
         rows.append(self._toolbar_row(columns))
-        self._region.draw(final, rows, columns)
+        self._region.draw(final, rows, columns, report)
+
+    async def _draw_after_resize(self, columns: int | None) -> None:
+        """Ask the terminal where the cursor went, then redraw at the new width."""
+        assert self._probe is not None
+        try:
+            while True:
+                position = await self._probe.position()
+                if self._columns() == columns:
+                    break
+                columns = self._columns()  # resized again meanwhile: ask again
+        finally:
+            self._asking = None
+        # Without an answer the region goes up only as far as any terminal would need.
+        report = ResizeReport(*position, self._probe.rewraps) if position else None
+        self._draw(report, asked=True)
+        if self._region.rewraps is not None:
+            self._probe.rewraps = self._region.rewraps
 
     def _spinner_row(self) -> str:
         elapsed = self._stats.elapsed() if self._stats else 0.0

@@ -9,13 +9,15 @@ synchronized output (DEC private mode 2026) so terminals that support it never s
 a frame; the others ignore the sequence.
 
 The region counts screen rows, not strings: a row wider than the terminal wraps and
-fills several. When the terminal's width changes, the region goes back up as many rows
-as it had before and redraws everything at the new width. It never goes higher, because
-what a terminal does with the cursor when it re-wraps differs (tmux keeps the cursor's
-row and pushes the top of the screen into scrollback): so nothing outside the region is
-ever erased. Widening is exact. After narrowing, a re-wrapping terminal shows the old
-rows taller than before, and the top ones it pushed out of reach stay in scrollback once
-more above the redrawn region.
+fills several. When the terminal's width changes, the region goes back up to its top and
+redraws everything at the new width. How far up that is depends on the terminal: most
+(tmux, kitty, iTerm2, VTE, Windows Terminal…) re-wrap the rows on screen, so narrowing
+makes the region taller; others (xterm) cut the rows and keep their number. The caller
+asks the terminal where the cursor is after the resize (``ResizeReport``): the end of the
+toolbar row moves to a column that tells the two apart. Without a report, or when both
+would put the cursor in the same column, the region goes up only as far as both agree
+on, so nothing outside it is ever erased. Rows a re-wrapping terminal pushed above the
+top of the screen are in scrollback and out of reach; the redrawn region repeats them.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import functools
 import math
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from rich.cells import cell_len
 
-__all__ = ["LiveRegion"]
+__all__ = ["LiveRegion", "ResizeReport"]
 
 _BEGIN_SYNC = "\x1b[?2026h"
 _END_SYNC = "\x1b[?2026l"
@@ -56,6 +59,18 @@ def _screen_rows(row: str, width: int | None) -> int:
     return max(1, math.ceil(_cells(row) / max(1, width)))
 
 
+@dataclass(frozen=True)
+class ResizeReport:
+    """Where the terminal put the cursor after a resize (0-based), and what it is known to do.
+
+    ``rewraps`` is what earlier resizes showed (``None``: not known yet).
+    """
+
+    row: int
+    column: int
+    rewraps: bool | None = None
+
+
 class LiveRegion:
     """Draws frames of (final rows, live rows) through ``write``.
 
@@ -76,23 +91,25 @@ class LiveRegion:
         self._width: int | None = None  # the width they were drawn at
         self._is_active = False
         self.bytes_written = 0
+        # Whether the terminal re-wrapped rows at the last resize (None: it could not tell).
+        self.rewraps: bool | None = None
 
-    def draw(self, final: Sequence[str], live: Sequence[str], width: int | None = None) -> None:
+    def draw(self, final: Sequence[str], live: Sequence[str], width: int | None = None,
+             report: ResizeReport | None = None) -> None:
         """Print ``final`` rows into scrollback and show ``live`` below them.
 
         ``width`` is the terminal's width now; when it differs from the last frame's, the
-        region is redrawn whole (see the module's note on resizing).
+        region is redrawn whole (see the module's note on resizing), and ``report`` says
+        where the terminal put the cursor.
         """
         # An empty live region is one empty row, so the cursor waits on a fresh row.
         live = list(live) or [""]
         wanted = [*final, *live]
         if width is not None and self._width is not None and width != self._width and (
                 self._shown):
-            # Go up only as many rows as the region had before the terminal re-wrapped
-            # it: never above it, whatever the terminal did with the cursor.
-            drawn = self._height(self._shown)
+            rows_up, rows_on_screen = self._rows_after_resize(width, report)
             self._width = width
-            self._rewrite(0, wanted, live, up=drawn - 1, old_rows=drawn)
+            self._rewrite(0, wanted, live, up=rows_up, old_rows=rows_on_screen)
             return
         if width is not None:
             self._width = width
@@ -112,9 +129,11 @@ class LiveRegion:
 
         ``up`` and ``old_rows`` replace the cursor arithmetic after a resize.
 
-        Each row is followed by erase-to-end-of-line, and rows left over below are erased
-        one by one. Erase-below (``ESC[J``) is avoided: from the top-left corner, tmux
-        and others treat it as clearing the screen and push the screen into scrollback.
+        Each row's line is erased before the row is written: erasing after it, from the
+        row's end, leaves tmux counting the old, longer row's cells when it re-wraps the
+        line at a resize. Rows left over below are erased one by one. Erase-below
+        (``ESC[J``) is avoided: from the top-left corner, tmux and others treat it as
+        clearing the screen and push the screen into scrollback.
         """
         if old_rows is None:
             old_rows = self._height(self._shown[start:])
@@ -127,7 +146,7 @@ class LiveRegion:
             parts.append(self._move_to(start))
         else:
             parts.append("\r" + _up(up))
-        parts.append("\r\n".join(row + self._erase_rest(row) for row in wanted[start:]))
+        parts.append("\r\n".join(_ERASE_LINE + row for row in wanted[start:]))
         leftover = old_rows - new_rows
         if leftover > 0:
             parts.append(_SAVE_CURSOR + ("\r\n" + _ERASE_LINE) * leftover + _RESTORE_CURSOR)
@@ -146,17 +165,46 @@ class LiveRegion:
         self._shown = []
         self._is_active = False
 
-    def _erase_rest(self, row: str) -> str:
-        """Erase what an older, longer row left on the line, unless ``row`` filled it.
+    def _rows_after_resize(self, width: int, report: ResizeReport | None) -> tuple[int, int]:
+        """How far up the region's top is after a resize to ``width``, and its rows below.
 
-        After a row that fills the line the cursor sits on its last cell, and erasing
-        from there would remove the row's last character.
+        A terminal that re-wraps shows each old row on the rows it fills at ``width``; one
+        that does not keeps the rows as drawn. The cursor, at the end of the last row,
+        says which: see ``_terminal_rewrapped``.
         """
-        if self._width is not None and len(row) >= self._width // 2:
-            cells = _cells(row)
-            if cells and cells % self._width == 0:
-                return ""
-        return _ERASE_LINE
+        as_drawn = self._height(self._shown)
+        rewrapped = sum(_screen_rows(row, width) for row in self._shown)
+        rewraps = self._terminal_rewrapped(width, report)
+        if rewraps is None and report is not None:
+            rewraps = report.rewraps
+        self.rewraps = rewraps
+        # Not known: only as far up as both kinds of terminal agree on.
+        heights = {True: rewrapped, False: as_drawn, None: min(as_drawn, rewrapped)}
+        rows_up = heights[rewraps] - 1
+        if report is not None:
+            rows_up = min(rows_up, report.row)  # the rest went up into scrollback
+        return rows_up, rows_up + 1
+
+    def _terminal_rewrapped(self, width: int, report: ResizeReport | None) -> bool | None:
+        """Whether the terminal re-wrapped the region's rows, from the cursor's column.
+
+        The cursor sat just after the last row's cells. Re-wrapped, it moves on to that
+        offset in the row's new wrapping; cut, it stays put or stops at the last column.
+        ``None`` when the report is missing or both would put it in the same column.
+        """
+        if report is None or self._width is None or width >= self._width:
+            return None
+        offset = _cells(self._shown[-1])
+        if offset == 0 or offset >= self._width:
+            return None
+        kept = min(offset, width - 1)
+        # At an exact multiple of the width, terminals differ on where the cursor waits.
+        wrapped = {offset % width} if offset % width else {0, width - 1}
+        if kept in wrapped:
+            return None
+        if report.column == kept:
+            return False
+        return True if report.column in wrapped else None
 
     def _height(self, rows: Sequence[str]) -> int:
         """Screen rows that ``rows`` fill at the current width."""
