@@ -84,7 +84,7 @@ class MarkdownStream:
         self._previous_new_line = False  # whether a blank row follows the last finished block
         self._rows_out = 0  # rows of the open block already handed out
         self._open_kind = ""  # the token type of the open block
-        self._open_children: list[int] = []  # where the open block's items start (tail lines)
+        self._open_children: list[int] = []  # where the open block's items start in the tail
         self._fence_lines_out = 0  # code lines of an open fence already handed out
         self._pinned_width: int | None = None  # the width of rows handed out early
         self._frame_width: int | None = None  # the terminal's width for this update
@@ -156,8 +156,8 @@ class MarkdownStream:
             end_line = len(line_offsets) - 1 if is_last else starts[index + 1]
             if not final and (is_last or end_line >= complete_lines):
                 self._open_kind = kind
-                self._open_children = [line - cut_line for line in children
-                                       if line >= cut_line]
+                self._open_children = [line_offsets[line] - line_offsets[cut_line]
+                                       for line in children if line >= cut_line]
                 break
             source = tail[line_offsets[cut_line]:line_offsets[end_line]] if not is_last else (
                 tail[line_offsets[cut_line]:])
@@ -215,7 +215,7 @@ class MarkdownStream:
             body = self._tail.rstrip("\n")
             head = self._tail[:body.rfind("\n") + 1]
         elif self._open_kind in _CHILD_SETTLED_BLOCKS and len(self._open_children) > 1:
-            head = self._tail[:_line_offsets(self._tail)[self._open_children[-1]]]
+            head = self._tail[:self._open_children[-1]]
         else:
             return 0
         if not head.strip():
