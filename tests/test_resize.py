@@ -51,6 +51,24 @@ def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
     return all(word in remaining for word in needle)
 
 
+def _start_repl(server: DevServer, tmp_path: Path, tmux_in_environment: bool) -> _Tmux:
+    """zorac-repl in a 100 x 30 tmux window, at its first prompt."""
+    environment = {"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "S",
+                   "ZORAC_DATA_DIR": os.environ["ZORAC_DATA_DIR"],
+                   "ZORAC_CONFIG_DIR": os.environ["ZORAC_CONFIG_DIR"], "TERM": "xterm-256color"}
+    # $COLUMNS would pin Rich's width; a terminal user's shell does not export it.
+    settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
+    unset = "-u COLUMNS -u LINES" + ("" if tmux_in_environment else " -u TMUX")
+    command = f"env {unset} {settings} {shlex.quote(zorac_command())}"
+    tmux = _Tmux(tmp_path / "tmux.sock", command, 100, 30)
+    try:
+        tmux.wait_for("Qwen/Qwen3-8B |")
+    except BaseException:
+        tmux.close()
+        raise
+    return tmux
+
+
 @pytest.mark.parametrize("answer, widths, tmux_in_environment", [
     # Without $TMUX, the client learns that the terminal re-wraps from where the cursor
     # went at the first narrowing.
@@ -69,16 +87,8 @@ def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
 def test_resizing_mid_answer_loses_and_duplicates_nothing(fresh_requests: DevServer,
                                                           tmp_path: Path, answer, widths,
                                                           tmux_in_environment):
-    environment = {"VLLM_BASE_URL": fresh_requests.base_url, "SYSTEM_PROMPT": "S",
-                   "ZORAC_DATA_DIR": os.environ["ZORAC_DATA_DIR"],
-                   "ZORAC_CONFIG_DIR": os.environ["ZORAC_CONFIG_DIR"], "TERM": "xterm-256color"}
-    # $COLUMNS would pin Rich's width; a terminal user's shell does not export it.
-    settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
-    unset = "-u COLUMNS -u LINES" + ("" if tmux_in_environment else " -u TMUX")
-    command = f"env {unset} {settings} {shlex.quote(zorac_command())}"
-    tmux = _Tmux(tmp_path / "tmux.sock", command, 100, 30)
+    tmux = _start_repl(fresh_requests, tmp_path, tmux_in_environment)
     try:
-        tmux.wait_for("Qwen/Qwen3-8B |")
         question = f"stream [[{answer} rate=700]]"
         tmux.run("send-keys", "-t", "z", question, "Enter")
         tmux.wait_for("tok/s")
@@ -111,14 +121,8 @@ def test_resizing_mid_answer_loses_and_duplicates_nothing(fresh_requests: DevSer
 
 def test_keys_typed_while_the_client_asks_for_the_cursor_reach_the_next_prompt(
         fresh_requests: DevServer, tmp_path: Path):
-    environment = {"VLLM_BASE_URL": fresh_requests.base_url, "SYSTEM_PROMPT": "S",
-                   "ZORAC_DATA_DIR": os.environ["ZORAC_DATA_DIR"],
-                   "ZORAC_CONFIG_DIR": os.environ["ZORAC_CONFIG_DIR"], "TERM": "xterm-256color"}
-    settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
-    command = f"env -u COLUMNS -u LINES {settings} {shlex.quote(zorac_command())}"
-    tmux = _Tmux(tmp_path / "tmux.sock", command, 100, 30)
+    tmux = _start_repl(fresh_requests, tmp_path, tmux_in_environment=True)
     try:
-        tmux.wait_for("Qwen/Qwen3-8B |")
         tmux.run("send-keys", "-t", "z", "stream [[paragraphs=6 rate=400]]", "Enter")
         tmux.wait_for("tok/s")
         # Typed while the answer streams: waiting in the terminal when the resize makes
