@@ -69,31 +69,34 @@ def _start_repl(server: DevServer, tmp_path: Path, tmux_in_environment: bool) ->
     return tmux
 
 
-@pytest.mark.parametrize("answer, widths, tmux_in_environment", [
+@pytest.mark.parametrize("answer, widths, pause, tmux_in_environment", [
     # Without $TMUX, the client learns that the terminal re-wraps from where the cursor
     # went at the first narrowing.
-    ("paragraphs=40", (120, 140), False),
-    ("paragraphs=40", (60, 120, 80), False),
-    ("paragraphs=40", (130, 70), False),
-    # A window dragged narrower a few columns at a time.
-    ("paragraphs=40", (97, 93, 91, 88), False),
+    ("paragraphs=40", (120, 140), 0.8, False),
+    ("paragraphs=40", (60, 120, 80), 0.8, False),
+    ("paragraphs=40", (130, 70), 0.8, False),
+    # A window dragged narrower a few columns at a time, slowly, then quickly: tmux holds
+    # back a resize that follows another within 250 ms, and meanwhile lays out what it
+    # receives at a width the client has not been told.
+    ("paragraphs=40", (97, 93, 91, 88), 0.8, False),
+    ("paragraphs=40", (97, 93, 91, 88, 85, 80), 0.05, True),
     # Halved, as by a split: the cursor ends in the last column whether the terminal
     # re-wrapped or not, so only $TMUX tells.
-    ("paragraphs=40", (50,), True),
+    ("paragraphs=40", (50,), 0.8, True),
     # One line far taller than the live region: its bottom is shown live and the whole
     # of it reaches scrollback once finished.
-    ("longline=16000", (60, 120), True),
+    ("longline=16000", (60, 120), 0.8, True),
 ])
 def test_resizing_mid_answer_loses_and_duplicates_nothing(fresh_requests: DevServer,
                                                           tmp_path: Path, answer, widths,
-                                                          tmux_in_environment):
+                                                          pause, tmux_in_environment):
     tmux = _start_repl(fresh_requests, tmp_path, tmux_in_environment)
     try:
         question = f"stream [[{answer} rate=700]]"
         tmux.run("send-keys", "-t", "z", question, "Enter")
         tmux.wait_for("tok/s")
-        for width in widths:
-            time.sleep(0.8)
+        for step, width in enumerate(widths):
+            time.sleep(0.8 if step == 0 else pause)
             tmux.run("resize-window", "-t", "z", "-x", str(width))
         tmux.wait_for("Stats:", timeout=60)
         served = fresh_requests.chat_requests()[-1].served_text

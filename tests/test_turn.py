@@ -28,7 +28,7 @@ class RecordingView:
     def reasoning(self, delta: str) -> None:
         pass
 
-    def end(self) -> None:
+    async def end(self) -> None:
         self.ended = True
 
 
@@ -78,6 +78,39 @@ def test_cancelled_turn_rolls_back_and_returns_the_draft(fresh_requests):
     assert [m["content"] for m in conversation.messages] == ["earlier", "answer"]
     assert fresh_requests.chat_requests()[-1].finished.wait(5)
     assert fresh_requests.chat_requests()[-1].disconnected_before_done
+
+
+class ResizingView(RecordingView):
+    """A view that, as the answer ends, waits for the terminal's width to settle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ending = asyncio.Event()
+
+    async def end(self) -> None:
+        self.ending.set()
+        await asyncio.Event().wait()  # the width never settles
+
+
+def test_ctrl_c_while_the_view_waits_for_a_resize_keeps_the_whole_answer(fresh_requests):
+    conversation = Conversation()
+    conversation.add_user("hello")
+    view = ResizingView()
+
+    async def run() -> object:
+        client = ChatClient(fresh_requests.base_url)
+        task = asyncio.ensure_future(
+            run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view))
+        await view.ending.wait()
+        task.cancel()
+        outcome = await task
+        await client.aclose()
+        return outcome
+
+    outcome = asyncio.run(run())
+    assert outcome.status == "complete"
+    assert outcome.text == fresh_requests.chat_requests()[-1].served_text
+    assert [m["role"] for m in conversation.messages] == ["user", "assistant"]
 
 
 def test_failed_turn_rolls_back_and_keeps_the_error(server):

@@ -96,7 +96,7 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
     except ZoracError as exc:
         status, error = "failed", exc
     finally:
-        view.end()
+        await _end_view(view)
     text = "".join(parts)
     figures = stats.finish(local_count=estimate_tokens(text) if text else None)
     if status != "complete":
@@ -113,3 +113,16 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
         "ttft": None if figures.ttft is None else round(figures.ttft, 3),
     }, exact_total)
     return TurnOutcome(status, text, figures, finish_reason)
+
+
+async def _end_view(view: AnswerView) -> None:
+    """Let the view leave the answer in scrollback; Ctrl+C here only cuts short its wait.
+
+    The view may be waiting for a resize to settle. The answer itself is whole by now.
+    """
+    try:
+        await view.end()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()

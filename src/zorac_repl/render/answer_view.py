@@ -2,7 +2,9 @@
 
 ``TerminalAnswerView`` shows a spinner until the first token, then live Markdown with a
 toolbar row of live figures, repainted at most ``FRAMES_PER_SECOND`` times a second and
-only when something changed. ``PlainAnswerView`` writes the raw text for pipes.
+only when something changed. After a resize it draws nothing until the width has held
+still, then redraws the live region where the terminal put it. ``PlainAnswerView``
+writes the raw text for pipes.
 """
 
 from __future__ import annotations
@@ -19,13 +21,17 @@ from zorac_repl.render.markdown_stream import MarkdownStream
 from zorac_repl.stats import StreamStats, format_live
 from zorac_repl.terminal import CursorProbe
 
-__all__ = ["FRAMES_PER_SECOND", "AnswerView", "PlainAnswerView", "TerminalAnswerView"]
+__all__ = ["FRAMES_PER_SECOND", "RESIZE_SETTLE_SECONDS", "AnswerView", "PlainAnswerView",
+           "TerminalAnswerView"]
 
 FRAMES_PER_SECOND = 30
 _FRAME = 1.0 / FRAMES_PER_SECOND
 # The spinner and the toolbar's clock move even when no token arrives.
 _TICK = 0.1
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+# How long the width must hold still after a resize before the region is redrawn: longer
+# than the 250 ms for which tmux holds back a resize that follows another.
+RESIZE_SETTLE_SECONDS = 0.35
 
 
 class AnswerView(Protocol):
@@ -40,7 +46,7 @@ class AnswerView(Protocol):
     def reasoning(self, delta: str) -> None:
         """The model is thinking out loud."""
 
-    def end(self) -> None:
+    async def end(self) -> None:
         """The answer ended, complete or not: leave what was shown in scrollback."""
 
 
@@ -82,7 +88,8 @@ class TerminalAnswerView:
         self._frame_handle: asyncio.TimerHandle | None = None
         self._tick_handle: asyncio.TimerHandle | None = None
         self._probe = cursor_probe
-        self._asking: asyncio.Future[None] | None = None  # a resize waits on the terminal
+        self._resizing: asyncio.Future[None] | None = None  # a redraw waits for the width
+        self._unwritten: list[str] = []  # final rows of a frame a resize kept from the screen
 
     @property
     def bytes_written(self) -> int:
@@ -103,20 +110,26 @@ class TerminalAnswerView:
         self._reasoning_chars += len(delta)
         self._request_frame()
 
-    def end(self) -> None:
+    async def end(self) -> None:
         for handle in (self._frame_handle, self._tick_handle):
             if handle is not None:
                 handle.cancel()
         self._frame_handle = self._tick_handle = None
-        if self._asking is not None:
-            self._asking.cancel()
-        columns = self._columns()
-        final = self._stream.finish(columns)
-        self._region.draw(final, [], columns)
-        self._region.clear()
+        try:
+            # The last rows, too, must be drawn where the terminal put the region.
+            while self._resizing is not None:
+                await self._resizing
+        finally:
+            if self._resizing is not None:
+                self._resizing.cancel()
+            columns = self._columns()
+            final = [*self._unwritten, *self._stream.finish(columns)]
+            self._unwritten = []
+            self._region.draw(final, [], columns)
+            self._region.clear()
 
     def _request_frame(self) -> None:
-        if self._frame_handle is not None or self._asking is not None:
+        if self._frame_handle is not None or self._resizing is not None:
             return
         delay = max(0.0, self._last_frame + _FRAME - time.perf_counter())
         self._frame_handle = asyncio.get_running_loop().call_later(delay, self._on_frame)
@@ -132,41 +145,57 @@ class TerminalAnswerView:
         self._request_frame()
         self._schedule_tick()
 
-    def _draw(self, report: ResizeReport | None = None, asked: bool = False) -> None:
-        if self._asking is not None:
-            return  # the answer about the cursor draws the next frame
+    def _draw(self, report: ResizeReport | None = None, settled: bool = False) -> None:
+        if self._resizing is not None:
+            return  # the redraw after the resize is the next frame
         self._last_frame = time.perf_counter()
         columns = self._columns()
-        if (not asked and self._probe is not None and self._drawn_columns is not None
-                and columns != self._drawn_columns):
-            self._asking = asyncio.ensure_future(self._draw_after_resize(columns))
+        if not settled and self._drawn_columns is not None and columns != self._drawn_columns:
+            self._resizing = asyncio.ensure_future(self._draw_after_resize())
             return
-        final: list[str] = []
+        final, self._unwritten = self._unwritten, []
         if self._is_dirty or (columns != self._drawn_columns and self._has_text):
-            # A resize re-renders at once: rows made for the old width must not be drawn.
-            # The same width for rendering and for counting rows, read once per frame.
-            final, self._live = self._stream.update(columns)
+            # After a resize, re-render: rows made for the old width must not be drawn.
+            # The same width for rendering and for counting rows.
+            committed, self._live = self._stream.update(columns)
+            final += committed
             self._is_dirty = False
+        if self._columns() != columns:
+            # Resized while the frame was made: a re-wrapping terminal would lay its rows
+            # out at the new width, under cursor moves counted for the old one.
+            self._unwritten = final  # committed already: they go out with the next frame
+            self._is_dirty = self._has_text
+            self._resizing = asyncio.ensure_future(self._draw_after_resize())
+            return
         self._drawn_columns = columns
         rows = list(self._live) if self._has_text else [self._spinner_row()]
         rows.append(self._toolbar_row(columns))
         self._region.draw(final, rows, columns, report)
 
-    async def _draw_after_resize(self, columns: int | None) -> None:
-        """Ask the terminal where the cursor went, then redraw at the new width."""
-        assert self._probe is not None
+    async def _draw_after_resize(self) -> None:
+        """Wait until the width holds still, ask where the cursor went, then redraw.
+
+        Nothing is drawn meanwhile. A terminal may lay out what it receives at a width it
+        has not told us yet: tmux passes on a resize that follows another within 250 ms
+        only when that time is up, so while a window is dragged every frame would land
+        under cursor moves counted for a stale width.
+        """
         try:
+            columns = self._columns()
             while True:
-                position = await self._probe.position()
+                await asyncio.sleep(RESIZE_SETTLE_SECONDS)
+                position = await self._probe.position() if self._probe else None
                 if self._columns() == columns:
                     break
-                columns = self._columns()  # resized again meanwhile: ask again
+                columns = self._columns()  # resized again meanwhile
         finally:
-            self._asking = None
+            self._resizing = None
         # Without an answer the region goes up only as far as any terminal would need.
-        report = ResizeReport(*position, self._probe.rewraps) if position else None
-        self._draw(report, asked=True)
-        if self._region.rewraps is not None:
+        report = None
+        if position is not None and self._probe is not None:
+            report = ResizeReport(*position, self._probe.rewraps)
+        self._draw(report, settled=True)
+        if self._probe is not None and self._region.rewraps is not None:
             self._probe.rewraps = self._region.rewraps
 
     def _spinner_row(self) -> str:
@@ -205,6 +234,6 @@ class PlainAnswerView:
     def reasoning(self, delta: str) -> None:
         pass
 
-    def end(self) -> None:
+    async def end(self) -> None:
         if not self._ends_with_newline:
             self._write("\n")

@@ -1,0 +1,138 @@
+"""The live answer view around a resize, with the cursor probe on a real pty."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pty
+import re
+import time
+import tty
+
+import pytest
+from rich.cells import cell_len
+from rich.console import Console
+
+from zorac_repl.render.answer_view import RESIZE_SETTLE_SECONDS, TerminalAnswerView
+from zorac_repl.stats import StreamStats
+from zorac_repl.terminal import CursorProbe
+
+_ASK_CURSOR = "\x1b[6n"
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]")
+PARAGRAPH = " ".join(f"word{n}" for n in range(120))  # many rows at either width
+
+
+def _rows_written(frame: str) -> list[str]:
+    return [_ESCAPES.sub("", row) for row in re.split(r"\r\n|\r", frame)]
+
+
+class _Width:
+    """The terminal's width as the view reads it; ``narrow_mid_frame`` drops it to 50 just
+    after the next read, as a resize landing while a frame is made."""
+
+    def __init__(self) -> None:
+        self.now = 100
+        self.narrow_mid_frame = False
+
+    def __call__(self) -> int:
+        now = self.now
+        if self.narrow_mid_frame:
+            self.now, self.narrow_mid_frame = 50, False
+        return now
+
+
+class _Screen:
+    """A view writing to a list, with a cursor probe on a real pty when ``probe``."""
+
+    def __init__(self, probe: bool) -> None:
+        self.width = _Width()
+        self.written: list[tuple[float, str]] = []  # (when, what)
+        self._master, self._slave = pty.openpty()
+        tty.setraw(self._slave)
+        cursor_probe = CursorProbe(self._write, fd=self._slave, rewraps=True) if probe else None
+        console = Console(width=100, force_terminal=True, color_system=None)
+        self.view = TerminalAnswerView(console, self._write, lambda: 30, columns=self.width,
+                                       cursor_probe=cursor_probe)
+
+    def _write(self, text: str) -> None:
+        self.written.append((time.monotonic(), text))
+        if text == _ASK_CURSOR:  # in the last column of a 30 x 50 screen
+            os.write(self._master, b"\x1b[30;50R")
+
+    def since(self, when: float) -> list[str]:
+        return [text for at, text in self.written if at >= when]
+
+    def close(self) -> None:
+        os.close(self._master)
+        os.close(self._slave)
+
+
+def _narrowed_mid_frame(probe: bool) -> list[str]:
+    """What the view writes once a resize lands while it makes a frame."""
+    screen = _Screen(probe)
+
+    async def stream() -> list[str]:
+        screen.view.begin(StreamStats())
+        screen.view.text(PARAGRAPH[:300])
+        await asyncio.sleep(0.1)
+        resized_at = time.monotonic()
+        screen.width.narrow_mid_frame = True
+        screen.view.text(PARAGRAPH[300:])
+        await asyncio.sleep(RESIZE_SETTLE_SECONDS + 0.3)
+        await screen.view.end()
+        return screen.since(resized_at)
+
+    try:
+        return asyncio.run(stream())
+    finally:
+        screen.close()
+
+
+def test_a_frame_made_while_the_terminal_narrowed_is_redrawn_at_the_new_width():
+    # A re-wrapping terminal (tmux) lays out what arrives after its resize at the new
+    # width. A frame made for the old width would land under cursor moves counted for the
+    # old width, and leave a stale copy of rows in scrollback.
+    after_resize = _narrowed_mid_frame(probe=True)
+    assert after_resize[0] == _ASK_CURSOR  # nothing drawn for the old width first
+    redraw = after_resize[1]
+    assert "word119" in redraw
+    assert max(cell_len(row) for row in _rows_written(redraw)) <= 50
+
+
+def test_without_a_cursor_probe_a_frame_made_while_the_terminal_narrowed_is_made_again():
+    redraw = _narrowed_mid_frame(probe=False)[0]
+    assert "word119" in redraw
+    assert max(cell_len(row) for row in _rows_written(redraw)) <= 50
+
+
+@pytest.mark.parametrize("probe", [True, False])
+def test_nothing_is_drawn_while_the_width_keeps_changing(probe):
+    # tmux passes on a resize that follows another within 250 ms only when that time is
+    # up; until then it lays out what it receives at a width the client was not told.
+    screen = _Screen(probe)
+
+    async def drag() -> tuple[float, float]:
+        screen.view.begin(StreamStats())
+        screen.view.text(PARAGRAPH[:300])
+        await asyncio.sleep(0.1)
+        first_change = time.monotonic()
+        for width in (95, 90, 85, 80, 75):
+            screen.width.now = width
+            last_change = time.monotonic()
+            screen.view.text(" more words")
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(RESIZE_SETTLE_SECONDS + 0.3)
+        await screen.view.end()
+        return first_change, last_change
+
+    try:
+        first_change, last_change = asyncio.run(drag())
+    finally:
+        screen.close()
+    drawn = [(at, text) for at, text in screen.written
+             if at >= first_change and text != _ASK_CURSOR]
+    when, redraw = drawn[0]
+    assert when >= last_change + RESIZE_SETTLE_SECONDS
+    assert max(cell_len(row) for row in _rows_written(redraw)) <= 75
+    if probe:
+        assert screen.since(first_change)[0] == _ASK_CURSOR
