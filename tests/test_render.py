@@ -199,3 +199,56 @@ def test_a_terminal_that_rewrapped_is_told_by_where_the_cursor_went():
     region.draw([], ["live", "t" * 79], 80)
     region.draw([], ["live", "t" * 39], 40, ResizeReport(19, 39, rewraps=True))
     assert region.rewraps is True
+
+
+@pytest.mark.parametrize("cursor_row, out_of_reach, rows_up", [
+    (5, 1, 5),  # the a's went to scrollback whole
+    (4, 2, 3),  # so did the top half of the b's: what is left of them stays on screen
+])
+def test_rows_a_rewrapping_terminal_pushed_off_the_screen_are_left_out_of_the_redraw(
+        cursor_row, out_of_reach, rows_up):
+    written: list[str] = []
+    region = LiveRegion(written.append, synchronized=False)
+    region.draw([], ["a" * 80, "b" * 80, "c" * 80, "t" * 79], 80)
+    # At 40 columns every row fills two: eight rows, on a screen of cursor_row + 1.
+    report = ResizeReport(cursor_row, 39, rewraps=True)
+    assert region.rows_out_of_reach(40, report) == out_of_reach
+    region.forget_top(out_of_reach)
+    written.clear()
+    region.draw([], ["c" * 40, "c" * 40, "t" * 39], 40, report)
+    assert written[0].startswith(f"\r\x1b[{rows_up}A")
+
+
+def test_a_region_that_fits_or_a_terminal_that_cuts_rows_has_nothing_out_of_reach():
+    region = LiveRegion(lambda text: None, synchronized=False)
+    region.draw([], ["a" * 80, "t" * 79], 80)
+    assert region.rows_out_of_reach(40, ResizeReport(19, 39, rewraps=True)) == 0
+    assert region.rows_out_of_reach(40, ResizeReport(1, 39, rewraps=False)) == 0
+    assert region.rows_out_of_reach(40, None) == 0
+
+
+def test_live_rows_handed_out_at_a_resize_are_not_given_again():
+    def paragraph(number: int) -> str:
+        return f"Paragraph {number} " + " ".join(["word"] * 50)
+
+    stream = MarkdownStream(_console(), max_live_rows=lambda: 20)
+    # The second paragraph's line is not complete yet: both paragraphs are live.
+    stream.feed(f"{paragraph(1)}\n\n{paragraph(2)}")
+    final, live = stream.update(80)
+    assert not final and len(live) > 3
+    assert stream.hand_out(2)
+    stream.feed(f" end\n\n{paragraph(3)}")
+    rows = stream.update(40)[0] + stream.finish(40)
+    # The first paragraph keeps the width its rows in scrollback have; the rest was live,
+    # and takes the new width.
+    assert live[:2] + rows == [*render_lines(_console(), paragraph(1), width=80), "",
+                               *render_lines(_console(), f"{paragraph(2)} end", width=40), "",
+                               *render_lines(_console(), paragraph(3), width=40)]
+
+
+def test_live_rows_that_are_a_tall_blocks_bottom_are_not_handed_out():
+    stream = MarkdownStream(_console(), max_live_rows=lambda: 3)
+    stream.feed(" ".join(["word"] * 200))  # a paragraph of 13 rows shows its bottom 3
+    stream.update(80)
+    assert not stream.hand_out(1)
+    assert stream.finish(80) == render_lines(_console(), " ".join(["word"] * 200), width=80)

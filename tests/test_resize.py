@@ -51,8 +51,9 @@ def _is_subsequence(needle: list[str], haystack: list[str]) -> bool:
     return all(word in remaining for word in needle)
 
 
-def _start_repl(server: DevServer, tmp_path: Path, tmux_in_environment: bool) -> _Tmux:
-    """zorac-repl in a 100 x 30 tmux window, at its first prompt."""
+def _start_repl(server: DevServer, tmp_path: Path, tmux_in_environment: bool,
+                rows: int = 30) -> _Tmux:
+    """zorac-repl in a tmux window 100 columns wide, at its first prompt."""
     environment = {"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "S",
                    "ZORAC_DATA_DIR": os.environ["ZORAC_DATA_DIR"],
                    "ZORAC_CONFIG_DIR": os.environ["ZORAC_CONFIG_DIR"], "TERM": "xterm-256color"}
@@ -60,7 +61,7 @@ def _start_repl(server: DevServer, tmp_path: Path, tmux_in_environment: bool) ->
     settings = " ".join(f"{k}={shlex.quote(v)}" for k, v in environment.items())
     unset = "-u COLUMNS -u LINES" + ("" if tmux_in_environment else " -u TMUX")
     command = f"env {unset} {settings} {shlex.quote(zorac_command())}"
-    tmux = _Tmux(tmp_path / "tmux.sock", command, 100, 30)
+    tmux = _Tmux(tmp_path / "tmux.sock", command, 100, rows)
     try:
         tmux.wait_for("Qwen/Qwen3-8B |")
     except BaseException:
@@ -92,34 +93,55 @@ def test_resizing_mid_answer_loses_and_duplicates_nothing(fresh_requests: DevSer
                                                           pause, tmux_in_environment):
     tmux = _start_repl(fresh_requests, tmp_path, tmux_in_environment)
     try:
-        question = f"stream [[{answer} rate=700]]"
-        tmux.run("send-keys", "-t", "z", question, "Enter")
-        tmux.wait_for("tok/s")
-        for step, width in enumerate(widths):
-            time.sleep(0.8 if step == 0 else pause)
-            tmux.run("resize-window", "-t", "z", "-x", str(width))
-        tmux.wait_for("Stats:", timeout=60)
-        served = fresh_requests.chat_requests()[-1].served_text
-        history = tmux.history()
-        assert "> " + question in history  # nothing above the answer was touched
-        shown = history[history.index("> " + question):]
-        shown = shown[shown.index("\n") + 1:shown.index("Stats:")]
-        expected = served.split()
-        # A row cut in two by the terminal's re-wrapping and half overwritten reads as a
-        # fragment ("termiSection"); keep the real words.
-        vocabulary = set(expected)
-        words = [word for word in shown.split() if word in vocabulary]
-        assert _is_subsequence(expected, words)  # nothing lost
-        if not answer.startswith("longline"):
-            assert shown.split() == expected  # exactly once, whatever the widths
-        else:
-            # The live region fills the screen; narrowed, it re-wraps taller than the
-            # screen and tmux pushes its top rows into scrollback, out of reach: they stay
-            # there once more (render/live_region.py). At most a screenful of words.
-            narrowings = sum(b < a for a, b in zip((100, *widths), widths, strict=False))
-            assert len(words) - len(expected) <= 30 * 25 * narrowings
+        shown, expected = _words_after_resizes(tmux, fresh_requests, answer, widths, pause)
     finally:
         tmux.close()
+    # A row cut in two by the terminal's re-wrapping and half overwritten reads as a
+    # fragment ("termiSection"); keep the real words.
+    vocabulary = set(expected)
+    words = [word for word in shown if word in vocabulary]
+    assert _is_subsequence(expected, words)  # nothing lost
+    if not answer.startswith("longline"):
+        assert shown == expected  # exactly once, whatever the widths
+    else:
+        # The live region fills the screen; narrowed, it re-wraps taller than the screen
+        # and tmux pushes its top rows into scrollback, out of reach: they stay there once
+        # more (render/live_region.py). At most a screenful of words.
+        narrowings = sum(b < a for a, b in zip((100, *widths), widths, strict=False))
+        assert len(words) - len(expected) <= 30 * 25 * narrowings
+
+
+def test_rows_the_terminal_pushed_off_the_screen_are_not_drawn_again(
+        fresh_requests: DevServer, tmp_path: Path):
+    # In 16 rows, the live region (a paragraph or two, 6 to 13 rows at 100 columns)
+    # re-wraps at 33 columns taller than the screen: tmux pushes its top rows into
+    # scrollback, where the client cannot erase them.
+    tmux = _start_repl(fresh_requests, tmp_path, tmux_in_environment=True, rows=16)
+    try:
+        shown, expected = _words_after_resizes(tmux, fresh_requests, "paragraphs=20", (33,))
+    finally:
+        tmux.close()
+    assert shown == expected
+
+
+def _words_after_resizes(tmux: _Tmux, server: DevServer, answer: str,
+                         widths: tuple[int, ...], pause: float = 0.8,
+                         ) -> tuple[list[str], list[str]]:
+    """Ask for ``answer``, resize to each of ``widths`` while it streams, ``pause`` seconds
+    apart; the words in scrollback between the question and the stats, and those served."""
+    question = f"stream [[{answer} rate=700]]"
+    tmux.run("send-keys", "-t", "z", question, "Enter")
+    tmux.wait_for("tok/s")
+    for step, width in enumerate(widths):
+        time.sleep(0.8 if step == 0 else pause)
+        tmux.run("resize-window", "-t", "z", "-x", str(width))
+    tmux.wait_for("Stats:", timeout=60)
+    served = server.chat_requests()[-1].served_text
+    history = tmux.history()
+    assert "> " + question in history  # nothing above the answer was touched
+    shown = history[history.index("> " + question):]
+    shown = shown[shown.index("\n") + 1:shown.index("Stats:")]
+    return shown.split(), served.split()
 
 
 def test_keys_typed_while_the_client_asks_for_the_cursor_reach_the_next_prompt(

@@ -90,6 +90,7 @@ class TerminalAnswerView:
         self._probe = cursor_probe
         self._resizing: asyncio.Future[None] | None = None  # a redraw waits for the width
         self._unwritten: list[str] = []  # final rows of a frame a resize kept from the screen
+        self._screen_shows_stream = False  # the live rows on screen are the stream's last
 
     @property
     def bytes_written(self) -> int:
@@ -153,6 +154,11 @@ class TerminalAnswerView:
         if not settled and self._drawn_columns is not None and columns != self._drawn_columns:
             self._resizing = asyncio.ensure_future(self._draw_after_resize())
             return
+        if settled and self._screen_shows_stream:
+            # Rows the terminal pushed off the screen while re-wrapping stay in scrollback.
+            pushed = self._region.rows_out_of_reach(columns, report)
+            if pushed and self._stream.hand_out(pushed):
+                self._region.forget_top(pushed)
         final, self._unwritten = self._unwritten, []
         if self._is_dirty or (columns != self._drawn_columns and self._has_text):
             # After a resize, re-render: rows made for the old width must not be drawn.
@@ -165,12 +171,14 @@ class TerminalAnswerView:
             # out at the new width, under cursor moves counted for the old one.
             self._unwritten = final  # committed already: they go out with the next frame
             self._is_dirty = self._has_text
+            self._screen_shows_stream = False
             self._resizing = asyncio.ensure_future(self._draw_after_resize())
             return
         self._drawn_columns = columns
         rows = list(self._live) if self._has_text else [self._spinner_row()]
         rows.append(self._toolbar_row(columns))
         self._region.draw(final, rows, columns, report)
+        self._screen_shows_stream = self._has_text
 
     async def _draw_after_resize(self) -> None:
         """Wait until the width holds still, ask where the cursor went, then redraw.

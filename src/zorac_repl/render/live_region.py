@@ -17,7 +17,9 @@ asks the terminal where the cursor is after the resize (``ResizeReport``): the e
 toolbar row moves to a column that tells the two apart. Without a report, or when both
 would put the cursor in the same column, the region goes up only as far as both agree
 on, so nothing outside it is ever erased. Rows a re-wrapping terminal pushed above the
-top of the screen are in scrollback and out of reach; the redrawn region repeats them.
+top of the screen are in scrollback and out of reach: ``rows_out_of_reach`` counts them,
+and the caller either drops them from the region (``forget_top``) and never draws them
+again, or the redrawn region repeats them.
 """
 
 from __future__ import annotations
@@ -165,6 +167,30 @@ class LiveRegion:
         self._shown = []
         self._is_active = False
 
+    def rows_out_of_reach(self, width: int | None, report: ResizeReport | None) -> int:
+        """How many top rows a resize to ``width`` pushed, at least in part, off the screen.
+
+        A terminal that re-wraps makes the region taller; what no longer fits goes into
+        scrollback, where it stays whatever is drawn next. The caller may then drop those
+        rows from the region (``forget_top``) and not draw them again. The last row is
+        never counted.
+        """
+        if report is None or width is None or self._width in (None, width) or not self._shown:
+            return 0
+        if not self._rewraps_after(width, report):
+            return 0
+        heights = [_screen_rows(row, width) for row in self._shown]
+        pushed = sum(heights) - 1 - report.row
+        rows = 0
+        while pushed > 0 and rows < len(heights) - 1:
+            pushed -= heights[rows]
+            rows += 1
+        return rows
+
+    def forget_top(self, rows: int) -> None:
+        """The top ``rows`` rows are scrollback now: the region starts below them."""
+        self._shown = self._shown[rows:]
+
     def _rows_after_resize(self, width: int, report: ResizeReport | None) -> tuple[int, int]:
         """How far up the region's top is after a resize to ``width``, and its rows below.
 
@@ -174,16 +200,20 @@ class LiveRegion:
         """
         as_drawn = self._height(self._shown)
         rewrapped = sum(_screen_rows(row, width) for row in self._shown)
-        rewraps = self._terminal_rewrapped(width, report)
-        if rewraps is None and report is not None:
-            rewraps = report.rewraps
-        self.rewraps = rewraps
+        rewraps = self.rewraps = self._rewraps_after(width, report)
         # Not known: only as far up as both kinds of terminal agree on.
         heights = {True: rewrapped, False: as_drawn, None: min(as_drawn, rewrapped)}
         rows_up = heights[rewraps] - 1
         if report is not None:
             rows_up = min(rows_up, report.row)  # the rest went up into scrollback
         return rows_up, rows_up + 1
+
+    def _rewraps_after(self, width: int, report: ResizeReport | None) -> bool | None:
+        """Whether the terminal re-wraps: from the cursor, else from what is known of it."""
+        rewraps = self._terminal_rewrapped(width, report)
+        if rewraps is None and report is not None:
+            rewraps = report.rewraps
+        return rewraps
 
     def _terminal_rewrapped(self, width: int, report: ResizeReport | None) -> bool | None:
         """Whether the terminal re-wrapped the region's rows, from the cursor's column.

@@ -88,6 +88,10 @@ class MarkdownStream:
         self._fence_lines_out = 0  # code lines of an open fence already handed out
         self._pinned_width: int | None = None  # the width of rows handed out early
         self._frame_width: int | None = None  # the terminal's width for this update
+        # Where the last live rows start among the open block's rows (None: they are its
+        # bottom rows only, or a window of an open fence).
+        self._live_start: int | None = None
+        self._live_rows = 0
 
     @property
     def text_length(self) -> int:
@@ -114,6 +118,7 @@ class MarkdownStream:
         if self._pinned_width is not None and self._pinned_width > width:
             # Each row of the pinned block wraps onto this many screen rows now.
             limit = max(1, limit // math.ceil(self._pinned_width / max(1, width)))
+        self._live_start = None
         if self._open_kind == "fence":
             early, live = self._update_open_fence(limit)
             return rows + early, live
@@ -129,7 +134,24 @@ class MarkdownStream:
             # Rows that may still change and do not fit: show the bottom; the block goes
             # to scrollback whole once it is finished.
             live = live[-limit:]
+        else:
+            self._live_start, self._live_rows = self._rows_out, len(live)
         return rows, live
+
+    def hand_out(self, rows: int) -> bool:
+        """The top ``rows`` of the last live rows went to scrollback: never give them again.
+
+        A terminal that re-wraps the live region taller than the screen at a resize
+        pushes its top rows out of reach. The rest of the open blocks keeps those rows'
+        width, as after rows committed early. ``False`` when the last live rows were not
+        the open blocks' top (a tall block's bottom, a fence's window): nothing changes.
+        """
+        if self._live_start != self._rows_out or not 0 < rows <= self._live_rows:
+            return False
+        self._rows_out += rows
+        self._live_start = None
+        self._pin()
+        return True
 
     def finish(self, width: int | None = None) -> list[str]:
         """The stream has ended: every remaining row, to print once (at ``width``)."""
