@@ -88,10 +88,9 @@ class MarkdownStream:
         self._fence_lines_out = 0  # code lines of an open fence already handed out
         self._pinned_width: int | None = None  # the width of rows handed out early
         self._frame_width: int | None = None  # the terminal's width for this update
-        # Where the last live rows start among the open block's rows (None: they are its
-        # bottom rows only, or a window of an open fence).
-        self._live_start: int | None = None
-        self._live_rows = 0
+        # How many live rows the last update gave when they were the open blocks' top rows
+        # (None: they were a tall block's bottom, or a window of an open fence).
+        self._live_top_rows: int | None = None
 
     @property
     def text_length(self) -> int:
@@ -118,7 +117,7 @@ class MarkdownStream:
         if self._pinned_width is not None and self._pinned_width > width:
             # Each row of the pinned block wraps onto this many screen rows now.
             limit = max(1, limit // math.ceil(self._pinned_width / max(1, width)))
-        self._live_start = None
+        self._live_top_rows = None
         if self._open_kind == "fence":
             early, live = self._update_open_fence(limit)
             return rows + early, live
@@ -135,7 +134,7 @@ class MarkdownStream:
             # to scrollback whole once it is finished.
             live = live[-limit:]
         else:
-            self._live_start, self._live_rows = self._rows_out, len(live)
+            self._live_top_rows = len(live)
         return rows, live
 
     def hand_out(self, rows: int) -> bool:
@@ -146,10 +145,10 @@ class MarkdownStream:
         width, as after rows committed early. ``False`` when the last live rows were not
         the open blocks' top (a tall block's bottom, a fence's window): nothing changes.
         """
-        if self._live_start != self._rows_out or not 0 < rows <= self._live_rows:
+        if self._live_top_rows is None or not 0 < rows <= self._live_top_rows:
             return False
         self._rows_out += rows
-        self._live_start = None
+        self._live_top_rows = None
         self._pin()
         return True
 
