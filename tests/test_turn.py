@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 
 from zorac_repl.client import ChatClient, ChatRequest
 from zorac_repl.conversation import Conversation
 from zorac_repl.stats import StreamStats, format_live, format_stats
-from zorac_repl.turn import run_turn
+from zorac_repl.turn import TurnOutcome, run_turn
 
 MODEL = "Qwen/Qwen3-8B"
 
@@ -54,6 +55,20 @@ def test_complete_turn_adds_the_answer_with_metadata(fresh_requests):
     assert outcome.figures.is_exact  # the server's usage was used
 
 
+async def _turn_cancelled_at(server, conversation: Conversation, view: RecordingView,
+                             moment: Callable[[], Awaitable[object]]) -> TurnOutcome:
+    """Run a turn and cancel it, as Ctrl+C does, once ``moment`` has come."""
+    client = ChatClient(server.base_url)
+    try:
+        task = asyncio.ensure_future(
+            run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view))
+        await moment()
+        task.cancel()
+        return await task
+    finally:
+        await client.aclose()
+
+
 def test_cancelled_turn_rolls_back_and_returns_the_draft(fresh_requests):
     conversation = Conversation()
     conversation.add_user("earlier")
@@ -61,18 +76,11 @@ def test_cancelled_turn_rolls_back_and_returns_the_draft(fresh_requests):
     conversation.add_user("stop me [[tokens=3000 rate=300]]")
     view = RecordingView()
 
-    async def run() -> object:
-        client = ChatClient(fresh_requests.base_url)
-        task = asyncio.ensure_future(
-            run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view))
+    async def first_text() -> None:
         while not view.shown:
             await asyncio.sleep(0.01)
-        task.cancel()
-        outcome = await task
-        await client.aclose()
-        return outcome
 
-    outcome = asyncio.run(run())
+    outcome = asyncio.run(_turn_cancelled_at(fresh_requests, conversation, view, first_text))
     assert outcome.status == "interrupted" and outcome.draft == "stop me [[tokens=3000 rate=300]]"
     assert outcome.text and view.ended
     assert [m["content"] for m in conversation.messages] == ["earlier", "answer"]
@@ -96,18 +104,8 @@ def test_ctrl_c_while_the_view_waits_for_a_resize_keeps_the_whole_answer(fresh_r
     conversation = Conversation()
     conversation.add_user("hello")
     view = ResizingView()
-
-    async def run() -> object:
-        client = ChatClient(fresh_requests.base_url)
-        task = asyncio.ensure_future(
-            run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view))
-        await view.ending.wait()
-        task.cancel()
-        outcome = await task
-        await client.aclose()
-        return outcome
-
-    outcome = asyncio.run(run())
+    outcome = asyncio.run(_turn_cancelled_at(fresh_requests, conversation, view,
+                                             view.ending.wait))
     assert outcome.status == "complete"
     assert outcome.text == fresh_requests.chat_requests()[-1].served_text
     assert [m["role"] for m in conversation.messages] == ["user", "assistant"]
