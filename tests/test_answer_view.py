@@ -15,6 +15,7 @@ from rich.console import Console
 
 from zorac_repl.render.answer_view import RESIZE_SETTLE_SECONDS, TerminalAnswerView
 from zorac_repl.stats import StreamStats
+from zorac_repl.keyboard import KeyReader
 from zorac_repl.terminal import CursorProbe
 
 _ASK_CURSOR = "\x1b[6n"
@@ -49,7 +50,8 @@ class _Screen:
         self.written: list[tuple[float, str]] = []  # (when, what)
         self._master, self._slave = pty.openpty()
         tty.setraw(self._slave)
-        cursor_probe = CursorProbe(self._write, fd=self._slave, rewraps=True) if probe else None
+        self.keys = KeyReader(self._slave, lambda _text: None)
+        cursor_probe = CursorProbe(self._write, self.keys, rewraps=True) if probe else None
         console = Console(width=100, force_terminal=True, color_system=None)
         self.view = TerminalAnswerView(console, self._write, lambda: 30, columns=self.width,
                                        cursor_probe=cursor_probe)
@@ -72,6 +74,7 @@ def _narrowed_mid_frame(probe: bool) -> list[str]:
     screen = _Screen(probe)
 
     async def stream() -> list[str]:
+        screen.keys.start(on_interrupt=lambda: None)
         screen.view.begin(StreamStats())
         screen.view.text(PARAGRAPH[:300])
         await asyncio.sleep(0.1)
@@ -112,6 +115,7 @@ def test_nothing_is_drawn_while_the_width_keeps_changing(probe):
     screen = _Screen(probe)
 
     async def drag() -> tuple[float, float]:
+        screen.keys.start(on_interrupt=lambda: None)
         screen.view.begin(StreamStats())
         screen.view.text(PARAGRAPH[:300])
         await asyncio.sleep(0.1)

@@ -15,12 +15,11 @@ from zorac_repl.commands import COMMANDS, dispatch, help_text, is_secret_line
 from zorac_repl.completion import CommandCompleter
 from zorac_repl.config import Settings, load_settings, read_config_file, write_config_value
 from zorac_repl.session import ReplSession
-from zorac_repl.session_store import SessionStore
 
 
 def _session(tmp_path: Path, environ: dict[str, str] | None = None,
              settings: Settings | None = None) -> ReplSession:
-    return ReplSession(settings or Settings(system_prompt="S"), SessionStore(tmp_path / "data"),
+    return ReplSession(settings or Settings(system_prompt="S"), tmp_path / "data",
                        tmp_path / "config" / "config.json", environ or {})
 
 
@@ -70,17 +69,17 @@ def test_bad_values_are_refused_and_nothing_is_saved(tmp_path, line, expected):
     message = _run(session, line)
     assert expected in message and "\n" not in message
     assert "Nothing was changed" in message or "Unknown setting" in message
-    assert not session.config_path.exists()
-    assert session.settings == Settings(system_prompt="S")
+    assert not session.settings.config_path.exists()
+    assert session.settings.current == Settings(system_prompt="S")
 
 
 def test_set_saves_atomically_with_mode_0600_and_applies(tmp_path):
     session = _session(tmp_path)
     assert "in effect now" in _run(session, "/config set temperature 0.7")
-    assert session.settings.temperature == 0.7
-    assert json.loads(session.config_path.read_text()) == {"TEMPERATURE": "0.7"}
-    assert stat.S_IMODE(session.config_path.stat().st_mode) == 0o600
-    assert session.settings.source_of("TEMPERATURE") == "file"
+    assert session.settings.current.temperature == 0.7
+    assert json.loads(session.settings.config_path.read_text()) == {"TEMPERATURE": "0.7"}
+    assert stat.S_IMODE(session.settings.config_path.stat().st_mode) == 0o600
+    assert session.settings.current.source_of("TEMPERATURE") == "file"
 
 
 def test_environment_still_wins_and_says_so(tmp_path):
@@ -89,7 +88,7 @@ def test_environment_still_wins_and_says_so(tmp_path):
     message = _run(session, "/config set TEMPERATURE 1.2")
     assert message == ("Saved TEMPERATURE to the config file, but $TEMPERATURE sets it and "
                        "still wins; it stays 0.5.")
-    assert session.settings.temperature == 0.5
+    assert session.settings.current.temperature == 0.5
 
 
 def test_precedence_flag_env_file_default(tmp_path):
@@ -167,18 +166,18 @@ def test_keep_recent_messages_and_stall_timeout_apply_at_once(tmp_path):
     assert "older than the last 6" in _run(session, "/summarize")
     _run(session, "/config set KEEP_RECENT_MESSAGES 4")
     assert "older than the last 4" in _run(session, "/summarize")
-    assert session.client.stall_timeout == 120.0
+    assert session.link.client.stall_timeout == 120.0
     _run(session, "/config set STALL_TIMEOUT 3")
-    assert session.client.stall_timeout == 3.0  # the next request uses a new client
+    assert session.link.client.stall_timeout == 3.0  # the next request uses a new client
 
 
 def test_load_of_a_corrupt_file_quarantines_it_and_keeps_the_conversation(tmp_path):
     session = _session(tmp_path)
-    session.store.claim()
+    session.saved.store.claim()
     session.conversation.add_user("still here")
     session.conversation.add_assistant("yes", {})
-    session.store.path.write_text("{ not json")
+    session.saved.store.path.write_text("{ not json")
     message = _run(session, "/load")
     assert "could not be loaded" in message and "moved to" in message
     assert [m["content"] for m in session.conversation.messages] == ["still here", "yes"]
-    session.store.release()
+    session.saved.store.release()

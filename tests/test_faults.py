@@ -101,10 +101,10 @@ def test_piped(case, fresh_requests):
     assert again.returncode == 0, again.stderr
 
 
-@pytest.fixture(scope="module")
-def repl(server: DevServer, tmp_path_factory: pytest.TempPathFactory):
-    """One REPL for the whole matrix: each case also proves the previous one left it well."""
-    home = tmp_path_factory.mktemp("matrix")
+@pytest.fixture
+def repl(server: DevServer, tmp_path):
+    """A REPL of its own for each case: one failing case cannot fail the next."""
+    home = tmp_path
     environment = {name: value for name, value in os.environ.items()
                    if not name.startswith(("ZORAC_", "VLLM_", "OPENAI_"))}
     environment.update({"VLLM_BASE_URL": server.base_url, "STALL_TIMEOUT": "1",
@@ -123,7 +123,6 @@ _DONE = r"(Stats: \d+ tokens in|The partial answer above was not kept|Server|ser
 @pytest.mark.parametrize("case", CASES, ids=_ids)
 def test_interactive(case, repl, server):
     term = repl
-    term.ctrl("c")  # an empty line, whatever the last case left
     text = f"question [[tokens=60 fault={case.fault}]]"
     before = len(server.chat_requests())
     stats_before = len(re.findall(_STATS, term.scrollback()))

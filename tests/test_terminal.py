@@ -1,4 +1,4 @@
-"""Asking the terminal where its cursor is while an answer streams, through a real pty."""
+"""The keyboard while an answer streams, and asking the terminal for its cursor, on a real pty."""
 
 from __future__ import annotations
 
@@ -6,52 +6,119 @@ import asyncio
 import os
 import pty
 import tty
+from collections.abc import Iterator
 
+import pytest
+
+from zorac_repl.keyboard import KeyReader
 from zorac_repl.terminal import CursorProbe, known_to_rewrap
 
 
-def _probe_with_reply(reply: bytes, timeout: float = 2.0) -> tuple[object, bytes, list[str]]:
+@pytest.fixture
+def pty_pair() -> Iterator[tuple[int, int]]:
     master, slave = pty.openpty()
-    tty.setraw(slave)  # what quiet_input gives: bytes arrive as typed
+    tty.setraw(slave)  # what the REPL holds: bytes arrive as typed
+    yield master, slave
+    os.close(master)
+    os.close(slave)
+
+
+def _probe_with_reply(pty_pair: tuple[int, int], reply: bytes,
+                      timeout: float = 2.0) -> tuple[object, bytes, list[str]]:
+    master, slave = pty_pair
     asked: list[str] = []
 
     def write(text: str) -> None:
         asked.append(text)
         os.write(master, reply)  # the terminal answers (and the user typed around it)
 
-    try:
-        probe = CursorProbe(write, fd=slave)
-        position = asyncio.run(probe.position(timeout))
-        return position, probe.take_typed(), asked
-    finally:
-        os.close(master)
-        os.close(slave)
+    keys = KeyReader(slave, lambda _text: None)
+
+    async def ask() -> object:
+        keys.start(on_interrupt=lambda: None)
+        try:
+            return await CursorProbe(write, keys).position(timeout)
+        finally:
+            keys.stop()
+
+    position = asyncio.run(ask())
+    return position, keys.take(), asked
 
 
-def test_the_cursor_report_is_read_and_keys_typed_around_it_are_kept_in_order():
-    position, typed, asked = _probe_with_reply(b"next \x1b[A\x1b[30;100Rquestion")
+def test_the_cursor_report_is_read_and_keys_typed_around_it_are_kept_in_order(pty_pair):
+    position, typed, asked = _probe_with_reply(pty_pair, b"next \x1b[A\x1b[30;100Rquestion")
     assert asked == ["\x1b[6n"]
     assert position == (29, 99)
     assert typed == b"next \x1b[Aquestion"
 
 
-def test_a_terminal_that_does_not_answer_gives_no_position_and_loses_no_keys():
-    position, typed, _ = _probe_with_reply(b"typed meanwhile", timeout=0.2)
+def test_a_terminal_that_does_not_answer_gives_no_position_and_loses_no_keys(pty_pair):
+    position, typed, _ = _probe_with_reply(pty_pair, b"typed meanwhile", timeout=0.2)
     assert position is None
     assert typed == b"typed meanwhile"
 
 
-def test_a_terminal_that_did_not_answer_is_not_asked_again():
-    master, slave = pty.openpty()
+def test_a_terminal_that_did_not_answer_is_not_asked_again(pty_pair):
+    _, slave = pty_pair
     asked: list[str] = []
-    try:
-        probe = CursorProbe(asked.append, fd=slave)
-        asyncio.run(probe.position(0.1))
-        assert asyncio.run(probe.position(0.1)) is None
-    finally:
-        os.close(master)
-        os.close(slave)
+    keys = KeyReader(slave, lambda _text: None)
+    probe = CursorProbe(asked.append, keys)
+
+    async def ask_twice() -> object:
+        keys.start(on_interrupt=lambda: None)
+        await probe.position(0.1)
+        return await probe.position(0.1)
+
+    assert asyncio.run(ask_twice()) is None
     assert asked == ["\x1b[6n"]
+
+
+def _read_while_busy(pty_pair: tuple[int, int], chunks: list[bytes],
+                     after_stop: bytes = b"") -> tuple[bytes, int, list[str]]:
+    """Type ``chunks`` while busy, and ``after_stop`` just as the work ends."""
+    master, slave = pty_pair
+    written: list[str] = []
+    keys = KeyReader(slave, written.append)
+    interrupts = 0
+
+    def interrupt() -> None:
+        nonlocal interrupts
+        interrupts += 1
+
+    async def busy() -> None:
+        keys.start(on_interrupt=interrupt)
+        for chunk in chunks:
+            os.write(master, chunk)
+            await asyncio.sleep(0.02)
+        if after_stop:
+            loop = asyncio.get_running_loop()
+            loop.call_later(0.05, os.write, master, after_stop)
+            await asyncio.to_thread(keys.stop)
+        else:
+            keys.stop()
+
+    asyncio.run(busy())
+    return keys.take(), interrupts, written
+
+
+def test_ctrl_c_stops_the_work_and_other_keys_wait_in_order(pty_pair):
+    typed, interrupts, written = _read_while_busy(pty_pair, [b"next ", b"\x03", b"q\r\x04"])
+    assert interrupts == 1
+    assert typed == b"next q\r\x04"
+    assert written == ["\x1b[?2004h"]  # a paste made now stays one paste
+
+
+def test_ctrl_c_inside_a_paste_is_pasted_text_not_a_stop(pty_pair):
+    paste = b"\x1b[200~a\x03b\r\nc\x1b[201~"
+    typed, interrupts, _ = _read_while_busy(pty_pair, [paste[:9], paste[9:]])
+    assert interrupts == 0
+    assert typed == paste
+
+
+def test_a_paste_still_arriving_when_the_work_ends_is_kept_whole(pty_pair):
+    typed, _, _ = _read_while_busy(pty_pair, [b"\x1b[200~first line\r"],
+                                   after_stop=b"second line\x1b[201~")
+    assert typed == b"\x1b[200~first line\rsecond line\x1b[201~"
 
 
 def test_terminals_known_to_rewrap_are_told_by_their_environment():

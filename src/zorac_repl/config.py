@@ -329,7 +329,7 @@ def write_config_value(path: Path, key: str, text: str | None) -> None:
     Raises:
         StoreError: the file could not be read back or written.
     """
-    from zorac_repl.session_store import write_atomically
+    from zorac_repl.atomic_file import write_atomically
 
     try:
         current = json.loads(path.read_text(encoding="utf-8"))

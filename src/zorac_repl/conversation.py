@@ -74,6 +74,14 @@ class Conversation:
         self.summary = None
         self._exact = self._saved_count = None
 
+    def adopt(self, other: Conversation) -> None:
+        """Take ``other``'s history (a loaded session) in place of this one's.
+
+        The object stays the same, so every part holding it sees the new history.
+        """
+        self.messages, self.summary = other.messages, other.summary
+        self._exact, self._saved_count = other._exact, other._saved_count
+
     def replace_older(self, count: int, summary: str) -> None:
         """Replace the first ``count`` messages (and any earlier summary) with ``summary``."""
         del self.messages[:count]

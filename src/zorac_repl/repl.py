@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.history import FileHistory
+from prompt_toolkit.input.vt100 import raw_mode
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 from prompt_toolkit.layout.processors import (
     Processor,
@@ -30,12 +31,13 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.layout.utils import explode_text_fragments
 
 from zorac_repl import __version__
-from zorac_repl.commands import dispatch, is_secret_line, secret_value_start
+from zorac_repl.commands import command_list, dispatch, is_secret_line, secret_value_start
 from zorac_repl.config import Settings
 from zorac_repl.errors import ZoracError
+from zorac_repl.keyboard import KeyReader
 from zorac_repl.paths import config_file, data_dir, history_file
 from zorac_repl.session import ReplSession
-from zorac_repl.session_store import SessionStore
+from zorac_repl.terminal import flushing_writer
 
 if TYPE_CHECKING:
     from zorac_repl.client import ChatClient
@@ -94,11 +96,11 @@ def _key_bindings() -> KeyBindings:
 
 def _toolbar(session: ReplSession) -> str:
     conversation = session.conversation
-    context = (f"~{conversation.token_count()}/{session.budget} tokens, "
+    context = (f"~{conversation.token_count()}/{session.budget.limit} tokens, "
                f"{len(conversation.messages)} msgs")
-    parts = [session.server_status]
-    if session.last_stats:
-        parts.append(session.last_stats)
+    parts = [session.link.status]
+    if session.chat.last_stats:
+        parts.append(session.chat.last_stats)
     parts.append(context)
     return " " + " | ".join(parts) + " "
 
@@ -110,22 +112,22 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
     path = history_file(environ)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _make_private(path)
-    session = ReplSession(settings, SessionStore(data_dir(environ)), config_file(environ),
-                          environ)
+    keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
+    session = ReplSession(settings, data_dir(environ), config_file(environ), environ,
+                          command_list(), keys)
     prompt: PromptSession[str] = PromptSession(
         history=_FilteredHistory(str(path)), key_bindings=_key_bindings(),
         bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ",
-        completer=CommandCompleter(lambda: session.model_ids), complete_while_typing=False,
-        input_processors=[_SecretMasker()])
-    session.keep_typed = lambda typed: _type_ahead(prompt, typed)
+        completer=CommandCompleter(lambda: session.link.model_ids),
+        complete_while_typing=False, input_processors=[_SecretMasker()])
     where = "the built-in demo server" if is_demo else settings.base_url
     _print_styled(f"zorac-repl {__version__}, talking to {where}. "
                "Type /help for commands, Ctrl+D to leave.")
     for notice in notices:
         _print_styled(notice, "yellow")
     # Reading the saved session needs no heavy import; show it before the first prompt.
-    for line, style in session.restore():
-        _print_styled(line, style)
+    for restored in session.saved.restore():
+        _print_styled(restored.text, restored.style or "")
     # Heavy imports and the server check wait until the prompt is on screen, so they do
     # not delay it: the first after_render event starts them.
     watcher: asyncio.Future[None] | None = None
@@ -139,55 +141,68 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
     prompt.app.after_render += start_background
 
     def on_terminate() -> None:
-        session.terminate()
+        session.runner.terminate()
         if prompt.app.is_running:
             prompt.app.exit(exception=EOFError())
 
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, on_terminate)
-    draft = ""
+    runner = session.runner
     try:
-        while not session.terminating:
-            try:
-                text = await prompt.prompt_async("> ", default=draft)
-            except KeyboardInterrupt:
-                draft = ""
-                continue
-            except EOFError:
-                break
-            draft = ""
-            if not text.strip():
-                continue
-            try:
-                if text.lstrip().startswith("/") and "\n" not in text.strip():
-                    result = await dispatch(session, text)
-                    if result.message:
-                        session.say(result.message, result.style)
-                    if result.should_exit:
-                        break
-                    draft = result.draft
-                    continue
-                draft = await session.ask(text)
-            except Exception as exc:
-                # A bug must not end the session or lose the message.
-                if os.environ.get("ZORAC_DEBUG"):
-                    raise
-                session.say(f"Unexpected error: {type(exc).__name__}: {exc} "
-                            "(set ZORAC_DEBUG=1 to see the traceback)", "red")
-                if not text.lstrip().startswith("/"):
-                    session.conversation.rollback_user()
-                    draft = text
+        # Raw mode from the first prompt to the last: between two prompts no key is
+        # echoed over an answer or eaten by the terminal's line editing (see keyboard.py).
+        with raw_mode(sys.stdin.fileno()):
+            await _read_and_run(prompt, session, keys)
     finally:
+        sys.stdout.write("\x1b[?2004l")  # bracketed paste, kept on while an answer streamed
+        sys.stdout.flush()
         loop.remove_signal_handler(signal.SIGTERM)
         if watcher is not None:
             watcher.cancel()
-        if session.terminating:
+        if runner.terminating:
             # Complete turns are saved as they finish; this catches anything since.
-            error = session.save()
-            _print_styled(error or "Terminated; the conversation is saved.",
+            error = session.saved.save()
+            _print_styled(error.text if error else "Terminated; the conversation is saved.",
                           "red" if error else "dim")
         await session.close()
-    return 143 if session.terminating else 0
+    return 143 if runner.terminating else 0
+
+
+async def _read_and_run(prompt: PromptSession[str], session: ReplSession,
+                        keys: KeyReader) -> None:
+    """Read a line, run it, and again, until the user leaves or SIGTERM comes."""
+    draft = ""
+    while not session.runner.terminating:
+        _type_ahead(prompt, keys.take())
+        try:
+            text = await prompt.prompt_async("> ", default=draft)
+        except KeyboardInterrupt:
+            draft = ""
+            continue
+        except EOFError:
+            break
+        draft = ""
+        if not text.strip():
+            continue
+        try:
+            if text.lstrip().startswith("/") and "\n" not in text.strip():
+                result = await dispatch(session, text)
+                if result.message:
+                    session.printer.say(result.message, result.style)
+                if result.should_exit:
+                    break
+                draft = result.draft
+                continue
+            draft = await session.chat.ask(text)
+        except Exception as exc:
+            # A bug must not end the session or lose the message.
+            if os.environ.get("ZORAC_DEBUG"):
+                raise
+            session.printer.say(f"Unexpected error: {type(exc).__name__}: {exc} "
+                                "(set ZORAC_DEBUG=1 to see the traceback)", "red")
+            if not text.lstrip().startswith("/"):
+                session.conversation.rollback_user()
+                draft = text
 
 
 _SGR = {"dim": "2", "red": "31", "yellow": "33", "green": "32"}
@@ -207,7 +222,7 @@ def _print_styled(text: str, style: str = "dim") -> None:
 
 def _warm_up(session: ReplSession) -> None:
     """Load what the first answer needs while the user types (openai takes ~1 s)."""
-    client: ChatClient = session.client
+    client: ChatClient = session.link.client
     counter = session.conversation.counter
 
     def load() -> None:
@@ -224,6 +239,8 @@ def _warm_up(session: ReplSession) -> None:
 
 def _type_ahead(prompt: PromptSession[str], typed: bytes) -> None:
     """Keys typed during an answer that the session read: the next prompt gets them first."""
+    if not typed:
+        return
     from prompt_toolkit.input.typeahead import store_typeahead
     from prompt_toolkit.input.vt100_parser import Vt100Parser
     from prompt_toolkit.key_binding import KeyPress
@@ -240,17 +257,17 @@ async def _watch_server(session: ReplSession) -> None:
     reported = False
     while True:
         try:
-            await session.detect_server()
+            await session.link.detect()
         except ZoracError as exc:
-            session.server_status = "server unreachable"
+            session.link.lost()
             if not reported:
                 reported = True
                 await _print_above_prompt(session, str(exc), "red")
         else:
             if reported:
                 await _print_above_prompt(
-                    session, f"The server at {session.settings.base_url} is back "
-                             f"(model {session.settings.model}).", "green")
+                    session, f"The server at {session.settings.current.base_url} is back "
+                             f"(model {session.settings.current.model}).", "green")
             notice = session.conversation.counter.notice()
             if notice:
                 await _print_above_prompt(session, notice, "yellow")
@@ -263,7 +280,7 @@ async def _watch_server(session: ReplSession) -> None:
 
 async def _print_above_prompt(session: ReplSession, text: str, style: str) -> None:
     def show() -> None:
-        session.say(text, style)
+        session.printer.say(text, style)
 
     with contextlib.suppress(Exception):
         await run_in_terminal(show)

@@ -11,54 +11,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from zorac_repl.atomic_file import write_atomically
 from zorac_repl.errors import StoreError
 
-__all__ = ["LoadResult", "SessionStore", "write_atomically"]
-
-
-def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file.
-
-    Raises:
-        StoreError: the directory or file could not be written; ``path`` is unchanged.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
-    except OSError as exc:
-        raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-        _fsync_directory(path.parent)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
-
-
-def _fsync_directory(directory: Path) -> None:
-    # The rename is durable only once the directory entry is on disk too.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+__all__ = ["LoadResult", "SessionStore"]
 
 
 def _timestamp() -> str:

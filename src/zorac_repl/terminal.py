@@ -3,25 +3,22 @@
 Between prompts the terminal is in cooked mode, so typed keys would be echoed into the
 live region and tear it. ``quiet_input`` turns echo and line editing off but keeps
 signals, so Ctrl+C arrives as SIGINT and anything typed stays queued for the next prompt.
-``CursorProbe`` asks the terminal for its cursor position (after a resize) and keeps any
-keys it reads on the way for the next prompt.
+``CursorProbe`` asks the terminal for its cursor position (after a resize); the REPL's
+``KeyReader`` reads the answer and keeps the keys around it for the next prompt.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import TextIO
 
+from zorac_repl.keyboard import KeyReader
+
 __all__ = ["CursorProbe", "flushing_writer", "known_to_rewrap", "quiet_input",
            "terminal_columns", "terminal_rows"]
-
-# The terminal's answer to ESC[6n: ESC [ row ; column R, both counted from 1.
-_CURSOR_REPORT = re.compile(rb"\x1b\[(\d+);(\d+)R")
 
 
 @contextlib.contextmanager
@@ -86,67 +83,31 @@ def known_to_rewrap(environ: Mapping[str, str]) -> bool | None:
 
 
 class CursorProbe:
-    """Asks the terminal where its cursor is, while an answer streams and input is quiet.
+    """Asks the terminal where its cursor is, while an answer streams.
 
-    The answer comes on stdin, among whatever the user types meanwhile: those bytes are
-    kept in ``typed``, in order, for the next prompt. One probe serves a whole session,
-    so what one resize showed about the terminal (``rewraps``) is known at the next.
+    The answer comes on stdin, among whatever the user types meanwhile; ``keys`` reads it
+    there and keeps the rest for the next prompt. One probe serves a whole session, so
+    what one resize showed about the terminal (``rewraps``) is known at the next.
 
     Args:
         write: writes to the terminal and flushes.
-        fd: the terminal's input.
+        keys: reads the terminal's input while the answer streams.
         rewraps: whether the terminal is known to re-wrap rows on a resize.
     """
 
-    def __init__(self, write: Callable[[str], None], fd: int = 0,
+    def __init__(self, write: Callable[[str], None], keys: KeyReader,
                  rewraps: bool | None = None) -> None:
         self._write = write
-        self._fd = fd
-        self.typed = bytearray()
+        self._keys = keys
         self.rewraps = rewraps
         self._is_silent = False  # it did not answer once: do not hold frames for it again
 
     async def position(self, timeout: float = 1.0) -> tuple[int, int] | None:
         """The cursor's (row, column), counted from 0; ``None`` when the terminal is silent."""
-        if self._is_silent:
+        if self._is_silent or not self._keys.is_reading:
             return None
-        loop = asyncio.get_running_loop()
-        found: asyncio.Future[tuple[int, int] | None] = loop.create_future()
-        pending = bytearray()
-
-        def on_input() -> None:
-            try:
-                data = os.read(self._fd, 4096)
-            except OSError:
-                data = b""
-            if not data:
-                if not found.done():
-                    found.set_result(None)
-                return
-            pending.extend(data)
-            match = _CURSOR_REPORT.search(pending)
-            if match and not found.done():
-                position = (int(match.group(1)) - 1, int(match.group(2)) - 1)
-                self.typed += pending[:match.start()] + pending[match.end():]
-                pending.clear()
-                found.set_result(position)
-
-        try:
-            loop.add_reader(self._fd, on_input)
-        except (OSError, ValueError, NotImplementedError):
-            return None
-        try:
-            self._write("\x1b[6n")
-            return await asyncio.wait_for(found, timeout)
-        except TimeoutError:
+        self._write("\x1b[6n")
+        found = await self._keys.cursor_report(timeout)
+        if found is None and self._keys.is_reading:
             self._is_silent = True
-            return None
-        finally:
-            loop.remove_reader(self._fd)
-            self.typed += pending
-
-    def take_typed(self) -> bytes:
-        """The keys read while asking, once."""
-        typed = bytes(self.typed)
-        self.typed.clear()
-        return typed
+        return found

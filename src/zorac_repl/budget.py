@@ -1,0 +1,119 @@
+"""The token budget: how many tokens the conversation may use, and how many it uses now.
+
+The limit is ``MAX_INPUT_TOKENS`` when the user set it, else the server's context length
+less the room kept for the answer. Counting is cheap first (a local upper bound), exact
+only near the limit (the server's ``/tokenize``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from zorac_repl.config import Source
+from zorac_repl.conversation import Conversation
+from zorac_repl.errors import ZoracError
+from zorac_repl.live_settings import LiveSettings
+from zorac_repl.notice import Notice
+from zorac_repl.server_link import ServerLink
+
+__all__ = ["Budget"]
+
+# Below this share of the limit a local count is trusted without asking the server.
+_SURE_SHARE = 0.9
+
+
+class Budget:
+    """The conversation's token budget.
+
+    Args:
+        settings: the live settings; ``MAX_INPUT_TOKENS`` is shown as this budget.
+        link: the server, for its context length and exact counts.
+        conversation: what is counted.
+    """
+
+    def __init__(self, settings: LiveSettings, link: ServerLink,
+                 conversation: Conversation) -> None:
+        self._settings = settings
+        self._link = link
+        self._conversation = conversation
+        settings.derived["MAX_INPUT_TOKENS"] = lambda: (str(self.limit), self.source)
+
+    @property
+    def limit(self) -> int:
+        """``MAX_INPUT_TOKENS``, or the server's context less the output room when unset."""
+        settings = self._settings.current
+        if self.source == "server" and self._link.max_model_len is not None:
+            return max(1, self._link.max_model_len - settings.max_output_tokens)
+        return settings.max_input_tokens
+
+    @property
+    def source(self) -> Source:
+        source = self._settings.current.source_of("MAX_INPUT_TOKENS")
+        if source == "default" and self._link.max_model_len is not None:
+            return "server"
+        return source
+
+    async def load_counter(self) -> None:
+        # Off the event loop: the first load parses the encoding (a fifth of a second).
+        await asyncio.to_thread(self._conversation.counter.load)
+
+    async def exact_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
+        """The server's count for ``messages`` (vLLM ``/tokenize``), when it offers one."""
+        model = self._settings.current.model
+        if not model:
+            return None
+        return await self._link.client.count_prompt_tokens(messages, model)
+
+    async def shortfall(self, text: str) -> int | None:
+        """The tokens the next request would need when ``text`` does not fit, else ``None``.
+
+        A message that fits by a wide margin is never counted exactly: a huge paste
+        under the budget costs no tokenizing at all.
+        """
+        await self.load_counter()
+        conversation = self._conversation
+        limit = self.limit
+        known = conversation.token_count()
+        if known + conversation.counter.upper_bound(text) < limit * _SURE_SHARE:
+            return None
+        local = known + conversation.counter.count_message(text)
+        if local < limit * _SURE_SHARE:
+            return None
+        pending = [*conversation.for_request(), {"role": "user", "content": text}]
+        exact = await self.exact_prompt_tokens(pending)
+        needed = exact if exact is not None else local
+        return needed if needed > limit else None
+
+    async def report(self) -> Notice:
+        """What ``/tokens`` shows: use, limit, how it was counted and where the limit is from."""
+        await self.load_counter()
+        conversation = self._conversation
+        try:
+            exact = await self.exact_prompt_tokens(conversation.for_request())
+        except ZoracError:
+            exact = None
+        if exact is not None:
+            used, how = exact, "exact, counted by the server (/tokenize)"
+        elif conversation.is_exact:
+            used, how = conversation.token_count(), "exact, from the server's last usage report"
+        else:
+            used = conversation.token_count()
+            how = f"estimated locally ({conversation.counter.method})"
+        limit = self.limit
+        share = 100 * used / limit if limit else 0.0
+        extra = []
+        if conversation.system_prompt:
+            extra.append("the system prompt")
+        if conversation.summary:
+            extra.append("a summary")
+        included = f" (plus {' and '.join(extra)})" if extra else ""
+        context = ""
+        if self.source == "server":
+            context = (f" (context {self._link.max_model_len} less "
+                       f"{self._settings.current.max_output_tokens} for the answer)")
+        return Notice("\n".join([
+            f"Tokens:    {used} of {limit} ({share:.1f}%), {max(0, limit - used)} left",
+            f"Messages:  {len(conversation.messages)}{included}",
+            f"Counted:   {how}",
+            f"Limit:     MAX_INPUT_TOKENS from {self.source}{context}",
+        ]))

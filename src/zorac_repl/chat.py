@@ -1,0 +1,224 @@
+"""The chat: asking, retrying and summarizing, within the budget, stoppable by Ctrl+C.
+
+A message is sent only when the conversation fits the budget, summarizing older
+messages first when it would not. A turn that does not complete gives the message back
+as the draft; one that completes is saved at once. Nothing here waits on the terminal:
+the runner owns the keyboard meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from zorac_repl.budget import Budget
+from zorac_repl.conversation import Conversation
+from zorac_repl.errors import ConnectionFailed, ContextOverflow, ZoracError
+from zorac_repl.live_settings import LiveSettings
+from zorac_repl.notice import Notice
+from zorac_repl.printer import Printer
+from zorac_repl.runner import Runner
+from zorac_repl.saved_conversation import SavedConversation
+from zorac_repl.server_link import ServerLink
+from zorac_repl.terminal import (
+    CursorProbe,
+    flushing_writer,
+    known_to_rewrap,
+    terminal_columns,
+    terminal_rows,
+)
+
+if TYPE_CHECKING:
+    from zorac_repl.turn import TurnOutcome
+
+__all__ = ["Chat"]
+
+
+class Chat:
+    """Sends the user's messages and shows the answers.
+
+    Args:
+        settings: the live settings (model, temperature, limits, stream or not).
+        link: the server.
+        budget: the conversation's token budget.
+        saved: the conversation and its file; saved after each complete answer.
+        printer: status lines.
+        runner: runs turns and summaries so that Ctrl+C stops them.
+        environ: tells which terminal this is (how it re-wraps on a resize).
+
+    Attributes:
+        last_unsent: the message of a turn that failed, for ``/retry``.
+        last_stats: the last answer's figures, for the toolbar.
+    """
+
+    def __init__(self, settings: LiveSettings, link: ServerLink, budget: Budget,
+                 saved: SavedConversation, printer: Printer, runner: Runner,
+                 environ: Mapping[str, str]) -> None:
+        self._settings = settings
+        self._link = link
+        self._budget = budget
+        self._saved = saved
+        self._printer = printer
+        self._runner = runner
+        self._environ = environ
+        self._cursor_probe: CursorProbe | None = None
+        self.last_unsent: str | None = None
+        self.last_stats = ""
+
+    @property
+    def conversation(self) -> Conversation:
+        return self._saved.conversation
+
+    async def ask(self, text: str) -> str:
+        """Run one turn for ``text``; returns the draft to put back in the input."""
+        from zorac_repl.render.answer_view import TerminalAnswerView
+        from zorac_repl.turn import run_turn
+
+        problem = await self._link.ensure_model()
+        if problem is not None:
+            self._printer.show(problem)
+            return text
+        if not await self._fit_budget(text):
+            return text
+        self.conversation.add_user(text)
+        write = flushing_writer(sys.stdout)
+        keys = self._runner.keys
+        if self._cursor_probe is None and keys is not None:
+            self._cursor_probe = CursorProbe(write, keys, known_to_rewrap(self._environ))
+        settings = self._settings.current
+        view = TerminalAnswerView(self._printer.console, write, terminal_rows,
+                                  settings.code_theme, columns=terminal_columns,
+                                  cursor_probe=self._cursor_probe)
+        # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
+        outcome = await self._runner.run(run_turn(self._link.client, self.conversation,
+                                                  self._link.request(), view,
+                                                  stream=settings.stream))
+        self._report(outcome)
+        self.last_unsent = None if outcome.status == "complete" else text
+        if outcome.status == "complete":
+            self._printer.show(self._saved.save())
+        elif isinstance(outcome.error, ConnectionFailed):
+            self._link.lost()
+        return outcome.draft or ""
+
+    async def retry(self) -> str | None:
+        """Send the last message again: the one that failed, else the last one answered.
+
+        Returns the draft, or ``None`` when there is nothing to retry.
+        """
+        text = self.last_unsent
+        if text is not None:
+            return await self.ask(text)
+        messages = self.conversation.messages
+        if len(messages) < 2 or messages[-1]["role"] != "assistant":
+            return None
+        text = str(messages[-2]["content"])
+        removed = messages[-2:]
+        del messages[-2:]
+        self.conversation.replace_exact(None)
+        draft = await self.ask(text)
+        if draft:  # the new answer failed: the old one comes back
+            messages.extend(removed)
+        return draft
+
+    async def summarize_now(self) -> Notice | None:
+        """``/summarize``: the outcome, or ``None`` when a failure was already shown."""
+        from zorac_repl.summarize import older_message_count
+
+        keep = self._settings.current.keep_recent_messages
+        if older_message_count(self.conversation, keep) == 0:
+            return Notice(f"Nothing to summarize: the conversation has no messages older "
+                          f"than the last {keep} (KEEP_RECENT_MESSAGES).")
+        problem = await self._link.ensure_model()
+        if problem is not None:
+            return problem
+        done = await self._summarize()
+        return None if done is None else Notice(done, "dim")
+
+    async def _summarize(self) -> str | None:
+        """Summarize with a cancellable spinner; the outcome line, or ``None`` on failure."""
+        from zorac_repl.summarize import older_message_count, summarize, summary_token_limit
+
+        keep = self._settings.current.keep_recent_messages
+        count = older_message_count(self.conversation, keep)
+        label = f"Summarizing {count} older messages… (Ctrl+C cancels)"
+        say = self._printer.say
+        try:
+            result = await self._runner.run(
+                summarize(self._link.client, self.conversation, self._link.request(), keep,
+                          summary_token_limit(self._budget.limit)),
+                label)
+        except asyncio.CancelledError:
+            say("Summarization cancelled; nothing was removed from the conversation.", "yellow")
+            return None
+        except ZoracError as exc:
+            say(f"Summarization failed: {exc} Nothing was removed from the conversation.",
+                "red")
+            return None
+        if result is None:
+            return "Nothing to summarize."
+        self._printer.show(self._saved.save())
+        return (f"Summarized {result.replaced} older messages: ~{result.before} → "
+                f"~{result.after} tokens. /summary shows the summary.")
+
+    async def _fit_budget(self, text: str) -> bool:
+        """Make room for ``text`` by summarizing if the next request would not fit.
+
+        Returns False when the user's message must wait (summarization failed or was
+        cancelled): nothing was lost, and the message goes back into the input.
+        """
+        needed = await self._budget.shortfall(text)
+        if needed is None:
+            return True
+        from zorac_repl.summarize import older_message_count
+
+        conversation, limit, say = self.conversation, self._budget.limit, self._printer.say
+        keep = self._settings.current.keep_recent_messages
+        if older_message_count(conversation, keep) == 0:
+            say(f"This message makes the conversation ~{needed} tokens, over the budget of "
+                f"{limit}, and there is nothing old enough to summarize. Sending it anyway; "
+                "/clear starts fresh if the server refuses.", "yellow")
+            return True
+        say(f"The conversation would be ~{needed} tokens, over the budget of {limit}; "
+            "summarizing older messages first.", "dim")
+        outcome = await self._summarize()
+        if outcome is None:
+            say("Your message was not sent; it is back in the input. Try /summarize again, "
+                "/clear to start fresh, or raise MAX_INPUT_TOKENS.", "yellow")
+            return False
+        after = conversation.token_count() + conversation.counter.count_message(text)
+        say(outcome, "dim")
+        if after > limit:
+            recent = conversation.counter.count_messages(conversation.messages)
+            say(f"Still ~{after} tokens after summarizing, over the budget of {limit}: the "
+                f"last {len(conversation.messages)} messages alone are ~{recent}. Sending "
+                "anyway; lower KEEP_RECENT_MESSAGES, or /clear if the server refuses.",
+                "yellow")
+        return True
+
+    def _report(self, outcome: TurnOutcome) -> None:
+        from zorac_repl.stats import format_context, format_stats
+
+        conversation = self.conversation
+        context = format_context(len(conversation.messages), conversation.token_count(),
+                                 self._budget.limit)
+        stats = format_stats(outcome.figures, context)
+        figures = outcome.figures
+        self.last_stats = f"last: {figures.tokens} tokens, {figures.tokens_per_second:.1f} tok/s"
+        say = self._printer.say
+        if outcome.status == "interrupted":
+            say(f"Response interrupted. {stats}", "yellow")
+        elif outcome.error is not None:
+            kept = " The partial answer above was not kept." if outcome.text else ""
+            if isinstance(outcome.error, ContextOverflow):
+                kept += (" Your message is back in the input: /summarize or /clear makes "
+                         "room, then send it again.")
+            say(f"{outcome.error}{kept}", "red")
+        else:
+            say(stats, "dim")
+            if outcome.finish_reason == "length":
+                say(f"The answer stopped at the output limit "
+                    f"({self._settings.current.max_output_tokens} tokens); raise it with "
+                    "/config set MAX_OUTPUT_TOKENS N.", "yellow")

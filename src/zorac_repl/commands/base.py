@@ -1,0 +1,90 @@
+"""What every command is made of: its record, its result, and how it reaches its part.
+
+A handler takes the one part of the session it acts on (the chat, the settings, the
+server link…), never the whole session; ``on`` makes it fit the registry's calling form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from zorac_repl.notice import Notice
+from zorac_repl.session import ReplSession
+
+__all__ = ["Command", "CommandResult", "Handler", "UsageError", "no_arguments", "on",
+           "result_of"]
+
+P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    """What the REPL should do after a command.
+
+    Attributes:
+        message: printed as is (never as Rich markup).
+        style: a Rich style for the message.
+        should_exit: leave the REPL.
+        draft: text to put back in the input (a message that could not be sent).
+    """
+
+    message: str = ""
+    style: str | None = None
+    should_exit: bool = False
+    draft: str = ""
+
+
+def result_of(notice: Notice | None) -> CommandResult:
+    """A part's notice as a command's result (nothing to say for ``None``)."""
+    if notice is None:
+        return CommandResult()
+    return CommandResult(notice.text, notice.style)
+
+
+class UsageError(Exception):
+    """The arguments do not fit the command; its usage line is shown."""
+
+
+Handler = Callable[[ReplSession, str], Awaitable[CommandResult]]
+
+
+def on(part: Callable[[ReplSession], P],
+       handler: Callable[[P, str], Awaitable[CommandResult]]) -> Handler:
+    """A registry handler that gives ``handler`` only ``part(session)``."""
+
+    async def handle(session: ReplSession, args: str) -> CommandResult:
+        return await handler(part(session), args)
+
+    return handle
+
+
+def no_arguments(args: str) -> None:
+    if args:
+        raise UsageError
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One slash command.
+
+    Attributes:
+        name: with its slash, e.g. ``/tokens``.
+        help: one line for ``/help`` and the system prompt.
+        handler: does the work; raises ``UsageError`` on bad arguments.
+        aliases: other names that run it.
+        usage: the arguments, e.g. ``set KEY VALUE``.
+        subcommands: words that may follow the name (for completion).
+    """
+
+    name: str
+    help: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+    usage: str = ""
+    subcommands: tuple[str, ...] = ()
+
+    @property
+    def usage_line(self) -> str:
+        return f"Usage: {self.name}{' ' + self.usage if self.usage else ''}"

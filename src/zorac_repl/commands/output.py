@@ -1,0 +1,44 @@
+"""Commands about what the REPL shows and whether it goes on: ``/help``, ``/quit``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zorac_repl.commands.base import Command, CommandResult, no_arguments
+
+__all__ = ["format_help", "quit_repl", "show_help"]
+
+_KEYS = (
+    ("Enter", "send the message"),
+    ("Alt+Enter", "new line (Esc then Enter works too)"),
+    ("Tab", "complete commands, settings and values"),
+    ("Ctrl+C", "stop the answer; at the prompt, clear the line"),
+    ("Ctrl+D", "leave, on an empty line"),
+)
+
+
+def format_help(commands: Sequence[Command]) -> str:
+    """The ``/help`` text for ``commands``: a line per form, then the keys."""
+    # A command with alternative forms ("list | get KEY") gets a line per form.
+    rows: list[tuple[str, str]] = []
+    for command in commands:
+        aliases = f" (also {', '.join(command.aliases)})" if command.aliases else ""
+        forms = command.usage.split(" | ") if command.usage else [""]
+        for number, form in enumerate(forms):
+            label = f"{command.name} {form}".rstrip()
+            rows.append((label, f"{command.help}{aliases}" if number == 0 else ""))
+    width = max(len(label) for label, _ in rows)
+    lines = ["Commands:"]
+    lines += [f"  {label.ljust(width)}  {text}".rstrip() for label, text in rows]
+    lines += ["Keys:", *(f"  {key.ljust(12)}  {text}" for key, text in _KEYS)]
+    return "\n".join(lines)
+
+
+async def show_help(commands: Sequence[Command], args: str) -> CommandResult:
+    no_arguments(args)
+    return CommandResult(format_help(commands))
+
+
+async def quit_repl(_: object, args: str) -> CommandResult:
+    no_arguments(args)
+    return CommandResult(should_exit=True)

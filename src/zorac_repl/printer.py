@@ -1,0 +1,41 @@
+"""Lines for the user between answers, through one Rich console made on first use.
+
+Nothing printed here is read as Rich markup, and control characters show as symbols,
+so text from users, models and servers appears exactly as it is.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zorac_repl.notice import Notice
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["Printer"]
+
+
+class Printer:
+    """Says things to the user; Rich is imported only when the first line is printed."""
+
+    def __init__(self) -> None:
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(highlight=False)
+        return self._console
+
+    def say(self, text: str, style: str | None = None) -> None:
+        """Print ``text`` literally: ``[bold]`` stays ``[bold]``, an escape code shows as ``␛``."""
+        from zorac_repl.render.safe_text import visible_controls
+
+        self.console.print(visible_controls(text), markup=False, style=style, emoji=False)
+
+    def show(self, notice: Notice | None) -> None:
+        if notice is not None and notice.text:
+            self.say(notice.text, notice.style)
