@@ -14,6 +14,8 @@ import pexpect
 import pyte
 
 _CPR_REQUEST = b"\x1b[6n"
+# pyte keeps private modes (ESC [ ? n h) shifted left by five bits.
+_BRACKETED_PASTE = 2004 << 5
 
 
 class Terminal:
@@ -83,6 +85,13 @@ class Terminal:
 
     def type(self, text: str) -> None:
         self.child.send(text)
+
+    def paste(self, text: str) -> None:
+        """Paste ``text`` as a terminal does: bracketed only if the program turned that on."""
+        if self.screen.mode & {_BRACKETED_PASTE}:
+            self.child.send(f"\x1b[200~{text}\x1b[201~")
+        else:
+            self.child.send(text)
 
     def enter(self, text: str = "") -> None:
         self.child.send(text + "\r")

@@ -13,9 +13,9 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
+from zorac_repl.keyboard import KeyReader
 from zorac_repl.render.answer_view import RESIZE_SETTLE_SECONDS, TerminalAnswerView
 from zorac_repl.stats import StreamStats
-from zorac_repl.keyboard import KeyReader
 from zorac_repl.terminal import CursorProbe
 
 _ASK_CURSOR = "\x1b[6n"
