@@ -1,4 +1,5 @@
-"""Rendering figures: zorac-repl against a naive ``Live(Markdown(full_text))`` client.
+"""Rendering figures: zorac-repl against a naive ``Live(Markdown(full_text))`` client, and
+against its own renderer shown through ``rich.live.Live`` (``--live``).
 
 Run: ``python bench/render.py``. Both clients run on a pseudo-terminal (100 x 40) against
 the dev server (which runs in this process, so its CPU is not counted), rendering the
@@ -14,6 +15,8 @@ terminal, which uses the same renderer as the REPL. Figures:
   finished answer once at the same width.
 - idle latency: from the server writing a token to it appearing on the terminal, with
   tokens 250 ms apart.
+- first word: from the server writing the answer's first word to that word on the
+  terminal, with the answer streaming at 1000 tokens/s (median of several answers).
 """
 
 from __future__ import annotations
@@ -122,6 +125,34 @@ def idle_latency(server: DevServer, command: str) -> list[float]:
     return latencies
 
 
+def first_word_latency(server: DevServer, command: str, answers: int = 9) -> list[float]:
+    """Seconds from the server writing the token that completes the answer's first word
+    ("KV", the second token of "# KV cache") to that word on the terminal."""
+    latencies = []
+    for _ in range(answers):
+        with tempfile.TemporaryDirectory() as data:
+            program = PtyProgram([command, "Explain it all [[tokens=400 rate=1000]]"],
+                                 _environment(data, server), ROWS, COLUMNS)
+            try:
+                seen = program.read_until(b"KV", timeout=30)
+                program.read_until(b"Stats:", timeout=30)
+            finally:
+                program.close()
+        sent = ""
+        for sent_at, text in server.chat_requests()[-1].writes:
+            sent += text
+            if "KV" in sent:
+                latencies.append(seen - sent_at)
+                break
+    return latencies
+
+
+def _print_first_word(latencies: list[float]) -> None:
+    print(f"zorac first word on screen at 1000 tok/s: median "
+          f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
+          f"over {len(latencies)} answers (target ≤ 10 ms)")
+
+
 def _print_latency(latencies: list[float]) -> None:
     if not latencies:
         print("zorac idle token-to-screen latency: no token was matched on screen")
@@ -131,18 +162,41 @@ def _print_latency(latencies: list[float]) -> None:
           f"over {len(latencies)} tokens (target ≤ 20 ms)")
 
 
+def _compare_with_rich_live(server: DevServer, zorac: str) -> None:
+    """The same stream and renderer, drawn by LiveRegion and by rich.live.Live."""
+    live = [sys.executable, os.path.join(os.path.dirname(__file__), "_live_client.py")]
+    print(f"{'display':10} {'answer':>16} {'tokens':>7} {'CPU ms/token':>13} {'settle ms':>10} "
+          f"{'tok/s':>8} {'bytes/one-shot':>15}")
+    for label, tokens, rate in (("4k @1000/s", 4000, 1000), ("16k @1000/s", 16000, 1000),
+                                ("16k max speed", 16000, 0)):
+        prompt = f"Explain it all [[tokens={tokens} rate={rate}]]"
+        for name, command in (("LiveRegion", [zorac, prompt]),
+                              ("rich Live", [*live, server.base_url, prompt])):
+            run = run_client(command, server, 180)
+            settle = f"{run.settle * 1000:10.0f}" if run.settle is not None else " " * 10
+            print(f"{name:10} {label:>16} {run.tokens:7} {run.cpu / run.tokens * 1000:13.3f} "
+                  f"{settle} {run.rate:8.0f} {run.bytes_written / run.reference_bytes:15.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-timeout", type=float, default=45.0)
+    parser.add_argument("--live", action="store_true",
+                        help="compare zorac-repl's LiveRegion with the same MarkdownStream "
+                             "shown through rich.live.Live")
     parser.add_argument("--only-latency", action="store_true",
-                        help="measure only the idle token-to-screen latency")
+                        help="measure only the idle token-to-screen and first-word latencies")
     args = parser.parse_args()
     zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
     naive = [sys.executable, os.path.join(os.path.dirname(__file__), "_naive_client.py")]
     server = DevServer(max_model_len=65536).start()
     try:
+        if args.live:
+            _compare_with_rich_live(server, zorac)
+            return
         if args.only_latency:
             _print_latency(idle_latency(server, zorac))
+            _print_first_word(first_word_latency(server, zorac))
             return
         # Start-up CPU varies by a few hundred ms between runs: take medians of three.
         startup = statistics.median(
@@ -185,6 +239,7 @@ def main() -> None:
         print(f"\nzorac CPU per token less start-up, 32k against 1k: ratio {ratio:.2f} "
               "(target ≤ 1.3)")
         _print_latency(idle_latency(server, zorac))
+        _print_first_word(first_word_latency(server, zorac))
     finally:
         server.stop()
 

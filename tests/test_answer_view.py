@@ -140,3 +140,27 @@ def test_nothing_is_drawn_while_the_width_keeps_changing(probe):
     assert max(cell_len(row) for row in _rows_written(redraw)) <= 75
     if probe:
         assert screen.since(first_change)[0] == _ASK_CURSOR
+
+
+def test_the_first_word_is_drawn_at_once_then_frames_wait_for_the_clock():
+    written: list[str] = []
+    console = Console(width=100, force_terminal=True, color_system=None)
+    view = TerminalAnswerView(console, written.append, lambda: 30, columns=lambda: 100)
+
+    async def stream() -> None:
+        view.begin(StreamStats())
+        view.text("#")
+        view.text(" KV")  # the first word, split over two tokens: both drawn at once
+        assert "KV" in "".join(written)
+        view.text(" cache\n\nThe")  # the word has ended: drawn, and the cap starts
+        assert "cache" in "".join(written)
+        view.text(" zebra")
+        assert "zebra" not in "".join(written)  # coalesced into the next frame
+        for _ in range(500):
+            if "zebra" in "".join(written):
+                break
+            await asyncio.sleep(0.01)
+        assert "zebra" in "".join(written)
+        await view.end()
+
+    asyncio.run(stream())

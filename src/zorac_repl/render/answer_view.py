@@ -10,6 +10,7 @@ writes the raw text for pipes.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -32,6 +33,9 @@ _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 # How long the width must hold still after a resize before the region is redrawn: longer
 # than the 250 ms for which tmux holds back a resize that follows another.
 RESIZE_SETTLE_SECONDS = 0.35
+# A word followed by what ends it; and how much text may come before one, drawn at once.
+_FIRST_WORD_ENDED = re.compile(r"\w\W")
+_OPENING_MAX = 80
 
 
 class AnswerView(Protocol):
@@ -81,6 +85,7 @@ class TerminalAnswerView:
         self._stats: StreamStats | None = None
         self._live: list[str] = []
         self._has_text = False
+        self._opening: str | None = ""  # the answer's text until its first word has ended
         self._is_dirty = False
         self._drawn_columns: int | None = None
         self._reasoning_chars = 0
@@ -105,6 +110,18 @@ class TerminalAnswerView:
         self._stream.feed(delta)
         self._has_text = True
         self._is_dirty = True
+        if self._opening is not None and self._resizing is None:
+            # Until the first word is whole, each token is drawn at once: waiting for the
+            # frame clock would add up to a frame (33 ms) to the first word ("#", then
+            # " KV" of "# KV cache"). The cap applies from then on.
+            self._opening += delta
+            if _FIRST_WORD_ENDED.search(self._opening) or len(self._opening) > _OPENING_MAX:
+                self._opening = None
+            if self._frame_handle is not None:
+                self._frame_handle.cancel()
+                self._frame_handle = None
+            self._draw()
+            return
         self._request_frame()
 
     def reasoning(self, delta: str) -> None:
