@@ -142,6 +142,6 @@ def test_stats_use_the_injected_clock_and_read_as_documented():
     assert figures.tokens == 245 and figures.is_exact
     assert round(figures.ttft or 0, 2) == 0.21
     line = format_stats(figures, "Total: 4 msgs, ~312/12000 tokens")
-    assert line == ("Stats: 245 tokens in 3.8s (68.3 tok/s, TTFT 0.21s) | "
+    assert line == ("Stats: 245 tokens in 3.8s (68.0 tok/s, TTFT 0.21s) | "
                     "Total: 4 msgs, ~312/12000 tokens")
     assert format_live(stats).startswith("245 tokens | 3.8s | ")

@@ -199,14 +199,14 @@ class Chat:
         return True
 
     def _report(self, outcome: TurnOutcome) -> None:
-        from zorac_repl.stats import format_context, format_stats
+        from zorac_repl.stats import format_context, format_stats, short_rate
 
         conversation = self.conversation
         context = format_context(len(conversation.messages), conversation.token_count(),
                                  self._budget.limit)
         stats = format_stats(outcome.figures, context)
         figures = outcome.figures
-        self.last_stats = f"last: {figures.tokens} tokens, {figures.tokens_per_second:.1f} tok/s"
+        self.last_stats = f"last: {figures.tokens} tokens, {short_rate(figures)}"
         say = self._printer.say
         if outcome.status == "interrupted":
             say(f"Response interrupted. {stats}", "yellow")

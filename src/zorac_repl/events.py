@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ChatEvent", "Finished", "ReasoningDelta", "TextDelta", "Usage"]
+__all__ = ["ChatEvent", "Finished", "ReasoningDelta", "ServerTimings", "TextDelta", "Usage"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,4 +40,14 @@ class Finished:
     reason: str
 
 
-ChatEvent = TextDelta | ReasoningDelta | Usage | Finished
+@dataclass(frozen=True, slots=True)
+class ServerTimings:
+    """The speeds the server measured itself (llama.cpp's ``timings``, wire-protocol §13)."""
+
+    decode_per_second: float
+    prompt_per_second: float | None = None
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+
+
+ChatEvent = TextDelta | ReasoningDelta | Usage | ServerTimings | Finished

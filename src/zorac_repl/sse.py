@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from zorac_repl.errors import ServerError
-from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, TextDelta, Usage
+from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
 
 __all__ = ["DONE", "SSEDecoder", "decode_chunk", "error_message"]
 
@@ -131,9 +131,31 @@ def decode_chunk(data: str) -> Iterator[ChatEvent]:
             reason = choice.get("finish_reason")
             if isinstance(reason, str) and reason:
                 yield Finished(reason)
+    timings = _server_timings(chunk.get("timings"))
+    if timings is not None:
+        yield timings
     usage = chunk.get("usage")
     if isinstance(usage, dict):
         prompt = usage.get("prompt_tokens")
         completion = usage.get("completion_tokens")
         if isinstance(prompt, int) and isinstance(completion, int):
             yield Usage(prompt, completion)
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _server_timings(timings: object) -> ServerTimings | None:
+    """llama.cpp's own speeds, on its last chunk (wire-protocol §13); ``None`` if absent."""
+    if not isinstance(timings, dict):
+        return None
+    decode = _number(timings.get("predicted_per_second"))
+    if decode is None or decode <= 0:
+        return None
+    return ServerTimings(decode, _number(timings.get("prompt_per_second")),
+                         _count(timings.get("prompt_n")), _count(timings.get("cache_n")))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, assert_never
 
 from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ZoracError
-from zorac_repl.events import Finished, ReasoningDelta, TextDelta, Usage
+from zorac_repl.events import Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
 from zorac_repl.stats import StreamStats, TurnFigures
 from zorac_repl.tokens import estimate_tokens
 
@@ -75,6 +75,8 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
                         view.reasoning(text)
                     case Usage(prompt_tokens=prompt, completion_tokens=completion):
                         stats.on_usage(prompt, completion)
+                    case ServerTimings():
+                        stats.on_server_timings(event)
                     case Finished(reason=reason):
                         finish_reason = reason
                     case _:

@@ -8,7 +8,9 @@ recorded (``DevServer.requests``), including whether the client went away before
 The last user message may carry directives that shape the answer, for example
 ``[[tokens=2000 rate=500 ttft=0.1 chunk=2]]``, ``[[echo]]`` (answer with the message),
 ``[[hostile]]`` (terminal escapes and markup), ``[[unicode]]`` (zero-width, RTL, emoji)
-``[[longline=100000]]`` (one line that long) or ``[[paragraphs=40]]`` (plain paragraphs).
+``[[longline=100000]]`` (one line that long) or ``[[paragraphs=40]]`` (plain paragraphs);
+``[[timings]]`` adds llama.cpp's ``timings`` to the last chunk (``timings=42.7`` fixes its
+decode speed, ``cached=N`` its cached prompt tokens).
 A fault can be asked for the same way (``[[fault=drop]]``), or queued from Python for the
 next chat requests with ``DevServer.inject("drop")``, which is how tests make a request
 fail that carries no user text of their own (a summarization, say). ``faults.py`` lists
@@ -58,6 +60,10 @@ class StreamOptions:
     rate: float = 0.0
     ttft: float = 0.0
     chunk_tokens: int = 1
+    # llama.cpp's ``timings`` on the finish chunk: ``None`` sends none; 0 sends the speed
+    # measured here; a number sends that decode speed.
+    timings: float | None = None
+    cached: int = 0  # prompt tokens the timings report as cached
 
 
 @dataclass
@@ -299,6 +305,9 @@ class DevServer:
             rate=float(directives.get("rate", self.options.rate)),
             ttft=float(directives.get("ttft", self.options.ttft)),
             chunk_tokens=max(1, int(directives.get("chunk", self.options.chunk_tokens))),
+            timings=(float(directives["timings"] or 0) if "timings" in directives
+                     else self.options.timings),
+            cached=int(directives.get("cached", self.options.cached)),
         )
         fault = self._faults.popleft() if self._faults else directives.get("fault", "")
         if is_http_fault(fault):
@@ -368,7 +377,10 @@ class DevServer:
                     if delay > 0:
                         await _wait_unless(hangup, delay)
             record.served_text += "".join(pending_text) + final
-            pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None))
+            timings = _timings(options, len(tokens), time.perf_counter() - start,
+                               len(chat_prompt_tokens(record.messages)))
+            pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None,
+                                         timings=timings))
             if prompt_tokens is not None:
                 pending.append(chunks.usage(prompt_tokens, len(tokens)))
             pending.append(b"data: [DONE]\n\n")
@@ -432,6 +444,22 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
             content = message.get("content")
             return content if isinstance(content, str) else ""
     return ""
+
+
+def _timings(options: StreamOptions, predicted: int, seconds: float,
+             prompt: int) -> dict[str, Any] | None:
+    """llama.cpp's ``timings`` object (wire-protocol §13), when the request asked for it."""
+    if options.timings is None:
+        return None
+    per_second = options.timings or predicted / max(seconds, 1e-6)
+    prompt_ms = max(options.ttft, 0.001) * 1000
+    return {"cache_n": options.cached, "prompt_n": prompt - options.cached,
+            "prompt_ms": round(prompt_ms, 3),
+            "prompt_per_token_ms": round(prompt_ms / max(1, prompt), 3),
+            "prompt_per_second": round(1000 * max(1, prompt) / prompt_ms, 3),
+            "predicted_n": predicted, "predicted_ms": round(1000 * predicted / per_second, 3),
+            "predicted_per_token_ms": round(1000 / per_second, 3),
+            "predicted_per_second": round(per_second, 3)}
 
 
 def _parse_directives(text: str) -> dict[str, str]:

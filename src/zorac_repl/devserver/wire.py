@@ -50,13 +50,16 @@ class ChunkWriter:
             '"finish_reason":null,"token_ids":null}],"kv_transfer_params":null}'
         )
 
-    def finish(self, reason: str, text: str = "", with_fingerprint: bool = False) -> bytes:
+    def finish(self, reason: str, text: str = "", with_fingerprint: bool = False,
+               timings: dict[str, Any] | None = None) -> bytes:
         # From vLLM 0.22 the fingerprint rides on the finish chunk when no usage chunk follows.
         fingerprint = f',"system_fingerprint":"{_FINGERPRINT}"' if with_fingerprint else ""
+        # llama.cpp puts its own speeds on the last chunk (wire-protocol §13).
+        extra = f',"timings":{_dumps(timings)}' if timings is not None else ""
         return sse_event(
             self._head + f'[{{"index":0,"delta":{{"content":{_dumps(text)}}},"logprobs":null,'
             f'"finish_reason":"{reason}","stop_reason":null,"token_ids":null,'
-            f'"weight_versions":null}}]{fingerprint},"kv_transfer_params":null}}'
+            f'"weight_versions":null}}]{fingerprint},"kv_transfer_params":null{extra}}}'
         )
 
     def usage(self, prompt_tokens: int, completion_tokens: int) -> bytes:
