@@ -87,11 +87,15 @@ class Terminal:
         self.child.send(text)
 
     def paste(self, text: str) -> None:
-        """Paste ``text`` as a terminal does: bracketed only if the program turned that on."""
+        """Paste ``text`` as a terminal does: bracketed only if the program turned that on,
+        in pieces the pty takes, reading what the program draws meanwhile."""
         if self.screen.mode & {_BRACKETED_PASTE}:
-            self.child.send(f"\x1b[200~{text}\x1b[201~")
-        else:
-            self.child.send(text)
+            text = f"\x1b[200~{text}\x1b[201~"
+        data = text.encode()
+        for start in range(0, len(data), 4096):
+            self.child.send(data[start:start + 4096])
+            if len(data) > 4096:
+                self.pump(0.001)
 
     def enter(self, text: str = "") -> None:
         self.child.send(text + "\r")

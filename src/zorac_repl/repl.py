@@ -23,6 +23,7 @@ from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input.vt100 import raw_mode
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout.processors import (
     Processor,
     Transformation,
@@ -35,6 +36,7 @@ from zorac_repl.commands import command_list, dispatch, is_secret_line, secret_v
 from zorac_repl.config import Settings
 from zorac_repl.errors import ZoracError
 from zorac_repl.keyboard import KeyReader
+from zorac_repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
 from zorac_repl.paths import config_file, data_dir, history_file
 from zorac_repl.session import ReplSession
 from zorac_repl.terminal import flushing_writer
@@ -49,9 +51,15 @@ _RECHECK_SECONDS = 5.0
 
 
 class _FilteredHistory(FileHistory):
-    """Input history that never records a line holding a secret (``/config set VLLM_API_KEY``)."""
+    """Input history that never records a line holding a secret (``/config set VLLM_API_KEY``),
+    and keeps a large paste itself, not its placeholder."""
+
+    def __init__(self, filename: str, pastes: PasteStore) -> None:
+        super().__init__(filename)
+        self._pastes = pastes
 
     def append_string(self, string: str) -> None:
+        string = self._pastes.expand(string)
         if not is_secret_line(string):
             super().append_string(string)
 
@@ -83,13 +91,32 @@ def _make_private(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def _key_bindings() -> KeyBindings:
+def _key_bindings(pastes: PasteStore) -> KeyBindings:
     bindings = KeyBindings()
 
     @bindings.add("escape", "enter")
     def _newline(event: KeyPressEvent) -> None:
         """Alt+Enter (or Esc, Enter) starts a new line instead of sending."""
         event.current_buffer.insert_text("\n")
+
+    @bindings.add(Keys.BracketedPaste)
+    def _paste(event: KeyPressEvent) -> None:
+        """A paste goes in as text; a huge one as a placeholder (see large_paste.py)."""
+        data = normalize_paste(event.data)
+        if len(data) >= PLACEHOLDER_MIN:
+            data = pastes.hold(data)
+        event.current_buffer.insert_text(data)
+
+    @bindings.add("c-x", "c-e")
+    def _edit(event: KeyPressEvent) -> None:
+        """Ctrl-X Ctrl-E: the input in $VISUAL or $EDITOR, large pastes in full."""
+        buffer = event.current_buffer
+        buffer.text = pastes.expand(buffer.text)
+
+        def collapse(_task: object) -> None:
+            buffer.text = pastes.collapse(buffer.text)
+
+        buffer.open_in_editor().add_done_callback(collapse)
 
     return bindings
 
@@ -115,8 +142,9 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
     keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
     session = ReplSession(settings, data_dir(environ), config_file(environ), environ,
                           command_list(), keys)
+    pastes = PasteStore()
     prompt: PromptSession[str] = PromptSession(
-        history=_FilteredHistory(str(path)), key_bindings=_key_bindings(),
+        history=_FilteredHistory(str(path), pastes), key_bindings=_key_bindings(pastes),
         bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ",
         completer=CommandCompleter(lambda: session.link.model_ids),
         complete_while_typing=False, input_processors=[_SecretMasker()])
@@ -152,7 +180,7 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
         # Raw mode from the first prompt to the last: between two prompts no key is
         # echoed over an answer or eaten by the terminal's line editing (see keyboard.py).
         with raw_mode(sys.stdin.fileno()):
-            await _read_and_run(prompt, session, keys)
+            await _read_and_run(prompt, session, keys, pastes)
     finally:
         sys.stdout.write("\x1b[?2004l")  # bracketed paste, kept on while an answer streamed
         sys.stdout.flush()
@@ -169,18 +197,19 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
 
 
 async def _read_and_run(prompt: PromptSession[str], session: ReplSession,
-                        keys: KeyReader) -> None:
+                        keys: KeyReader, pastes: PasteStore) -> None:
     """Read a line, run it, and again, until the user leaves or SIGTERM comes."""
     draft = ""
     while not session.runner.terminating:
         _type_ahead(prompt, keys.take())
         try:
-            text = await prompt.prompt_async("> ", default=draft)
+            text = await prompt.prompt_async("> ", default=pastes.collapse(draft))
         except KeyboardInterrupt:
             draft = ""
             continue
         except EOFError:
             break
+        text = pastes.expand(text)
         draft = ""
         if not text.strip():
             continue
