@@ -136,7 +136,7 @@ def test_escape_sequences_in_model_text_become_visible():
     assert not any("\x1b]" in row or "\x1b[2J" in row for row in rows)
 
 
-@pytest.mark.parametrize("step, live_rows", [(40, 10), (7, 10), (300, 4), (3, 30)])
+@pytest.mark.parametrize("step, live_rows", [(40, 10), (7, 10), (300, 4), (9, 30)])
 def test_live_region_leaves_exactly_the_committed_rows_in_scrollback(step, live_rows):
     screen = pyte.HistoryScreen(WIDTH, live_rows + 2, history=5000)
     screen.set_mode(pyte.modes.LNM)

@@ -14,6 +14,7 @@ _KEYS = (
     ("Tab", "complete commands, settings and values"),
     ("Ctrl+C", "stop the answer; at the prompt, clear the line"),
     ("Ctrl+D", "leave, on an empty line"),
+    ("Ctrl-X Ctrl-E", "edit the input in $VISUAL or $EDITOR"),
 )
 
 
@@ -30,7 +31,7 @@ def format_help(commands: Sequence[Command]) -> str:
     width = max(len(label) for label, _ in rows)
     lines = ["Commands:"]
     lines += [f"  {label.ljust(width)}  {text}".rstrip() for label, text in rows]
-    lines += ["Keys:", *(f"  {key.ljust(12)}  {text}" for key, text in _KEYS)]
+    lines += ["Keys:", *(f"  {key.ljust(13)}  {text}" for key, text in _KEYS)]
     return "\n".join(lines)
 
 

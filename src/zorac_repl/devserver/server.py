@@ -27,7 +27,6 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
 
@@ -38,7 +37,15 @@ from zorac_repl.devserver.answers import (
     long_line,
     plain_paragraphs,
 )
-from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault, stream_events
+from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault
+from zorac_repl.devserver.streaming import (
+    Disconnected,
+    RequestRecord,
+    StreamOptions,
+    stream_answer,
+    stream_fault,
+    wait_unless,
+)
 from zorac_repl.devserver.tokens import chat_prompt_tokens, split_tokens, token_id
 from zorac_repl.devserver.wire import (
     ChunkWriter,
@@ -51,45 +58,6 @@ __all__ = ["DevServer", "RequestRecord", "StreamOptions"]
 
 _log = logging.getLogger(__name__)
 _DIRECTIVES = re.compile(r"\[\[([^\[\]]*)\]\]")
-
-
-@dataclass(frozen=True, slots=True)
-class StreamOptions:
-    """How fast answers come: tokens/s (0 means as fast as possible), TTFT, tokens per chunk."""
-
-    rate: float = 0.0
-    ttft: float = 0.0
-    chunk_tokens: int = 1
-    # llama.cpp's ``timings`` on the finish chunk: ``None`` sends none; 0 sends the speed
-    # measured here; a number sends that decode speed.
-    timings: float | None = None
-    cached: int = 0  # prompt tokens the timings report as cached
-
-
-@dataclass
-class RequestRecord:
-    """What one request asked for and what happened to it."""
-
-    method: str
-    path: str
-    body: dict[str, Any] | None
-    served_text: str = ""
-    done_sent: bool = False
-    disconnected_before_done: bool = False
-    ended_at: float | None = None  # time.perf_counter() when the server was done with it
-    done_at: float | None = None  # time.perf_counter() when [DONE] was written
-    writes: list[tuple[float, str]] = field(default_factory=list)  # (time, text) per write
-    finished: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def messages(self) -> list[dict[str, Any]]:
-        body = self.body or {}
-        messages = body.get("messages")
-        return messages if isinstance(messages, list) else []
-
-
-class _Disconnected(Exception):
-    pass
 
 
 class DevServer:
@@ -178,7 +146,7 @@ class DevServer:
         try:
             while await self._handle_one(reader, writer):
                 pass
-        except (ConnectionError, asyncio.IncompleteReadError, _Disconnected):
+        except (ConnectionError, asyncio.IncompleteReadError, Disconnected):
             pass
         finally:
             with contextlib.suppress(Exception):
@@ -316,10 +284,10 @@ class DevServer:
             return
         if fault == "stall" or (fault == "stall-mid" and not stream):
             hangup = asyncio.ensure_future(reader.read(1))
-            with contextlib.suppress(_Disconnected):
-                await _wait_unless(hangup, 120)
+            with contextlib.suppress(Disconnected):
+                await wait_unless(hangup, 120)
             hangup.cancel()
-            raise _Disconnected
+            raise Disconnected
         if fault.startswith("delay:"):
             await asyncio.sleep(float(fault.partition(":")[2]))
             fault = ""
@@ -335,108 +303,18 @@ class DevServer:
                 writer.write(head.encode() + payload[:len(payload) // 2])
                 await writer.drain()
                 writer.transport.abort()
-                raise _Disconnected
+                raise Disconnected
             await _respond(writer, 200, payload)
             return
         stream_options = body.get("stream_options")
         include_usage = isinstance(stream_options, dict) and bool(
             stream_options.get("include_usage"))
         if fault.partition(":")[0] in STREAM_FAULTS:
-            await self._stream_fault(record, reader, writer, ChunkWriter(model), tokens, reason,
+            await stream_fault(record, reader, writer, ChunkWriter(model), tokens, reason,
                                      prompt_tokens if include_usage else None, fault)
             return
-        await self._stream(record, reader, writer, ChunkWriter(model), tokens, reason,
+        await stream_answer(record, reader, writer, ChunkWriter(model), tokens, reason,
                            options, prompt_tokens if include_usage else None)
-
-    async def _stream(self, record: RequestRecord, reader: asyncio.StreamReader,
-                      writer: asyncio.StreamWriter, chunks: ChunkWriter, tokens: list[str],
-                      reason: str, options: StreamOptions, prompt_tokens: int | None) -> None:
-        # While the answer streams the client sends nothing, so any read that completes
-        # means it hung up: that is how the server sees a Ctrl+C at once, even mid-stall.
-        hangup = asyncio.ensure_future(reader.read(1))
-        step = options.chunk_tokens
-        pieces = ["".join(tokens[i:i + step]) for i in range(0, len(tokens), step)]
-        # vLLM puts the last token's text on the finish chunk when it stops for length.
-        final = pieces.pop() if pieces and reason == "length" else ""
-        try:
-            writer.write(_stream_head())
-            if options.ttft > 0:
-                await _wait_unless(hangup, options.ttft)
-            start = time.perf_counter()
-            pending, pending_text = [chunks.role()], []
-            for number, piece in enumerate(pieces, 1):
-                pending.append(chunks.content(piece))
-                pending_text.append(piece)
-                due = start + number * step / options.rate if options.rate else 0.0
-                delay = due - time.perf_counter()
-                if delay > 0.0005 or len(pending) >= 64:
-                    await _send_chunks(writer, pending, hangup)
-                    record.served_text += "".join(pending_text)
-                    record.writes.append((time.perf_counter(), "".join(pending_text)))
-                    pending, pending_text = [], []
-                    if delay > 0:
-                        await _wait_unless(hangup, delay)
-            record.served_text += "".join(pending_text) + final
-            timings = _timings(options, len(tokens), time.perf_counter() - start,
-                               len(chat_prompt_tokens(record.messages)))
-            pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None,
-                                         timings=timings))
-            if prompt_tokens is not None:
-                pending.append(chunks.usage(prompt_tokens, len(tokens)))
-            pending.append(b"data: [DONE]\n\n")
-            await _send_chunks(writer, pending, hangup)
-            record.done_at = time.perf_counter()
-            record.writes.append((record.done_at, "".join(pending_text) + final))
-            writer.write(b"0\r\n\r\n")
-            await writer.drain()
-            record.done_sent = True
-        except (ConnectionError, _Disconnected):
-            record.disconnected_before_done = True
-            raise _Disconnected from None
-        finally:
-            hangup.cancel()
-            # The watcher must be gone before the next request's readline on this reader.
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await hangup
-
-
-    async def _stream_fault(self, record: RequestRecord, reader: asyncio.StreamReader,
-                            writer: asyncio.StreamWriter, chunks: ChunkWriter,
-                            tokens: list[str], reason: str, prompt_tokens: int | None,
-                            fault: str) -> None:
-        hangup = asyncio.ensure_future(reader.read(1))
-
-        async def send(parts: list[bytes]) -> None:
-            await _send_chunks(writer, parts, hangup)
-
-        async def wait_for_hangup() -> None:
-            await _wait_unless(hangup, 120)
-
-        kind = fault.partition(":")[0]
-        try:
-            writer.write(_stream_head())
-            def on_sent(text: str) -> None:
-                record.served_text = text
-
-            await stream_events(fault, chunks, tokens, reason, prompt_tokens, send,
-                                wait_for_hangup, on_sent)
-            if kind == "drop":
-                writer.transport.abort()
-                raise _Disconnected
-            record.done_sent = kind not in ("no-done", "error-event")
-            record.done_at = time.perf_counter()
-            if kind == "hold-open":
-                await wait_for_hangup()
-            writer.write(b"0\r\n\r\n")
-            await writer.drain()
-        except (ConnectionError, _Disconnected):
-            record.disconnected_before_done = not record.done_sent
-            raise _Disconnected from None
-        finally:
-            hangup.cancel()
-            with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-                await hangup
-
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
@@ -446,22 +324,6 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-def _timings(options: StreamOptions, predicted: int, seconds: float,
-             prompt: int) -> dict[str, Any] | None:
-    """llama.cpp's ``timings`` object (wire-protocol §13), when the request asked for it."""
-    if options.timings is None:
-        return None
-    per_second = options.timings or predicted / max(seconds, 1e-6)
-    prompt_ms = max(options.ttft, 0.001) * 1000
-    return {"cache_n": options.cached, "prompt_n": prompt - options.cached,
-            "prompt_ms": round(prompt_ms, 3),
-            "prompt_per_token_ms": round(prompt_ms / max(1, prompt), 3),
-            "prompt_per_second": round(1000 * max(1, prompt) / prompt_ms, 3),
-            "predicted_n": predicted, "predicted_ms": round(1000 * predicted / per_second, 3),
-            "predicted_per_token_ms": round(1000 / per_second, 3),
-            "predicted_per_second": round(per_second, 3)}
-
-
 def _parse_directives(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for group in _DIRECTIVES.findall(text):
@@ -469,28 +331,6 @@ def _parse_directives(text: str) -> dict[str, str]:
             key, _, value = word.partition("=")
             found[key] = value
     return found
-
-
-def _stream_head() -> bytes:
-    return (
-        f"HTTP/1.1 200 OK\r\ndate: {formatdate(usegmt=True)}\r\nserver: uvicorn\r\n"
-        "content-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n"
-    ).encode()
-
-
-async def _send_chunks(writer: asyncio.StreamWriter, events: list[bytes],
-                       hangup: asyncio.Future[bytes]) -> None:
-    if hangup.done():
-        raise _Disconnected
-    # One HTTP chunk per event, as uvicorn writes each yield of vLLM's generator.
-    writer.write(b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in events))
-    await writer.drain()
-
-
-async def _wait_unless(hangup: asyncio.Future[bytes], seconds: float) -> None:
-    done, _ = await asyncio.wait({hangup}, timeout=seconds)
-    if done:
-        raise _Disconnected
 
 
 async def _respond(writer: asyncio.StreamWriter, status: int, body: bytes,

@@ -1,0 +1,190 @@
+"""How the dev server streams an answer: its SSE events, at the asked pace, and its faults.
+
+Each event is one HTTP chunk, as uvicorn writes each yield of vLLM's generator; the
+client's hang-up is noticed at once, even mid-stall, so a Ctrl+C test can check that the
+server stopped generating.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any
+
+from zorac_repl.devserver.faults import stream_events
+from zorac_repl.devserver.tokens import chat_prompt_tokens
+from zorac_repl.devserver.wire import ChunkWriter
+
+__all__ = ["Disconnected", "RequestRecord", "StreamOptions", "stream_answer", "stream_fault",
+           "wait_unless"]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOptions:
+    """How fast answers come: tokens/s (0 means as fast as possible), TTFT, tokens per chunk."""
+
+    rate: float = 0.0
+    ttft: float = 0.0
+    chunk_tokens: int = 1
+    # llama.cpp's ``timings`` on the finish chunk: ``None`` sends none; 0 sends the speed
+    # measured here; a number sends that decode speed.
+    timings: float | None = None
+    cached: int = 0  # prompt tokens the timings report as cached
+
+
+@dataclass
+class RequestRecord:
+    """What one request asked for and what happened to it."""
+
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    served_text: str = ""
+    done_sent: bool = False
+    disconnected_before_done: bool = False
+    ended_at: float | None = None  # time.perf_counter() when the server was done with it
+    done_at: float | None = None  # time.perf_counter() when [DONE] was written
+    writes: list[tuple[float, str]] = field(default_factory=list)  # (time, text) per write
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        body = self.body or {}
+        messages = body.get("messages")
+        return messages if isinstance(messages, list) else []
+
+
+class Disconnected(Exception):
+    """The client went away (a Ctrl+C, a dropped connection)."""
+
+
+async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
+                  writer: asyncio.StreamWriter, chunks: ChunkWriter, tokens: list[str],
+                  reason: str, options: StreamOptions, prompt_tokens: int | None) -> None:
+    # While the answer streams the client sends nothing, so any read that completes
+    # means it hung up: that is how the server sees a Ctrl+C at once, even mid-stall.
+    hangup = asyncio.ensure_future(reader.read(1))
+    step = options.chunk_tokens
+    pieces = ["".join(tokens[i:i + step]) for i in range(0, len(tokens), step)]
+    # vLLM puts the last token's text on the finish chunk when it stops for length.
+    final = pieces.pop() if pieces and reason == "length" else ""
+    try:
+        writer.write(stream_head())
+        if options.ttft > 0:
+            await wait_unless(hangup, options.ttft)
+        start = time.perf_counter()
+        pending, pending_text = [chunks.role()], []
+        for number, piece in enumerate(pieces, 1):
+            pending.append(chunks.content(piece))
+            pending_text.append(piece)
+            due = start + number * step / options.rate if options.rate else 0.0
+            delay = due - time.perf_counter()
+            if delay > 0.0005 or len(pending) >= 64:
+                await send_chunks(writer, pending, hangup)
+                record.served_text += "".join(pending_text)
+                record.writes.append((time.perf_counter(), "".join(pending_text)))
+                pending, pending_text = [], []
+                if delay > 0:
+                    await wait_unless(hangup, delay)
+        record.served_text += "".join(pending_text) + final
+        timings = _timings(options, len(tokens), time.perf_counter() - start,
+                           len(chat_prompt_tokens(record.messages)))
+        pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None,
+                                     timings=timings))
+        if prompt_tokens is not None:
+            pending.append(chunks.usage(prompt_tokens, len(tokens)))
+        pending.append(b"data: [DONE]\n\n")
+        await send_chunks(writer, pending, hangup)
+        record.done_at = time.perf_counter()
+        record.writes.append((record.done_at, "".join(pending_text) + final))
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        record.done_sent = True
+    except (ConnectionError, Disconnected):
+        record.disconnected_before_done = True
+        raise Disconnected from None
+    finally:
+        hangup.cancel()
+        # The watcher must be gone before the next request's readline on this reader.
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await hangup
+
+
+async def stream_fault(record: RequestRecord, reader: asyncio.StreamReader,
+                        writer: asyncio.StreamWriter, chunks: ChunkWriter,
+                        tokens: list[str], reason: str, prompt_tokens: int | None,
+                        fault: str) -> None:
+    hangup = asyncio.ensure_future(reader.read(1))
+
+    async def send(parts: list[bytes]) -> None:
+        await send_chunks(writer, parts, hangup)
+
+    async def wait_for_hangup() -> None:
+        await wait_unless(hangup, 120)
+
+    kind = fault.partition(":")[0]
+    try:
+        writer.write(stream_head())
+        def on_sent(text: str) -> None:
+            record.served_text = text
+
+        await stream_events(fault, chunks, tokens, reason, prompt_tokens, send,
+                            wait_for_hangup, on_sent)
+        if kind == "drop":
+            writer.transport.abort()
+            raise Disconnected
+        record.done_sent = kind not in ("no-done", "error-event")
+        record.done_at = time.perf_counter()
+        if kind == "hold-open":
+            await wait_for_hangup()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+    except (ConnectionError, Disconnected):
+        record.disconnected_before_done = not record.done_sent
+        raise Disconnected from None
+    finally:
+        hangup.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await hangup
+
+
+def _timings(options: StreamOptions, predicted: int, seconds: float,
+             prompt: int) -> dict[str, Any] | None:
+    """llama.cpp's ``timings`` object (wire-protocol §13), when the request asked for it."""
+    if options.timings is None:
+        return None
+    per_second = options.timings or predicted / max(seconds, 1e-6)
+    prompt_ms = max(options.ttft, 0.001) * 1000
+    return {"cache_n": options.cached, "prompt_n": prompt - options.cached,
+            "prompt_ms": round(prompt_ms, 3),
+            "prompt_per_token_ms": round(prompt_ms / max(1, prompt), 3),
+            "prompt_per_second": round(1000 * max(1, prompt) / prompt_ms, 3),
+            "predicted_n": predicted, "predicted_ms": round(1000 * predicted / per_second, 3),
+            "predicted_per_token_ms": round(1000 / per_second, 3),
+            "predicted_per_second": round(per_second, 3)}
+
+
+def stream_head() -> bytes:
+    return (
+        f"HTTP/1.1 200 OK\r\ndate: {formatdate(usegmt=True)}\r\nserver: uvicorn\r\n"
+        "content-type: text/event-stream; charset=utf-8\r\ntransfer-encoding: chunked\r\n\r\n"
+    ).encode()
+
+
+async def send_chunks(writer: asyncio.StreamWriter, events: list[bytes],
+                       hangup: asyncio.Future[bytes]) -> None:
+    if hangup.done():
+        raise Disconnected
+    # One HTTP chunk per event, as uvicorn writes each yield of vLLM's generator.
+    writer.write(b"".join(b"%x\r\n%s\r\n" % (len(event), event) for event in events))
+    await writer.drain()
+
+
+async def wait_unless(hangup: asyncio.Future[bytes], seconds: float) -> None:
+    done, _ = await asyncio.wait({hangup}, timeout=seconds)
+    if done:
+        raise Disconnected
