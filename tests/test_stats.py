@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,7 +85,7 @@ def test_the_servers_own_timings_win_and_read_as_the_servers():
         "341.9 tok/s (30 cached)) | T")
 
 
-def _figures_from(server, message: str):
+def _figures_from(server, message: str, stream: bool = True):
     conversation = Conversation()
     conversation.add_user(message)
 
@@ -92,15 +93,16 @@ def _figures_from(server, message: str):
         client = ChatClient(server.base_url)
         try:
             return await run_turn(client, conversation, ChatRequest(server.model, 0.1, 500),
-                                  RecordingView())
+                                  RecordingView(), stream=stream)
         finally:
             await client.aclose()
 
     return asyncio.run(ask()).figures
 
 
-def test_llama_cpp_timings_from_the_wire_are_used(fresh_requests):
-    figures = _figures_from(fresh_requests, "hi [[tokens=20 timings=42.7 cached=5]]")
+@pytest.mark.parametrize("stream", [True, False], ids=["streamed", "whole"])
+def test_llama_cpp_timings_from_the_wire_are_used(fresh_requests, stream):
+    figures = _figures_from(fresh_requests, "hi [[tokens=20 timings=42.7 cached=5]]", stream)
     assert figures.rate_kind == "server" and figures.tokens_per_second == 42.7
     assert figures.server is not None and figures.server.cached_tokens == 5
     assert "42.7 tok/s by the server" in format_stats(figures, "T")

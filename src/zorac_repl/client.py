@@ -26,8 +26,8 @@ from zorac_repl.errors import (
     StreamInterrupted,
     ZoracError,
 )
-from zorac_repl.events import ChatEvent, Finished, Usage
-from zorac_repl.sse import DONE, SSEDecoder, decode_chunk, error_message
+from zorac_repl.events import ChatEvent, Finished, ServerTimings, Usage
+from zorac_repl.sse import DONE, SSEDecoder, decode_chunk, error_message, server_timings
 
 if TYPE_CHECKING:
     import openai
@@ -72,6 +72,7 @@ class Completion:
     text: str
     finish_reason: str | None
     usage: Usage | None
+    timings: ServerTimings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,7 +251,8 @@ class ChatClient:
         if result.usage is not None:
             usage = Usage(result.usage.prompt_tokens, result.usage.completion_tokens)
         text = choice.message.content if choice.message is not None else None
-        return Completion(text or "", choice.finish_reason, usage)
+        timings = server_timings((result.model_extra or {}).get("timings"))
+        return Completion(text or "", choice.finish_reason, usage, timings)
 
     def _translate(self, exc: Exception, midstream: bool = False) -> ZoracError:
         """Turn an SDK or transport exception into one line the user can act on."""

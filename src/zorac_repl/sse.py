@@ -16,7 +16,7 @@ from typing import Any
 from zorac_repl.errors import ServerError
 from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
 
-__all__ = ["DONE", "SSEDecoder", "decode_chunk", "error_message"]
+__all__ = ["DONE", "SSEDecoder", "decode_chunk", "error_message", "server_timings"]
 
 DONE = "[DONE]"
 
@@ -131,7 +131,7 @@ def decode_chunk(data: str) -> Iterator[ChatEvent]:
             reason = choice.get("finish_reason")
             if isinstance(reason, str) and reason:
                 yield Finished(reason)
-    timings = _server_timings(chunk.get("timings"))
+    timings = server_timings(chunk.get("timings"))
     if timings is not None:
         yield timings
     usage = chunk.get("usage")
@@ -150,8 +150,9 @@ def _count(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _server_timings(timings: object) -> ServerTimings | None:
-    """llama.cpp's own speeds, on its last chunk (wire-protocol §13); ``None`` if absent."""
+def server_timings(timings: object) -> ServerTimings | None:
+    """llama.cpp's own speeds, on its last chunk or its whole answer (wire-protocol §13);
+    ``None`` if absent."""
     if not isinstance(timings, dict):
         return None
     decode = _number(timings.get("predicted_per_second"))

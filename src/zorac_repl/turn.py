@@ -87,6 +87,8 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
             if completion_result.usage is not None:
                 usage = completion_result.usage
                 stats.on_usage(usage.prompt_tokens, usage.completion_tokens)
+            if completion_result.timings is not None:
+                stats.on_server_timings(completion_result.timings)
             finish_reason = completion_result.finish_reason
             parts.append(completion_result.text)
             view.text(completion_result.text)

@@ -42,6 +42,7 @@ from zorac_repl.devserver.streaming import (
     Disconnected,
     RequestRecord,
     StreamOptions,
+    llama_timings,
     stream_answer,
     stream_fault,
     wait_unless,
@@ -294,8 +295,10 @@ class DevServer:
         if not stream:
             await asyncio.sleep(options.ttft + (len(tokens) / options.rate if options.rate else 0))
             record.served_text = "".join(tokens)
+            seconds = len(tokens) / options.rate if options.rate else 0.0
             payload = completion_body(model, record.served_text, reason, prompt_tokens,
-                                      len(tokens))
+                                      len(tokens), llama_timings(options, len(tokens), seconds,
+                                                                 prompt_tokens))
             if fault == "drop":
                 # Promise the whole body, send half of it, and hang up.
                 head = (f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "

@@ -19,8 +19,8 @@ from zorac_repl.devserver.faults import stream_events
 from zorac_repl.devserver.tokens import chat_prompt_tokens
 from zorac_repl.devserver.wire import ChunkWriter
 
-__all__ = ["Disconnected", "RequestRecord", "StreamOptions", "stream_answer", "stream_fault",
-           "wait_unless"]
+__all__ = ["Disconnected", "RequestRecord", "StreamOptions", "llama_timings", "stream_answer",
+           "stream_fault", "wait_unless"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +91,7 @@ async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
                 if delay > 0:
                     await wait_unless(hangup, delay)
         record.served_text += "".join(pending_text) + final
-        timings = _timings(options, len(tokens), time.perf_counter() - start,
+        timings = llama_timings(options, len(tokens), time.perf_counter() - start,
                            len(chat_prompt_tokens(record.messages)))
         pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None,
                                      timings=timings))
@@ -152,7 +152,7 @@ async def stream_fault(record: RequestRecord, reader: asyncio.StreamReader,
             await hangup
 
 
-def _timings(options: StreamOptions, predicted: int, seconds: float,
+def llama_timings(options: StreamOptions, predicted: int, seconds: float,
              prompt: int) -> dict[str, Any] | None:
     """llama.cpp's ``timings`` object (wire-protocol §13), when the request asked for it."""
     if options.timings is None:

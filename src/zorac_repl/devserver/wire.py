@@ -71,7 +71,7 @@ class ChunkWriter:
 
 
 def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
-                    completion_tokens: int) -> bytes:
+                    completion_tokens: int, timings: dict[str, Any] | None = None) -> bytes:
     """A non-streamed chat completion (wire-protocol §7, vLLM 0.33)."""
     body = {
         "id": f"chatcmpl-{secrets.token_hex(16)}",
@@ -95,6 +95,8 @@ def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
         "prompt_logprobs": None, "prompt_token_ids": None, "prompt_text": None,
         "kv_transfer_params": None, "ec_transfer_params": None, "metrics": None,
     }
+    if timings is not None:  # llama.cpp's, at the top level of a whole answer
+        body["timings"] = timings
     return _dumps(body).encode()
 
 
