@@ -115,6 +115,16 @@ def test_ctrl_c_inside_a_paste_is_pasted_text_not_a_stop(pty_pair):
     assert typed == paste
 
 
+def test_a_large_paste_with_its_end_marker_cut_in_two_is_one_paste(pty_pair):
+    paste = b"\x1b[200~" + b"x\x03" * 20_000 + b"\x1b[201~"
+    chunks = [paste[start:start + 4096] for start in range(0, len(paste) - 3, 4096)]
+    cut = len(paste) - 3  # the end marker arrives as "\x1b[2" and then "01~"
+    chunks[-1] = paste[(len(chunks) - 1) * 4096:cut]
+    typed, interrupts, _ = _read_while_busy(pty_pair, [*chunks, paste[cut:], b"\x03"])
+    assert interrupts == 1  # only the Ctrl+C typed after the paste
+    assert typed == paste
+
+
 def test_a_paste_still_arriving_when_the_work_ends_is_kept_whole(pty_pair):
     typed, _, _ = _read_while_busy(pty_pair, [b"\x1b[200~first line\r"],
                                    after_stop=b"second line\x1b[201~")

@@ -111,28 +111,38 @@ class KeyReader:
         self._scan()
 
     def _scan(self) -> None:
-        """Look at the new bytes: paste markers, Ctrl+C, the cursor report awaited."""
+        """Look at the new bytes: paste markers, Ctrl+C, the cursor report awaited.
+
+        Linear in what arrived: a paste is skipped to its end marker in one search.
+        """
         kept = self._kept
         index = self._scanned
         while index < len(kept):
-            rest = kept[index:]
-            marker = _PASTE_END if self._in_paste else _PASTE_START
-            if rest.startswith(marker):
-                self._in_paste = not self._in_paste
-                index += len(marker)
+            if self._in_paste:
+                end = kept.find(_PASTE_END, index)
+                if end == -1:
+                    # The end marker may be cut off: look at its first bytes again later.
+                    index = max(index, len(kept) - len(_PASTE_END) + 1)
+                    break
+                self._in_paste = False
+                index = end + len(_PASTE_END)
                 continue
-            if marker.startswith(bytes(rest)):
+            if kept.startswith(_PASTE_START, index):
+                self._in_paste = True
+                index += len(_PASTE_START)
+                continue
+            if len(kept) - index < len(_PASTE_START) and _PASTE_START.startswith(kept[index:]):
                 break  # maybe a marker, cut off: wait for the rest
-            if not self._in_paste and self._report is not None and not self._report.done():
+            if self._report is not None and not self._report.done():
                 found = _CURSOR_REPORT.match(kept, index)
                 if found is not None:
                     position = (int(found.group(1)) - 1, int(found.group(2)) - 1)
                     del kept[index:found.end()]  # after reading it: the match reads ``kept``
                     self._report.set_result(position)
                     continue
-                if _UNFINISHED_ESCAPE.fullmatch(rest):
+                if _UNFINISHED_ESCAPE.fullmatch(kept, index):
                     break
-            if kept[index] == _CTRL_C and not self._in_paste and self._on_interrupt:
+            if kept[index] == _CTRL_C and self._on_interrupt:
                 del kept[index]
                 self._on_interrupt()
                 continue

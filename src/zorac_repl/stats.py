@@ -164,11 +164,8 @@ def format_stats(figures: TurnFigures, context: str) -> str:
         detail += f", TTFT {figures.ttft:.2f}s"
     server = figures.server
     if server is not None and server.prompt_per_second is not None:
-        prompt = f", prompt {server.prompt_per_second:.1f} tok/s"
-        if server.prompt_tokens is not None:
-            prompt = f", prompt {server.prompt_tokens} tokens at " \
-                     f"{server.prompt_per_second:.1f} tok/s"
-        detail += prompt
+        tokens = f"{server.prompt_tokens} tokens at " if server.prompt_tokens is not None else ""
+        detail += f", prompt {tokens}{server.prompt_per_second:.1f} tok/s"
     if server is not None and server.cached_tokens:
         detail += f" ({server.cached_tokens} cached)"
     return f"Stats: {figures.tokens} tokens in {figures.duration:.1f}s ({detail}) | {context}"

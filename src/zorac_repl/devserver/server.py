@@ -270,14 +270,7 @@ class DevServer:
         reason = "stop"
         if len(tokens) > limit:
             tokens, reason = tokens[:limit], "length"
-        options = StreamOptions(
-            rate=float(directives.get("rate", self.options.rate)),
-            ttft=float(directives.get("ttft", self.options.ttft)),
-            chunk_tokens=max(1, int(directives.get("chunk", self.options.chunk_tokens))),
-            timings=(float(directives["timings"] or 0) if "timings" in directives
-                     else self.options.timings),
-            cached=int(directives.get("cached", self.options.cached)),
-        )
+        options = self.options.directed(directives)
         fault = self._faults.popleft() if self._faults else directives.get("fault", "")
         if is_http_fault(fault):
             status, payload = error_response(fault)

@@ -35,6 +35,17 @@ class StreamOptions:
     timings: float | None = None
     cached: int = 0  # prompt tokens the timings report as cached
 
+    def directed(self, directives: dict[str, str]) -> StreamOptions:
+        """These options as a message's directives change them (``[[rate=500 timings]]``)."""
+        return StreamOptions(
+            rate=float(directives.get("rate", self.rate)),
+            ttft=float(directives.get("ttft", self.ttft)),
+            chunk_tokens=max(1, int(directives.get("chunk", self.chunk_tokens))),
+            timings=(float(directives["timings"] or 0) if "timings" in directives
+                     else self.timings),
+            cached=int(directives.get("cached", self.cached)),
+        )
+
 
 @dataclass
 class RequestRecord:
