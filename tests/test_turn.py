@@ -23,13 +23,16 @@ class RecordingView:
     def begin(self, stats: StreamStats) -> None:
         pass
 
-    def text(self, delta: str) -> None:
+    def text(self, delta: str, provisional: bool = False) -> None:
         self.shown.append(delta)
+
+    def settle(self, is_answer: bool) -> None:
+        pass
 
     def reasoning(self, delta: str) -> None:
         pass
 
-    async def end(self) -> None:
+    async def end(self, status: str = "complete") -> None:
         self.ended = True
 
 
@@ -95,7 +98,7 @@ class ResizingView(RecordingView):
         super().__init__()
         self.ending = asyncio.Event()
 
-    async def end(self) -> None:
+    async def end(self, status: str = "complete") -> None:
         self.ending.set()
         await asyncio.Event().wait()  # the width never settles
 

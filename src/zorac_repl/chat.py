@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from zorac_repl.budget import Budget
 from zorac_repl.conversation import Conversation
@@ -31,6 +31,7 @@ from zorac_repl.terminal import (
 )
 
 if TYPE_CHECKING:
+    from zorac_repl.render.thought_area import ReasoningMode
     from zorac_repl.turn import TurnOutcome
 
 __all__ = ["Chat"]
@@ -90,7 +91,9 @@ class Chat:
         settings = self._settings.current
         view = TerminalAnswerView(self._printer.console, write, terminal_rows,
                                   settings.code_theme, columns=terminal_columns,
-                                  cursor_probe=self._cursor_probe)
+                                  cursor_probe=self._cursor_probe,
+                                  reasoning=cast("ReasoningMode", settings.reasoning),
+                                  thought_hint=" · /think shows it")
         # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
         outcome = await self._runner.run(run_turn(self._link.client, self.conversation,
                                                   self._link.request(), view,
@@ -209,7 +212,14 @@ class Chat:
         self.last_stats = f"last: {figures.tokens} tokens, {short_rate(figures)}"
         say = self._printer.say
         if outcome.status == "interrupted":
+            if figures.thinking_seconds is not None and figures.answer_at is None:
+                say(f"Thinking stopped after {figures.thinking_seconds:.1f}s.", "yellow")
             say(f"Response interrupted. {stats}", "yellow")
+        elif outcome.status == "unanswered":
+            from zorac_repl.stats import no_answer_line
+
+            say(f"{no_answer_line(self._settings.current.max_output_tokens)} Your message "
+                "is back in the input.", "yellow")
         elif outcome.error is not None:
             kept = " The partial answer above was not kept." if outcome.text else ""
             if isinstance(outcome.error, ContextOverflow):

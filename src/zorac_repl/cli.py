@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                                 help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]")
     parser.add_argument("--no-stream", action="store_true",
                         help="wait for the whole answer instead of streaming it [$STREAM=false]")
+    parser.add_argument("--show-reasoning", action="store_true",
+                        help="show a reasoning model's thinking: dimmed in the terminal, on "
+                        "stderr in a pipe [$REASONING=show]")
     parser.add_argument("--demo", action="store_true",
                         help="chat with a built-in demo server (no model needed)")
     parser.add_argument("--version", action="version", version=f"zorac-repl {__version__}")
@@ -81,6 +84,8 @@ def _main(argv: Sequence[str] | None) -> int:
              if spec.flag and getattr(args, spec.key) is not None}
     if args.no_stream:
         flags["STREAM"] = "false"
+    if args.show_reasoning:
+        flags["REASONING"] = "show"
     file_values, notices = read_config_file(config_file(os.environ))
     try:
         settings = load_settings(os.environ, flags, file_values)
@@ -93,7 +98,8 @@ def _main(argv: Sequence[str] | None) -> int:
 
         from zorac_repl.devserver import DevServer, StreamOptions
 
-        demo = DevServer(options=StreamOptions(rate=80.0, ttft=0.3)).start()
+        # The demo's model thinks for a second or two, as Qwen3 does behind vLLM's parser.
+        demo = DevServer(options=StreamOptions(rate=80.0, ttft=0.3, think=120)).start()
         settings = replace(settings, base_url=demo.base_url, model=demo.model, api_key="",
                            sources={**settings.sources, "VLLM_BASE_URL": "flag",
                                     "VLLM_MODEL": "flag", "VLLM_API_KEY": "flag"})

@@ -27,7 +27,14 @@ from zorac_repl.errors import (
     ZoracError,
 )
 from zorac_repl.events import ChatEvent, Finished, ServerTimings, Usage
-from zorac_repl.sse import DONE, SSEDecoder, decode_chunk, error_message, server_timings
+from zorac_repl.sse import (
+    DONE,
+    SSEDecoder,
+    decode_chunk,
+    error_message,
+    reasoning_tokens,
+    server_timings,
+)
 
 if TYPE_CHECKING:
     import openai
@@ -63,16 +70,28 @@ class ChatRequest:
     model: str
     temperature: float
     max_tokens: int
+    thinking: str = "auto"  # THINKING: auto sends nothing; on/off send enable_thinking
+    reasoning_effort: str = "auto"  # REASONING_EFFORT: auto sends nothing
+
+    def extra_body(self) -> dict[str, Any]:
+        """The reasoning controls, in the fields vLLM and SGLang read (wire-protocol §2.1)."""
+        extra: dict[str, Any] = {}
+        if self.thinking != "auto":
+            extra["chat_template_kwargs"] = {"enable_thinking": self.thinking == "on"}
+        if self.reasoning_effort != "auto":
+            extra["reasoning_effort"] = self.reasoning_effort
+        return extra
 
 
 @dataclass(frozen=True, slots=True)
 class Completion:
-    """A whole, non-streamed answer."""
+    """A whole, non-streamed answer; ``reasoning`` is the thinking a parser split off."""
 
     text: str
     finish_reason: str | None
     usage: Usage | None
     timings: ServerTimings | None = None
+    reasoning: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +213,7 @@ class ChatClient:
                     model=request.model, messages=cast(Any, list(messages)),
                     temperature=request.temperature, max_tokens=request.max_tokens,
                     stream=True, stream_options={"include_usage": True},
-                    timeout=self._stream_timeout,
+                    timeout=self._stream_timeout, extra_body=request.extra_body() or None,
                 ) as response:
                     opened = True
                     await _reject_non_stream(response)
@@ -223,7 +242,8 @@ class ChatClient:
                 if not opened and delay is not None and _refused(exc):
                     await asyncio.sleep(delay)
                     continue
-                raise self._translate(exc, midstream=opened) from exc
+                raise _naming_controls(self._translate(exc, midstream=opened),
+                                       request) from exc
 
     async def complete(self, messages: Sequence[dict[str, str]],
                        request: ChatRequest) -> Completion:
@@ -234,14 +254,14 @@ class ChatClient:
                 result = await client.chat.completions.create(
                     model=request.model, messages=cast(Any, list(messages)),
                     temperature=request.temperature, max_tokens=request.max_tokens,
-                    stream=False,
+                    stream=False, extra_body=request.extra_body() or None,
                 )
                 break
             except Exception as exc:
                 if delay is not None and _refused(exc):
                     await asyncio.sleep(delay)
                     continue
-                raise self._translate(exc) from exc
+                raise _naming_controls(self._translate(exc), request) from exc
         if not result.choices:
             # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
             error = (result.model_extra or {}).get("error")
@@ -249,10 +269,17 @@ class ChatClient:
         choice = result.choices[0]
         usage = None
         if result.usage is not None:
-            usage = Usage(result.usage.prompt_tokens, result.usage.completion_tokens)
-        text = choice.message.content if choice.message is not None else None
+            usage = Usage(result.usage.prompt_tokens, result.usage.completion_tokens,
+                          reasoning_tokens(result.usage.model_dump()))
+        message = choice.message
+        text = message.content if message is not None else None
+        extra = (message.model_extra if message is not None else None) or {}
+        # Same rule as a stream: ``reasoning`` if it has text, else ``reasoning_content``.
+        reasoning = next((value for value in (extra.get("reasoning"),
+                                              extra.get("reasoning_content"))
+                          if isinstance(value, str) and value), "")
         timings = server_timings((result.model_extra or {}).get("timings"))
-        return Completion(text or "", choice.finish_reason, usage, timings)
+        return Completion(text or "", choice.finish_reason, usage, timings, reasoning)
 
     def _translate(self, exc: Exception, midstream: bool = False) -> ZoracError:
         """Turn an SDK or transport exception into one line the user can act on."""
@@ -300,6 +327,23 @@ class ChatClient:
         return ConnectionFailed(
             f"Cannot reach {self.base_url}: is vLLM running? "
             "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
+
+
+_CONTROL_FIELDS = (("reasoning_effort", "REASONING_EFFORT"),
+                   ("chat_template_kwargs", "THINKING"), ("enable_thinking", "THINKING"))
+
+
+def _naming_controls(error: ZoracError, request: ChatRequest) -> ZoracError:
+    """A 400 while reasoning controls were sent: name the setting to turn back to auto."""
+    sent = request.extra_body()
+    if not (isinstance(error, ServerError) and error.status == 400 and sent
+            and not isinstance(error, ContextOverflow)):
+        return error
+    named = {key for field, key in _CONTROL_FIELDS if field in str(error)}
+    keys = sorted(named or {key for field, key in _CONTROL_FIELDS if field in sent})
+    advice = " and ".join(f"/config set {key} auto" for key in keys)
+    return ServerError(f"{error} The server may not take {' or '.join(keys)}: {advice} "
+                       "stops sending it.", error.status)
 
 
 def _refused(exc: Exception) -> bool:

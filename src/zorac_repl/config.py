@@ -125,6 +125,23 @@ def _booleans() -> list[str]:
     return ["true", "false"]
 
 
+def _one_of(*values: str) -> tuple[Callable[[str], str], Callable[[], list[str]]]:
+    """A parser that accepts only ``values`` (any case), and their list for completion."""
+
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in values:
+            raise ValueError(f"one of {', '.join(values)}")
+        return value
+
+    return parse, lambda: list(values)
+
+
+_REASONING = _one_of("fold", "show", "hide")
+_THINKING = _one_of("auto", "on", "off")
+_EFFORT = _one_of("auto", "low", "medium", "high")
+
+
 @dataclass(frozen=True, slots=True)
 class SettingSpec:
     """How one setting is named, found, parsed and explained.
@@ -176,6 +193,15 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 _parse_encoding, "tiktoken encoding for local token counts", choices=_encodings),
     SettingSpec("SYSTEM_PROMPT", "system_prompt", ("SYSTEM_PROMPT",), None,
                 _parse_text, "system prompt; empty means the built-in one (date, commands)"),
+    SettingSpec("REASONING", "reasoning", ("REASONING",), "--reasoning",
+                _REASONING[0], "a reasoning model's thinking: fold (one line after), show "
+                "(all of it, dimmed; on stderr in a pipe) or hide", choices=_REASONING[1]),
+    SettingSpec("THINKING", "thinking", ("THINKING",), "--thinking",
+                _THINKING[0], "ask the model to think: auto (send nothing), on or off "
+                "(chat_template_kwargs.enable_thinking, Qwen3-style)", choices=_THINKING[1]),
+    SettingSpec("REASONING_EFFORT", "reasoning_effort", ("REASONING_EFFORT",),
+                "--reasoning-effort", _EFFORT[0], "how hard the model thinks: auto (send "
+                "nothing), low, medium or high (reasoning_effort, gpt-oss)", choices=_EFFORT[1]),
 )
 
 _BY_KEY = {spec.key: spec for spec in SETTINGS}
@@ -213,6 +239,9 @@ class Settings:
     code_theme: str = "monokai"
     tiktoken_encoding: str = "cl100k_base"
     system_prompt: str = ""
+    reasoning: str = "fold"
+    thinking: str = "auto"
+    reasoning_effort: str = "auto"
     sources: Mapping[str, Source] = dataclasses.field(default_factory=dict, compare=False)
 
     def source_of(self, key: str) -> Source:

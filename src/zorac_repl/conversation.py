@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from zorac_repl.reasoning import split_saved
 from zorac_repl.tokens import TokenCounter, estimate_message_tokens
 
 __all__ = ["FORMAT_VERSION", "Conversation", "ShapeError"]
@@ -31,7 +32,8 @@ class Conversation:
     Attributes:
         system_prompt: sent first with every request, when not empty; never saved.
         summary: what the model wrote about messages that were summarized away.
-        messages: user and assistant messages; assistant ones carry ``meta``.
+        messages: user and assistant messages; assistant ones carry ``meta``, which
+            holds the thinking of a reasoning model (never sent back).
         counter: counts tokens locally when the server has not.
     """
 
@@ -62,12 +64,17 @@ class Conversation:
         return None
 
     def add_assistant(self, text: str, meta: dict[str, Any],
-                      exact_total: int | None = None) -> None:
-        """Record a complete answer; ``exact_total`` is the server's prompt+completion count."""
+                      exact: tuple[int, bool] | None = None) -> None:
+        """Record a complete answer.
+
+        ``exact`` is the server's count of the context, and whether it covers the answer
+        too (it covers only the prompt when the answer's thinking could not be told apart).
+        """
         self.messages.append({"role": "assistant", "content": text, "meta": meta})
         self._saved_count = None
-        if exact_total is not None:
-            self._exact = (exact_total, len(self.messages))
+        if exact is not None:
+            total, with_answer = exact
+            self._exact = (total, len(self.messages) - (0 if with_answer else 1))
 
     def clear(self) -> None:
         self.messages.clear()
@@ -160,10 +167,32 @@ def _checked(data: object) -> tuple[list[dict[str, Any]], str | None,
                 or not isinstance(message.get("meta", {}), Mapping)):
             raise ShapeError(f"message {index + 1} is not a user or assistant message")
         messages.append(dict(message))
+    cleaned = _thinking_moved_to_meta(messages)
     exact = None
     raw_exact = data.get("exact_tokens")
     if isinstance(raw_exact, Mapping):
         total, covered = raw_exact.get("total"), raw_exact.get("messages")
         if isinstance(total, int) and isinstance(covered, int) and 0 < covered <= len(messages):
             exact = (total, covered)
+    if cleaned:
+        exact = None  # the server counted the thinking that is no longer sent
     return messages, summary, exact
+
+
+def _thinking_moved_to_meta(messages: list[dict[str, Any]]) -> bool:
+    """Move ``<think>`` text that older versions kept in answers into their metadata.
+
+    Only the copy in memory changes: the file is rewritten at the next save, like any
+    change. Returns whether any answer changed.
+    """
+    changed = False
+    for message in messages:
+        content = message["content"]
+        if message["role"] != "assistant" or "</think>" not in content:
+            continue
+        thinking, answer = split_saved(content)
+        if thinking:
+            message["content"] = answer
+            message["meta"] = {**message.get("meta", {}), "thinking": thinking}
+            changed = True
+    return changed

@@ -31,6 +31,7 @@ class Usage:
 
     prompt_tokens: int
     completion_tokens: int
+    reasoning_tokens: int | None = None  # of the completion tokens, when the server says
 
 
 @dataclass(frozen=True, slots=True)

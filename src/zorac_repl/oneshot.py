@@ -14,14 +14,16 @@ import os
 import signal
 import sys
 from dataclasses import replace
-from typing import TextIO
+from typing import TextIO, cast
 
 from zorac_repl.client import ChatClient, ChatRequest
 from zorac_repl.config import Settings
 from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ConnectionFailed, ServerError, ZoracError
-from zorac_repl.render.answer_view import AnswerView, PlainAnswerView, TerminalAnswerView
-from zorac_repl.stats import format_context, format_stats
+from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
+from zorac_repl.render.plain_view import PlainAnswerView
+from zorac_repl.render.thought_area import ReasoningMode
+from zorac_repl.stats import format_context, format_stats, no_answer_line
 from zorac_repl.terminal import flushing_writer, quiet_input, terminal_columns, terminal_rows
 from zorac_repl.turn import run_turn
 
@@ -72,12 +74,16 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         conversation = Conversation()
         conversation.add_user(message)
         reader_gone = asyncio.Event()
-        request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens)
+        request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens,
+                              settings.thinking, settings.reasoning_effort)
         view: AnswerView
+        reasoning = cast(ReasoningMode, settings.reasoning)
         if stdout.isatty():
             console = Console(file=stdout, highlight=False)
             view = TerminalAnswerView(console, flushing_writer(stdout), terminal_rows,
-                                      settings.code_theme, columns=terminal_columns)
+                                      settings.code_theme, columns=terminal_columns,
+                                      reasoning=reasoning,
+                                      thought_hint=" · --show-reasoning shows it")
         else:
             write = flushing_writer(stdout)
 
@@ -92,7 +98,10 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
                     _silence(stdout)
                     task.cancel()
 
-            view = PlainAnswerView(write_raw)
+            # The thinking never goes to stdout: only where it was asked for, on stderr.
+            view = PlainAnswerView(
+                write_raw, flushing_writer(stderr) if reasoning == "show" else None,
+                thought_is_terminal=stderr.isatty())
         task = asyncio.ensure_future(
             run_turn(client, conversation, request, view, stream=settings.stream))
         loop = asyncio.get_running_loop()
@@ -116,6 +125,10 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
     if outcome.error is not None:
         error_console.print(f"zorac-repl: {outcome.error}", markup=False, style="red")
         return exit_code_for(outcome.error)
+    if outcome.status == "unanswered":
+        error_console.print(f"zorac-repl: {no_answer_line(settings.max_output_tokens)}",
+                            markup=False, style="yellow")
+        return EXIT_SERVER
     if stderr.isatty():
         context = format_context(len(conversation.messages), conversation.token_count(),
                                  settings.max_input_tokens)

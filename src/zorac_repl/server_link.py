@@ -58,7 +58,8 @@ class ServerLink:
         from zorac_repl.client import ChatRequest
 
         settings = self._settings.current
-        return ChatRequest(settings.model, settings.temperature, settings.max_output_tokens)
+        return ChatRequest(settings.model, settings.temperature, settings.max_output_tokens,
+                           settings.thinking, settings.reasoning_effort)
 
     async def close(self) -> None:
         if self._client is not None:

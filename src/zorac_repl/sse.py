@@ -16,7 +16,8 @@ from typing import Any
 from zorac_repl.errors import ServerError
 from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
 
-__all__ = ["DONE", "SSEDecoder", "decode_chunk", "error_message", "server_timings"]
+__all__ = ["DONE", "SSEDecoder", "decode_chunk", "error_message", "reasoning_tokens",
+           "server_timings"]
 
 DONE = "[DONE]"
 
@@ -139,7 +140,13 @@ def decode_chunk(data: str) -> Iterator[ChatEvent]:
         prompt = usage.get("prompt_tokens")
         completion = usage.get("completion_tokens")
         if isinstance(prompt, int) and isinstance(completion, int):
-            yield Usage(prompt, completion)
+            yield Usage(prompt, completion, reasoning_tokens(usage))
+
+
+def reasoning_tokens(usage: dict[str, Any]) -> int | None:
+    """``completion_tokens_details.reasoning_tokens`` (vLLM 0.28+ with a parser, OpenAI)."""
+    details = usage.get("completion_tokens_details")
+    return _count(details.get("reasoning_tokens")) if isinstance(details, dict) else None
 
 
 def _number(value: object) -> float | None:

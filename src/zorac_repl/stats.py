@@ -27,7 +27,8 @@ from typing import Literal
 from zorac_repl.events import ServerTimings
 
 __all__ = ["MIN_DECODE_SPAN", "MIN_READS", "RateKind", "StreamStats",
-           "TurnFigures", "format_context", "format_live", "format_stats", "short_rate"]
+           "TurnFigures", "format_context", "format_live", "format_stats", "format_thought",
+           "no_answer_line", "short_rate"]
 
 MIN_DECODE_SPAN = 0.25
 MIN_READS = 5
@@ -54,6 +55,9 @@ class TurnFigures:
     is_exact: bool
     rate_kind: RateKind = "decode"
     server: ServerTimings | None = None
+    thinking_tokens: int | None = None  # of ``tokens``; None when the model did not think
+    thinking_seconds: float | None = None
+    answer_at: float | None = None  # seconds from the request to the answer's first token
 
 
 class StreamStats:
@@ -73,7 +77,15 @@ class StreamStats:
         self.first_read_deltas = 0
         self.exact_tokens: int | None = None
         self.prompt_tokens: int | None = None
+        self.reasoning_tokens: int | None = None  # the server's count of thinking tokens
         self.server: ServerTimings | None = None
+        # When thinking and answer began, and the deltas of each. Provisional text (see
+        # ``reasoning``) is counted apart until it is known to be one or the other.
+        self.thinking_at: float | None = None
+        self.answer_at: float | None = None
+        self.thinking_deltas = 0
+        self._provisional_at: float | None = None
+        self._provisional_deltas = 0
 
     def on_delta(self) -> None:
         now = self._clock()
@@ -86,9 +98,50 @@ class StreamStats:
         self.last_token = now
         self.deltas += 1
 
-    def on_usage(self, prompt_tokens: int, completion_tokens: int) -> None:
+    def on_usage(self, prompt_tokens: int, completion_tokens: int,
+                 reasoning_tokens: int | None = None) -> None:
         self.prompt_tokens = prompt_tokens
         self.exact_tokens = completion_tokens
+        if reasoning_tokens is not None:
+            self.reasoning_tokens = reasoning_tokens
+
+    def on_thinking_delta(self) -> None:
+        """The last delta was thinking."""
+        self.thinking_deltas += 1
+        if self.thinking_at is None:
+            self.thinking_at = self.last_token
+
+    def on_answer_delta(self, provisional: bool = False) -> None:
+        """The last delta was answer (``provisional``: it may still turn out thinking)."""
+        if provisional:
+            self._provisional_deltas += 1
+            if self._provisional_at is None:
+                self._provisional_at = self.last_token
+        elif self.answer_at is None:
+            self.answer_at = self.last_token
+
+    def settle(self, is_answer: bool) -> None:
+        """The provisional deltas were answer, or thinking."""
+        if is_answer:
+            if self.answer_at is None:
+                self.answer_at = self._provisional_at
+        else:
+            self.thinking_deltas += self._provisional_deltas
+            if self.thinking_at is None:
+                self.thinking_at = self._provisional_at
+        self._provisional_at, self._provisional_deltas = None, 0
+
+    @property
+    def is_thinking(self) -> bool:
+        return self.thinking_at is not None and self.answer_at is None
+
+    def thinking_seconds(self, now: float | None = None) -> float:
+        """How long the model has thought (until its answer began)."""
+        if self.thinking_at is None:
+            return 0.0
+        end = self.answer_at if self.answer_at is not None else (
+            now if now is not None else self._clock())
+        return max(0.0, end - self.thinking_at)
 
     def on_server_timings(self, speed: ServerTimings) -> None:
         self.server = speed
@@ -119,16 +172,36 @@ class StreamStats:
         total = end - self.started
         return (self.tokens / total if total > 0 else 0.0), "end-to-end"
 
-    def finish(self, local_count: int | None = None) -> TurnFigures:
-        """Freeze the figures; ``local_count`` replaces the delta count when no usage came."""
-        if self.exact_tokens is None and local_count is not None and self.deltas <= 1:
+    def finish(self, local_count: int | None = None,
+               local_thinking: int | None = None) -> TurnFigures:
+        """Freeze the figures; ``local_count`` replaces the delta count when no usage came.
+
+        ``local_thinking`` is the thinking counted locally (``None``: the model did not
+        think); it stands in for the server's count when the deltas cannot tell (a
+        non-streamed answer).
+        """
+        whole = self.deltas <= 1
+        if self.exact_tokens is None and local_count is not None and whole:
             # One delta is a whole non-streamed answer: count its text instead.
             self.deltas = local_count
             self.first_read_deltas = local_count
         duration = (self.last_token or self._clock()) - self.started
         rate, kind = self.rate()
+        thinking: int | None = None
+        if local_thinking is not None:
+            thinking = self.reasoning_tokens
+            if thinking is None and whole:
+                thinking = local_thinking
+            elif thinking is None:
+                # The thinking's share of the deltas, of the exact count when there is one
+                # (a chunk may carry several tokens).
+                thinking = round(self.tokens * self.thinking_deltas / max(1, self.deltas))
+            thinking = min(thinking, self.tokens)
+        answer_at = None if self.answer_at is None else self.answer_at - self.started
+        seconds = self.thinking_seconds(self.last_token) if thinking is not None else None
         return TurnFigures(self.tokens, duration, self.ttft, rate,
-                           self.exact_tokens is not None, kind, self.server)
+                           self.exact_tokens is not None, kind, self.server, thinking,
+                           seconds, answer_at)
 
 
 def _rate_text(rate: float, kind: RateKind) -> str:
@@ -146,7 +219,26 @@ def format_live(stats: StreamStats) -> str:
     parts = [f"{stats.tokens} tokens", f"{now - stats.started:.1f}s", _rate_text(rate, kind)]
     if stats.ttft is not None:
         parts.append(f"TTFT {stats.ttft:.2f}s")
+    if stats.is_thinking:
+        parts.insert(0, "thinking")
     return " | ".join(parts)
+
+
+def format_thought(seconds: float | None, tokens: int | None) -> str:
+    """``Thought for 4.1s (312 tokens)``: the line a folded thought leaves.
+
+    A thought whose time is not known (a whole answer at once) reads ``Thought (312 tokens)``.
+    """
+    count = "" if tokens is None else f" ({tokens} token{'' if tokens == 1 else 's'})"
+    took = "" if seconds is None else f" for {seconds:.1f}s"
+    return f"Thought{took}{count}"
+
+
+def no_answer_line(max_output_tokens: int) -> str:
+    """What to say when the output limit ran out while the model was still thinking."""
+    return (f"The model spent all {max_output_tokens} output tokens thinking and gave no "
+            "answer. Raise the limit with /config set MAX_OUTPUT_TOKENS N (or --max-tokens), "
+            "or ask it not to think with THINKING off.")
 
 
 def format_context(messages: int, used: int, limit: int) -> str:
@@ -157,18 +249,26 @@ def format_context(messages: int, used: int, limit: int) -> str:
 def format_stats(figures: TurnFigures, context: str) -> str:
     """``Stats: 245 tokens in 3.8s (64.5 tok/s, TTFT 0.21s) | Total: 4 msgs, ~312/12000 tokens``.
 
+    After thinking: ``Stats: 545 tokens (312 thinking) in 8.8s (64.5 tok/s, TTFT 0.21s,
+    answer at 4.3s) | …``.
+
     A server-timed rate adds the server's prompt speed and cached prompt tokens.
     """
     detail = _rate_text(figures.tokens_per_second, figures.rate_kind)
     if figures.ttft is not None:
         detail += f", TTFT {figures.ttft:.2f}s"
+    if figures.thinking_tokens is not None and figures.answer_at is not None:
+        detail += f", answer at {figures.answer_at:.1f}s"
     server = figures.server
     if server is not None and server.prompt_per_second is not None:
         tokens = f"{server.prompt_tokens} tokens at " if server.prompt_tokens is not None else ""
         detail += f", prompt {tokens}{server.prompt_per_second:.1f} tok/s"
     if server is not None and server.cached_tokens:
         detail += f" ({server.cached_tokens} cached)"
-    return f"Stats: {figures.tokens} tokens in {figures.duration:.1f}s ({detail}) | {context}"
+    tokens = f"{figures.tokens} tokens"
+    if figures.thinking_tokens is not None:
+        tokens += f" ({figures.thinking_tokens} thinking)"
+    return f"Stats: {tokens} in {figures.duration:.1f}s ({detail}) | {context}"
 
 
 def short_rate(figures: TurnFigures) -> str:

@@ -6,6 +6,11 @@ back out and returned as the draft, so the next request never carries an orphan 
 duplicate. Cancelling the task that runs ``run_turn`` is how Ctrl+C stops an answer: the
 cancellation closes the HTTP stream on its way out (the server then stops generating),
 and the turn ends as ``interrupted`` instead of propagating it.
+
+A reasoning model's thinking (a reasoning field, or ``<think>`` tags in the content: see
+``reasoning``) is shown apart and kept in the answer's metadata for ``/think``, never
+in the text sent back. An answer that is only thinking (the output limit ran out first)
+is not kept either: the message comes back as the draft.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, assert_never
+from typing import TYPE_CHECKING, Any, Literal, assert_never
 
 from zorac_repl.conversation import Conversation
 from zorac_repl.errors import ZoracError
 from zorac_repl.events import Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
+from zorac_repl.reasoning import AnswerText, Confirmed, Piece, Retracted, ThinkSplitter, Thought
 from zorac_repl.stats import StreamStats, TurnFigures
 from zorac_repl.tokens import estimate_tokens
 
@@ -29,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TurnOutcome", "TurnStatus", "run_turn"]
 
-TurnStatus = Literal["complete", "interrupted", "failed"]
+TurnStatus = Literal["complete", "unanswered", "interrupted", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,11 +43,13 @@ class TurnOutcome:
     """How a turn ended.
 
     Attributes:
-        status: complete, interrupted (Ctrl+C) or failed (``error`` says why).
-        text: the answer's text as far as it came.
+        status: complete; unanswered (the model only thought: its output limit ran out
+            before the answer began); interrupted (Ctrl+C); or failed (``error`` says why).
+        text: the answer's text as far as it came, without the thinking.
         figures: tokens and timings, partial when the answer was cut short.
         finish_reason: the server's reason, e.g. ``length`` when max tokens was hit.
         draft: the user's message, given back when the turn did not complete.
+        thinking: what the model thought before answering, if it did.
     """
 
     status: TurnStatus
@@ -50,6 +58,64 @@ class TurnOutcome:
     finish_reason: str | None = None
     error: ZoracError | None = None
     draft: str | None = None
+    thinking: str = ""
+
+
+class _Parts:
+    """Sorts what arrives into thinking and answer, for the view, the stats and the history."""
+
+    def __init__(self, view: AnswerView, stats: StreamStats) -> None:
+        self._view = view
+        self._stats = stats
+        self._splitter = ThinkSplitter()
+        self.thinking: list[str] = []
+        self.answer: list[str] = []
+        self._provisional: list[str] = []
+
+    def reasoning(self, text: str) -> None:
+        """Thinking from a reasoning field: a parser is at work, the content is answer."""
+        self._apply(self._splitter.reasoning_field_seen())
+        self.thinking.append(text)
+        self._view.reasoning(text)
+        self._stats.on_thinking_delta()
+
+    def content(self, text: str) -> None:
+        self._apply(self._splitter.feed(text))
+        phase = self._splitter.phase
+        if phase == "thinking":
+            self._stats.on_thinking_delta()
+        else:
+            self._stats.on_answer_delta(provisional=phase == "provisional")
+
+    def finish(self) -> None:
+        self._apply(self._splitter.finish())
+
+    def answer_so_far(self) -> str:
+        return "".join(self.answer + self._provisional)
+
+    def _apply(self, pieces: list[Piece]) -> None:
+        for piece in pieces:
+            match piece:
+                case Thought(text=text):
+                    self.thinking.append(text)
+                    self._view.reasoning(text)
+                case AnswerText(text=text, provisional=True):
+                    self._provisional.append(text)
+                    self._view.text(text, provisional=True)
+                case AnswerText(text=text):
+                    self.answer.append(text)
+                    self._view.text(text)
+                case Confirmed():
+                    self.answer += self._provisional
+                    self._provisional.clear()
+                    self._stats.settle(is_answer=True)
+                    self._view.settle(is_answer=True)
+                case Retracted():
+                    self._provisional.clear()
+                    self._stats.settle(is_answer=False)
+                    self._view.settle(is_answer=False)
+                case _:
+                    assert_never(piece)
 
 
 async def run_turn(client: ChatClient, conversation: Conversation, request: ChatRequest,
@@ -57,7 +123,7 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
                    clock: Callable[[], float] = time.perf_counter) -> TurnOutcome:
     """Ask for the answer to the conversation's last user message and show it in ``view``."""
     stats = StreamStats(clock)
-    parts: list[str] = []
+    parts = _Parts(view, stats)
     finish_reason: str | None = None
     status: TurnStatus = "complete"
     error: ZoracError | None = None
@@ -68,13 +134,13 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
                 match event:
                     case TextDelta(text=text):
                         stats.on_delta()
-                        parts.append(text)
-                        view.text(text)
+                        parts.content(text)
                     case ReasoningDelta(text=text):
                         stats.on_delta()
-                        view.reasoning(text)
-                    case Usage(prompt_tokens=prompt, completion_tokens=completion):
-                        stats.on_usage(prompt, completion)
+                        parts.reasoning(text)
+                    case Usage(prompt_tokens=prompt, completion_tokens=completion,
+                               reasoning_tokens=reasoning):
+                        stats.on_usage(prompt, completion, reasoning)
                     case ServerTimings():
                         stats.on_server_timings(event)
                     case Finished(reason=reason):
@@ -82,16 +148,19 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
                     case _:
                         assert_never(event)
         else:
-            completion_result = await client.complete(conversation.for_request(), request)
+            result = await client.complete(conversation.for_request(), request)
             stats.on_delta()
-            if completion_result.usage is not None:
-                usage = completion_result.usage
-                stats.on_usage(usage.prompt_tokens, usage.completion_tokens)
-            if completion_result.timings is not None:
-                stats.on_server_timings(completion_result.timings)
-            finish_reason = completion_result.finish_reason
-            parts.append(completion_result.text)
-            view.text(completion_result.text)
+            if result.usage is not None:
+                usage = result.usage
+                stats.on_usage(usage.prompt_tokens, usage.completion_tokens,
+                               usage.reasoning_tokens)
+            if result.timings is not None:
+                stats.on_server_timings(result.timings)
+            finish_reason = result.finish_reason
+            if result.reasoning:
+                parts.reasoning(result.reasoning)
+            parts.content(result.text)
+        parts.finish()
     except asyncio.CancelledError:
         status = "interrupted"
         task = asyncio.current_task()
@@ -99,33 +168,57 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
             task.uncancel()
     except ZoracError as exc:
         status, error = "failed", exc
-    finally:
-        await _end_view(view)
-    text = "".join(parts)
-    figures = stats.finish(local_count=estimate_tokens(text) if text else None)
+    except BaseException:
+        await _end_view(view, "failed")
+        raise
+    thinking = "".join(parts.thinking).strip()
+    text = "".join(parts.answer) if status == "complete" else parts.answer_so_far()
+    if status == "complete" and thinking and not text.strip():
+        status = "unanswered"
+    await _end_view(view, status)
+    figures = stats.finish(local_count=estimate_tokens(text + thinking) or None,
+                           local_thinking=estimate_tokens(thinking) if thinking else None)
     if status != "complete":
         return TurnOutcome(status, text, figures, finish_reason, error,
-                           draft=conversation.rollback_user())
-    exact_total = None
-    if stats.prompt_tokens is not None and stats.exact_tokens is not None:
-        exact_total = stats.prompt_tokens + stats.exact_tokens
-    conversation.add_assistant(text, {
+                           draft=conversation.rollback_user(), thinking=thinking)
+    meta: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": request.model,
         "tokens": figures.tokens,
         "duration": round(figures.duration, 3),
         "ttft": None if figures.ttft is None else round(figures.ttft, 3),
-    }, exact_total)
-    return TurnOutcome(status, text, figures, finish_reason)
+    }
+    if thinking:
+        # Kept with the answer for /think, never sent back (``Conversation.for_request``).
+        meta.update(thinking=thinking, thinking_tokens=figures.thinking_tokens,
+                    thinking_seconds=round(figures.thinking_seconds or 0.0, 3))
+    conversation.add_assistant(text, meta, _exact_context(stats, thinking))
+    return TurnOutcome(status, text, figures, finish_reason, thinking=thinking)
 
 
-async def _end_view(view: AnswerView) -> None:
+def _exact_context(stats: StreamStats, thinking: str) -> tuple[int, bool] | None:
+    """The server's exact count of the context now, and whether it covers the answer.
+
+    The thinking is not sent back, so its tokens leave the count: exactly when the server
+    said how many there were; otherwise the count covers the prompt only.
+    """
+    prompt, completion = stats.prompt_tokens, stats.exact_tokens
+    if prompt is None or completion is None:
+        return None
+    if not thinking:
+        return prompt + completion, True
+    if stats.reasoning_tokens is not None:
+        return prompt + completion - stats.reasoning_tokens, True
+    return prompt, False
+
+
+async def _end_view(view: AnswerView, status: TurnStatus) -> None:
     """Let the view leave the answer in scrollback; Ctrl+C here only cuts short its wait.
 
     The view may be waiting for a resize to settle. The answer itself is whole by now.
     """
     try:
-        await view.end()
+        await view.end(status)
     except asyncio.CancelledError:
         task = asyncio.current_task()
         if task is not None:

@@ -1,13 +1,13 @@
-"""Commands that act on the conversation: clear, save, load, tokens, summaries, retry."""
+"""Commands that act on the conversation: clear, save, load, tokens, summaries, retry, think."""
 
 from __future__ import annotations
 
 from zorac_repl.budget import Budget
 from zorac_repl.chat import Chat
-from zorac_repl.commands.base import CommandResult, no_arguments, result_of
+from zorac_repl.commands.base import CommandResult, UsageError, no_arguments, result_of
 from zorac_repl.saved_conversation import SavedConversation
 
-__all__ = ["clear", "load", "retry", "save", "show_summary", "summarize", "tokens"]
+__all__ = ["clear", "load", "retry", "save", "show_summary", "summarize", "think", "tokens"]
 
 
 async def clear(saved: SavedConversation, args: str) -> CommandResult:
@@ -50,3 +50,29 @@ async def retry(chat: Chat, args: str) -> CommandResult:
     if draft is None:
         return CommandResult("Nothing to retry yet.")
     return CommandResult(draft=draft)
+
+
+async def think(saved: SavedConversation, args: str) -> CommandResult:
+    """``/think [N]``: the thinking of the last answer, or of the Nth answer back."""
+    try:
+        back = int(args) if args else 1
+    except ValueError:
+        raise UsageError from None
+    if back < 1:
+        raise UsageError
+    answers = [m for m in saved.conversation.messages if m["role"] == "assistant"]
+    which = "the last answer" if back == 1 else f"answer {back} back"
+    if back > len(answers):
+        count = f"{len(answers)} answer{'' if len(answers) == 1 else 's'}"
+        return CommandResult(f"There is no {which}: the conversation has {count}.")
+    meta = answers[-back].get("meta") or {}
+    thinking = meta.get("thinking")
+    if not isinstance(thinking, str) or not thinking:
+        return CommandResult(f"The model did not think before {which} (or its server did "
+                             "not send the thinking).")
+    figures = [f"{meta['thinking_tokens']} tokens"] if isinstance(
+        meta.get("thinking_tokens"), int) else []
+    if isinstance(meta.get("thinking_seconds"), int | float) and meta["thinking_seconds"]:
+        figures.append(f"{meta['thinking_seconds']:.1f}s")
+    detail = f" ({', '.join(figures)})" if figures else ""
+    return CommandResult(f"Thinking before {which}{detail}:\n{thinking}", style="dim")

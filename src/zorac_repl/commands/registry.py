@@ -28,6 +28,8 @@ COMMANDS: tuple[Command, ...] = (
             on(lambda s: s.chat, conversation.summarize)),
     Command("/summary", "show the summary of older messages, if there is one",
             on(lambda s: s.saved, conversation.show_summary)),
+    Command("/think", "show the thinking of the last answer (or of the Nth answer back)",
+            on(lambda s: s.saved, conversation.think), usage="[N]"),
     Command("/retry", "send the last message again (after a failure, or for a new answer)",
             on(lambda s: s.chat, conversation.retry)),
     Command("/reconnect", "check the server again and re-detect the model",

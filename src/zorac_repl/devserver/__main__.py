@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 
 from zorac_repl.devserver.server import DevServer, StreamOptions
+from zorac_repl.devserver.streaming import THINK_SHAPES
 
 
 def main() -> None:
@@ -22,9 +23,14 @@ def main() -> None:
     parser.add_argument("--ttft", type=float, default=0.3, help="seconds to the first token")
     parser.add_argument("--chunk-tokens", type=int, default=1, help="tokens per SSE chunk")
     parser.add_argument("--api-key", default="", help="require this Bearer key on /v1")
+    parser.add_argument("--think", type=int, default=0,
+                        help="tokens the model thinks before each answer")
+    parser.add_argument("--think-via", default="reasoning", choices=THINK_SHAPES,
+                        help="how the thinking is sent (see the server's module docs)")
     args = parser.parse_args()
     server = DevServer(args.model, args.max_model_len,
-                       StreamOptions(args.rate, args.ttft, args.chunk_tokens),
+                       StreamOptions(args.rate, args.ttft, args.chunk_tokens, think=args.think,
+                                     via=args.think_via),
                        api_key=args.api_key, port=args.port)
 
     async def run() -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from zorac_repl.devserver.tokens import split_tokens
 
-__all__ = ["answer_for"]
+__all__ = ["answer_for", "thinking_for"]
 
 _TOPICS = (
     ("KV cache", "the key/value cache that holds attention state for every running request"),
@@ -172,6 +172,33 @@ def answer_for(prompt: str, tokens: int | None = None) -> str:
         section += 1
     parts.append("That covers the essentials; ask if you want any part in more depth.")
     return "\n\n".join(parts) + "\n"
+
+
+_THOUGHTS = (
+    "Okay, the user is asking about {t}. Let me recall what I know about it.",
+    "Hmm, {t} is {g}, so the answer should start from that.",
+    "Wait, maybe they care more about latency than throughput here.",
+    "I should mention how {t} shows up in tokens per second.",
+    "Let me think about a concrete example with a 7B model on one GPU.",
+    "A short code sample would help, and maybe a table of numbers.",
+    "I need to keep it practical: what to measure first, then what to change.",
+    "Actually, the defaults are fine for a single user, so I'll say that too.",
+)
+
+
+def thinking_for(prompt: str, tokens: int) -> str:
+    """What a reasoning model thinks before answering ``prompt``: about ``tokens`` tokens."""
+    rng = random.Random(zlib.crc32(prompt.encode()) ^ 0x7417)
+    name, gist = rng.choice(_TOPICS)
+    sentences: list[str] = []
+    count = 0
+    while count < tokens:
+        sentence = rng.choice(_THOUGHTS).format(t=name, g=gist)
+        # R1-style thinking comes in short paragraphs.
+        sentences.append(("\n\n" if sentences and rng.random() < 0.3 else " ") + sentence
+                         if sentences else sentence)
+        count += len(split_tokens(sentences[-1]))
+    return "".join(split_tokens("".join(sentences))[:tokens])
 
 
 # What a confused or malicious model may emit: terminal escapes, bare carriage returns,

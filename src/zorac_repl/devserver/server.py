@@ -11,6 +11,12 @@ The last user message may carry directives that shape the answer, for example
 ``[[longline=100000]]`` (one line that long) or ``[[paragraphs=40]]`` (plain paragraphs);
 ``[[timings]]`` adds llama.cpp's ``timings`` to the last chunk (``timings=42.7`` fixes its
 decode speed, ``cached=N`` its cached prompt tokens).
+``[[think=N via=SHAPE]]`` makes the model think N tokens first, sent as SHAPE: the
+``reasoning`` field (vLLM ≥ 0.16, the default), ``reasoning_content`` (older vLLM,
+SGLang, llama.cpp), ``tags`` (``<think>…</think>`` in the content, no parser) or
+``close`` (only ``</think>``: R1 distills); ``chat_template_kwargs.enable_thinking``
+false turns it off, as Qwen3's template does. ``[[strict]]`` refuses ``reasoning_effort``
+and ``chat_template_kwargs`` with a 400, as a server that forbids unknown fields does.
 A fault can be asked for the same way (``[[fault=drop]]``), or queued from Python for the
 next chat requests with ``DevServer.inject("drop")``, which is how tests make a request
 fail that carries no user text of their own (a summarization, say). ``faults.py`` lists
@@ -36,6 +42,7 @@ from zorac_repl.devserver.answers import (
     answer_for,
     long_line,
     plain_paragraphs,
+    thinking_for,
 )
 from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault
 from zorac_repl.devserver.streaming import (
@@ -266,11 +273,28 @@ class DevServer:
         else:
             length = directives.get("tokens")
             text = answer_for(last_user, int(length) if length else None)
-        tokens = split_tokens(text)
-        reason = "stop"
-        if len(tokens) > limit:
-            tokens, reason = tokens[:limit], "length"
         options = self.options.directed(directives)
+        if "strict" in directives:
+            # A server whose request model forbids unknown fields (OpenAI-style).
+            extra = next((key for key in ("reasoning_effort", "chat_template_kwargs")
+                          if key in body), None)
+            if extra is not None:
+                await _respond(writer, 400, error_body(
+                    f"Unrecognized request argument supplied: {extra}",
+                    "invalid_request_error", 400, extra))
+                return
+        thinking = _thinking(body, options, last_user)
+        tokens = split_tokens(text)
+        if options.via in ("tags", "close") and thinking:
+            # No reasoning parser: the thinking is content, as the model wrote it.
+            opening = ["<think>", "\n"] if options.via == "tags" else []
+            tokens = [*opening, *thinking, "\n", "</think>", "\n\n", *tokens]
+            thinking = []
+        reason = "stop"
+        if len(thinking) + len(tokens) > limit:
+            reason = "length"
+            tokens = tokens[:max(0, limit - len(thinking))]
+            thinking = thinking[:limit]
         fault = self._faults.popleft() if self._faults else directives.get("fault", "")
         if is_http_fault(fault):
             status, payload = error_response(fault)
@@ -288,10 +312,15 @@ class DevServer:
         if not stream:
             await asyncio.sleep(options.ttft + (len(tokens) / options.rate if options.rate else 0))
             record.served_text = "".join(tokens)
-            seconds = len(tokens) / options.rate if options.rate else 0.0
-            payload = completion_body(model, record.served_text, reason, prompt_tokens,
-                                      len(tokens), llama_timings(options, len(tokens), seconds,
-                                                                 prompt_tokens))
+            record.served_reasoning = "".join(thinking)
+            generated = len(thinking) + len(tokens)
+            seconds = generated / options.rate if options.rate else 0.0
+            payload = completion_body(
+                model, record.served_text, reason, prompt_tokens, generated,
+                llama_timings(options, generated, seconds, prompt_tokens),
+                reasoning=record.served_reasoning if thinking else None,
+                reasoning_field=options.via,
+                reasoning_tokens=len(thinking) if thinking else None)
             if fault == "drop":
                 # Promise the whole body, send half of it, and hang up.
                 head = (f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "
@@ -310,7 +339,17 @@ class DevServer:
                                      prompt_tokens if include_usage else None, fault)
             return
         await stream_answer(record, reader, writer, ChunkWriter(model), tokens, reason,
-                           options, prompt_tokens if include_usage else None)
+                           options, prompt_tokens if include_usage else None, thinking)
+
+
+def _thinking(body: dict[str, Any], options: StreamOptions, prompt: str) -> list[str]:
+    """The thinking tokens this request gets: none when the template was told not to think."""
+    kwargs = body.get("chat_template_kwargs")
+    if isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False:
+        return []
+    if options.think <= 0:
+        return []
+    return split_tokens(thinking_for(prompt, options.think))
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):

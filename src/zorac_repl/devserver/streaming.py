@@ -19,8 +19,8 @@ from zorac_repl.devserver.faults import stream_events
 from zorac_repl.devserver.tokens import chat_prompt_tokens
 from zorac_repl.devserver.wire import ChunkWriter
 
-__all__ = ["Disconnected", "RequestRecord", "StreamOptions", "llama_timings", "stream_answer",
-           "stream_fault", "wait_unless"]
+__all__ = ["THINK_SHAPES", "Disconnected", "RequestRecord", "StreamOptions", "llama_timings",
+           "stream_answer", "stream_fault", "wait_unless"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +34,16 @@ class StreamOptions:
     # measured here; a number sends that decode speed.
     timings: float | None = None
     cached: int = 0  # prompt tokens the timings report as cached
+    # A reasoning model's thinking before the answer: how many tokens, and how it is sent
+    # (``THINK_SHAPES``).
+    think: int = 0
+    via: str = "reasoning"
 
     def directed(self, directives: dict[str, str]) -> StreamOptions:
         """These options as a message's directives change them (``[[rate=500 timings]]``)."""
+        via = directives.get("via", self.via)
+        if via not in THINK_SHAPES:
+            via = self.via
         return StreamOptions(
             rate=float(directives.get("rate", self.rate)),
             ttft=float(directives.get("ttft", self.ttft)),
@@ -44,7 +51,15 @@ class StreamOptions:
             timings=(float(directives["timings"] or 0) if "timings" in directives
                      else self.timings),
             cached=int(directives.get("cached", self.cached)),
+            think=int(directives.get("think", self.think) or 0),
+            via=via,
         )
+
+
+# How the thinking reaches the client (wire-protocol §4): in vLLM ≥ 0.16's field, in the
+# older field (SGLang, llama.cpp, DeepSeek), as <think> tags in the content (no parser),
+# or after a <think> the chat template opened (DeepSeek-R1 distills): only </think>.
+THINK_SHAPES = ("reasoning", "reasoning_content", "tags", "close")
 
 
 @dataclass
@@ -55,6 +70,7 @@ class RequestRecord:
     path: str
     body: dict[str, Any] | None
     served_text: str = ""
+    served_reasoning: str = ""  # thinking sent in a reasoning field
     done_sent: bool = False
     disconnected_before_done: bool = False
     ended_at: float | None = None  # time.perf_counter() when the server was done with it
@@ -75,11 +91,15 @@ class Disconnected(Exception):
 
 async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
                   writer: asyncio.StreamWriter, chunks: ChunkWriter, tokens: list[str],
-                  reason: str, options: StreamOptions, prompt_tokens: int | None) -> None:
+                  reason: str, options: StreamOptions, prompt_tokens: int | None,
+                  thinking: list[str] | None = None) -> None:
+    """Stream ``tokens`` as content, after ``thinking`` in the ``options.via`` field."""
     # While the answer streams the client sends nothing, so any read that completes
     # means it hung up: that is how the server sees a Ctrl+C at once, even mid-stall.
     hangup = asyncio.ensure_future(reader.read(1))
     step = options.chunk_tokens
+    thinking = thinking or []
+    thoughts = ["".join(thinking[i:i + step]) for i in range(0, len(thinking), step)]
     pieces = ["".join(tokens[i:i + step]) for i in range(0, len(tokens), step)]
     # vLLM puts the last token's text on the finish chunk when it stops for length.
     final = pieces.pop() if pieces and reason == "length" else ""
@@ -89,9 +109,13 @@ async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
             await wait_unless(hangup, options.ttft)
         start = time.perf_counter()
         pending, pending_text = [chunks.role()], []
-        for number, piece in enumerate(pieces, 1):
-            pending.append(chunks.content(piece))
-            pending_text.append(piece)
+        for number, piece in enumerate([*thoughts, *pieces], 1):
+            if number <= len(thoughts):
+                pending.append(chunks.reasoning(piece, options.via))
+                record.served_reasoning += piece
+            else:
+                pending.append(chunks.content(piece))
+                pending_text.append(piece)
             due = start + number * step / options.rate if options.rate else 0.0
             delay = due - time.perf_counter()
             if delay > 0.0005 or len(pending) >= 64:
@@ -107,7 +131,8 @@ async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
         pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None,
                                      timings=timings))
         if prompt_tokens is not None:
-            pending.append(chunks.usage(prompt_tokens, len(tokens)))
+            pending.append(chunks.usage(prompt_tokens, len(thinking) + len(tokens),
+                                        len(thinking) if thinking else None))
         pending.append(b"data: [DONE]\n\n")
         await send_chunks(writer, pending, hangup)
         record.done_at = time.perf_counter()

@@ -50,6 +50,13 @@ class ChunkWriter:
             '"finish_reason":null,"token_ids":null}],"kv_transfer_params":null}'
         )
 
+    def reasoning(self, text: str, field: str = "reasoning") -> bytes:
+        """Thinking in its own field: ``reasoning`` (vLLM ≥ 0.16) or ``reasoning_content``."""
+        return sse_event(
+            self._head + f'[{{"index":0,"delta":{{"{field}":{_dumps(text)}}},"logprobs":null,'
+            '"finish_reason":null,"token_ids":null}],"kv_transfer_params":null}'
+        )
+
     def finish(self, reason: str, text: str = "", with_fingerprint: bool = False,
                timings: dict[str, Any] | None = None) -> bytes:
         # From vLLM 0.22 the fingerprint rides on the finish chunk when no usage chunk follows.
@@ -62,17 +69,25 @@ class ChunkWriter:
             f'"weight_versions":null}}]{fingerprint},"kv_transfer_params":null{extra}}}'
         )
 
-    def usage(self, prompt_tokens: int, completion_tokens: int) -> bytes:
+    def usage(self, prompt_tokens: int, completion_tokens: int,
+              reasoning_tokens: int | None = None) -> bytes:
+        # vLLM ≥ 0.28 with a reasoning parser says how many of them were thinking.
+        details = ("" if reasoning_tokens is None else
+                   f',"completion_tokens_details":{{"reasoning_tokens":{reasoning_tokens}}}')
         return sse_event(
             self._head + f'[],"usage":{{"prompt_tokens":{prompt_tokens},'
             f'"total_tokens":{prompt_tokens + completion_tokens},'
-            f'"completion_tokens":{completion_tokens}}},"system_fingerprint":"{_FINGERPRINT}"}}'
+            f'"completion_tokens":{completion_tokens}{details}}},'
+            f'"system_fingerprint":"{_FINGERPRINT}"}}'
         )
 
 
 def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
-                    completion_tokens: int, timings: dict[str, Any] | None = None) -> bytes:
-    """A non-streamed chat completion (wire-protocol §7, vLLM 0.33)."""
+                    completion_tokens: int, timings: dict[str, Any] | None = None,
+                    reasoning: str | None = None, reasoning_field: str = "reasoning",
+                    reasoning_tokens: int | None = None) -> bytes:
+    """A non-streamed chat completion (wire-protocol §7, vLLM 0.33), its thinking in
+    ``reasoning_field`` when a parser split it off."""
     body = {
         "id": f"chatcmpl-{secrets.token_hex(16)}",
         "object": "chat.completion",
@@ -95,6 +110,11 @@ def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
         "prompt_logprobs": None, "prompt_token_ids": None, "prompt_text": None,
         "kv_transfer_params": None, "ec_transfer_params": None, "metrics": None,
     }
+    if reasoning is not None:
+        body["choices"][0]["message"][reasoning_field] = reasoning  # type: ignore[index]
+    if reasoning_tokens is not None:
+        body["usage"]["completion_tokens_details"] = {  # type: ignore[index]
+            "reasoning_tokens": reasoning_tokens}
     if timings is not None:  # llama.cpp's, at the top level of a whole answer
         body["timings"] = timings
     return _dumps(body).encode()

@@ -2,9 +2,12 @@
 
 ``TerminalAnswerView`` shows a spinner until the first token, then live Markdown with a
 toolbar row of live figures, repainted at most ``FRAMES_PER_SECOND`` times a second and
-only when something changed. After a resize it draws nothing until the width has held
-still, then redraws the live region where the terminal put it. ``PlainAnswerView``
-writes the raw text for pipes.
+only when something changed. A reasoning model's thinking comes first, in a
+``ThoughtArea`` that folds to one line when the answer begins. Answer text that may still
+turn out to be thinking (``reasoning``) is shown at once but kept out of scrollback until
+that is decided. After a resize it draws nothing until the width has held still, then
+redraws the live region where the terminal put it. ``plain_view.PlainAnswerView`` writes
+the raw text for pipes.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from rich.console import Console
 
 from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown_stream import MarkdownStream
-from zorac_repl.stats import StreamStats, format_live
+from zorac_repl.render.thought_area import ReasoningMode, ThoughtArea
+from zorac_repl.stats import StreamStats, format_live, format_thought
 from zorac_repl.terminal import CursorProbe
 
-__all__ = ["FRAMES_PER_SECOND", "RESIZE_SETTLE_SECONDS", "AnswerView", "PlainAnswerView",
-           "TerminalAnswerView"]
+__all__ = ["FRAMES_PER_SECOND", "RESIZE_SETTLE_SECONDS", "AnswerView", "TerminalAnswerView"]
 
 FRAMES_PER_SECOND = 30
 _FRAME = 1.0 / FRAMES_PER_SECOND
@@ -44,14 +47,21 @@ class AnswerView(Protocol):
     def begin(self, stats: StreamStats) -> None:
         """The request was sent: show that we are waiting."""
 
-    def text(self, delta: str) -> None:
-        """Show more of the answer."""
+    def text(self, delta: str, provisional: bool = False) -> None:
+        """Show more of the answer; ``provisional`` text may still turn out to be thinking."""
+
+    def settle(self, is_answer: bool) -> None:
+        """The provisional text so far was answer, or thinking (which follows as such)."""
 
     def reasoning(self, delta: str) -> None:
-        """The model is thinking out loud."""
+        """Show more of the model's thinking."""
 
-    async def end(self) -> None:
-        """The answer ended, complete or not: leave what was shown in scrollback."""
+    async def end(self, status: str = "complete") -> None:
+        """The answer ended: leave what was shown in scrollback.
+
+        ``status`` is the turn's: ``complete`` (kept in the history), ``unanswered`` (only
+        thought), ``interrupted`` or ``failed``.
+        """
 
 
 class TerminalAnswerView:
@@ -67,20 +77,28 @@ class TerminalAnswerView:
         cursor_probe: asks the terminal where the cursor went after a resize, so the
             region finds its top again (without it, a re-wrapping terminal may keep a
             copy of the region's top rows in scrollback after narrowing).
+        reasoning: how a reasoning model's thinking is shown (``thought_area``).
+        thought_hint: what the folded thought's line adds (`` · /think shows it``).
     """
 
     def __init__(self, console: Console, write: Callable[[str], None],
                  rows: Callable[[], int], code_theme: str = "monokai",
                  waiting_label: str = "Waiting for the model",
                  columns: Callable[[], int | None] | None = None,
-                 cursor_probe: CursorProbe | None = None) -> None:
+                 cursor_probe: CursorProbe | None = None,
+                 reasoning: ReasoningMode = "fold", thought_hint: str = "") -> None:
         self._console = console
         self._rows = rows
+        self._code_theme = code_theme
         # The terminal's real width, for counting screen rows: $COLUMNS may fix Rich's.
         self._columns = columns or (lambda: console.width)
         # The live region keeps one row for the toolbar and one spare, so it never scrolls.
-        self._stream = MarkdownStream(console, code_theme, lambda: rows() - 2)
+        self._stream = MarkdownStream(console, code_theme, self._live_limit)
         self._region = LiveRegion(write, synchronized=console.is_terminal)
+        self._reasoning = reasoning
+        self._thought_hint = thought_hint
+        self._thought: ThoughtArea | None = None
+        self._is_thinking = False  # the thought area is on screen
         self._label = waiting_label
         self._stats: StreamStats | None = None
         self._live: list[str] = []
@@ -88,7 +106,6 @@ class TerminalAnswerView:
         self._opening: str | None = ""  # the answer's text until its first word has ended
         self._is_dirty = False
         self._drawn_columns: int | None = None
-        self._reasoning_chars = 0
         self._last_frame = 0.0
         self._frame_handle: asyncio.TimerHandle | None = None
         self._tick_handle: asyncio.TimerHandle | None = None
@@ -106,7 +123,12 @@ class TerminalAnswerView:
         self._draw()
         self._schedule_tick()
 
-    def text(self, delta: str) -> None:
+    def text(self, delta: str, provisional: bool = False) -> None:
+        if self._is_thinking:
+            self._fold_thought("complete")
+        if provisional and not self._has_text:
+            # It may still turn out to be thinking: nothing of it goes to scrollback yet.
+            self._stream.hold()
         self._stream.feed(delta)
         self._has_text = True
         self._is_dirty = True
@@ -124,11 +146,57 @@ class TerminalAnswerView:
             return
         self._request_frame()
 
-    def reasoning(self, delta: str) -> None:
-        self._reasoning_chars += len(delta)
+    def settle(self, is_answer: bool) -> None:
+        if is_answer:
+            if self._stream.holding:
+                self._unwritten += self._stream.release(self._columns())
+        else:
+            # It was thinking: the thought area takes its place.
+            if self._has_text and not self._stream.holding:
+                # Too tall to hold, it went to scrollback as answer text: say what it was.
+                self._unwritten += [*self._stream.finish(self._columns()), self._style(
+                    "(the text above was the model's thinking)", "dim")]
+            self._stream = MarkdownStream(self._console, self._code_theme, self._live_limit)
+            self._live, self._has_text, self._opening, self._is_dirty = [], False, "", False
         self._request_frame()
 
-    async def end(self) -> None:
+    def reasoning(self, delta: str) -> None:
+        if self._has_text:
+            return  # thinking after the answer began: kept for /think, not drawn
+        if self._thought is None:
+            self._thought = ThoughtArea(self._console, self._code_theme, self._reasoning,
+                                        lambda: self._live_limit() - 1)
+        self._thought.feed(delta)
+        self._is_thinking = True
+        self._request_frame()
+
+    def _fold_thought(self, status: str) -> None:
+        """The thinking is over: leave its rows (``show``) and its line.
+
+        No line after Ctrl+C or a failure (the turn says what happened), and no hint at
+        ``/think`` for a thought that is not kept.
+        """
+        thought, self._is_thinking = self._thought, False
+        if thought is None or self._stats is None:
+            return
+        rows = thought.finish(self._columns())
+        if status in ("complete", "unanswered"):
+            stats = self._stats
+            # A whole answer at once (not streamed) tells neither its thinking time nor,
+            # unless the server counts it, its thinking tokens.
+            streamed = stats.deltas > 1
+            tokens = stats.reasoning_tokens
+            if tokens is None:
+                tokens = stats.thinking_deltas if streamed else (thought.characters + 3) // 4
+            seconds = stats.thinking_seconds() if streamed else None
+            hint = self._thought_hint if thought.mode != "show" and status == "complete" else ""
+            rows.append(self._style(format_thought(seconds, tokens) + hint, "dim"))
+        self._unwritten += rows
+
+    def _live_limit(self) -> int:
+        return self._rows() - 2
+
+    async def end(self, status: str = "complete") -> None:
         for handle in (self._frame_handle, self._tick_handle):
             if handle is not None:
                 handle.cancel()
@@ -140,6 +208,8 @@ class TerminalAnswerView:
         finally:
             if self._resizing is not None:
                 self._resizing.cancel()
+            if self._is_thinking:
+                self._fold_thought(status)
             columns = self._columns()
             final = [*self._unwritten, *self._stream.finish(columns)]
             self._unwritten = []
@@ -177,7 +247,11 @@ class TerminalAnswerView:
             if pushed and self._stream.hand_out(pushed):
                 self._region.forget_top(pushed)
         final, self._unwritten = self._unwritten, []
-        if self._is_dirty or (columns != self._drawn_columns and self._has_text):
+        thought_rows: list[str] = []
+        if self._is_thinking and self._thought is not None:
+            committed, thought_rows = self._thought.update(columns)
+            final += committed
+        elif self._is_dirty or (columns != self._drawn_columns and self._has_text):
             # After a resize, re-render: rows made for the old width must not be drawn.
             # The same width for rendering and for counting rows.
             committed, self._live = self._stream.update(columns)
@@ -192,10 +266,14 @@ class TerminalAnswerView:
             self._resizing = asyncio.ensure_future(self._draw_after_resize())
             return
         self._drawn_columns = columns
-        rows = list(self._live) if self._has_text else [self._spinner_row()]
+        if self._is_thinking:
+            rows = thought_rows if self._reasoning == "show" else [
+                self._spinner_row(), *thought_rows]
+        else:
+            rows = list(self._live) if self._has_text else [self._spinner_row()]
         rows.append(self._toolbar_row(columns))
         self._region.draw(final, rows, columns, report)
-        self._screen_shows_stream = self._has_text
+        self._screen_shows_stream = self._has_text and not self._is_thinking
 
     async def _draw_after_resize(self) -> None:
         """Wait until the width holds still, ask where the cursor went, then redraw.
@@ -227,8 +305,8 @@ class TerminalAnswerView:
         elapsed = self._stats.elapsed() if self._stats else 0.0
         frame = _SPINNER[int(elapsed / _TICK) % len(_SPINNER)]
         label = self._label
-        if self._reasoning_chars:
-            label = f"Thinking ({self._reasoning_chars} characters so far)"
+        if self._is_thinking and self._stats is not None:
+            label, elapsed = "Thinking", self._stats.thinking_seconds()
         return self._style(f"{frame} {label}… {elapsed:.1f}s", "cyan")
 
     def _toolbar_row(self, columns: int | None = None) -> str:
@@ -240,25 +318,3 @@ class TerminalAnswerView:
         if self._console.no_color or self._console.color_system is None:
             return text
         return self._console.get_style(style).render(text)
-
-
-class PlainAnswerView:
-    """The model's text exactly as it arrives, for a pipe or a file; ends with a newline."""
-
-    def __init__(self, write: Callable[[str], None]) -> None:
-        self._write = write
-        self._ends_with_newline = True
-
-    def begin(self, stats: StreamStats) -> None:
-        pass
-
-    def text(self, delta: str) -> None:
-        self._write(delta)
-        self._ends_with_newline = delta.endswith("\n")
-
-    def reasoning(self, delta: str) -> None:
-        pass
-
-    async def end(self) -> None:
-        if not self._ends_with_newline:
-            self._write("\n")

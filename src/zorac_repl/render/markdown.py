@@ -112,8 +112,11 @@ def _strip_trailing(line: list[Segment]) -> list[Segment]:
     return line
 
 
+_DIM = Style(dim=True)
+
+
 def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None,
-             no_color: bool = False) -> str:
+             no_color: bool = False, dim: bool = False) -> str:
     if color_system is None:
         return "".join(segment.text for segment in line if not segment.control)
     parts = []
@@ -123,18 +126,23 @@ def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None,
         if style and no_color:
             # NO_COLOR: bold, italics and underline stay; colours go (as Console.print does).
             style = style.without_color
+        if dim:
+            style = style + _DIM if style else _DIM
         parts.append(style.render(text, color_system=color_system) if style else text)
     return "".join(parts)
 
 
 def render_lines(console: Console, markup: str, code_theme: str = "monokai",
-                 width: int | None = None) -> list[str]:
-    """Render ``markup`` once at ``width`` (default: the console's); one ANSI string a row."""
+                 width: int | None = None, dim: bool = False) -> list[str]:
+    """Render ``markup`` once at ``width`` (default: the console's); one ANSI string a row.
+
+    ``dim`` draws every character dimmed (a reasoning model's thinking).
+    """
     options = console.options.update(height=None)
     if width is not None:
         options = options.update_width(width)
     rows = console.render_lines(ChatMarkdown(markup, code_theme), options, pad=False,
                                 new_lines=False)
     color_system = _COLOR_SYSTEMS.get(console.color_system or "") if console.color_system else None
-    return [_to_ansi(_strip_trailing(list(row)), color_system, console.no_color)
+    return [_to_ansi(_strip_trailing(list(row)), color_system, console.no_color, dim)
             for row in rows]

@@ -70,11 +70,14 @@ class MarkdownStream:
         code_theme: the Pygments style for code blocks.
         max_live_rows: how many rows the live region may have now (the screen minus the
             toolbar); asked on every update, so a resize takes effect at once.
+        dim: draw every row dimmed (a reasoning model's thinking).
     """
 
     def __init__(self, console: Console, code_theme: str = "monokai",
-                 max_live_rows: Callable[[], int] = lambda: 1_000_000) -> None:
+                 max_live_rows: Callable[[], int] = lambda: 1_000_000,
+                 dim: bool = False) -> None:
         self._console = console
+        self._dim = dim
         self._code_theme = code_theme
         self._max_live_rows = max_live_rows
         self._parser = _parser()
@@ -91,6 +94,12 @@ class MarkdownStream:
         # How many live rows the last update gave when they were the open blocks' top rows
         # (None: they were a tall block's bottom, or a window of an open fence).
         self._live_top_rows: int | None = None
+        # While held, finished blocks stay live (see ``hold``): their source and rows.
+        self._holding = False
+        self._held_text = ""
+        self._held: list[str] = []
+        self._held_width: int | None = None
+        self._released: list[str] = []  # held rows let go by ``hand_out``, to commit
 
     @property
     def text_length(self) -> int:
@@ -102,6 +111,28 @@ class MarkdownStream:
         self._tail += visible_controls(text)
         self._text_length += len(text)
 
+    @property
+    def holding(self) -> bool:
+        return self._holding
+
+    def hold(self) -> None:
+        """Keep finished blocks live instead of handing them out, until ``release``.
+
+        For text that may still be taken back (a reasoning model's provisional answer):
+        nothing of it reaches scrollback meanwhile, as long as it fits in the live region.
+        The held rows are redrawn at each new width like live rows. Once they no longer
+        fit, the hold ends by itself (``holding`` turns false): rows that scroll away
+        cannot be taken back.
+        """
+        self._holding = True
+
+    def release(self, width: int | None = None) -> list[str]:
+        """Stop holding: the held rows, at ``width``, to print once now."""
+        self._holding = False
+        rows = self._held_rows(width or self._frame_width or self._console.width)
+        self._held_text, self._held, self._held_width = "", [], None
+        return rows
+
     def update(self, width: int | None = None) -> tuple[list[str], list[str]]:
         """Finish what can be finished, rendering at ``width`` (default: the console's).
 
@@ -111,9 +142,18 @@ class MarkdownStream:
             The rows to print above the live region (once), and the open block's live rows.
         """
         self._frame_width = width
-        rows = self._take_finished_blocks(final=False)
+        rows = self._released + self._take_finished_blocks(final=False)
+        self._released = []
         limit = max(1, self._max_live_rows())
         width = width or self._console.width
+        if self._holding:
+            live = self._held_rows(width) + self._render_open()
+            if len(live) <= limit:
+                self._live_top_rows = len(live)
+                return rows, live
+            # Taller than the live region: what scrolls away has been read as the answer.
+            rows += self.release(width)
+            self._live_top_rows = None
         if self._pinned_width is not None and self._pinned_width > width:
             # Each row of the pinned block wraps onto this many screen rows now.
             limit = max(1, limit // math.ceil(self._pinned_width / max(1, width)))
@@ -147,6 +187,15 @@ class MarkdownStream:
         """
         if self._live_top_rows is None or not 0 < rows <= self._live_top_rows:
             return False
+        if self._holding:
+            # Held rows in scrollback cannot be taken back: they are handed out after all.
+            held = self._held_rows(self._frame_width or self._console.width)
+            self._holding, self._held_text, self._held, self._held_width = False, "", [], None
+            self._released = held[rows:]
+            rows -= min(rows, len(held))
+            if rows == 0:
+                self._live_top_rows = None
+                return True
         self._rows_out += rows
         self._live_top_rows = None
         self._pin()
@@ -155,7 +204,9 @@ class MarkdownStream:
     def finish(self, width: int | None = None) -> list[str]:
         """The stream has ended: every remaining row, to print once (at ``width``)."""
         self._frame_width = width
-        return self._take_finished_blocks(final=True)
+        rows = self._released + (self.release(width) if self._holding else [])
+        self._released = []
+        return rows + self._take_finished_blocks(final=True)
 
     def _take_finished_blocks(self, final: bool) -> list[str]:
         tail = self._tail
@@ -183,9 +234,13 @@ class MarkdownStream:
             source = tail[line_offsets[cut_line]:line_offsets[end_line]] if not is_last else (
                 tail[line_offsets[cut_line]:])
             rendered = self._with_separator(self._render(source), kind)
+            if self._holding:
+                self._held_text += source
+                self._held += rendered
             # Rows handed out early came from the open region's render, which may span
             # this block and the start of the next: skip them across blocks.
-            rows += rendered[self._rows_out:]
+            else:
+                rows += rendered[self._rows_out:]
             self._rows_out = max(0, self._rows_out - len(rendered))
             if self._rows_out == 0:
                 self._pinned_width = None
@@ -244,6 +299,14 @@ class MarkdownStream:
         rows = self._with_separator(self._render(head), self._open_kind)
         return max(0, len(rows) - 1)
 
+    def _held_rows(self, width: int) -> list[str]:
+        """The held blocks' rows at ``width``: rendered again, whole, after a resize."""
+        if self._held_text and self._held_width not in (None, width):
+            self._held = render_lines(self._console, self._held_text, self._code_theme, width,
+                                      self._dim)
+        self._held_width = width
+        return list(self._held)
+
     def _render_open(self) -> list[str]:
         if not self._tail.strip():
             return []
@@ -251,7 +314,7 @@ class MarkdownStream:
 
     def _render(self, text: str) -> list[str]:
         width = self._pinned_width or self._frame_width
-        return render_lines(self._console, text, self._code_theme, width)
+        return render_lines(self._console, text, self._code_theme, width, self._dim)
 
     def _pin(self) -> None:
         """Rows of the open block went out: the rest of it keeps their width."""
