@@ -17,6 +17,9 @@ terminal, which uses the same renderer as the REPL. Figures:
   tokens 250 ms apart.
 - first word: from the server writing the answer's first word to that word on the
   terminal, with the answer streaming at 1000 tokens/s (median of several answers).
+- thinking (``--thinking``): 8k tokens of a reasoning model's thinking, then 8k of
+  answer, at 1000 tokens/s, folded and shown, from a reasoning field and as tags: the
+  thinking's CPU per token, against the answer's, and the settle time.
 """
 
 from __future__ import annotations
@@ -70,9 +73,10 @@ def _reference_bytes(text: str) -> int:
     return len("\r\n".join(render_lines(console, text)).encode()) + 2
 
 
-def run_client(command: list[str], server: DevServer, timeout: float) -> Run:
+def run_client(command: list[str], server: DevServer, timeout: float,
+               **env: str) -> Run:
     with tempfile.TemporaryDirectory() as data:
-        program = PtyProgram(command, _environment(data, server), ROWS, COLUMNS)
+        program = PtyProgram(command, {**_environment(data, server), **env}, ROWS, COLUMNS)
         finished = True
         try:
             first_output = program.read_until(b"\x1b", timeout=30)
@@ -88,7 +92,7 @@ def run_client(command: list[str], server: DevServer, timeout: float) -> Run:
         finally:
             program.close()
     record = server.chat_requests()[-1]
-    tokens = len(split_tokens(record.served_text))
+    tokens = len(split_tokens(record.served_reasoning + record.served_text))
     settle = shown - record.done_at if finished and record.done_at else None
     answer_bytes = len(program.output) - mark
     return Run(tokens, usage.ru_utime + usage.ru_stime, shown - program.started, settle,
@@ -178,6 +182,29 @@ def _compare_with_rich_live(server: DevServer, zorac: str) -> None:
                   f"{settle} {run.rate:8.0f} {run.bytes_written / run.reference_bytes:15.2f}")
 
 
+def _thinking_figures(server: DevServer, zorac: str, startup: float) -> None:
+    """8k tokens of thinking then 8k of answer at 1000 tokens/s, against the answer alone.
+
+    The thinking's CPU per token is the difference between the two runs over its 8k
+    tokens; the answer's is the answer-only run less start-up. Medians of three.
+    """
+    print(f"\n{'thinking':10} {'shape':>10} {'CPU ms/token':>13} {'answer alone':>13} "
+          f"{'settle ms':>10}")
+    answer_only = statistics.median(
+        run_client([zorac, "Explain it all [[tokens=8000 rate=1000]]"], server, 120).cpu
+        for _ in range(3))
+    for mode in ("fold", "show"):
+        for shape in ("reasoning", "tags"):
+            prompt = f"Explain it all [[think=8000 via={shape} tokens=8000 rate=1000]]"
+            runs = sorted((run_client([zorac, prompt], server, 120, REASONING=mode)
+                           for _ in range(3)), key=lambda r: r.cpu)
+            run = runs[1]
+            thinking = (run.cpu - answer_only) / 8000 * 1000
+            answer = (answer_only - startup) / 8000 * 1000
+            settle = f"{run.settle * 1000:10.0f}" if run.settle is not None else " " * 10
+            print(f"{mode:10} {shape:>10} {thinking:13.3f} {answer:13.3f} {settle}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-timeout", type=float, default=45.0)
@@ -186,6 +213,8 @@ def main() -> None:
                              "shown through rich.live.Live")
     parser.add_argument("--only-latency", action="store_true",
                         help="measure only the idle token-to-screen and first-word latencies")
+    parser.add_argument("--thinking", action="store_true",
+                        help="measure only a reasoning model's answer: 8k thinking + 8k answer")
     args = parser.parse_args()
     zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
     naive = [sys.executable, os.path.join(os.path.dirname(__file__), "_naive_client.py")]
@@ -201,6 +230,9 @@ def main() -> None:
         # Start-up CPU varies by a few hundred ms between runs: take medians of three.
         startup = statistics.median(
             run_client([zorac, "hi [[echo]]"], server, 60).cpu for _ in range(3))
+        if args.thinking:
+            _thinking_figures(server, zorac, startup)
+            return
         naive_startup = statistics.median(
             run_client([*naive, server.base_url, "hi [[echo]]"], server, 60).cpu
             for _ in range(3))
@@ -240,6 +272,7 @@ def main() -> None:
               "(target ≤ 1.3)")
         _print_latency(idle_latency(server, zorac))
         _print_first_word(first_word_latency(server, zorac))
+        _thinking_figures(server, zorac, startup)
     finally:
         server.stop()
 
