@@ -181,3 +181,30 @@ def test_load_of_a_corrupt_file_quarantines_it_and_keeps_the_conversation(tmp_pa
     assert "could not be loaded" in message and "moved to" in message
     assert [m["content"] for m in session.conversation.messages] == ["still here", "yes"]
     session.saved.store.release()
+
+
+def test_think_picks_an_answer_back_and_refuses_bad_numbers(tmp_path):
+    session = _session(tmp_path)
+    assert _run(session, "/think") == "There is no answer yet."
+    session.conversation.add_user("q1")
+    session.conversation.add_assistant("a1", {"thinking": "first thought", "thinking_tokens": 3,
+                                              "thinking_seconds": 1.25})
+    session.conversation.add_user("q2")
+    session.conversation.add_assistant("a2", {})
+    assert _run(session, "/think").startswith("The model did not think before the last answer")
+    assert _run(session, "/think 2") == (
+        "Thinking before answer 2 back (3 tokens, 1.2s):\nfirst thought")
+    assert _run(session, "/think 3") == "There is no answer 3 back: the conversation has 2 answers."
+    assert _run(session, "/think zero") == "Usage: /think [N]"
+    assert _run(session, "/think 0") == "Usage: /think [N]"
+
+
+def test_reasoning_settings_complete_and_validate(tmp_path):
+    assert _complete("/config set REASONING ") == ["fold", "show", "hide"]
+    assert _complete("/config set THINKING o") == ["on", "off"]
+    assert "medium" in _complete("/config set REASONING_EFFORT ")
+    session = _session(tmp_path)
+    assert "expected one of fold, show, hide" in _run(session, "/config set REASONING loud")
+    _run(session, "/config set REASONING_EFFORT High")
+    assert session.link.request().reasoning_effort == "high"
+    assert session.link.request().extra_body() == {"reasoning_effort": "high"}

@@ -62,6 +62,8 @@ async def think(saved: SavedConversation, args: str) -> CommandResult:
         raise UsageError
     answers = [m for m in saved.conversation.messages if m["role"] == "assistant"]
     which = "the last answer" if back == 1 else f"answer {back} back"
+    if not answers:
+        return CommandResult("There is no answer yet.")
     if back > len(answers):
         count = f"{len(answers)} answer{'' if len(answers) == 1 else 's'}"
         return CommandResult(f"There is no {which}: the conversation has {count}.")
