@@ -31,7 +31,8 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def server() -> Iterator[DevServer]:
     """The dev server, sending as fast as it can unless a message asks otherwise."""
-    running = DevServer(options=StreamOptions(rate=0.0)).start()
+    running = DevServer(options=StreamOptions(rate=0.0),
+                        other_models={"Qwen/Qwen3-0.6B": 8192}).start()
     yield running
     running.stop()
 

@@ -141,7 +141,7 @@ def test_lines_holding_secrets_are_recognised(line, secret):
 
 
 def _complete(text: str, models: list[str] | None = None) -> list[str]:
-    completer = CommandCompleter(lambda: models or [])
+    completer = CommandCompleter({"model": lambda: models or []})
     return [c.text for c in completer.get_completions(Document(text), CompleteEvent())]
 
 

@@ -60,7 +60,8 @@ def test_an_opening_fence_shows_highlighted_code_at_once():
     stream = MarkdownStream(golden_console())
     stream.feed("```python\ndef f")
     _, live = stream.update()
-    assert live == ["\x1b[38;2;102;217;239mdef\x1b[0m \x1b[38;2;166;226;46mf\x1b[0m"]
+    assert live == ["\x1b[2m[1] python\x1b[0m",
+                    "\x1b[38;2;102;217;239mdef\x1b[0m \x1b[38;2;166;226;46mf\x1b[0m"]
 
 
 def test_a_table_appears_once_its_delimiter_row_arrives():
@@ -75,5 +76,5 @@ def test_a_table_appears_once_its_delimiter_row_arrives():
 
 def test_plain_code_uses_the_terminals_own_colour_and_no_background():
     rows = render_lines(golden_console(), "```python\nname = other\n```")
-    assert rows == ["name \x1b[38;2;255;70;137m=\x1b[0m other"]
+    assert rows == ["\x1b[2m[1] python\x1b[0m", "name \x1b[38;2;255;70;137m=\x1b[0m other"]
     assert not any("48;" in row or "\x1b[49m" in row for row in rows)

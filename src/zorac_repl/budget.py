@@ -102,7 +102,7 @@ class Budget:
         limit = self.limit
         share = 100 * used / limit if limit else 0.0
         extra = []
-        if conversation.system_prompt:
+        if conversation.effective_system_prompt:
             extra.append("the system prompt")
         if conversation.summary:
             extra.append("a summary")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from zorac_repl.budget import Budget
 from zorac_repl.conversation import Conversation
@@ -52,6 +52,8 @@ class Chat:
     Attributes:
         last_unsent: the message of a turn that failed, for ``/retry``.
         last_stats: the last answer's figures, for the toolbar.
+        replacing: the answer ``/edit`` took its message from: the next message sent
+            replaces that exchange (while it is still the last).
     """
 
     def __init__(self, settings: LiveSettings, link: ServerLink, budget: Budget,
@@ -67,13 +69,42 @@ class Chat:
         self._cursor_probe: CursorProbe | None = None
         self.last_unsent: str | None = None
         self.last_stats = ""
+        self.replacing: dict[str, Any] | None = None
 
     @property
     def conversation(self) -> Conversation:
         return self._saved.conversation
 
+    def edit(self) -> str | None:
+        """``/edit``: the last message, for the input; sending it replaces its exchange."""
+        if self.conversation.exchanges_at_end() == 0:
+            return None
+        messages = self.conversation.messages
+        self.replacing = messages[-1]
+        return str(messages[-2]["content"])
+
     async def ask(self, text: str) -> str:
         """Run one turn for ``text``; returns the draft to put back in the input."""
+        replaced = self._take_edited_exchange()
+        draft = await self._ask(text)
+        if replaced and draft:  # the new answer failed: the old exchange comes back
+            self.conversation.put_back(replaced)
+        return draft
+
+    def _take_edited_exchange(self) -> list[dict[str, Any]]:
+        replacing, self.replacing = self.replacing, None
+        conversation = self.conversation
+        if replacing is None or conversation.exchanges_at_end() == 0 or (
+                conversation.messages[-1] is not replacing):
+            return []  # the conversation moved on since /edit
+        removed = conversation.remove_exchanges(1)
+        first = str(removed[0]["content"]).strip().splitlines()[0] if str(
+            removed[0]["content"]).strip() else ""
+        self._printer.say(f"Replacing the last exchange (\"{_shorten(first)}\"): it stays "
+                          "above, but leaves the conversation.", "dim")
+        return removed
+
+    async def _ask(self, text: str) -> str:
         from zorac_repl.render.answer_view import TerminalAnswerView
         from zorac_repl.turn import run_turn
 
@@ -114,16 +145,12 @@ class Chat:
         text = self.last_unsent
         if text is not None:
             return await self.ask(text)
-        messages = self.conversation.messages
-        if len(messages) < 2 or messages[-1]["role"] != "assistant":
+        if self.conversation.exchanges_at_end() == 0:
             return None
-        text = str(messages[-2]["content"])
-        removed = messages[-2:]
-        del messages[-2:]
-        self.conversation.replace_exact(None)
-        draft = await self.ask(text)
+        removed = self.conversation.remove_exchanges(1)
+        draft = await self._ask(str(removed[0]["content"]))
         if draft:  # the new answer failed: the old one comes back
-            messages.extend(removed)
+            self.conversation.put_back(removed)
         return draft
 
     async def summarize_now(self) -> Notice | None:
@@ -232,3 +259,7 @@ class Chat:
                 say(f"The answer stopped at the output limit "
                     f"({self._settings.current.max_output_tokens} tokens); raise it with "
                     "/config set MAX_OUTPUT_TOKENS N.", "yellow")
+
+
+def _shorten(line: str, width: int = 60) -> str:
+    return line if len(line) <= width else line[:width - 1] + "…"

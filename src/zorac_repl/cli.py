@@ -35,8 +35,8 @@ server or the connection broke, 4 the server reported an error, 130 interrupted,
 
 Settings come from flags, then environment variables, then the config file
 (saved by /config set; $ZORAC_CONFIG_DIR moves it), then defaults. Settings without
-a flag: MAX_INPUT_TOKENS, KEEP_RECENT_MESSAGES, STREAM, CODE_THEME, TIKTOKEN_ENCODING,
-SYSTEM_PROMPT. NO_COLOR turns colour off.
+a flag: MAX_INPUT_TOKENS, KEEP_RECENT_MESSAGES, STREAM, CODE_THEME, TIKTOKEN_ENCODING.
+NO_COLOR turns colour off.
 """
 
 
@@ -47,13 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("prompt", nargs="*", help="ask this once and exit")
     for spec in SETTINGS:
         if spec.flag:
-            parser.add_argument(spec.flag, dest=spec.key, metavar="VALUE",
+            names = [spec.short, spec.flag] if spec.short else [spec.flag]
+            parser.add_argument(*names, dest=spec.key, metavar="VALUE",
                                 help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]")
     parser.add_argument("--no-stream", action="store_true",
                         help="wait for the whole answer instead of streaming it [$STREAM=false]")
     parser.add_argument("--show-reasoning", action="store_true",
                         help="show a reasoning model's thinking: dimmed in the terminal, on "
                         "stderr in a pipe [$REASONING=show]")
+    parser.add_argument("--session", metavar="NAME",
+                        help="continue the saved session NAME (made if new); with a prompt, "
+                        "the exchange is added to it")
+    parser.add_argument("-c", "--continue", dest="resume", action="store_true",
+                        help="continue the session used last interactively; with a prompt, "
+                        "the exchange is added to it")
     parser.add_argument("--demo", action="store_true",
                         help="chat with a built-in demo server (no model needed)")
     parser.add_argument("--version", action="version", version=f"zorac-repl {__version__}")
@@ -92,6 +99,9 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         print(f"zorac-repl: {exc}", file=sys.stderr)
         return 2
+    session_name = _session_name(args)
+    if isinstance(session_name, int):
+        return session_name
     demo = None
     if args.demo:
         from dataclasses import replace
@@ -108,16 +118,34 @@ def _main(argv: Sequence[str] | None) -> int:
         if instruction is not None or not sys.stdin.isatty() or not sys.stdout.isatty():
             for notice in notices:
                 print(f"zorac-repl: {notice}", file=sys.stderr)
-            return _run_once(settings, instruction)
+            return _run_once(settings, instruction,
+                             session_name if args.resume or args.session else None)
         from zorac_repl.repl import run_repl
 
-        return run_repl(settings, os.environ, is_demo=demo is not None, notices=tuple(notices))
+        return run_repl(settings, os.environ, is_demo=demo is not None, notices=tuple(notices),
+                        session_name=session_name)
     finally:
         if demo is not None:
             demo.stop()
 
 
-def _run_once(settings: Settings, instruction: str | None) -> int:
+def _session_name(args: argparse.Namespace) -> str | int:
+    """The saved session to use, or the exit code of a bad name."""
+    from zorac_repl.paths import data_dir
+    from zorac_repl.saved_conversation import check_name, last_session
+
+    if args.session is not None:
+        problem = check_name(args.session)
+        if problem is not None:
+            print(f"zorac-repl: --session: {problem}", file=sys.stderr)
+            return 2
+        return str(args.session)
+    if args.resume:
+        return last_session(data_dir(os.environ))
+    return "default"
+
+
+def _run_once(settings: Settings, instruction: str | None, session_name: str | None) -> int:
     import asyncio
 
     from zorac_repl.oneshot import EXIT_USAGE, compose_message, run_oneshot
@@ -141,6 +169,6 @@ def _run_once(settings: Settings, instruction: str | None) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
-        return asyncio.run(run_oneshot(settings, message))
+        return asyncio.run(run_oneshot(settings, message, session_name=session_name))
     except KeyboardInterrupt:
         return 130

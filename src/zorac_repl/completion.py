@@ -1,12 +1,13 @@
-"""Tab completion for slash commands, their subcommands, setting keys and setting values.
+"""Tab completion for slash commands, their subcommands and arguments, setting keys and values.
 
-Everything offered comes from the command registry and the settings table; model ids
-come from the server's last ``/v1/models`` answer.
+Everything offered comes from the command registry and the settings table; what a
+command's argument can be (model ids from the server's last ``/v1/models`` answer, saved
+session names, the last answer's code block numbers) comes from ``arguments``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
@@ -30,11 +31,12 @@ class CommandCompleter(Completer):
     """Completes a line that starts with ``/``; plain messages get no completions.
 
     Args:
-        model_ids: the server's model ids, as last fetched.
+        arguments: what an argument of each kind can be now (``Command.completes``):
+            ``model`` (the server's model ids, as last fetched), ``session``, ``block``.
     """
 
-    def __init__(self, model_ids: Callable[[], list[str]]) -> None:
-        self._model_ids = model_ids
+    def __init__(self, arguments: Mapping[str, Callable[[], list[str]]]) -> None:
+        self._arguments = arguments
 
     def get_completions(self, document: Document,
                         complete_event: CompleteEvent) -> Iterator[Completion]:
@@ -51,6 +53,9 @@ class CommandCompleter(Completer):
             return
         if len(words) == 2:
             yield from _matching(words[1], command.subcommands)
+            if command.completes:
+                yield from _matching(words[1], self._argument(command.completes),
+                                     case_insensitive=False)
             return
         if command.name != "/config" or words[1].lower() not in ("get", "set"):
             return
@@ -61,9 +66,13 @@ class CommandCompleter(Completer):
             yield from _matching(words[3], self._values(words[2].upper()),
                                  case_insensitive=False)
 
+    def _argument(self, kind: str) -> list[str]:
+        source = self._arguments.get(kind)
+        return source() if source is not None else []
+
     def _values(self, key: str) -> list[str]:
         if key == "VLLM_MODEL":
-            return self._model_ids()
+            return self._argument("model")
         spec = next((s for s in SETTINGS if s.key == key), None)
         if spec is None or spec.choices is None:
             return []

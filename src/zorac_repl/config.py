@@ -33,7 +33,8 @@ __all__ = [
     "write_config_value",
 ]
 
-Source = Literal["flag", "env", "file", "server", "default"]
+# "session": set by a command for this run only (``/model``), never saved.
+Source = Literal["flag", "env", "file", "server", "session", "default"]
 
 
 def _parse_url(text: str) -> str:
@@ -155,6 +156,7 @@ class SettingSpec:
         help: one line for ``--help`` and the README.
         is_secret: masked wherever it is shown, and kept out of input history.
         choices: lists the accepted values, for completion, where they can be listed.
+        short: the flag's one-letter form, as peers spell it (``-m`` model, ``-s`` system).
     """
 
     key: str
@@ -165,6 +167,7 @@ class SettingSpec:
     help: str
     is_secret: bool = False
     choices: Callable[[], list[str]] | None = None
+    short: str | None = None
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -173,7 +176,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("VLLM_API_KEY", "api_key", ("VLLM_API_KEY", "OPENAI_API_KEY"), "--api-key",
                 _parse_text, "API key sent as a Bearer token (vLLM --api-key)", is_secret=True),
     SettingSpec("VLLM_MODEL", "model", ("VLLM_MODEL",), "--model",
-                _parse_text, "model id; empty means ask the server (/v1/models)"),
+                _parse_text, "model id; empty means ask the server (/v1/models)", short="-m"),
     SettingSpec("TEMPERATURE", "temperature", ("TEMPERATURE",), "--temperature",
                 _parse_temperature, "sampling temperature, 0 to 2"),
     SettingSpec("MAX_OUTPUT_TOKENS", "max_output_tokens", ("MAX_OUTPUT_TOKENS",), "--max-tokens",
@@ -191,8 +194,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 _parse_theme, "Pygments style for code blocks", choices=_code_themes),
     SettingSpec("TIKTOKEN_ENCODING", "tiktoken_encoding", ("TIKTOKEN_ENCODING",), None,
                 _parse_encoding, "tiktoken encoding for local token counts", choices=_encodings),
-    SettingSpec("SYSTEM_PROMPT", "system_prompt", ("SYSTEM_PROMPT",), None,
-                _parse_text, "system prompt; empty means the built-in one (date, commands)"),
+    SettingSpec("SYSTEM_PROMPT", "system_prompt", ("SYSTEM_PROMPT",), "--system",
+                _parse_text, "system prompt; empty means the built-in one (date, commands)",
+                short="-s"),
     SettingSpec("REASONING", "reasoning", ("REASONING",), "--reasoning",
                 _REASONING[0], "a reasoning model's thinking: fold (one line after), show "
                 "(all of it, dimmed; on stderr in a pipe) or hide", choices=_REASONING[1]),

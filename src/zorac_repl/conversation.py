@@ -2,8 +2,9 @@
 
 A user message joins the history when it is sent; if the answer fails or is interrupted
 it is taken back out, so the next request never carries an orphan or a duplicate.
-The system prompt is not part of the saved conversation: it comes from the settings on
-every request, so a new default reaches old sessions.
+The default system prompt is not part of the saved conversation: it comes from the
+settings on every request, so a new default reaches old sessions. One set for this
+conversation (``/system``) is its own, and is saved with it.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ class Conversation:
     """Messages in OpenAI chat form, oldest first.
 
     Attributes:
-        system_prompt: sent first with every request, when not empty; never saved.
+        system_prompt: the default, from the settings; never saved.
+        own_system_prompt: this conversation's own (``/system``), saved with it; it
+            replaces the default when set.
         summary: what the model wrote about messages that were summarized away.
         messages: user and assistant messages; assistant ones carry ``meta``, which
             holds the thinking of a reasoning model (never sent back).
@@ -38,6 +41,7 @@ class Conversation:
     """
 
     system_prompt: str = ""
+    own_system_prompt: str | None = None
     summary: str | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
     counter: TokenCounter = field(default_factory=TokenCounter, repr=False)
@@ -48,10 +52,22 @@ class Conversation:
 
     def for_request(self) -> list[dict[str, str]]:
         """The messages to send: system prompt, summary, then history, metadata left out."""
-        head = [{"role": "system", "content": self.system_prompt}] if self.system_prompt else []
+        prompt = self.effective_system_prompt
+        head = [{"role": "system", "content": prompt}] if prompt else []
         if self.summary:
             head.append({"role": "system", "content": SUMMARY_HEADER + self.summary})
         return head + [{"role": m["role"], "content": m["content"]} for m in self.messages]
+
+    @property
+    def effective_system_prompt(self) -> str:
+        return self.own_system_prompt if self.own_system_prompt is not None else (
+            self.system_prompt)
+
+    def set_own_system_prompt(self, text: str | None) -> None:
+        """This conversation's own system prompt; ``None`` goes back to the default."""
+        if text != self.own_system_prompt:
+            self.own_system_prompt = text
+            self._exact = self._saved_count = None
 
     def add_user(self, text: str) -> None:
         self.messages.append({"role": "user", "content": text})
@@ -76,9 +92,38 @@ class Conversation:
             total, with_answer = exact
             self._exact = (total, len(self.messages) - (0 if with_answer else 1))
 
+    def last_answer(self) -> str | None:
+        """The last answer's text, if there is one."""
+        for message in reversed(self.messages):
+            if message["role"] == "assistant":
+                return str(message["content"])
+        return None
+
+    def exchanges_at_end(self) -> int:
+        """How many whole exchanges (a message and its answer) end the history."""
+        count, index = 0, len(self.messages) - 1
+        while (index >= 1 and self.messages[index]["role"] == "assistant"
+               and self.messages[index - 1]["role"] == "user"):
+            count, index = count + 1, index - 2
+        return count
+
+    def remove_exchanges(self, count: int) -> list[dict[str, Any]]:
+        """Take the last ``count`` exchanges out (never the summary); returns their messages."""
+        if not 0 < count <= self.exchanges_at_end():
+            raise ValueError(f"cannot remove {count} exchanges")
+        removed = self.messages[-2 * count:]
+        del self.messages[-2 * count:]
+        self._exact = self._saved_count = None
+        return removed
+
+    def put_back(self, messages: list[dict[str, Any]]) -> None:
+        """Restore exchanges ``remove_exchanges`` took out (a replacement that failed)."""
+        self.messages.extend(messages)
+        self._exact = self._saved_count = None
+
     def clear(self) -> None:
         self.messages.clear()
-        self.summary = None
+        self.summary = self.own_system_prompt = None
         self._exact = self._saved_count = None
 
     def adopt(self, other: Conversation) -> None:
@@ -87,6 +132,7 @@ class Conversation:
         The object stays the same, so every part holding it sees the new history.
         """
         self.messages, self.summary = other.messages, other.summary
+        self.own_system_prompt = other.own_system_prompt
         self._exact, self._saved_count = other._exact, other._saved_count
 
     def replace_older(self, count: int, summary: str) -> None:
@@ -128,9 +174,11 @@ class Conversation:
         return self._exact is not None and self._exact[1] == len(self.messages)
 
     def to_json(self) -> dict[str, Any]:
-        """The saved form: versioned, without the system prompt."""
+        """The saved form: versioned, without the default system prompt."""
         data: dict[str, Any] = {"version": FORMAT_VERSION, "summary": self.summary,
                                 "messages": self.messages, "token_count": self.token_count()}
+        if self.own_system_prompt is not None:
+            data["system_prompt"] = self.own_system_prompt
         if self._exact is not None:
             data["exact_tokens"] = {"total": self._exact[0], "messages": self._exact[1]}
         return data
@@ -143,6 +191,8 @@ class Conversation:
         """
         messages, summary, exact = _checked(data)
         self.messages, self.summary, self._exact = messages, summary, exact
+        own = data.get("system_prompt") if isinstance(data, Mapping) else None
+        self.own_system_prompt = own if isinstance(own, str) else None
         count = data.get("token_count") if isinstance(data, Mapping) else None
         self._saved_count = count if isinstance(count, int) and count >= 0 else None
 

@@ -55,6 +55,15 @@ class LiveSettings:
         self.current = replace(self.current, **{spec.field: value},  # type: ignore[arg-type]
                                sources={**self.current.sources, spec.key: "server"})
 
+    async def use_for_session(self, key: str, value: object) -> None:
+        """Put ``value`` in force for this run only (source ``session``); nothing is saved."""
+        spec = spec_for(key)
+        old = self.current
+        self.current = replace(old, **{spec.field: value},  # type: ignore[arg-type]
+                               sources={**old.sources, spec.key: "session"})
+        if self.on_change is not None:
+            await self.on_change(old, self.current)
+
     def forget_server_value(self, key: str, empty: object) -> None:
         """Drop a value the server told us, so it is asked again (``/reconnect``)."""
         spec = spec_for(key)

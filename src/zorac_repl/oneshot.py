@@ -2,8 +2,8 @@
 
 When stdout is not a terminal it receives exactly the model's text as it streams, plus a
 final newline when the text lacks one; everything else goes to stderr. This front end
-never enters prompt_toolkit's ``patch_stdout`` (it would send stderr to stdout) and does
-not touch the saved conversation.
+never enters prompt_toolkit's ``patch_stdout`` (it would send stderr to stdout) and
+touches a saved conversation only when asked (``-c``, ``--session``).
 """
 
 from __future__ import annotations
@@ -14,18 +14,22 @@ import os
 import signal
 import sys
 from dataclasses import replace
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from zorac_repl.client import ChatClient, ChatRequest
 from zorac_repl.config import Settings
 from zorac_repl.conversation import Conversation
-from zorac_repl.errors import ConnectionFailed, ServerError, ZoracError
+from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, ZoracError
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
 from zorac_repl.render.thought_area import ReasoningMode
+from zorac_repl.saved_conversation import SavedConversation
 from zorac_repl.stats import format_context, format_stats, no_answer_line
 from zorac_repl.terminal import flushing_writer, quiet_input, terminal_columns, terminal_rows
-from zorac_repl.turn import run_turn
+from zorac_repl.turn import TurnOutcome, run_turn
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "EXIT_CONNECTION",
@@ -62,16 +66,33 @@ def exit_code_for(error: ZoracError) -> int:
 
 
 async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.stdout,
-                      stderr: TextIO = sys.stderr) -> int:
-    """Ask ``message`` once; returns the process exit code."""
+                      stderr: TextIO = sys.stderr, session_name: str | None = None) -> int:
+    """Ask ``message`` once; returns the process exit code.
+
+    With ``session_name`` (``-c``, ``--session``) the question follows that saved
+    session's history and the exchange is saved into it.
+    """
     from rich.console import Console
 
     error_console = Console(file=stderr, highlight=False, soft_wrap=True)
+    saved = None
+    if session_name is not None:
+        try:
+            saved = _open_session(settings, session_name, error_console)
+        except StoreError as exc:
+            error_console.print(f"zorac-repl: {exc} Leave it first, or ask there.",
+                                markup=False, style="red")
+            return EXIT_USAGE
     client = ChatClient(settings.base_url, settings.api_key, settings.stall_timeout)
+    outcome: TurnOutcome | None = None
     try:
         if not settings.model:
             settings = replace(settings, model=(await client.detect_model()).id)
-        conversation = Conversation()
+        if saved is not None:
+            conversation = saved.conversation
+        else:
+            # One-shot sends no built-in prompt: only one the user gave (-s, SYSTEM_PROMPT).
+            conversation = Conversation(system_prompt=settings.system_prompt)
         conversation.add_user(message)
         reader_gone = asyncio.Event()
         request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens,
@@ -117,6 +138,13 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         return exit_code_for(exc)
     finally:
         await client.aclose()
+        if saved is not None:
+            if outcome is not None and outcome.status == "complete":
+                error = saved.save()
+                if error is not None:
+                    error_console.print(f"zorac-repl: {error.text}", markup=False,
+                                        style="red")
+            saved.release()
     if reader_gone.is_set():
         return EXIT_PIPE_CLOSED
     if outcome.status == "interrupted":
@@ -135,6 +163,30 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         error_console.print(format_stats(outcome.figures, context), markup=False, style="dim")
     return EXIT_OK
 
+
+
+def _open_session(settings: Settings, name: str, error_console: Console) -> SavedConversation:
+    """The saved session ``name``, claimed for this process alone, with its history.
+
+    Raises:
+        StoreError: a running zorac-repl has it open.
+    """
+    import os
+
+    from zorac_repl.commands import command_list
+    from zorac_repl.paths import data_dir
+    from zorac_repl.system_prompt import default_system_prompt
+    from zorac_repl.tokens import TokenCounter
+
+    prompt = settings.system_prompt or default_system_prompt(command_list())
+    conversation = Conversation(counter=TokenCounter(settings.tiktoken_encoding),
+                                system_prompt=prompt)
+    saved = SavedConversation(conversation, data_dir(os.environ), name)
+    for notice in saved.restore(exclusive=True):
+        if notice.style != "dim":
+            error_console.print(f"zorac-repl: {notice.text}", markup=False,
+                                style=notice.style or "")
+    return saved
 
 
 def _silence(stream: TextIO) -> None:

@@ -32,8 +32,16 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.layout.utils import explode_text_fragments
 
 from zorac_repl import __version__
-from zorac_repl.commands import command_list, dispatch, is_secret_line, secret_value_start
+from zorac_repl.commands import (
+    CommandResult,
+    command_list,
+    dispatch,
+    find_command,
+    is_secret_line,
+    secret_value_start,
+)
 from zorac_repl.config import Settings
+from zorac_repl.editor import edit_in_editor
 from zorac_repl.errors import ZoracError
 from zorac_repl.keyboard import KeyReader
 from zorac_repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
@@ -79,9 +87,9 @@ class _SecretMasker(Processor):
 
 
 def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = False,
-             notices: tuple[str, ...] = ()) -> int:
+             notices: tuple[str, ...] = (), session_name: str = "default") -> int:
     """Chat until the user leaves; returns the exit code."""
-    return asyncio.run(_chat(settings, environ, is_demo, notices))
+    return asyncio.run(_chat(settings, environ, is_demo, notices, session_name))
 
 
 def _make_private(path: Path) -> None:
@@ -110,13 +118,7 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
     @bindings.add("c-x", "c-e")
     def _edit(event: KeyPressEvent) -> None:
         """Ctrl-X Ctrl-E: the input in $VISUAL or $EDITOR, large pastes in full."""
-        buffer = event.current_buffer
-        buffer.text = pastes.expand(buffer.text)
-
-        def collapse(_task: object) -> None:
-            buffer.text = pastes.collapse(buffer.text)
-
-        buffer.open_in_editor().add_done_callback(collapse)
+        edit_in_editor(event.current_buffer, pastes, _say_editor_missing)
 
     return bindings
 
@@ -126,6 +128,8 @@ def _toolbar(session: ReplSession) -> str:
     context = (f"~{conversation.token_count()}/{session.budget.limit} tokens, "
                f"{len(conversation.messages)} msgs")
     parts = [session.link.status]
+    if session.chat.replacing is not None:
+        parts.append("editing: sending replaces the last exchange")
     if session.chat.last_stats:
         parts.append(session.chat.last_stats)
     parts.append(context)
@@ -133,7 +137,7 @@ def _toolbar(session: ReplSession) -> str:
 
 
 async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
-                notices: tuple[str, ...]) -> int:
+                notices: tuple[str, ...], session_name: str) -> int:
     from zorac_repl.completion import CommandCompleter
 
     path = history_file(environ)
@@ -141,15 +145,16 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
     _make_private(path)
     keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
     session = ReplSession(settings, data_dir(environ), config_file(environ), environ,
-                          command_list(), keys)
+                          command_list(), keys, session_name)
     pastes = PasteStore()
     prompt: PromptSession[str] = PromptSession(
         history=_FilteredHistory(str(path), pastes), key_bindings=_key_bindings(pastes),
         bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ",
-        completer=CommandCompleter(lambda: session.link.model_ids),
+        completer=CommandCompleter(session.completion_sources()),
         complete_while_typing=False, input_processors=[_SecretMasker()])
     where = "the built-in demo server" if is_demo else settings.base_url
-    _print_styled(f"zorac-repl {__version__}, talking to {where}. "
+    named = f" Session {session_name!r}." if session_name != "default" else ""
+    _print_styled(f"zorac-repl {__version__}, talking to {where}.{named} "
                "Type /help for commands, Ctrl+D to leave.")
     for notice in notices:
         _print_styled(notice, "yellow")
@@ -214,13 +219,13 @@ async def _read_and_run(prompt: PromptSession[str], session: ReplSession,
         if not text.strip():
             continue
         try:
-            if text.lstrip().startswith("/") and "\n" not in text.strip():
-                result = await dispatch(session, text)
-                if result.message:
-                    session.printer.say(result.message, result.style)
+            if _is_command(text):
+                result = await _run_command(session, text)
                 if result.should_exit:
                     break
                 draft = result.draft
+                if result.open_editor:
+                    _open_editor_at_next_prompt(prompt, pastes)
                 continue
             draft = await session.chat.ask(text)
         except Exception as exc:
@@ -232,6 +237,51 @@ async def _read_and_run(prompt: PromptSession[str], session: ReplSession,
             if not text.lstrip().startswith("/"):
                 session.conversation.rollback_user()
                 draft = text
+
+
+async def _run_command(session: ReplSession, text: str) -> CommandResult:
+    """Run a command, asking first when it wants confirmation; show what it says."""
+    result = await dispatch(session, text)
+    if result.confirm and result.confirmed is not None:
+        from prompt_toolkit.shortcuts import create_confirm_session
+
+        try:
+            yes = await create_confirm_session(result.confirm).prompt_async()
+        except (KeyboardInterrupt, EOFError):
+            yes = False
+        result = await result.confirmed() if yes else CommandResult(
+            "Nothing was changed.", style="dim")
+    if result.terminal:
+        sys.stdout.write(result.terminal)
+        sys.stdout.flush()
+    if result.message:
+        session.printer.say(result.message, result.style)
+    return result
+
+
+def _open_editor_at_next_prompt(prompt: PromptSession[str], pastes: PasteStore) -> None:
+    """``/editor``: once the next prompt is drawn, open its input in the editor."""
+
+    def open_editor(_app: object) -> None:
+        prompt.app.after_render -= open_editor
+        edit_in_editor(prompt.app.current_buffer, pastes, _say_editor_missing)
+
+    prompt.app.after_render += open_editor
+
+
+def _say_editor_missing(text: str) -> None:
+    run_in_terminal(lambda: _print_styled(text, "yellow"))
+
+
+def _is_command(text: str) -> bool:
+    """A line starting with ``/``; several lines only for a command that takes text."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return False
+    if "\n" not in stripped:
+        return True
+    command = find_command(stripped.split(None, 1)[0])
+    return command is not None and command.takes_text
 
 
 _SGR = {"dim": "2", "red": "31", "yellow": "33", "green": "32"}

@@ -6,14 +6,25 @@ conversation in memory with something unreadable, and clearing keeps a backup fi
 
 from __future__ import annotations
 
+import contextlib
+import json
+import time
 from pathlib import Path
+from typing import Any
 
 from zorac_repl.conversation import Conversation, ShapeError
 from zorac_repl.errors import StoreError
 from zorac_repl.notice import Notice
-from zorac_repl.session_store import SessionStore
+from zorac_repl.session_store import (
+    DEFAULT_NAME,
+    SessionInUse,
+    SessionStore,
+    check_name,
+    saved_names,
+    session_path,
+)
 
-__all__ = ["SavedConversation"]
+__all__ = ["SavedConversation", "check_name", "last_session", "remember_last"]
 
 
 class SavedConversation:
@@ -22,22 +33,37 @@ class SavedConversation:
     Args:
         conversation: the one conversation of the session; loading fills it in place.
         directory: the data directory.
+        name: the saved session it is (``default``, or one named with ``--session``).
     """
 
-    def __init__(self, conversation: Conversation, directory: Path) -> None:
+    def __init__(self, conversation: Conversation, directory: Path,
+                 name: str = DEFAULT_NAME) -> None:
         self.conversation = conversation
-        self.store = SessionStore(directory)
+        self.directory = directory
+        self.store = SessionStore(directory, name)
+
+    @property
+    def name(self) -> str:
+        return self.store.name
+
+    def names(self) -> list[str]:
+        """The saved sessions' names (for completion)."""
+        return saved_names(self.directory)
 
     @property
     def path(self) -> Path:
         return self.store.path
 
-    def restore(self) -> list[Notice]:
+    def restore(self, exclusive: bool = False) -> list[Notice]:
         """Claim the file and load it, at start; returns the lines to tell the user.
 
         It runs before the first prompt, so it prints nothing itself: Rich is not loaded yet.
+
+        Raises:
+            SessionInUse: ``exclusive`` was asked and another zorac-repl has the session.
         """
-        self.store.claim()
+        self.store.claim(exclusive)
+        remember_last(self.directory, self.name)
         loaded, notice = self._read()
         notices = [notice] if notice else []
         if loaded is not None and (loaded.messages or loaded.summary):
@@ -93,6 +119,84 @@ class SavedConversation:
         return Notice(f"Loaded the saved session ({len(loaded.messages)} messages, "
                       f"~{loaded.token_count()} tokens).", "dim")
 
+    def save_as(self, name: str) -> Notice:
+        """``/save NAME``: a copy of the conversation under ``name``; this one stays current.
+
+        An existing session of that name is replaced only when ``name`` ends with ``!``.
+        """
+        replace = name.endswith("!")
+        name = name.removesuffix("!")
+        problem = check_name(name)
+        if problem is not None:
+            return Notice(problem, "red")
+        if name == self.name:
+            return self.save_now()
+        copy = SessionStore(self.directory, name)
+        if copy.path.exists() and not replace:
+            return Notice(f"A session named {name!r} exists; nothing was saved. /save {name}! "
+                          "replaces it; /load it to see it first.", "red")
+        try:
+            copy.claim(exclusive=True)
+            copy.save(self.conversation.to_json())
+        except StoreError as exc:
+            return Notice(f"{exc} Nothing was saved.", "red")
+        finally:
+            copy.release()
+        return Notice(f"Saved a copy of this conversation as {name!r} "
+                      f"({len(self.conversation.messages)} messages); /load {name} switches "
+                      "to it.", "dim")
+
+    def switch(self, name: str) -> Notice:
+        """``/load NAME``: save this session, then continue the one named ``name``."""
+        problem = check_name(name)
+        if problem is not None:
+            return Notice(problem, "red")
+        if name == self.name:
+            return self.load()
+        target = SessionStore(self.directory, name)
+        if not target.path.exists():
+            known = ", ".join(saved_names(self.directory)) or "none yet"
+            return Notice(f"There is no saved session {name!r} (saved: {known}); /save "
+                          f"{name} makes one.", "red")
+        error = self.save()
+        if error is not None:
+            return Notice(f"Not switched: {error.text}", "red")
+        try:
+            target.claim(exclusive=True)
+        except SessionInUse as exc:
+            return Notice(f"{exc} Not switched.", "red")
+        previous, self.store = self.store, target
+        loaded, notice = self._read()
+        if loaded is None and notice is not None and notice.style == "red":
+            self.store = previous
+            target.release()
+            return notice
+        previous.release()
+        remember_last(self.directory, name)
+        self.conversation.adopt(loaded or Conversation())
+        note = f" {notice.text}" if notice else ""
+        return Notice(f"Switched to the session {name!r} ({len(self.conversation.messages)} "
+                      f"messages, ~{self.conversation.token_count()} tokens); the previous "
+                      f"one was saved.{note}", "dim")
+
+    def listing(self) -> Notice:
+        """``/sessions``: each saved session with its size, last use and first message."""
+        rows = []
+        for name in saved_names(self.directory):
+            rows.append((name, *_summary(session_path(self.directory, name))))
+        if self.name not in [row[0] for row in rows]:
+            rows.insert(0, (self.name, len(self.conversation.messages),
+                            self.conversation.token_count(), "not saved yet",
+                            _first_user_line(self.conversation.messages)))
+        width = max(len(row[0]) for row in rows)
+        lines = ["Saved sessions (* this one):"]
+        for name, messages, tokens, used, first in rows:
+            mark = "*" if name == self.name else " "
+            lines.append(f" {mark} {name.ljust(width)}  {messages:>3} msgs  ~{tokens:>6} tokens"
+                         f"  {used}  {first}".rstrip())
+        lines.append("/load NAME switches; /save NAME saves a copy.")
+        return Notice("\n".join(lines))
+
     def clear(self) -> Notice:
         """Start afresh, keeping the old conversation in a backup file first."""
         conversation = self.conversation
@@ -109,3 +213,43 @@ class SavedConversation:
         if error:
             return Notice(f"Cleared. {kept} {error.text}", "yellow")
         return Notice(f"Cleared. {kept}", "dim")
+
+
+def remember_last(directory: Path, name: str) -> None:
+    """Note ``name`` as the session used last interactively (for ``-c``)."""
+    with contextlib.suppress(OSError):
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        (directory / "last-session").write_text(name + "\n", encoding="utf-8")
+
+
+def last_session(directory: Path) -> str:
+    """The session used last interactively (``default`` when none was noted)."""
+    try:
+        name = (directory / "last-session").read_text(encoding="utf-8").strip()
+    except OSError:
+        return DEFAULT_NAME
+    return name if check_name(name) is None else DEFAULT_NAME
+
+
+def _first_user_line(messages: list[dict[str, Any]], width: int = 40) -> str:
+    for message in messages:
+        if message.get("role") == "user":
+            text = str(message.get("content", "")).strip()
+            line = text.splitlines()[0] if text else ""
+            return f'"{line[:width - 1]}…"' if len(line) > width else f'"{line}"'
+    return ""
+
+
+def _summary(path: Path) -> tuple[int, int, str, str]:
+    """Messages, tokens, last use and first user line of a saved session file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        used = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
+    except (OSError, ValueError):
+        return 0, 0, "unreadable", ""
+    messages = data.get("messages") if isinstance(data, dict) else None
+    messages = messages if isinstance(messages, list) else []
+    count = data.get("token_count") if isinstance(data, dict) else None
+    tokens = count if isinstance(count, int) else 0
+    return len(messages), tokens, used, _first_user_line(
+        [m for m in messages if isinstance(m, dict)])

@@ -16,7 +16,7 @@ from zorac_repl.live_settings import LiveSettings
 from zorac_repl.notice import Notice
 
 if TYPE_CHECKING:
-    from zorac_repl.client import ChatClient, ChatRequest
+    from zorac_repl.client import ChatClient, ChatRequest, ModelInfo
 
 __all__ = ["ServerLink"]
 
@@ -40,8 +40,12 @@ class ServerLink:
         self._settings = settings
         self._client: ChatClient | None = None
         self.status = _CONNECTING
-        self.model_ids: list[str] = []
+        self.models: list[ModelInfo] = []
         self.max_model_len: int | None = None
+
+    @property
+    def model_ids(self) -> list[str]:
+        return [model.id for model in self.models]
 
     @property
     def client(self) -> ChatClient:
@@ -83,7 +87,7 @@ class ServerLink:
         if not models:
             raise ServerError(f"The server at {base_url} lists no models; "
                               "pass --model or set VLLM_MODEL.")
-        self.model_ids = [m.id for m in models]
+        self.models = models
         wanted = self._settings.current.model
         chosen = next((m for m in models if m.id == wanted), None)
         if not wanted:
@@ -118,6 +122,43 @@ class ServerLink:
         return Notice(f"Connected to {settings.base_url}: model {settings.model}{length} "
                       f"({elapsed * 1000:.0f} ms).", "green")
 
+    async def listing(self) -> Notice:
+        """``/model``: the server's models with their context length, the current marked."""
+        try:
+            await self.detect()
+        except ZoracError as exc:
+            self.lost()
+            return Notice(str(exc), "red")
+        current = self._settings.current.model
+        width = max(len(model.id) for model in self.models)
+        lines = [f"Models at {self._settings.current.base_url}:"]
+        for model in self.models:
+            mark = "*" if model.id == current else " "
+            length = (f"context {model.max_model_len} tokens" if model.max_model_len
+                      else "context not given")
+            lines.append(f" {mark} {model.id.ljust(width)}  {length}")
+        lines.append("/model ID switches.")
+        return Notice("\n".join(lines))
+
+    async def switch_model(self, model_id: str) -> Notice:
+        """``/model ID``: use another of the server's models from the next message on."""
+        try:
+            await self.detect()
+        except ZoracError as exc:
+            self.lost()
+            return Notice(f"{exc} The model was not changed.", "red")
+        chosen = next((m for m in self.models if m.id == model_id), None)
+        if chosen is None:
+            return Notice(f"The server has no model {model_id!r}; it serves: "
+                          f"{', '.join(self.model_ids)}. The model was not changed.", "red")
+        await self._settings.use_for_session("VLLM_MODEL", chosen.id)
+        self.max_model_len = chosen.max_model_len
+        self.status = chosen.id
+        length = (f" (context {chosen.max_model_len} tokens)" if chosen.max_model_len
+                  else "")
+        return Notice(f"Now talking to {chosen.id}{length}, from the next message on; "
+                      "for this run only (VLLM_MODEL in /config makes it stick).", "green")
+
     async def apply(self, old: Settings, new: Settings) -> None:
         """Settings changed: a new server or timeout needs a new client."""
         if (old.base_url, old.api_key, old.stall_timeout) != (
@@ -125,7 +166,7 @@ class ServerLink:
             await self.close()
         if (old.base_url, old.api_key) != (new.base_url, new.api_key):
             self.max_model_len = None
-            self.model_ids = []
+            self.models = []
             self._settings.forget_server_value("VLLM_MODEL", "")
             self.status = _CONNECTING
         if old.model != new.model and new.model:

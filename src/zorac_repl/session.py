@@ -9,7 +9,7 @@ a setting change on to the parts it concerns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from zorac_repl.budget import Budget
@@ -33,6 +33,7 @@ class ReplSession:
     Args:
         settings: resolved settings.
         data_dir: where the conversation is saved.
+        session_name: the saved session to continue (``--session``).
         config_path: where ``/config set`` saves.
         environ: the environment, to tell which settings it overrides.
         command_list: ``(usage, help)`` of each command, for the built-in system prompt.
@@ -41,7 +42,7 @@ class ReplSession:
 
     def __init__(self, settings: Settings, data_dir: Path, config_path: Path,
                  environ: Mapping[str, str], command_list: Sequence[tuple[str, str]] = (),
-                 keys: KeyReader | None = None) -> None:
+                 keys: KeyReader | None = None, session_name: str = "default") -> None:
         self._command_list = tuple(command_list)
         self.settings = LiveSettings(settings, config_path, environ)
         self.settings.on_change = self._apply
@@ -50,7 +51,7 @@ class ReplSession:
         self.link = ServerLink(self.settings)
         conversation = Conversation(counter=TokenCounter(settings.tiktoken_encoding),
                                     system_prompt=self._system_prompt(settings))
-        self.saved = SavedConversation(conversation, data_dir)
+        self.saved = SavedConversation(conversation, data_dir, session_name)
         self.budget = Budget(self.settings, self.link, conversation)
         self.chat = Chat(self.settings, self.link, self.budget, self.saved, self.printer,
                          self.runner, environ)
@@ -58,6 +59,17 @@ class ReplSession:
     @property
     def conversation(self) -> Conversation:
         return self.saved.conversation
+
+    def completion_sources(self) -> dict[str, Callable[[], list[str]]]:
+        """What a command's argument can be now, by ``Command.completes``."""
+        return {"model": lambda: self.link.model_ids, "block": self._block_numbers,
+                "session": self.saved.names}
+
+    def _block_numbers(self) -> list[str]:
+        from zorac_repl.render.code_blocks import code_blocks
+
+        answer = self.conversation.last_answer()
+        return [str(block.number) for block in code_blocks(answer)] if answer else []
 
     async def close(self) -> None:
         await self.link.close()

@@ -7,12 +7,16 @@
   user is told where it went.
 - One running zorac-repl owns the session file, through an advisory lock held as long as
   it runs. A second one is given a file of its own, so neither overwrites the other.
+- Besides the default session (``session.json``) there are named ones, in ``sessions/``
+  (``/save NAME``, ``/load NAME``, ``--session NAME``), under the same rules; a name is
+  checked to be a plain file name.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +25,8 @@ from typing import IO, Any
 from zorac_repl.atomic_file import write_atomically
 from zorac_repl.errors import StoreError
 
-__all__ = ["LoadResult", "SessionStore"]
+__all__ = ["DEFAULT_NAME", "LoadResult", "SessionInUse", "SessionStore", "check_name",
+           "saved_names", "session_path"]
 
 
 def _timestamp() -> str:
@@ -50,24 +55,64 @@ class LoadResult:
     notice: str | None = None
 
 
+DEFAULT_NAME = "default"
+# A session name is a file name, never a path: no slashes, no dots first, no "..".
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_name(name: str) -> str | None:
+    """Why ``name`` cannot name a session, or ``None`` when it can."""
+    if not _NAME.fullmatch(name) or ".." in name or name.endswith((".json", ".lock")):
+        return (f"{name!r} cannot name a session: use up to 64 letters, digits, '-', '_' "
+                "or '.', starting with a letter or digit.")
+    return None
+
+
+def session_path(directory: Path, name: str) -> Path:
+    """Where the session ``name`` is saved (``default``: the one used without a name)."""
+    if name == DEFAULT_NAME:
+        return directory / "session.json"
+    return directory / "sessions" / f"{name}.json"
+
+
+def saved_names(directory: Path) -> list[str]:
+    """The sessions saved in ``directory``: the default first if it exists, then by name."""
+    names = [DEFAULT_NAME] if session_path(directory, DEFAULT_NAME).exists() else []
+    folder = directory / "sessions"
+    if folder.is_dir():
+        names += sorted(path.stem for path in folder.glob("*.json")
+                        if check_name(path.stem) is None)
+    return names
+
+
+class SessionInUse(StoreError):
+    """Another running zorac-repl has the session open."""
+
+
 class SessionStore:
-    """The session file of one running zorac-repl.
+    """The file of one saved session, owned by one running zorac-repl.
 
     Args:
-        directory: the data directory; the file is ``session.json`` inside it.
+        directory: the data directory.
+        name: the session (``default``: ``session.json`` in it; others in ``sessions/``).
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, name: str = DEFAULT_NAME) -> None:
         self.directory = directory
-        self.path = directory / "session.json"
+        self.name = name
+        self.path = session_path(directory, name)
         self._lock: IO[bytes] | None = None
         self._shared_notice: str | None = None
 
-    def claim(self) -> None:
-        """Take the session file for this process, or a file of its own if another has it."""
+    def claim(self, exclusive: bool = False) -> None:
+        """Take the session file for this process, or a file of its own if another has it.
+
+        Raises:
+            SessionInUse: ``exclusive`` was asked and another process has it.
+        """
         try:
-            self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.directory / "session.lock", os.O_CREAT | os.O_WRONLY, 0o600)
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path.with_suffix(".lock"), os.O_CREAT | os.O_WRONLY, 0o600)
             lock = os.fdopen(fd, "wb")
         except OSError:
             return  # no locking possible; saving will report the real problem
@@ -77,7 +122,11 @@ class SessionStore:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             lock.close()
-            own = _free_name(self.directory, f"session-{_timestamp()}-{os.getpid()}", ".json")
+            if exclusive:
+                raise SessionInUse(f"The session {self.name!r} is open in another running "
+                                   "zorac-repl.") from None
+            own = _free_name(self.path.parent,
+                             f"{self.path.stem}-{_timestamp()}-{os.getpid()}", ".json")
             self._shared_notice = (
                 f"Another zorac-repl is using {self.path}; this one starts fresh and "
                 f"saves to {own}.")
@@ -108,7 +157,8 @@ class SessionStore:
 
     def quarantine(self, reason: str) -> LoadResult:
         """Move the session file aside and say where; it is never overwritten."""
-        target = _free_name(self.directory, f"session.corrupt-{_timestamp()}", ".json")
+        target = _free_name(self.path.parent, f"{self.path.stem}.corrupt-{_timestamp()}",
+                            ".json")
         try:
             os.replace(self.path, target)
         except OSError as exc:
@@ -123,6 +173,7 @@ class SessionStore:
 
     def backup(self, data: Any) -> Path:
         """Keep ``data`` in a timestamped file beside the session (for ``/clear``)."""
-        target = _free_name(self.directory, f"session-backup-{_timestamp()}", ".json")
+        target = _free_name(self.path.parent, f"{self.path.stem}-backup-{_timestamp()}",
+                            ".json")
         write_atomically(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
         return target

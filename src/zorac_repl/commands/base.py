@@ -28,12 +28,19 @@ class CommandResult:
         style: a Rich style for the message.
         should_exit: leave the REPL.
         draft: text to put back in the input (a message that could not be sent).
+        confirm: a yes/no question to ask first; ``confirmed`` runs on yes.
+        terminal: bytes for the terminal itself (an OSC 52 clipboard write).
+        open_editor: open the input in $VISUAL/$EDITOR at the next prompt.
     """
 
     message: str = ""
     style: str | None = None
     should_exit: bool = False
     draft: str = ""
+    confirm: str = ""
+    confirmed: Callable[[], Awaitable[CommandResult]] | None = None
+    terminal: str = ""
+    open_editor: bool = False
 
 
 def result_of(notice: Notice | None) -> CommandResult:
@@ -76,6 +83,10 @@ class Command:
         aliases: other names that run it.
         usage: the arguments, e.g. ``set KEY VALUE``.
         subcommands: words that may follow the name (for completion).
+        completes: what its first argument is, for completion: ``model``, ``session``
+            or ``block`` (a code block's number).
+        takes_text: its argument may span lines (``/system``), so a multi-line input
+            that starts with it is the command, not a message.
     """
 
     name: str
@@ -84,6 +95,8 @@ class Command:
     aliases: tuple[str, ...] = ()
     usage: str = ""
     subcommands: tuple[str, ...] = ()
+    completes: str = ""
+    takes_text: bool = False
 
     @property
     def usage_line(self) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from zorac_repl.budget import Budget
 from zorac_repl.chat import Chat
 from zorac_repl.commands.base import CommandResult, UsageError, no_arguments, result_of
+from zorac_repl.live_settings import LiveSettings
 from zorac_repl.saved_conversation import SavedConversation
 
-__all__ = ["clear", "load", "retry", "save", "show_summary", "summarize", "think", "tokens"]
+__all__ = ["clear", "edit", "load", "retry", "save", "sessions", "show_summary", "summarize",
+           "system", "think", "tokens", "undo"]
 
 
 async def clear(saved: SavedConversation, args: str) -> CommandResult:
@@ -16,13 +18,22 @@ async def clear(saved: SavedConversation, args: str) -> CommandResult:
 
 
 async def save(saved: SavedConversation, args: str) -> CommandResult:
-    no_arguments(args)
+    """``/save [NAME]``: save now, or save a copy under a name."""
+    if args:
+        return result_of(saved.save_as(args))
     return result_of(saved.save_now())
 
 
 async def load(saved: SavedConversation, args: str) -> CommandResult:
-    no_arguments(args)
+    """``/load [NAME]``: reload this session, or switch to a named one."""
+    if args:
+        return result_of(saved.switch(args))
     return result_of(saved.load())
+
+
+async def sessions(saved: SavedConversation, args: str) -> CommandResult:
+    no_arguments(args)
+    return result_of(saved.listing())
 
 
 async def tokens(budget: Budget, args: str) -> CommandResult:
@@ -78,3 +89,80 @@ async def think(saved: SavedConversation, args: str) -> CommandResult:
         figures.append(f"{meta['thinking_seconds']:.1f}s")
     detail = f" ({', '.join(figures)})" if figures else ""
     return CommandResult(f"Thinking before {which}{detail}:\n{thinking}", style="dim")
+
+
+_SOURCES = {"flag": "the -s/--system flag", "env": "$SYSTEM_PROMPT",
+            "file": "SYSTEM_PROMPT in the config file"}
+
+
+async def system(parts: tuple[SavedConversation, LiveSettings], args: str) -> CommandResult:
+    """``/system [TEXT | reset]``: this conversation's system prompt."""
+    saved, settings = parts
+    conversation = saved.conversation
+    if not args:
+        if conversation.own_system_prompt is not None:
+            where = "this conversation's own, set with /system (/system reset drops it)"
+        else:
+            source = settings.current.source_of("SYSTEM_PROMPT")
+            where = _SOURCES.get(source, "the built-in default: today's date and the commands")
+        return CommandResult(f"System prompt ({where}):\n{conversation.effective_system_prompt}")
+    if args.lower() == "reset":
+        if conversation.own_system_prompt is None:
+            return CommandResult("This conversation already uses the default system prompt.")
+        conversation.set_own_system_prompt(None)
+        error = saved.save()
+        return result_of(error) if error else CommandResult(
+            "This conversation uses the default system prompt again.", style="dim")
+    conversation.set_own_system_prompt(args)
+    error = saved.save()
+    if error:
+        return result_of(error)
+    return CommandResult(f"System prompt set for this conversation ({len(args)} characters), "
+                         "from the next message on; it is saved with the conversation.",
+                         style="dim")
+
+
+async def edit(chat: Chat, args: str) -> CommandResult:
+    """``/edit``: the last message back in the input; sending it replaces its exchange."""
+    no_arguments(args)
+    text = chat.edit()
+    if text is None:
+        return CommandResult("There is no message to edit yet.")
+    return CommandResult(draft=text)
+
+
+async def undo(saved: SavedConversation, args: str) -> CommandResult:
+    """``/undo [N]``: remove the last N exchanges; asks first when N > 1."""
+    try:
+        count = int(args) if args else 1
+    except ValueError:
+        raise UsageError from None
+    if count < 1:
+        raise UsageError
+    available = saved.conversation.exchanges_at_end()
+    if available == 0:
+        return CommandResult("There is nothing to undo.")
+    if count > available:
+        summarized = " (older ones are in the summary)" if saved.conversation.summary else ""
+        return CommandResult(f"There are only {available} exchanges to undo{summarized}; "
+                             "nothing was removed.", style="yellow")
+
+    async def remove() -> CommandResult:
+        removed = saved.conversation.remove_exchanges(count)
+        error = saved.save()
+        lines = [f"Removed {count} exchange{'s' if count > 1 else ''} from the conversation:"]
+        lines += [f"  {_first_line(m['content'])}" for m in removed if m["role"] == "user"]
+        if error:
+            lines.append(error.text)
+        return CommandResult("\n".join(lines), style="red" if error else "dim")
+
+    if count == 1:
+        return await remove()
+    return CommandResult(confirm=f"Remove the last {count} exchanges? This is saved at once: "
+                                 "/load will not bring them back.", confirmed=remove)
+
+
+def _first_line(content: object, width: int = 70) -> str:
+    text = str(content).strip()
+    line = text.splitlines()[0] if text else ""
+    return line if len(line) <= width else line[:width - 1] + "…"

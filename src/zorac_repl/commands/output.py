@@ -1,4 +1,4 @@
-"""Commands about what the REPL shows and whether it goes on: ``/help``, ``/quit``."""
+"""Commands about the REPL itself: ``/help``, ``/editor``, ``/quit``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from zorac_repl.commands.base import Command, CommandResult, no_arguments
 
-__all__ = ["format_help", "quit_repl", "show_help"]
+__all__ = ["format_help", "open_editor", "quit_repl", "show_help"]
 
 _KEYS = (
     ("Enter", "send the message"),
@@ -43,3 +43,8 @@ async def show_help(commands: Sequence[Command], args: str) -> CommandResult:
 async def quit_repl(_: object, args: str) -> CommandResult:
     no_arguments(args)
     return CommandResult(should_exit=True)
+
+
+async def open_editor(_: object, args: str) -> CommandResult:
+    no_arguments(args)
+    return CommandResult(open_editor=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 
-from zorac_repl.commands import conversation, output, server, settings
+from zorac_repl.commands import conversation, copy, export, output, server, settings
 from zorac_repl.commands.base import Command, CommandResult, UsageError, on
 from zorac_repl.session import ReplSession
 
@@ -18,25 +18,45 @@ COMMANDS: tuple[Command, ...] = (
     Command("/help", "show the commands and keys", on(lambda _: COMMANDS, output.show_help)),
     Command("/clear", "start a new conversation (the old one is kept as a backup file)",
             on(lambda s: s.saved, conversation.clear)),
-    Command("/save", "save the conversation now (it is also saved after every answer)",
-            on(lambda s: s.saved, conversation.save)),
-    Command("/load", "reload the saved conversation, dropping unsaved changes",
-            on(lambda s: s.saved, conversation.load)),
+    Command("/save", "save now (also done after every answer), or save a copy as NAME",
+            on(lambda s: s.saved, conversation.save), usage="[NAME[!]]",
+            completes="session"),
+    Command("/load", "reload this session, or switch to the saved session NAME",
+            on(lambda s: s.saved, conversation.load), usage="[NAME]", completes="session"),
+    Command("/sessions", "list the saved sessions: size, last use, first message",
+            on(lambda s: s.saved, conversation.sessions)),
     Command("/tokens", "show how much of the token budget the conversation uses",
             on(lambda s: s.budget, conversation.tokens)),
     Command("/summarize", "summarize older messages now to free up the budget",
             on(lambda s: s.chat, conversation.summarize)),
     Command("/summary", "show the summary of older messages, if there is one",
             on(lambda s: s.saved, conversation.show_summary)),
+    Command("/system", "show this conversation's system prompt, or set it (reset: default)",
+            on(lambda s: (s.saved, s.settings), conversation.system), usage="[TEXT | reset]",
+            subcommands=("reset",), takes_text=True),
     Command("/think", "show the thinking of the last answer (or of the Nth answer back)",
             on(lambda s: s.saved, conversation.think), usage="[N]"),
+    Command("/edit", "put your last message back in the input; sending it replaces that "
+            "exchange", on(lambda s: s.chat, conversation.edit)),
+    Command("/undo", "remove the last exchange, or the last N (asks first when N > 1)",
+            on(lambda s: s.saved, conversation.undo), usage="[N]"),
+    Command("/copy", "copy the last answer's last code block, block N, or all of it; or "
+            "write it to PATH", on(lambda s: (s.conversation, s.settings.environ), copy.copy),
+            usage="[N | all] [PATH[!]]", subcommands=("all",), completes="block"),
+    Command("/export", "write the conversation as Markdown (default: zorac-DATE-TIME.md here)",
+            on(lambda s: (s.conversation, s.settings.current), export.export),
+            usage="[PATH[!]]"),
     Command("/retry", "send the last message again (after a failure, or for a new answer)",
             on(lambda s: s.chat, conversation.retry)),
+    Command("/model", "list the server's models, or switch to another one",
+            on(lambda s: s.link, server.model), usage="[ID]", completes="model"),
     Command("/reconnect", "check the server again and re-detect the model",
             on(lambda s: s.link, server.reconnect)),
     Command("/config", "show or change settings (changes apply at once and are saved)",
             on(lambda s: s.settings, settings.config),
             usage="list | get KEY | set KEY VALUE", subcommands=("list", "get", "set")),
+    Command("/editor", "write the next message in $VISUAL or $EDITOR (so does Ctrl-X Ctrl-E)",
+            on(lambda _: None, output.open_editor)),
     Command("/quit", "leave zorac-repl; Ctrl+D does too", on(lambda _: None, output.quit_repl),
             aliases=("/exit",)),
 )
@@ -62,7 +82,8 @@ def command_list() -> list[tuple[str, str]]:
 
 async def dispatch(session: ReplSession, line: str) -> CommandResult:
     """Run the command ``line`` names (it starts with ``/``)."""
-    name, _, args = line.strip().partition(" ")
+    name, *rest = line.strip().split(None, 1)
+    args = rest[0] if rest else ""
     command = find_command(name)
     if command is None:
         close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=1, cutoff=0.5)

@@ -77,13 +77,16 @@ class DevServer:
         options: the default pace; directives in a message override it per request.
         api_key: when set, ``/v1`` paths require ``Authorization: Bearer <key>``.
         port: 0 picks a free port.
+        other_models: more served models, id -> context length (as several vLLM
+            instances behind one router, or a LoRA list).
     """
 
     def __init__(self, model: str = "Qwen/Qwen3-8B", max_model_len: int = 32768,
                  options: StreamOptions | None = None, api_key: str = "",
-                 port: int = 0) -> None:
+                 port: int = 0, other_models: dict[str, int] | None = None) -> None:
         self.model = model
         self.max_model_len = max_model_len
+        self.other_models = dict(other_models or {})
         self.options = options or StreamOptions()
         self.api_key = api_key
         self.port = port
@@ -96,6 +99,11 @@ class DevServer:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def models(self) -> dict[str, int]:
+        """Every served model id and its context length, the default first."""
+        return {self.model: self.max_model_len, **self.other_models}
 
     def inject(self, *faults: str) -> None:
         """Make the next chat requests fail, one fault each, in order (see module doc)."""
@@ -204,7 +212,7 @@ class DevServer:
         elif path == "/version" and method == "GET":
             await _respond(writer, 200, b'{"version":"0.33.0"}')
         elif path == "/v1/models" and method == "GET":
-            await _respond(writer, 200, models_body(self.model, self.max_model_len))
+            await _respond(writer, 200, models_body(self.models))
         elif path == "/tokenize" and method == "POST":
             await self._tokenize(record, writer)
         elif path == "/v1/chat/completions" and method == "POST":
@@ -229,11 +237,12 @@ class DevServer:
     async def _chat(self, record: RequestRecord, body: dict[str, Any],
                     reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         model = body.get("model") or self.model
-        if model != self.model:
+        if model not in self.models:
             await _respond(writer, 404, error_body(
                 f"The model `{model}` does not exist. Valid aliases: {self.model}.",
                 "NotFoundError", 404, "model"))
             return
+        max_model_len = self.models[model]
         stream = bool(body.get("stream"))
         if body.get("stream_options") is not None and not stream:
             await _respond(writer, 400, error_body(
@@ -241,22 +250,22 @@ class DevServer:
                 "BadRequestError", 400))
             return
         prompt_tokens = len(chat_prompt_tokens(record.messages))
-        if prompt_tokens >= self.max_model_len:
+        if prompt_tokens >= max_model_len:
             await _respond(writer, 400, error_body(
-                f"This model's maximum context length is {self.max_model_len} tokens. However, "
+                f"This model's maximum context length is {max_model_len} tokens. However, "
                 f"your prompt contains {prompt_tokens} input tokens, which exceeds this limit "
                 "even without any output tokens. Please reduce the length of the input prompt.",
                 "BadRequestError", 400, "input_tokens"))
             return
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-        if isinstance(max_tokens, int) and max_tokens > self.max_model_len:
+        if isinstance(max_tokens, int) and max_tokens > max_model_len:
             await _respond(writer, 400, error_body(
                 f"max_tokens={max_tokens} cannot be greater than max_model_len="
-                f"{self.max_model_len}. Please request fewer output tokens.",
+                f"{max_model_len}. Please request fewer output tokens.",
                 "BadRequestError", 400, "max_tokens"))
             return
         # vLLM ≥ 0.32 silently clamps max_tokens to the room left (wire-protocol §5.3).
-        room = self.max_model_len - prompt_tokens
+        room = max_model_len - prompt_tokens
         limit = min(max_tokens, room) if isinstance(max_tokens, int) else room
         last_user = _last_user_text(record.messages)
         directives = _parse_directives(last_user)

@@ -120,8 +120,8 @@ def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
     return _dumps(body).encode()
 
 
-def models_body(model: str, max_model_len: int) -> bytes:
-    """``GET /v1/models`` (wire-protocol §6.1)."""
+def models_body(models: dict[str, int]) -> bytes:
+    """``GET /v1/models`` (wire-protocol §6.1): each served id with its ``max_model_len``."""
     created = int(time.time())
     body = {"object": "list", "data": [{
         "id": model, "object": "model", "created": created, "owned_by": "vllm",
@@ -134,7 +134,7 @@ def models_body(model: str, max_model_len: int) -> bytes:
             "allow_fine_tuning": False, "organization": "*", "group": None,
             "is_blocking": False,
         }],
-    }]}
+    } for model, max_model_len in models.items()]}
     return _dumps(body).encode()
 
 

@@ -4,8 +4,9 @@
 scrollback. It is Rich's Markdown with three changes made for a chat in a terminal:
 
 - code blocks have no padding, no background fill and no trailing spaces, so a copied
-  block pastes exactly, and plain code takes the terminal's own text colour, so it is
-  readable on light terminals too (only keywords, strings, comments… are coloured);
+  block pastes exactly; fenced ones carry a dim ``[2] python`` label for ``/copy``; and
+  plain code takes the terminal's own text colour, so it is readable on light terminals
+  too (only keywords, strings, comments… are coloured);
 - links are written as ``text (url)`` rather than OSC 8 escapes, so they survive copying
   and terminals without hyperlink support;
 - trailing spaces that carry no visible style are dropped from every line.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pygments.token import Token
 from rich.color import ColorSystem
@@ -24,6 +25,10 @@ from rich.markdown import CodeBlock, Markdown, MarkdownElement
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import PygmentsSyntaxTheme, Syntax, SyntaxTheme, TokenType
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 __all__ = ["ChatMarkdown", "render_lines"]
 
@@ -61,16 +66,37 @@ def _terminal_theme(name: str) -> _TerminalTheme:
 
 
 class _CleanCodeBlock(CodeBlock):
-    """A code block that copies cleanly: no padding, no background."""
+    """A code block that copies cleanly: no padding, no background.
+
+    A fenced one is numbered, for ``/copy N``: a dim ``[2] python`` row above it.
+    """
+
+    number: int | None = None
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> CodeBlock:
+        block = super().create(markdown, token)
+        if token.type == "fence" and isinstance(markdown, ChatMarkdown):
+            assert isinstance(block, _CleanCodeBlock)
+            block.number = markdown.take_fence_number()
+        return block
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.number is not None:
+            language = "" if self.lexer_name == "text" else f" {self.lexer_name}"
+            yield Text(f"[{self.number}]{language}", style="dim")
         code = str(self.text).rstrip()
         yield Syntax(code, self.lexer_name, theme=_terminal_theme(self.theme), word_wrap=True,
                      padding=0)
 
 
 class ChatMarkdown(Markdown):
-    """Rich's Markdown as zorac-repl shows it."""
+    """Rich's Markdown as zorac-repl shows it.
+
+    Args:
+        first_fence: the number of its first fenced code block (the answer's blocks are
+            numbered from 1; a part of an answer continues the count); ``None``: unnumbered.
+    """
 
     elements: ClassVar[dict[str, type[MarkdownElement]]] = {
         **Markdown.elements,
@@ -78,8 +104,16 @@ class ChatMarkdown(Markdown):
         "code_block": _CleanCodeBlock,
     }
 
-    def __init__(self, markup: str, code_theme: str = "monokai") -> None:
+    def __init__(self, markup: str, code_theme: str = "monokai",
+                 first_fence: int | None = 1) -> None:
         super().__init__(markup, code_theme=code_theme, hyperlinks=False)
+        self._next_fence = first_fence
+
+    def take_fence_number(self) -> int | None:
+        number = self._next_fence
+        if number is not None:
+            self._next_fence = number + 1
+        return number
 
 
 _COLOR_SYSTEMS = {
@@ -133,16 +167,18 @@ def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None,
 
 
 def render_lines(console: Console, markup: str, code_theme: str = "monokai",
-                 width: int | None = None, dim: bool = False) -> list[str]:
+                 width: int | None = None, dim: bool = False,
+                 first_fence: int | None = 1) -> list[str]:
     """Render ``markup`` once at ``width`` (default: the console's); one ANSI string a row.
 
-    ``dim`` draws every character dimmed (a reasoning model's thinking).
+    ``dim`` draws every character dimmed (a reasoning model's thinking). Fenced code
+    blocks are numbered from ``first_fence`` (``None``: no numbers).
     """
     options = console.options.update(height=None)
     if width is not None:
         options = options.update_width(width)
-    rows = console.render_lines(ChatMarkdown(markup, code_theme), options, pad=False,
-                                new_lines=False)
+    rows = console.render_lines(ChatMarkdown(markup, code_theme, first_fence), options,
+                                pad=False, new_lines=False)
     color_system = _COLOR_SYSTEMS.get(console.color_system or "") if console.color_system else None
     return [_to_ansi(_strip_trailing(list(row)), color_system, console.no_color, dim)
             for row in rows]

@@ -84,6 +84,7 @@ class MarkdownStream:
         self._tail = ""  # the text from the start of the open block on
         self._text_length = 0
         self._blocks_done = 0
+        self._fences_done = 0  # fenced code blocks in finished blocks: the next is +1
         self._previous_new_line = False  # whether a blank row follows the last finished block
         self._rows_out = 0  # rows of the open block already handed out
         self._open_kind = ""  # the token type of the open block
@@ -99,6 +100,7 @@ class MarkdownStream:
         self._held_text = ""
         self._held: list[str] = []
         self._held_width: int | None = None
+        self._held_first_fence = 1
         self._released: list[str] = []  # held rows let go by ``hand_out``, to commit
 
     @property
@@ -125,6 +127,7 @@ class MarkdownStream:
         cannot be taken back.
         """
         self._holding = True
+        self._held_first_fence = self._fences_done + 1
 
     def release(self, width: int | None = None) -> list[str]:
         """Stop holding: the held rows, at ``width``, to print once now."""
@@ -214,6 +217,7 @@ class MarkdownStream:
         starts = [t.map[0] for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
         kinds = [t.type for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
         children = [t.map[0] for t in tokens if t.level == 1 and t.nesting >= 0 and t.map]
+        fences = [t.map[0] for t in tokens if t.type == "fence" and t.map]
         if not starts:
             if final:
                 self._tail = ""
@@ -234,6 +238,7 @@ class MarkdownStream:
             source = tail[line_offsets[cut_line]:line_offsets[end_line]] if not is_last else (
                 tail[line_offsets[cut_line]:])
             rendered = self._with_separator(self._render(source), kind)
+            self._fences_done += sum(1 for line in fences if cut_line <= line < end_line)
             if self._holding:
                 self._held_text += source
                 self._held += rendered
@@ -278,7 +283,7 @@ class MarkdownStream:
             live = self._render_open()
         else:
             window = "\n".join([lines[opening], *code[self._fence_lines_out:]])
-            live = self._render(window)
+            live = self._render(window, numbered=False)  # its label is committed already
         return early, live[-limit:]
 
     def _settled_rows(self) -> int:
@@ -303,7 +308,7 @@ class MarkdownStream:
         """The held blocks' rows at ``width``: rendered again, whole, after a resize."""
         if self._held_text and self._held_width not in (None, width):
             self._held = render_lines(self._console, self._held_text, self._code_theme, width,
-                                      self._dim)
+                                      self._dim, self._held_first_fence)
         self._held_width = width
         return list(self._held)
 
@@ -312,9 +317,12 @@ class MarkdownStream:
             return []
         return self._with_separator(self._render(self._tail), self._open_kind)
 
-    def _render(self, text: str) -> list[str]:
+    def _render(self, text: str, numbered: bool = True) -> list[str]:
+        """``text`` (the tail, or a part of it) at the frame's width; its fenced code
+        blocks numbered on from those of the finished blocks."""
         width = self._pinned_width or self._frame_width
-        return render_lines(self._console, text, self._code_theme, width, self._dim)
+        first = self._fences_done + 1 if numbered else None
+        return render_lines(self._console, text, self._code_theme, width, self._dim, first)
 
     def _pin(self) -> None:
         """Rows of the open block went out: the rest of it keeps their width."""

@@ -1,0 +1,80 @@
+"""``/copy``: a code block of the last answer, or the whole answer, to the clipboard or a file.
+
+``/copy`` takes the last code block, ``/copy N`` block N (as labelled ``[N]`` on screen),
+``/copy all`` the answer's Markdown; a path after it writes a file instead, never over an
+existing one unless the path ends in ``!``. What is copied is the source, never the
+wrapped screen rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from zorac_repl.clipboard import MAX_PAYLOAD, osc52
+from zorac_repl.commands.base import CommandResult, UsageError
+from zorac_repl.conversation import Conversation
+from zorac_repl.render.code_blocks import code_blocks
+
+__all__ = ["copy"]
+
+
+async def copy(parts: tuple[Conversation, Mapping[str, str]], args: str) -> CommandResult:
+    conversation, environ = parts
+    which, _, path = args.partition(" ")
+    answer = conversation.last_answer()
+    if answer is None:
+        return CommandResult("There is no answer to copy from yet.")
+    if which.lower() == "all":
+        text, what = answer, f"the whole answer ({_lines(answer)} of Markdown)"
+    else:
+        blocks = code_blocks(answer)
+        if not blocks:
+            return CommandResult("The last answer has no code block; /copy all copies the "
+                                 "whole answer.")
+        if not which:
+            block = blocks[-1]
+        else:
+            try:
+                number = int(which)
+            except ValueError:
+                raise UsageError from None
+            if not 1 <= number <= len(blocks):
+                return CommandResult(f"The last answer has code blocks 1 to {len(blocks)}; "
+                                     f"there is no block {which}.", style="red")
+            block = blocks[number - 1]
+        text = block.code
+        language = f"{block.language}, " if block.language else ""
+        what = f"code block {block.number} ({language}{_lines(block.code)})"
+    if path.strip():
+        return _write(text, what, path.strip(), which)
+    clipboard = osc52(text, environ)
+    if clipboard is None:
+        return CommandResult(f"{what[0].upper()}{what[1:]} is too big for a terminal's "
+                             f"clipboard ({len(text.encode())} bytes; terminals take about "
+                             f"{MAX_PAYLOAD * 3 // 4 // 1000} kB): /copy {which or 'N'} "
+                             "PATH writes it to a file.", style="yellow")
+    note = f" {clipboard.note}" if clipboard.note else ""
+    return CommandResult(f"Copied {what} to the clipboard.{note}",
+                         style="yellow" if note else "dim", terminal=clipboard.sequence)
+
+
+def _write(text: str, what: str, path: str, which: str) -> CommandResult:
+    overwrite = path.endswith("!")
+    target = Path(os.path.expanduser(path.removesuffix("!")))
+    content = text if text.endswith("\n") else text + "\n"
+    try:
+        with open(target, "w" if overwrite else "x", encoding="utf-8") as file:
+            file.write(content)
+    except FileExistsError:
+        return CommandResult(f"{target} exists; nothing was written. End the path with ! to "
+                             f"overwrite it: /copy {which} {path}!", style="red")
+    except OSError as exc:
+        return CommandResult(f"Cannot write {target}: {exc.strerror}.", style="red")
+    return CommandResult(f"Wrote {what} to {target}.", style="dim")
+
+
+def _lines(text: str) -> str:
+    count = len(text.splitlines())
+    return f"{count} line{'' if count == 1 else 's'}"

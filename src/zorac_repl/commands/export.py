@@ -1,0 +1,101 @@
+"""``/export [PATH]``: the conversation as a Markdown file, for reading or sharing.
+
+A header with the model, the server and the date; then each turn under its role, an
+answer with its figures and its thinking folded in a ``<details>`` block. The default
+file is ``zorac-YYYYMMDD-HHMM.md`` in the current directory; nothing is overwritten
+silently (a path that exists needs a ``!`` at its end).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from zorac_repl.commands.base import CommandResult
+from zorac_repl.config import Settings
+from zorac_repl.conversation import Conversation
+
+__all__ = ["export", "to_markdown"]
+
+
+def to_markdown(conversation: Conversation, settings: Settings, now: float) -> str:
+    """The conversation as Markdown."""
+    lines = ["# zorac-repl conversation", "",
+             f"- Model: {settings.model or '(not known)'}",
+             f"- Server: {settings.base_url}",
+             f"- Exported: {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}", ""]
+    if conversation.own_system_prompt is not None:
+        lines += ["## System prompt", "", conversation.own_system_prompt, ""]
+    if conversation.summary:
+        lines += ["## Summary of the earlier conversation", "", conversation.summary, ""]
+    for message in conversation.messages:
+        if message["role"] == "user":
+            lines += ["## You", "", str(message["content"]), ""]
+            continue
+        meta: dict[str, Any] = message.get("meta") or {}
+        lines += ["## Assistant", ""]
+        figures = _figures(meta)
+        if figures:
+            lines += [f"*{figures}*", ""]
+        thinking = meta.get("thinking")
+        if isinstance(thinking, str) and thinking:
+            lines += ["<details>", f"<summary>{_thought_summary(meta)}</summary>", "",
+                      thinking, "", "</details>", ""]
+        lines += [str(message["content"]), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _figures(meta: dict[str, Any]) -> str:
+    parts = []
+    if isinstance(meta.get("model"), str):
+        parts.append(meta["model"])
+    if isinstance(meta.get("tokens"), int):
+        parts.append(f"{meta['tokens']} tokens")
+    if isinstance(meta.get("duration"), int | float):
+        parts.append(f"{meta['duration']:.1f}s")
+    if isinstance(meta.get("ttft"), int | float):
+        parts.append(f"TTFT {meta['ttft']:.2f}s")
+    if isinstance(meta.get("time"), str):
+        parts.append(meta["time"])
+    return " · ".join(parts)
+
+
+def _thought_summary(meta: dict[str, Any]) -> str:
+    detail = []
+    if isinstance(meta.get("thinking_tokens"), int):
+        detail.append(f"{meta['thinking_tokens']} tokens")
+    if isinstance(meta.get("thinking_seconds"), int | float) and meta["thinking_seconds"]:
+        detail.append(f"{meta['thinking_seconds']:.1f}s")
+    return f"Thinking ({', '.join(detail)})" if detail else "Thinking"
+
+
+def _free_default(directory: Path, now: float) -> Path:
+    stem = f"zorac-{time.strftime('%Y%m%d-%H%M', time.localtime(now))}"
+    candidate, number = directory / f"{stem}.md", 2
+    while candidate.exists():
+        candidate, number = directory / f"{stem}-{number}.md", number + 1
+    return candidate
+
+
+async def export(parts: tuple[Conversation, Settings], args: str) -> CommandResult:
+    conversation, settings = parts
+    if not conversation.messages and not conversation.summary:
+        return CommandResult("There is nothing to export yet.")
+    now = time.time()
+    overwrite = args.endswith("!")
+    target = (Path(os.path.expanduser(args.removesuffix("!"))) if args
+              else _free_default(Path.cwd(), now))
+    if target.is_dir():
+        target = _free_default(target, now)
+    try:
+        with open(target, "w" if overwrite else "x", encoding="utf-8") as file:
+            file.write(to_markdown(conversation, settings, now))
+    except FileExistsError:
+        return CommandResult(f"{target} exists; nothing was written. End the path with ! to "
+                             f"overwrite it: /export {args}!", style="red")
+    except OSError as exc:
+        return CommandResult(f"Cannot write {target}: {exc.strerror}.", style="red")
+    return CommandResult(f"Exported {len(conversation.messages)} messages to {target}.",
+                         style="dim")

@@ -1,0 +1,35 @@
+"""The fenced code blocks of an answer, numbered as the screen labels them (``[2] python``).
+
+The same parser configuration as the renderer, so block N here is the block labelled
+``[N]`` on screen, nested ones (in a list, a quote) included. The code is the block's
+source exactly, never the wrapped screen rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+__all__ = ["CodeBlock", "code_blocks"]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    """One fenced code block: its number, its language (may be empty) and its source."""
+
+    number: int
+    language: str
+    code: str
+
+    @property
+    def lines(self) -> int:
+        return len(self.code.splitlines())
+
+
+def code_blocks(markdown: str) -> list[CodeBlock]:
+    """Every fenced code block of ``markdown``, in order, numbered from 1."""
+    tokens = MarkdownIt().enable("strikethrough").enable("table").parse(markdown)
+    fences = [token for token in tokens if token.type == "fence"]
+    return [CodeBlock(number, token.info.partition(" ")[0], token.content)
+            for number, token in enumerate(fences, 1)]
