@@ -147,7 +147,7 @@ def _complete(text: str, models: list[str] | None = None) -> list[str]:
 
 def test_completion_covers_commands_subcommands_keys_and_values():
     assert _complete("/su") == ["/summarize", "/summary"]
-    assert _complete("/ex") == ["/exit"]
+    assert _complete("/ex") == ["/export", "/exit"]
     assert _complete("/config ") == ["list", "get", "set"]
     assert _complete("/config set TEMP") == ["TEMPERATURE"]
     assert _complete("/config get max_") == ["MAX_OUTPUT_TOKENS", "MAX_INPUT_TOKENS"]

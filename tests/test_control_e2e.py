@@ -25,11 +25,12 @@ def _start(terminal: type[Terminal], server: DevServer, *args: str,
     return term
 
 
-def _ask(term: Terminal, server: DevServer, text: str) -> list[dict[str, object]]:
+def _ask(term: Terminal, server: DevServer, text: str,
+         timeout: float = 15.0) -> list[dict[str, object]]:
     """Send ``text``, wait for the answer's stats; the messages the server received."""
     before = len(server.chat_requests())
     term.enter(text)
-    term.wait_count(r"Stats: ", term.scrollback().count("Stats: ") + 1)
+    term.wait_count(r"Stats: ", term.scrollback().count("Stats: ") + 1, timeout=timeout)
     requests = server.chat_requests()
     assert len(requests) == before + 1
     return requests[-1].messages
@@ -198,8 +199,8 @@ def test_copy_inside_tmux_names_the_option(terminal, fresh_requests, tmp_path):
 
 
 def test_copy_refuses_a_payload_too_big_for_terminals(terminal, fresh_requests):
-    term = _start(terminal, fresh_requests, "--max-tokens", "30000")
-    _ask(term, fresh_requests, "big [[longline=120000]]")
+    term = _start(terminal, fresh_requests, "--max-tokens", "20000")
+    _ask(term, fresh_requests, "big [[longline=80000]]", timeout=90)
     term.enter("/copy all")
     term.wait_for(r"too\s+big\s+for\s+a\s+terminal's\s+clipboard[^>]*/copy\s+all\s+PATH\s+writes")
 
@@ -217,7 +218,7 @@ def test_export_writes_markdown_and_never_overwrites(terminal, fresh_requests, t
     assert "- Model: Qwen/Qwen3-8B" in text and fresh_requests.base_url in text
     assert "## You\n\nThink then answer" in text and "## Assistant" in text
     thought = fresh_requests.chat_requests()[-1].served_reasoning.strip()
-    assert f"<details>\n<summary>Thinking (30 tokens" in text and thought in text
+    assert "<details>\n<summary>Thinking (30 tokens" in text and thought in text
     term.enter(f"/export {target}")
     term.wait_for(r"exists; nothing\s+was\s+written")
     term.enter("/export")  # the default name, in the current directory

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from prompt_toolkit.buffer import Buffer
 
@@ -25,7 +25,7 @@ _FALLBACKS = ("/usr/bin/editor", "/usr/bin/nano", "/usr/bin/pico", "/usr/bin/vi"
               "/usr/bin/emacs")
 
 
-def editor_found(environ: os._Environ[str] | dict[str, str] = os.environ) -> bool:
+def editor_found(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether prompt_toolkit will find an editor to run."""
     for name in ("VISUAL", "EDITOR"):
         command = environ.get(name, "").strip()
