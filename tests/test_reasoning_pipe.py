@@ -77,3 +77,26 @@ def test_a_bad_thinking_value_is_one_line(fresh_requests):
     assert result.returncode == 2
     assert result.stderr.decode().strip() == (
         "zorac-repl: --thinking: 'maybe' is not valid; expected one of auto, on, off.")
+
+
+def test_ctrl_c_while_thinking_prints_no_answer_and_stops_the_server(fresh_requests):
+    import signal
+    import time
+
+    environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
+    process = subprocess.Popen([zorac_command(), "Think [[think=3000 rate=200]]",
+                                "--show-reasoning"], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    deadline = time.monotonic() + 20
+    while not fresh_requests.chat_requests() or not (
+            fresh_requests.chat_requests()[-1].served_reasoning):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert out == b""  # nothing of the thinking, and no answer yet
+    assert b"Response interrupted." in err
+    record = fresh_requests.chat_requests()[-1]
+    assert record.finished.wait(5) and record.disconnected_before_done
