@@ -15,7 +15,10 @@ from zorac_repl.devserver import DevServer, StreamOptions
 
 _STRIPPED_PREFIXES = ("ZORAC_", "OPENAI_", "VLLM_")
 _STRIPPED = {"NO_COLOR", "FORCE_COLOR", "TEMPERATURE", "MAX_OUTPUT_TOKENS", "MAX_INPUT_TOKENS",
-             "STREAM", "CODE_THEME", "COLUMNS", "LINES"}
+             "STREAM", "CODE_THEME", "COLUMNS", "LINES", "REASONING", "THINKING",
+             "REASONING_EFFORT", "SYSTEM_PROMPT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
+             "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+             "SSL_CERT_FILE", "SSL_CERT_DIR", "VISUAL", "EDITOR", "TMUX"}
 
 
 @pytest.fixture(autouse=True)

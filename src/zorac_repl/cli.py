@@ -48,10 +48,13 @@ def _parser() -> argparse.ArgumentParser:
     for spec in SETTINGS:
         if spec.flag:
             names = [spec.short, spec.flag] if spec.short else [spec.flag]
-            parser.add_argument(*names, dest=spec.key, metavar="VALUE",
+            repeated = {"action": "append"} if spec.key == "HEADERS" else {}
+            parser.add_argument(*names, dest=spec.key, metavar="VALUE", **repeated,  # type: ignore[arg-type]
                                 help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]")
     parser.add_argument("--no-stream", action="store_true",
                         help="wait for the whole answer instead of streaming it [$STREAM=false]")
+    parser.add_argument("--insecure", action="store_true",
+                        help="skip TLS certificate checks (warned at start) [$ZORAC_INSECURE]")
     parser.add_argument("--show-reasoning", action="store_true",
                         help="show a reasoning model's thinking: dimmed in the terminal, on "
                         "stderr in a pipe [$REASONING=show]")
@@ -89,6 +92,10 @@ def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     flags = {spec.key: getattr(args, spec.key) for spec in SETTINGS
              if spec.flag and getattr(args, spec.key) is not None}
+    if "HEADERS" in flags:
+        flags["HEADERS"] = "\n".join(flags["HEADERS"])
+    if args.insecure:
+        flags["INSECURE"] = "true"
     if args.no_stream:
         flags["STREAM"] = "false"
     if args.show_reasoning:
@@ -99,6 +106,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except ConfigError as exc:
         print(f"zorac-repl: {exc}", file=sys.stderr)
         return 2
+    notices += _connection_warnings(settings)
     session_name = _session_name(args)
     if isinstance(session_name, int):
         return session_name
@@ -127,6 +135,18 @@ def _main(argv: Sequence[str] | None) -> int:
     finally:
         if demo is not None:
             demo.stop()
+
+
+def _connection_warnings(settings: Settings) -> list[str]:
+    """Lines to say once per start about how the server is reached."""
+    warnings = []
+    if settings.insecure:
+        warnings.append("TLS certificate checks are off (--insecure): anyone between here "
+                        "and the server can read and change the conversation.")
+    if settings.source_of("VLLM_API_KEY") == "flag":
+        warnings.append("--api-key is visible to other users in the process list (ps); "
+                        "prefer $VLLM_API_KEY, --api-key-file or API_KEY_COMMAND.")
+    return warnings
 
 
 def _session_name(args: argparse.Namespace) -> str | int:

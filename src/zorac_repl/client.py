@@ -14,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import ssl
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
+from zorac_repl.connection import LOOPBACK, Connection, ssl_context
 from zorac_repl.errors import (
     ConnectionFailed,
     ContextOverflow,
@@ -110,11 +112,13 @@ class ChatClient:
         api_key: sent as a Bearer token; servers without auth accept any value.
     """
 
-    def __init__(self, base_url: str, api_key: str = "",
-                 stall_timeout: float = STREAM_READ_TIMEOUT) -> None:
+    def __init__(self, base_url: str, api_key: str | Callable[[], str] = "",
+                 stall_timeout: float = STREAM_READ_TIMEOUT,
+                 connection: Connection | None = None) -> None:
         self.base_url = base_url
         self.stall_timeout = stall_timeout
-        self._api_key = api_key or "EMPTY"
+        self._api_key = api_key
+        self._connection = connection or Connection()
         self._sdk: openai.AsyncOpenAI | None = None
         self._stream_timeout: Any = None
         self._building = threading.Lock()
@@ -128,14 +132,22 @@ class ChatClient:
         with self._building:
             if self._sdk is not None:
                 return
+            # Raises ConfigError (one line) for a key command or CA file that fails.
+            key = self._api_key() if callable(self._api_key) else self._api_key
+            connection = self._connection
+            context = ssl_context(connection)
             module = importlib.import_module("openai")
             self._stream_timeout = module.Timeout(self.stall_timeout, connect=CONNECT_TIMEOUT)
+            http_client = module.DefaultAsyncHttpx2Client(
+                verify=context, proxy=connection.proxy or None,
+                mounts=dict.fromkeys(LOOPBACK))
             # The SDK retries twice by default, re-sending the whole prompt each time; a
             # chat client must not do that behind the user's back.
             self._sdk = module.AsyncOpenAI(
-                base_url=self.base_url, api_key=self._api_key, max_retries=0,
+                base_url=self.base_url, api_key=key or "EMPTY", max_retries=0,
                 timeout=module.Timeout(max(COMPLETION_TIMEOUT, self.stall_timeout),
                                        connect=CONNECT_TIMEOUT),
+                default_headers=dict(connection.headers) or None, http_client=http_client,
             )
 
     async def _client(self) -> openai.AsyncOpenAI:
@@ -295,6 +307,11 @@ class ChatClient:
                     f"Cannot reach {self.base_url}: no connection within "
                     f"{CONNECT_TIMEOUT:.0f}s. Is the host up, and the port right?")
             return self._stalled()
+        if isinstance(exc, openai.APIConnectionError) and _certificate_refused(exc):
+            return ConnectionFailed(
+                f"The certificate of {self.base_url} is not trusted ({_certificate_refused(exc)})"
+                ": pass --ca-bundle PATH (ca_bundle in a profile) or set SSL_CERT_FILE for "
+                "its CA, or --insecure to skip the check.")
         if isinstance(exc, openai.APIConnectionError):
             cause = exc.__cause__
             transport = _transport_module(cause) if isinstance(cause, Exception) else None
@@ -379,9 +396,34 @@ def _transport_module(exc: Exception) -> Any:
     return None
 
 
+def _certificate_refused(exc: BaseException) -> str:
+    """Why TLS refused the server's certificate, if that is what failed (else empty)."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            break
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return seen.verify_message or "certificate verify failed"
+        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return "certificate verify failed"
+        seen = seen.__cause__ or seen.__context__
+    return ""
+
+
+def _looks_like_html(body: object) -> bool:
+    text = body.lstrip()[:200].lower() if isinstance(body, str) else ""
+    return text.startswith(("<!doctype", "<html", "<head", "<body")) or "<html" in text
+
+
 def _status_error(exc: openai.APIStatusError, base_url: str) -> ServerError:
     status = exc.status_code
     body = exc.body
+    if _looks_like_html(body) or "text/html" in exc.response.headers.get("content-type", ""):
+        # A proxy's or gateway's own error page: its HTML says nothing useful on one line.
+        return ServerError(
+            f"Something between here and {base_url} answered HTTP {status} with an HTML "
+            "page, not the server's JSON: a proxy or gateway? Check --proxy (HTTPS_PROXY, "
+            "NO_PROXY) and --base-url.", status)
     message = error_message(body, exc.response.reason_phrase or "no details")
     text = f"{message} {body}" if isinstance(body, dict) else message
     if status == 400 and any(marker in text for marker in _OVERFLOW_MARKERS):

@@ -12,12 +12,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from zorac_repl.connection import Connection, resolve_api_key
 from zorac_repl.errors import ConfigError, StoreError
 
 __all__ = [
@@ -26,7 +28,9 @@ __all__ = [
     "Settings",
     "Source",
     "load_settings",
+    "mask_headers",
     "mask_secret",
+    "parse_headers",
     "parse_value",
     "read_config_file",
     "spec_for",
@@ -122,6 +126,38 @@ def _parse_encoding(text: str) -> str:
     return value
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
+    """``Name: value`` lines (one per ``-H``, or newline-separated) as pairs."""
+    headers = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not _HEADER_NAME.fullmatch(name.strip()) or "\r" in value:
+            raise ValueError("'Name: value' per header, e.g. 'X-Api-Key: abc123'")
+        headers.append((name.strip(), value.strip()))
+    return tuple(headers)
+
+
+def _parse_file(text: str) -> str:
+    value = os.path.expanduser(text.strip())
+    if not os.path.isfile(value) or not os.access(value, os.R_OK):
+        raise ValueError("a readable file")
+    return value
+
+
+def _parse_proxy(text: str) -> str:
+    value = text.strip()
+    if not value:
+        return ""
+    if not value.startswith(("http://", "https://", "socks5://")):
+        raise ValueError("a proxy URL, e.g. http://proxy.corp:3128")
+    return value
+
+
 def _booleans() -> list[str]:
     return ["true", "false"]
 
@@ -171,10 +207,30 @@ class SettingSpec:
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("VLLM_BASE_URL", "base_url", ("VLLM_BASE_URL", "OPENAI_BASE_URL"), "--base-url",
+    SettingSpec("VLLM_BASE_URL", "base_url", ("VLLM_BASE_URL", "OPENAI_BASE_URL",
+                                              "OPENAI_API_BASE"), "--base-url",
                 _parse_url, "server URL, including /v1"),
     SettingSpec("VLLM_API_KEY", "api_key", ("VLLM_API_KEY", "OPENAI_API_KEY"), "--api-key",
-                _parse_text, "API key sent as a Bearer token (vLLM --api-key)", is_secret=True),
+                _parse_text, "API key sent as a Bearer token (vLLM --api-key); visible in "
+                "ps as a flag: prefer the variable, --api-key-file or API_KEY_COMMAND",
+                is_secret=True),
+    SettingSpec("API_KEY_FILE", "api_key_file", ("ZORAC_API_KEY_FILE",), "--api-key-file",
+                _parse_file, "read the API key from this file"),
+    SettingSpec("API_KEY_COMMAND", "api_key_command", ("ZORAC_API_KEY_COMMAND",), None,
+                _parse_text, "run this once per connection; its output is the API key "
+                "(e.g. pass show gpu-box/vllm)"),
+    SettingSpec("HEADERS", "headers", ("ZORAC_HEADERS",), "--header",
+                parse_headers, "extra HTTP headers, 'Name: value' (-H, repeatable; "
+                "newline-separated in the variable); values are masked", is_secret=True,
+                short="-H"),
+    SettingSpec("CA_BUNDLE", "ca_bundle", ("ZORAC_CA_BUNDLE",), "--ca-bundle",
+                _parse_file, "PEM file of CAs to trust (a self-signed or corporate CA)"),
+    SettingSpec("INSECURE", "insecure", ("ZORAC_INSECURE",), None,
+                _parse_bool, "skip TLS certificate checks (--insecure); warned at start",
+                choices=_booleans),
+    SettingSpec("PROXY", "proxy", ("ZORAC_PROXY",), "--proxy",
+                _parse_proxy, "proxy URL; overrides HTTPS_PROXY/HTTP_PROXY (loopback never "
+                "goes through one)"),
     SettingSpec("VLLM_MODEL", "model", ("VLLM_MODEL",), "--model",
                 _parse_text, "model id; empty means ask the server (/v1/models)", short="-m"),
     SettingSpec("TEMPERATURE", "temperature", ("TEMPERATURE",), "--temperature",
@@ -233,6 +289,12 @@ class Settings:
 
     base_url: str = "http://localhost:8000/v1"
     api_key: str = ""
+    api_key_file: str = ""
+    api_key_command: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    ca_bundle: str = ""
+    insecure: bool = False
+    proxy: str = ""
     model: str = ""
     temperature: float = 0.1
     max_output_tokens: int = 4000
@@ -247,6 +309,18 @@ class Settings:
     thinking: str = "auto"
     reasoning_effort: str = "auto"
     sources: Mapping[str, Source] = dataclasses.field(default_factory=dict, compare=False)
+
+    def connection(self) -> Connection:
+        """What the HTTP client is built from: headers, TLS trust, proxy."""
+        return Connection(self.headers, self.ca_bundle, self.insecure, self.proxy)
+
+    def api_key_now(self) -> str:
+        """The API key: given, else from its file, else from its command (run now).
+
+        Raises:
+            ConfigError: the file or the command failed.
+        """
+        return resolve_api_key(self.api_key, self.api_key_file, self.api_key_command)
 
     def source_of(self, key: str) -> Source:
         """Where the setting named ``key`` came from."""
@@ -380,6 +454,13 @@ def write_config_value(path: Path, key: str, text: str | None) -> None:
         current[key] = text
     write_atomically(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
     os.chmod(path, 0o600)
+
+
+def mask_headers(headers: tuple[tuple[str, str], ...]) -> str:
+    """Headers as they may be shown: names, and values masked like keys."""
+    if not headers:
+        return "(not set)"
+    return "; ".join(f"{name}: {mask_secret(value)}" for name, value in headers)
 
 
 def mask_secret(value: str) -> str:

@@ -16,6 +16,7 @@ from zorac_repl.config import (
     Settings,
     Source,
     env_override,
+    mask_headers,
     mask_secret,
     parse_value,
     spec_for,
@@ -77,6 +78,8 @@ class LiveSettings:
         if spec.key in self.derived:
             return self.derived[spec.key]()[0]
         value = getattr(self.current, spec.field)
+        if spec.key == "HEADERS":
+            return mask_headers(value)
         if spec.is_secret:
             return mask_secret(str(value))
         if isinstance(value, bool):

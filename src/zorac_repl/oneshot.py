@@ -83,7 +83,8 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
             error_console.print(f"zorac-repl: {exc} Leave it first, or ask there.",
                                 markup=False, style="red")
             return EXIT_USAGE
-    client = ChatClient(settings.base_url, settings.api_key, settings.stall_timeout)
+    client = ChatClient(settings.base_url, settings.api_key_now, settings.stall_timeout,
+                        settings.connection())
     outcome: TurnOutcome | None = None
     try:
         if not settings.model:

@@ -310,8 +310,10 @@ def _warm_up(session: ReplSession) -> None:
         from zorac_repl import turn  # noqa: F401
         from zorac_repl.render import answer_view  # noqa: F401
 
-        client.warm_up()
         counter.load()
+        # A key command or CA file that fails is told, in one line, by the first request.
+        with contextlib.suppress(ZoracError):
+            client.warm_up()
 
     threading.Thread(target=load, name="zorac-warm-up", daemon=True).start()
 

@@ -53,8 +53,8 @@ class ServerLink:
             from zorac_repl.client import ChatClient
 
             settings = self._settings.current
-            self._client = ChatClient(settings.base_url, settings.api_key,
-                                      settings.stall_timeout)
+            self._client = ChatClient(settings.base_url, settings.api_key_now,
+                                      settings.stall_timeout, settings.connection())
         return self._client
 
     def request(self) -> ChatRequest:
@@ -161,8 +161,8 @@ class ServerLink:
 
     async def apply(self, old: Settings, new: Settings) -> None:
         """Settings changed: a new server or timeout needs a new client."""
-        if (old.base_url, old.api_key, old.stall_timeout) != (
-                new.base_url, new.api_key, new.stall_timeout):
+        if (old.base_url, old.stall_timeout, old.connection(), *_key_sources(old)) != (
+                new.base_url, new.stall_timeout, new.connection(), *_key_sources(new)):
             await self.close()
         if (old.base_url, old.api_key) != (new.base_url, new.api_key):
             self.max_model_len = None
@@ -171,3 +171,7 @@ class ServerLink:
             self.status = _CONNECTING
         if old.model != new.model and new.model:
             self.status = new.model
+
+
+def _key_sources(settings: Settings) -> tuple[str, str, str]:
+    return settings.api_key, settings.api_key_file, settings.api_key_command

@@ -31,6 +31,7 @@ import contextlib
 import json
 import logging
 import re
+import ssl
 import threading
 import time
 from email.utils import formatdate
@@ -79,11 +80,14 @@ class DevServer:
         port: 0 picks a free port.
         other_models: more served models, id -> context length (as several vLLM
             instances behind one router, or a LoRA list).
+        tls: serve HTTPS with this context (a test's throw-away certificate).
     """
 
     def __init__(self, model: str = "Qwen/Qwen3-8B", max_model_len: int = 32768,
                  options: StreamOptions | None = None, api_key: str = "",
-                 port: int = 0, other_models: dict[str, int] | None = None) -> None:
+                 port: int = 0, other_models: dict[str, int] | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
         self.model = model
         self.max_model_len = max_model_len
         self.other_models = dict(other_models or {})
@@ -98,7 +102,8 @@ class DevServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self.port}/v1"
 
     @property
     def models(self) -> dict[str, int]:
@@ -117,7 +122,8 @@ class DevServer:
 
     async def serve(self) -> asyncio.Server:
         """Start listening on the running loop (for callers that own a loop)."""
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port,
+                                                  ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self._server
 
@@ -182,6 +188,9 @@ class DevServer:
             name, _, value = line.decode("latin-1").partition(":")
             headers[name.strip().lower()] = value.strip()
         raw = await reader.readexactly(int(headers.get("content-length", "0") or 0))
+        if target.startswith(("http://", "https://")):
+            # The absolute form a proxy forwards (RFC 9112 §3.2.2): servers must take it.
+            target = "/" + target.split("://", 1)[1].partition("/")[2]
         path = target.split("?", 1)[0]
         body: dict[str, Any] | None = None
         if raw:
@@ -190,7 +199,7 @@ class DevServer:
                 body = parsed if isinstance(parsed, dict) else None
             except ValueError:
                 body = None
-        record = RequestRecord(method, path, body)
+        record = RequestRecord(method, path, body, headers)
         self.requests.append(record)
         try:
             await self._route(record, headers, raw, reader, writer)

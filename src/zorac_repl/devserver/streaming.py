@@ -69,6 +69,7 @@ class RequestRecord:
     method: str
     path: str
     body: dict[str, Any] | None
+    headers: dict[str, str] = field(default_factory=dict)  # names in lower case
     served_text: str = ""
     served_reasoning: str = ""  # thinking sent in a reasoning field
     done_sent: bool = False
