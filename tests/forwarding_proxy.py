@@ -52,7 +52,7 @@ class ForwardingProxy:
             line = await reader.readline()
             if not line:
                 return
-            method, target, version = line.decode("latin-1").split(" ", 2)
+            method, target, _version = line.decode("latin-1").split(" ", 2)
             self.seen.append(f"{method} {target}")
             url = urlsplit(target)
             if url.hostname in self._html_error_hosts:
