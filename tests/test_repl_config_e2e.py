@@ -120,8 +120,8 @@ def test_tab_completes_commands_and_keys(terminal, fresh_requests):
     term.type("/reco\t")
     term.wait_for(r"> /reconnect")
     term.enter()
-    term.wait_for(r"Connected to http://127\.0\.0\.1:\d+/v1: model Qwen/Qwen3-8B, context "
-                  r"32768 tokens \(\d+ ms\)")
+    term.wait_for(r"Connected to vLLM 0\.33\.0 at http://127\.0\.0\.1:\d+/v1: model "
+                  r"Qwen/Qwen3-8B, context\s+32768 tokens \(from /v1/models\) \(\d+ ms\)")
     term.type("/config set TEMPER\t")
     term.wait_for(r"> /config set TEMPERATURE")
 

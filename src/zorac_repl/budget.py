@@ -36,15 +36,37 @@ class Budget:
         self._settings = settings
         self._link = link
         self._conversation = conversation
-        settings.derived["MAX_INPUT_TOKENS"] = lambda: (str(self.limit), self.source)
+        settings.derived["MAX_INPUT_TOKENS"] = lambda: (
+            f"{self.limit}{self.origin()}", self.source)
 
     @property
     def limit(self) -> int:
         """``MAX_INPUT_TOKENS``, or the server's context less the output room when unset."""
         settings = self._settings.current
-        if self.source == "server" and self._link.max_model_len is not None:
-            return max(1, self._link.max_model_len - settings.max_output_tokens)
+        window = self._link.max_model_len
+        if self.source == "server" and window is not None:
+            return max(1, window - self._answer_room(window))
         return settings.max_input_tokens
+
+    def _answer_room(self, window: int) -> int:
+        """Room kept for the answer: ``MAX_OUTPUT_TOKENS``, or a quarter of a window that
+        it would mostly fill (Ollama's 4096, say), so the conversation still fits."""
+        wanted = self._settings.current.max_output_tokens
+        return wanted if wanted <= window // 2 else window // 4
+
+    def origin(self) -> str:
+        """Where a budget from the server comes from: `` (context 8192 from /props less
+        4000 for the answer)``; empty for a budget the user set."""
+        window = self._link.max_model_len
+        if self.source != "server" or window is None:
+            return ""
+        server = self._link.server
+        where = ""
+        if server and server.source.startswith("its "):
+            where = f" from {server.name}'s {server.source.removeprefix('its ')}"
+        elif server and server.source:
+            where = f" from {server.name} {server.source}"
+        return f" (context {window}{where} less {self._answer_room(window)} for the answer)"
 
     @property
     def source(self) -> Source:
@@ -107,10 +129,7 @@ class Budget:
         if conversation.summary:
             extra.append("a summary")
         included = f" (plus {' and '.join(extra)})" if extra else ""
-        context = ""
-        if self.source == "server":
-            context = (f" (context {self._link.max_model_len} less "
-                       f"{self._settings.current.max_output_tokens} for the answer)")
+        context = self.origin()
         return Notice("\n".join([
             f"Tokens:    {used} of {limit} ({share:.1f}%), {max(0, limit - used)} left",
             f"Messages:  {len(conversation.messages)}{included}",

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 __all__ = ["Chat"]
 
+# How near the server's window a conversation is when Ollama's truncation is warned of.
+_NEAR_WINDOW = 0.6
+
 
 class Chat:
     """Sends the user's messages and shows the answers.
@@ -70,6 +73,7 @@ class Chat:
         self.last_unsent: str | None = None
         self.last_stats = ""
         self.replacing: dict[str, Any] | None = None
+        self._warned_window = False
 
     @property
     def conversation(self) -> Conversation:
@@ -112,6 +116,7 @@ class Chat:
         if problem is not None:
             self._printer.show(problem)
             return text
+        self._warn_of_server_truncation(text)
         if not await self._fit_budget(text):
             return text
         self.conversation.add_user(text)
@@ -133,9 +138,36 @@ class Chat:
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete":
             self._printer.show(self._saved.save())
+            await self._after_answer()
         elif isinstance(outcome.error, ConnectionFailed):
             self._link.lost()
+        elif isinstance(outcome.error, ContextOverflow) and outcome.error.window:
+            # The server said its real window: the next budget uses it.
+            self._link.learn_window(outcome.error.window)
         return outcome.draft or ""
+
+    def _warn_of_server_truncation(self, text: str) -> None:
+        """Ollama drops the oldest messages past its window without a word: say it once,
+        as the conversation comes near (the budget then summarizes here instead)."""
+        server, window = self._link.server, self._link.max_model_len
+        if self._warned_window or server is None or server.kind != "Ollama" or not window:
+            return
+        conversation = self.conversation
+        if conversation.token_count() + len(text) // 4 < window * _NEAR_WINDOW:
+            return
+        self._warned_window = True
+        self._printer.say(f"Ollama is running this model with a {window}-token window; older "
+                          "messages will be dropped by the server. Raise it with "
+                          "OLLAMA_CONTEXT_LENGTH or a Modelfile (PARAMETER num_ctx).", "yellow")
+
+    async def _after_answer(self) -> None:
+        """Ollama loads the model on the first request: its window is known only now."""
+        before = self._link.max_model_len
+        window = await self._link.recheck_window()
+        if window is not None and window != before:
+            self._printer.say(f"Ollama runs {self._settings.current.model} with a "
+                              f"{window}-token window; the budget is now "
+                              f"{self._budget.limit} tokens.", "dim")
 
     async def retry(self) -> str | None:
         """Send the last message again: the one that failed, else the last one answered.

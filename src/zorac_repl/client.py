@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import re
 import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -162,18 +163,33 @@ class ChatClient:
             await self._sdk.close()
             self._sdk = None
 
-    async def list_models(self) -> list[ModelInfo]:
-        """The server's models (``GET /v1/models``), with ``max_model_len`` where given."""
+    async def models_payload(self) -> dict[str, Any]:
+        """``GET /v1/models`` as the server sent it (each server adds its own fields)."""
         client = await self._client()
         try:
-            page = await client.models.list(timeout=CONNECT_TIMEOUT * 2)
+            reply = await client.get("/models", cast_to=cast(Any, object),
+                                     options={"timeout": CONNECT_TIMEOUT * 2})
         except Exception as exc:
             raise self._translate(exc) from exc
-        models = []
-        for card in page.data or []:
-            length = (card.model_extra or {}).get("max_model_len")
-            models.append(ModelInfo(card.id, length if isinstance(length, int) else None))
-        return models
+        if not isinstance(reply, dict):
+            raise ServerError(f"The server at {self.base_url} answered /v1/models with "
+                              "something that is not a model list; does the URL end in /v1?")
+        return reply
+
+    async def list_models(self) -> list[ModelInfo]:
+        """The server's models (``GET /v1/models``), with their context length where given."""
+        return models_in(await self.models_payload())
+
+    async def fetch_json(self, path: str) -> Any:
+        """``GET path`` at the server's root (``/props``, ``/v1/model/info``): its JSON, or
+        ``None`` for any failure: a probe that finds nothing is not an error."""
+        client = await self._client()
+        root = self.base_url.removesuffix("/").removesuffix("/v1")
+        try:
+            return await client.get(f"{root}{path}", cast_to=cast(Any, object),
+                                    options={"timeout": CONNECT_TIMEOUT})
+        except Exception:
+            return None
 
     async def detect_model(self) -> ModelInfo:
         """The model to talk to when none is configured: the first the server lists."""
@@ -363,6 +379,21 @@ def _naming_controls(error: ZoracError, request: ChatRequest) -> ZoracError:
                        "stops sending it.", error.status)
 
 
+def models_in(payload: dict[str, Any]) -> list[ModelInfo]:
+    """The models of a ``/v1/models`` answer, with the context length where the card says
+    (vLLM's ``max_model_len``, llama.cpp's ``meta.n_ctx``); Ollama's ``data`` may be null."""
+    models = []
+    for card in payload.get("data") or []:
+        if not isinstance(card, dict) or not isinstance(card.get("id"), str):
+            continue
+        meta = card.get("meta")
+        length = card.get("max_model_len")
+        if not isinstance(length, int) and isinstance(meta, dict):
+            length = meta.get("n_ctx")
+        models.append(ModelInfo(card["id"], length if isinstance(length, int) else None))
+    return models
+
+
 def _refused(exc: Exception) -> bool:
     """True when the connection was refused: the request cannot have reached the server."""
     cause = exc.__cause__ if exc.__cause__ is not None else exc
@@ -396,6 +427,30 @@ def _transport_module(exc: Exception) -> Any:
     return None
 
 
+_WINDOW_IN_MESSAGE = (
+    re.compile(r"maximum context length is (?P<window>\d+) tokens.*?(?:prompt contains|you "
+               r"requested) (?P<prompt>\d+)", re.S),  # vLLM, OpenAI
+    re.compile(r"request \((?P<prompt>\d+) tokens\) exceeds the available context size "
+               r"\((?P<window>\d+) tokens\)"),  # llama.cpp
+    re.compile(r"input \((?P<prompt>\d+) tokens\) is longer than the model's context length "
+               r"\((?P<window>\d+) tokens\)"),  # SGLang
+)
+
+
+def _overflow_figures(body: object, message: str) -> tuple[int | None, int | None]:
+    """The window and the prompt size an overflow error states (wire-protocol §5.2, §8.1)."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):  # llama.cpp says them as fields
+        window, prompt = error.get("n_ctx"), error.get("n_prompt_tokens")
+        if isinstance(window, int) and isinstance(prompt, int):
+            return window, prompt
+    for pattern in _WINDOW_IN_MESSAGE:
+        found = pattern.search(message)
+        if found:
+            return int(found["window"]), int(found["prompt"])
+    return None, None
+
+
 def _certificate_refused(exc: BaseException) -> str:
     """Why TLS refused the server's certificate, if that is what failed (else empty)."""
     seen: BaseException | None = exc
@@ -427,8 +482,12 @@ def _status_error(exc: openai.APIStatusError, base_url: str) -> ServerError:
     message = error_message(body, exc.response.reason_phrase or "no details")
     text = f"{message} {body}" if isinstance(body, dict) else message
     if status == 400 and any(marker in text for marker in _OVERFLOW_MARKERS):
+        window, prompt = _overflow_figures(body, message)
+        figures = (f" ({prompt} tokens sent, {window} fit)"
+                   if window is not None and prompt is not None else "")
         return ContextOverflow(
-            f"The conversation is too long for the model's context: {message}", status)
+            f"The conversation is too long for the model's context{figures}: {message}",
+            status, window, prompt)
     if status == 401:
         return ServerError(
             "The server rejected the API key (HTTP 401): set VLLM_API_KEY or pass --api-key.",

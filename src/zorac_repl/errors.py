@@ -53,7 +53,18 @@ class ServerError(ZoracError):
 
 
 class ContextOverflow(ServerError):
-    """The prompt is longer than the model's context window (wire-protocol §5.2)."""
+    """The prompt is longer than the model's context window (wire-protocol §5.2).
+
+    Args:
+        window: the context window the server stated, when it did.
+        prompt_tokens: the prompt's size as the server counted it, when it said.
+    """
+
+    def __init__(self, message: str, status: int | None = None, window: int | None = None,
+                 prompt_tokens: int | None = None) -> None:
+        super().__init__(message, status)
+        self.window = window
+        self.prompt_tokens = prompt_tokens
 
 
 class ConfigError(ZoracError):

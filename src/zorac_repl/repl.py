@@ -349,6 +349,9 @@ async def _watch_server(session: ReplSession) -> None:
                 await _print_above_prompt(
                     session, f"The server at {session.settings.current.base_url} is back "
                              f"(model {session.settings.current.model}).", "green")
+            else:
+                await _print_above_prompt(session, f"Connected to {session.link.described()}.",
+                                          "dim")
             notice = session.conversation.counter.notice()
             if notice:
                 await _print_above_prompt(session, notice, "yellow")

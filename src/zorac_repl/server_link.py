@@ -7,10 +7,13 @@ chose, else the first one the server lists; ``/reconnect`` asks again.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from zorac_repl.config import Settings
+from zorac_repl.discovery import ServerInfo, discover, ollama_window
 from zorac_repl.errors import ServerError, ZoracError
 from zorac_repl.live_settings import LiveSettings
 from zorac_repl.notice import Notice
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["ServerLink"]
 
 _CONNECTING = "connecting…"
+_DISCOVERY_SECONDS = 3.0
 _UNREACHABLE = "server unreachable"
 
 
@@ -42,6 +46,7 @@ class ServerLink:
         self.status = _CONNECTING
         self.models: list[ModelInfo] = []
         self.max_model_len: int | None = None
+        self.server: ServerInfo | None = None
 
     @property
     def model_ids(self) -> list[str]:
@@ -80,9 +85,12 @@ class ServerLink:
         Raises:
             ZoracError: the server cannot be reached or lists no models.
         """
+        from zorac_repl.client import models_in
+
         started = time.perf_counter()
-        models = await self.client.list_models()
+        payload = await self.client.models_payload()
         elapsed = time.perf_counter() - started
+        models = models_in(payload)
         base_url = self._settings.current.base_url
         if not models:
             raise ServerError(f"The server at {base_url} lists no models; "
@@ -93,9 +101,48 @@ class ServerLink:
         if not wanted:
             chosen = models[0]
             self._settings.found_on_server("VLLM_MODEL", chosen.id)
-        self.max_model_len = chosen.max_model_len if chosen else None
+        self.server = await self._discover(payload, self._settings.current.model)
+        self.max_model_len = self.server.window
         self.status = self._settings.current.model
         return elapsed
+
+    async def _discover(self, payload: dict[str, Any], model: str) -> ServerInfo:
+        """The server's kind and window, within one short timeout for all the probes."""
+        try:
+            return await asyncio.wait_for(discover(self.client.fetch_json, payload, model),
+                                          _DISCOVERY_SECONDS)
+        except TimeoutError:
+            return ServerInfo("an OpenAI-compatible server", note="it did not say its "
+                              f"context window within {_DISCOVERY_SECONDS:g}s")
+
+    async def recheck_window(self) -> int | None:
+        """Ollama: the window the model is loaded with now (after an answer, a new model)."""
+        if self.server is None or self.server.kind != "Ollama":
+            return None
+        window = await ollama_window(self.client.fetch_json, self._settings.current.model)
+        if window is not None and window != self.max_model_len:
+            self.max_model_len = window
+            self.server = replace(self.server, window=window, source="/api/ps", note="")
+        return window
+
+    def learn_window(self, window: int) -> None:
+        """The server said its window in an overflow error: the budget uses it from now."""
+        self.max_model_len = window
+        if self.server is not None:
+            self.server = replace(self.server, window=window, source="its overflow error",
+                                  note="")
+
+    def described(self) -> str:
+        """``llama.cpp b6000 at http://gpu:8080/v1: model qwen3-8b, context 8192 tokens
+        (from /props)``."""
+        settings = self._settings.current
+        server = self.server or ServerInfo("the server")
+        if server.window:
+            source = f" (from {server.source})" if server.source else ""
+            context = f", context {server.window} tokens{source}"
+        else:
+            context = f"; context window not known: {server.note or 'it did not say'}"
+        return f"{server.name} at {settings.base_url}: model {settings.model}{context}"
 
     async def ensure_model(self) -> Notice | None:
         """Make sure a model is known; a line to show when the server cannot tell."""
@@ -117,10 +164,7 @@ class ServerLink:
         except ZoracError as exc:
             self.lost()
             return Notice(str(exc), "red")
-        settings = self._settings.current
-        length = f", context {self.max_model_len} tokens" if self.max_model_len else ""
-        return Notice(f"Connected to {settings.base_url}: model {settings.model}{length} "
-                      f"({elapsed * 1000:.0f} ms).", "green")
+        return Notice(f"Connected to {self.described()} ({elapsed * 1000:.0f} ms).", "green")
 
     async def listing(self) -> Notice:
         """``/model``: the server's models with their context length, the current marked."""
@@ -152,9 +196,11 @@ class ServerLink:
             return Notice(f"The server has no model {model_id!r}; it serves: "
                           f"{', '.join(self.model_ids)}. The model was not changed.", "red")
         await self._settings.use_for_session("VLLM_MODEL", chosen.id)
-        self.max_model_len = chosen.max_model_len
+        # The window is the new model's: asked again the way this server tells it.
+        self.server = await self._discover(await self.client.models_payload(), chosen.id)
+        self.max_model_len = self.server.window
         self.status = chosen.id
-        length = (f" (context {chosen.max_model_len} tokens)" if chosen.max_model_len
+        length = (f" (context {self.max_model_len} tokens)" if self.max_model_len
                   else "")
         return Notice(f"Now talking to {chosen.id}{length}, from the next message on; "
                       "for this run only (VLLM_MODEL in /config makes it stick).", "green")
@@ -166,6 +212,7 @@ class ServerLink:
             await self.close()
         if (old.base_url, old.api_key) != (new.base_url, new.api_key):
             self.max_model_len = None
+            self.server = None
             self.models = []
             self._settings.forget_server_value("VLLM_MODEL", "")
             self.status = _CONNECTING

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
+from zorac_repl.devserver.flavors import FLAVORS
 from zorac_repl.devserver.server import DevServer, StreamOptions
 from zorac_repl.devserver.streaming import THINK_SHAPES
 
@@ -23,6 +24,8 @@ def main() -> None:
     parser.add_argument("--ttft", type=float, default=0.3, help="seconds to the first token")
     parser.add_argument("--chunk-tokens", type=int, default=1, help="tokens per SSE chunk")
     parser.add_argument("--api-key", default="", help="require this Bearer key on /v1")
+    parser.add_argument("--flavor", default="vllm", choices=FLAVORS,
+                        help="answer discovery as this server does (vLLM by default)")
     parser.add_argument("--think", type=int, default=0,
                         help="tokens the model thinks before each answer")
     parser.add_argument("--think-via", default="reasoning", choices=THINK_SHAPES,
@@ -31,7 +34,7 @@ def main() -> None:
     server = DevServer(args.model, args.max_model_len,
                        StreamOptions(args.rate, args.ttft, args.chunk_tokens, think=args.think,
                                      via=args.think_via),
-                       api_key=args.api_key, port=args.port)
+                       api_key=args.api_key, port=args.port, flavor=args.flavor)
 
     async def run() -> None:
         listening = await server.serve()

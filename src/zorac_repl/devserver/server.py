@@ -46,6 +46,7 @@ from zorac_repl.devserver.answers import (
     thinking_for,
 )
 from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault
+from zorac_repl.devserver.flavors import discovery_body, models_body_for, overflow_body
 from zorac_repl.devserver.streaming import (
     Disconnected,
     RequestRecord,
@@ -81,13 +82,16 @@ class DevServer:
         other_models: more served models, id -> context length (as several vLLM
             instances behind one router, or a LoRA list).
         tls: serve HTTPS with this context (a test's throw-away certificate).
+        flavor: imitate another server's discovery endpoints (``flavors.py``).
     """
 
     def __init__(self, model: str = "Qwen/Qwen3-8B", max_model_len: int = 32768,
                  options: StreamOptions | None = None, api_key: str = "",
                  port: int = 0, other_models: dict[str, int] | None = None,
-                 tls: ssl.SSLContext | None = None) -> None:
+                 tls: ssl.SSLContext | None = None, flavor: str = "vllm") -> None:
         self.tls = tls
+        self.flavor = flavor
+        self._loaded: set[str] = set()  # models a chat request has loaded (Ollama)
         self.model = model
         self.max_model_len = max_model_len
         self.other_models = dict(other_models or {})
@@ -199,7 +203,7 @@ class DevServer:
                 body = parsed if isinstance(parsed, dict) else None
             except ValueError:
                 body = None
-        record = RequestRecord(method, path, body, headers)
+        record = RequestRecord(method, path, body, headers, target=target)
         self.requests.append(record)
         try:
             await self._route(record, headers, raw, reader, writer)
@@ -218,10 +222,12 @@ class DevServer:
             await _respond(writer, 401, b'{"error":"Unauthorized"}')
         elif path == "/health" and method == "GET":
             await _respond(writer, 200, b"", content_type=None)
-        elif path == "/version" and method == "GET":
-            await _respond(writer, 200, b'{"version":"0.33.0"}')
         elif path == "/v1/models" and method == "GET":
-            await _respond(writer, 200, models_body(self.models))
+            await _respond(writer, 200, models_body_for(self.flavor, self.models)
+                           or models_body(self.models))
+        elif method == "GET" and (found := discovery_body(
+                self.flavor, record.target, self.models, self._loaded)) is not None:
+            await _respond(writer, 200, found)
         elif path == "/tokenize" and method == "POST":
             await self._tokenize(record, writer)
         elif path == "/v1/chat/completions" and method == "POST":
@@ -259,7 +265,15 @@ class DevServer:
                 "BadRequestError", 400))
             return
         prompt_tokens = len(chat_prompt_tokens(record.messages))
-        if prompt_tokens >= max_model_len:
+        self._loaded.add(model)
+        flavored = overflow_body(self.flavor, max_model_len, prompt_tokens)
+        if prompt_tokens >= max_model_len and flavored is not None:
+            await _respond(writer, *flavored)
+            return
+        if prompt_tokens >= max_model_len and self.flavor == "ollama":
+            # Ollama keeps the newest messages that fit and says nothing (wire-protocol §8.2).
+            record.truncated = True
+        elif prompt_tokens >= max_model_len:
             await _respond(writer, 400, error_body(
                 f"This model's maximum context length is {max_model_len} tokens. However, "
                 f"your prompt contains {prompt_tokens} input tokens, which exceeds this limit "
@@ -267,14 +281,14 @@ class DevServer:
                 "BadRequestError", 400, "input_tokens"))
             return
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-        if isinstance(max_tokens, int) and max_tokens > max_model_len:
+        if self.flavor == "vllm" and isinstance(max_tokens, int) and max_tokens > max_model_len:
             await _respond(writer, 400, error_body(
                 f"max_tokens={max_tokens} cannot be greater than max_model_len="
                 f"{max_model_len}. Please request fewer output tokens.",
                 "BadRequestError", 400, "max_tokens"))
             return
         # vLLM ≥ 0.32 silently clamps max_tokens to the room left (wire-protocol §5.3).
-        room = max_model_len - prompt_tokens
+        room = max_model_len // 4 if record.truncated else max_model_len - prompt_tokens
         limit = min(max_tokens, room) if isinstance(max_tokens, int) else room
         last_user = _last_user_text(record.messages)
         directives = _parse_directives(last_user)

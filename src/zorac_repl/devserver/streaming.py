@@ -70,6 +70,8 @@ class RequestRecord:
     path: str
     body: dict[str, Any] | None
     headers: dict[str, str] = field(default_factory=dict)  # names in lower case
+    target: str = ""  # the path with its query
+    truncated: bool = False  # the prompt did not fit and was cut, as Ollama does
     served_text: str = ""
     served_reasoning: str = ""  # thinking sent in a reasoning field
     done_sent: bool = False
