@@ -179,7 +179,8 @@ def test_overflow_figures_are_said_and_set_the_next_budget(terminal, flavor):
         term.wait_for(r"MAX_INPUT_TOKENS = 50000")
         term.paste("big " + "word " * 2500)
         term.enter()
-        found = _wait_flat(term, r"too long for the model's context \((\d+) tokens sent, 2048 fit\)")
+        found = _wait_flat(term, r"too long for the model's context \((\d+) tokens sent, "
+                                 r"2048 fit\)")
         assert int(found.group(1)) > 2048
     finally:
         server.stop()
