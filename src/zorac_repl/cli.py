@@ -12,7 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from zorac_repl import __version__
-from zorac_repl.config import SETTINGS, Settings, load_settings, read_config_file
+from zorac_repl.config import (
+    SETTINGS,
+    Settings,
+    load_settings,
+    read_config_file,
+    read_profiles,
+)
 from zorac_repl.errors import ConfigError
 from zorac_repl.paths import config_file
 
@@ -58,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--show-reasoning", action="store_true",
                         help="show a reasoning model's thinking: dimmed in the terminal, on "
                         "stderr in a pipe [$REASONING=show]")
+    parser.add_argument("-p", "--profile", metavar="NAME",
+                        help="use the server profile NAME from the config file "
+                        "[$ZORAC_PROFILE, default_profile]")
     parser.add_argument("--session", metavar="NAME",
                         help="continue the saved session NAME (made if new); with a prompt, "
                         "the exchange is added to it")
@@ -100,9 +109,18 @@ def _main(argv: Sequence[str] | None) -> int:
         flags["STREAM"] = "false"
     if args.show_reasoning:
         flags["REASONING"] = "show"
-    file_values, notices = read_config_file(config_file(os.environ))
+    path = config_file(os.environ)
+    file_values, notices = read_config_file(path)
+    profiles, default_profile, problems = read_profiles(path)
+    notices += problems
+    name = args.profile or os.environ.get("ZORAC_PROFILE") or default_profile
+    if name is not None and name not in profiles:
+        known = ", ".join(profiles) if profiles else f"none (add \"profiles\" to {path})"
+        print(f"zorac-repl: there is no profile {name!r}; profiles: {known}.", file=sys.stderr)
+        return 2
+    profile = profiles[name] if name is not None else None
     try:
-        settings = load_settings(os.environ, flags, file_values)
+        settings = load_settings(os.environ, flags, file_values, profile)
     except ConfigError as exc:
         print(f"zorac-repl: {exc}", file=sys.stderr)
         return 2
@@ -131,7 +149,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from zorac_repl.repl import run_repl
 
         return run_repl(settings, os.environ, is_demo=demo is not None, notices=tuple(notices),
-                        session_name=session_name)
+                        session_name=session_name, flags=flags, profile=name)
     finally:
         if demo is not None:
             demo.stop()

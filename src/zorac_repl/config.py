@@ -24,6 +24,7 @@ from zorac_repl.errors import ConfigError, StoreError
 
 __all__ = [
     "SETTINGS",
+    "Profile",
     "SettingSpec",
     "Settings",
     "Source",
@@ -33,12 +34,13 @@ __all__ = [
     "parse_headers",
     "parse_value",
     "read_config_file",
+    "read_profiles",
     "spec_for",
     "write_config_value",
 ]
 
 # "session": set by a command for this run only (``/model``), never saved.
-Source = Literal["flag", "env", "file", "server", "session", "default"]
+Source = Literal["flag", "env", "profile", "file", "server", "session", "default"]
 
 
 def _parse_url(text: str) -> str:
@@ -350,13 +352,18 @@ def env_override(spec: SettingSpec, environ: Mapping[str, str]) -> str | None:
 
 
 def load_settings(environ: Mapping[str, str], flags: Mapping[str, str],
-                  file_values: Mapping[str, str] | None = None) -> Settings:
-    """Resolve every setting: flags, then the environment, then the config file, then defaults.
+                  file_values: Mapping[str, str] | None = None,
+                  profile: Profile | None = None) -> Settings:
+    """Resolve every setting: flags, the profile, the environment, the config file, defaults.
+
+    A profile is chosen on purpose (``-p``, ``ZORAC_PROFILE``, ``default_profile``), so it
+    outranks the environment; a flag still outranks it.
 
     Args:
         environ: the process environment (tests pass a dict).
         flags: setting key → text given on the command line.
         file_values: setting key → text from the config file (already checked).
+        profile: the server profile in use, if any.
 
     Raises:
         ConfigError: a value is not accepted; the message names where it came from.
@@ -368,6 +375,11 @@ def load_settings(environ: Mapping[str, str], flags: Mapping[str, str],
             values[spec.field] = parse_value(spec, flags[spec.key], f"{spec.flag}")
             sources[spec.key] = "flag"
             continue
+        if profile is not None and spec.key in profile.values:
+            values[spec.field] = parse_value(spec, profile.values[spec.key],
+                                             f"{spec.key} in the profile {profile.name!r}")
+            sources[spec.key] = "profile"
+            continue
         name = env_override(spec, environ)
         if name is not None:
             values[spec.field] = parse_value(spec, environ[name], f"${name}")
@@ -376,6 +388,72 @@ def load_settings(environ: Mapping[str, str], flags: Mapping[str, str],
             values[spec.field] = parse_value(spec, file_values[spec.key], "config file")
             sources[spec.key] = "file"
     return Settings(**values, sources=sources)  # type: ignore[arg-type]
+
+
+# A profile's keys as people write them, for the setting each sets.
+_PROFILE_KEYS = {"base_url": "VLLM_BASE_URL", "api_key": "VLLM_API_KEY", "model": "VLLM_MODEL",
+                 "api_key_file": "API_KEY_FILE", "api_key_command": "API_KEY_COMMAND",
+                 "headers": "HEADERS", "ca_bundle": "CA_BUNDLE", "insecure": "INSECURE",
+                 "proxy": "PROXY", "temperature": "TEMPERATURE",
+                 "max_tokens": "MAX_OUTPUT_TOKENS", "max_output_tokens": "MAX_OUTPUT_TOKENS",
+                 "max_input_tokens": "MAX_INPUT_TOKENS", "system_prompt": "SYSTEM_PROMPT"}
+_FILE_ONLY_KEYS = ("profiles", "default_profile")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """A named server in the config file: its settings, as text by setting key."""
+
+    name: str
+    values: Mapping[str, str]
+
+
+def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]]:
+    """The config file's ``profiles``, its ``default_profile``, and a line per problem.
+
+    A profile entry that is not a setting, or whose value is not accepted, is skipped
+    with a warning, like a bad entry at the top level.
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}, None, []  # read_config_file reports the file's problems
+    if not isinstance(raw, dict):
+        return {}, None, []
+    found: dict[str, Profile] = {}
+    warnings: list[str] = []
+    for name, entries in (raw.get("profiles") or {}).items() if isinstance(
+            raw.get("profiles"), dict) else []:
+        if not isinstance(entries, dict):
+            warnings.append(f"The profile {name!r} in {path} is not an object; ignored.")
+            continue
+        values: dict[str, str] = {}
+        for key, value in entries.items():
+            setting = _PROFILE_KEYS.get(str(key).lower(), str(key).upper())
+            spec = _BY_KEY.get(setting)
+            if spec is None:
+                warnings.append(f"The profile {name!r} in {path} has an unknown key {key}; "
+                                "ignored.")
+                continue
+            text = _headers_text(value) if setting == "HEADERS" else _as_text(value)
+            try:
+                parse_value(spec, text, f"{key} in the profile {name!r}")
+            except ConfigError as exc:
+                warnings.append(f"{exc} Ignored.")
+                continue
+            values[setting] = text
+        found[str(name)] = Profile(str(name), values)
+    default = raw.get("default_profile")
+    return found, default if isinstance(default, str) and default else None, warnings
+
+
+def _headers_text(value: object) -> str:
+    """Headers in a profile, as an object or a list of ``Name: value`` lines."""
+    if isinstance(value, dict):
+        return "\n".join(f"{name}: {text}" for name, text in value.items())
+    if isinstance(value, list):
+        return "\n".join(str(line) for line in value)
+    return str(value)
 
 
 def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
@@ -407,6 +485,8 @@ def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
         return {}, [f"The config file {path} is not a JSON object; its settings are ignored."]
     values: dict[str, str] = {}
     for key, value in raw.items():
+        if key in _FILE_ONLY_KEYS:
+            continue  # read by read_profiles
         spec = _BY_KEY.get(str(key).upper())
         if spec is None:
             warnings.append(f"The config file {path} has an unknown setting {key}; ignored.")

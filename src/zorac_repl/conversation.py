@@ -42,6 +42,7 @@ class Conversation:
 
     system_prompt: str = ""
     own_system_prompt: str | None = None
+    profile: str | None = None  # the server profile it was last saved under
     summary: str | None = None
     messages: list[dict[str, Any]] = field(default_factory=list)
     counter: TokenCounter = field(default_factory=TokenCounter, repr=False)
@@ -132,7 +133,7 @@ class Conversation:
         The object stays the same, so every part holding it sees the new history.
         """
         self.messages, self.summary = other.messages, other.summary
-        self.own_system_prompt = other.own_system_prompt
+        self.own_system_prompt, self.profile = other.own_system_prompt, other.profile
         self._exact, self._saved_count = other._exact, other._saved_count
 
     def replace_older(self, count: int, summary: str) -> None:
@@ -179,6 +180,8 @@ class Conversation:
                                 "messages": self.messages, "token_count": self.token_count()}
         if self.own_system_prompt is not None:
             data["system_prompt"] = self.own_system_prompt
+        if self.profile is not None:
+            data["profile"] = self.profile
         if self._exact is not None:
             data["exact_tokens"] = {"total": self._exact[0], "messages": self._exact[1]}
         return data
@@ -193,6 +196,8 @@ class Conversation:
         self.messages, self.summary, self._exact = messages, summary, exact
         own = data.get("system_prompt") if isinstance(data, Mapping) else None
         self.own_system_prompt = own if isinstance(own, str) else None
+        profile = data.get("profile") if isinstance(data, Mapping) else None
+        self.profile = profile if isinstance(profile, str) else None
         count = data.get("token_count") if isinstance(data, Mapping) else None
         self._saved_count = count if isinstance(count, int) and count >= 0 else None
 

@@ -13,12 +13,16 @@ from pathlib import Path
 
 from zorac_repl.config import (
     SETTINGS,
+    Profile,
     Settings,
     Source,
     env_override,
+    load_settings,
     mask_headers,
     mask_secret,
     parse_value,
+    read_config_file,
+    read_profiles,
     spec_for,
     write_config_value,
 )
@@ -49,6 +53,36 @@ class LiveSettings:
         # server's context length): key -> (value shown, where it came from).
         self.derived: dict[str, Callable[[], tuple[str, Source]]] = {}
         self.on_change: SettingsChanged | None = None
+        self.profile: str | None = None  # the server profile in use
+        self._flags: Mapping[str, str] = {}
+
+    def remember_start(self, flags: Mapping[str, str], profile: str | None) -> None:
+        """The flags and profile of the start, to resolve settings again (``/profile``)."""
+        self._flags, self.profile = dict(flags), profile
+
+    def profiles(self) -> dict[str, Profile]:
+        """The profiles in the config file as it is now."""
+        return read_profiles(self.config_path)[0]
+
+    async def use_profile(self, name: str) -> Notice | None:
+        """Put the profile ``name`` in force: settings resolved again, flags still winning.
+
+        Returns a line when it cannot (unknown profile, a value not accepted).
+        """
+        profiles = self.profiles()
+        if name not in profiles:
+            known = ", ".join(profiles) or f"none (add \"profiles\" to {self.config_path})"
+            return Notice(f"There is no profile {name!r}; profiles: {known}. Nothing was "
+                          "changed.", "red")
+        file_values, _ = read_config_file(self.config_path)
+        try:
+            new = load_settings(self.environ, self._flags, file_values, profiles[name])
+        except ConfigError as exc:
+            return Notice(f"{exc} Nothing was changed.", "red")
+        old, self.current, self.profile = self.current, new, name
+        if self.on_change is not None:
+            await self.on_change(old, new)
+        return None
 
     def found_on_server(self, key: str, value: object) -> None:
         """A value the server told us (the model), shown with the source ``server``."""

@@ -87,9 +87,14 @@ class _SecretMasker(Processor):
 
 
 def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = False,
-             notices: tuple[str, ...] = (), session_name: str = "default") -> int:
-    """Chat until the user leaves; returns the exit code."""
-    return asyncio.run(_chat(settings, environ, is_demo, notices, session_name))
+             notices: tuple[str, ...] = (), session_name: str = "default",
+             flags: Mapping[str, str] | None = None, profile: str | None = None) -> int:
+    """Chat until the user leaves; returns the exit code.
+
+    ``flags`` and ``profile`` are kept so that ``/profile`` can resolve settings again.
+    """
+    return asyncio.run(_chat(settings, environ, is_demo, notices, session_name,
+                             dict(flags or {}), profile))
 
 
 def _make_private(path: Path) -> None:
@@ -137,7 +142,8 @@ def _toolbar(session: ReplSession) -> str:
 
 
 async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
-                notices: tuple[str, ...], session_name: str) -> int:
+                notices: tuple[str, ...], session_name: str, flags: dict[str, str],
+                profile: str | None) -> int:
     from zorac_repl.completion import CommandCompleter
 
     path = history_file(environ)
@@ -146,6 +152,7 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
     keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
     session = ReplSession(settings, data_dir(environ), config_file(environ), environ,
                           command_list(), keys, session_name)
+    session.settings.remember_start(flags, profile)
     pastes = PasteStore()
     prompt: PromptSession[str] = PromptSession(
         history=_FilteredHistory(str(path), pastes), key_bindings=_key_bindings(pastes),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,12 @@ class SavedConversation:
     """
 
     def __init__(self, conversation: Conversation, directory: Path,
-                 name: str = DEFAULT_NAME) -> None:
+                 name: str = DEFAULT_NAME,
+                 profile: Callable[[], str | None] = lambda: None) -> None:
         self.conversation = conversation
         self.directory = directory
         self.store = SessionStore(directory, name)
+        self._profile = profile  # the server profile in use, remembered with the session
 
     @property
     def name(self) -> str:
@@ -69,7 +72,8 @@ class SavedConversation:
         if loaded is not None and (loaded.messages or loaded.summary):
             self.conversation.adopt(loaded)
             notices.append(Notice(f"Loaded previous session ({len(loaded.messages)} messages, "
-                                  f"~{loaded.token_count()} tokens).", "dim"))
+                                  f"~{loaded.token_count()} tokens).{self.other_profile()}",
+                                  "dim"))
         return notices
 
     def release(self) -> None:
@@ -98,11 +102,21 @@ class SavedConversation:
 
     def save(self) -> Notice | None:
         """Save the conversation; an error line instead of raising."""
+        self.conversation.profile = self._profile()
         try:
             self.store.save(self.conversation.to_json())
         except StoreError as exc:
             return Notice(f"{exc} The conversation is still here; /save tries again.", "red")
         return None
+
+    def other_profile(self) -> str:
+        """A note when the session was made with another server profile than the one in use."""
+        made, now = self.conversation.profile, self._profile()
+        if made is None or made == now:
+            return ""
+        current = f"this run uses {now!r}" if now else "this run uses no profile"
+        return (f" It was made with the profile {made!r} and {current}; /profile {made} "
+                "switches if you want.")
 
     def save_now(self) -> Notice:
         error = self.save()
@@ -117,7 +131,7 @@ class SavedConversation:
             return notice or Notice(f"There is no saved session at {self.store.path} yet.")
         self.conversation.adopt(loaded)
         return Notice(f"Loaded the saved session ({len(loaded.messages)} messages, "
-                      f"~{loaded.token_count()} tokens).", "dim")
+                      f"~{loaded.token_count()} tokens).{self.other_profile()}", "dim")
 
     def save_as(self, name: str) -> Notice:
         """``/save NAME``: a copy of the conversation under ``name``; this one stays current.
@@ -177,7 +191,7 @@ class SavedConversation:
         note = f" {notice.text}" if notice else ""
         return Notice(f"Switched to the session {name!r} ({len(self.conversation.messages)} "
                       f"messages, ~{self.conversation.token_count()} tokens); the previous "
-                      f"one was saved.{note}", "dim")
+                      f"one was saved.{note}{self.other_profile()}", "dim")
 
     def listing(self) -> Notice:
         """``/sessions``: each saved session with its size, last use and first message."""

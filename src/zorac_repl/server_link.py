@@ -47,6 +47,7 @@ class ServerLink:
         self.models: list[ModelInfo] = []
         self.max_model_len: int | None = None
         self.server: ServerInfo | None = None
+        self.seen_kinds: dict[str, str] = {}  # base URL -> the server found there
 
     @property
     def model_ids(self) -> list[str]:
@@ -102,6 +103,7 @@ class ServerLink:
             chosen = models[0]
             self._settings.found_on_server("VLLM_MODEL", chosen.id)
         self.server = await self._discover(payload, self._settings.current.model)
+        self.seen_kinds[base_url] = self.server.name
         self.max_model_len = self.server.window
         self.status = self._settings.current.model
         return elapsed

@@ -51,7 +51,8 @@ class ReplSession:
         self.link = ServerLink(self.settings)
         conversation = Conversation(counter=TokenCounter(settings.tiktoken_encoding),
                                     system_prompt=self._system_prompt(settings))
-        self.saved = SavedConversation(conversation, data_dir, session_name)
+        self.saved = SavedConversation(conversation, data_dir, session_name,
+                                       lambda: self.settings.profile)
         self.budget = Budget(self.settings, self.link, conversation)
         self.chat = Chat(self.settings, self.link, self.budget, self.saved, self.printer,
                          self.runner, environ)
@@ -63,7 +64,7 @@ class ReplSession:
     def completion_sources(self) -> dict[str, Callable[[], list[str]]]:
         """What a command's argument can be now, by ``Command.completes``."""
         return {"model": lambda: self.link.model_ids, "block": self._block_numbers,
-                "session": self.saved.names}
+                "session": self.saved.names, "profile": lambda: list(self.settings.profiles())}
 
     def _block_numbers(self) -> list[str]:
         from zorac_repl.render.code_blocks import code_blocks
