@@ -58,7 +58,7 @@ def test_model_lists_switches_and_refuses(terminal, fresh_requests):
     _ask(term, fresh_requests, "hello [[tokens=5]]")
     assert fresh_requests.chat_requests()[-1].body["model"] == OTHER
     term.enter("/tokens")
-    term.wait_for(r"Limit:\s+MAX_INPUT_TOKENS from server \(context 8192 less 4000")
+    term.wait_for(r"Limit:\s+MAX_INPUT_TOKENS from server \(context 8192 from vLLM 0\.33\.0")
     term.enter("/config get VLLM_MODEL")
     term.wait_for(rf"VLLM_MODEL = {re.escape(OTHER)}  \[session\]")
 

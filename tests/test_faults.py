@@ -30,7 +30,8 @@ _DROPPED = r"The server closed the connection in the middle of the answer\."
 _STALLED = (r"Server stopped sending: no data for 1s\. If the model is just slow, "
             r"raise STALL_TIMEOUT\.")
 _INTERNAL = r"Server error: Internal server error"
-_OVERFLOW = r"The conversation is too long for the model's context: "
+_OVERFLOW = (r"The conversation is too long for the model's context "
+             r"\(\d+ tokens sent, \d+ fit\): ")
 
 
 @dataclass(frozen=True)

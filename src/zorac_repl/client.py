@@ -429,7 +429,7 @@ def _transport_module(exc: Exception) -> Any:
 
 _WINDOW_IN_MESSAGE = (
     re.compile(r"maximum context length is (?P<window>\d+) tokens.*?(?:prompt contains|you "
-               r"requested) (?P<prompt>\d+)", re.S),  # vLLM, OpenAI
+               r"requested|messages resulted in) (?P<prompt>\d+)", re.S),  # vLLM, OpenAI
     re.compile(r"request \((?P<prompt>\d+) tokens\) exceeds the available context size "
                r"\((?P<window>\d+) tokens\)"),  # llama.cpp
     re.compile(r"input \((?P<prompt>\d+) tokens\) is longer than the model's context length "
