@@ -38,6 +38,9 @@ __all__ = ["Chat"]
 
 # How near the server's window a conversation is when Ollama's truncation is warned of.
 _NEAR_WINDOW = 0.6
+_OLLAMA_TRUNCATES = ("Ollama is running this model with a {window}-token window; older "
+                     "messages will be dropped by the server. Raise it with "
+                     "OLLAMA_CONTEXT_LENGTH or a Modelfile (PARAMETER num_ctx).")
 
 
 class Chat:
@@ -156,9 +159,7 @@ class Chat:
         if conversation.token_count() + len(text) // 4 < window * _NEAR_WINDOW:
             return
         self._warned_window = True
-        self._printer.say(f"Ollama is running this model with a {window}-token window; older "
-                          "messages will be dropped by the server. Raise it with "
-                          "OLLAMA_CONTEXT_LENGTH or a Modelfile (PARAMETER num_ctx).", "yellow")
+        self._printer.say(_OLLAMA_TRUNCATES.format(window=window), "yellow")
 
     async def _after_answer(self) -> None:
         """Ollama loads the model on the first request: its window is known only now."""

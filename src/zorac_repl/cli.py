@@ -12,15 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from zorac_repl import __version__
-from zorac_repl.config import (
-    SETTINGS,
-    Settings,
-    load_settings,
-    read_config_file,
-    read_profiles,
-)
+from zorac_repl.config import SETTINGS, Settings, load_settings, read_config_file
 from zorac_repl.errors import ConfigError
 from zorac_repl.paths import config_file
+from zorac_repl.profiles import read_profiles
 
 __all__ = ["main"]
 

@@ -14,22 +14,21 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
-import re
-import ssl
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from zorac_repl.connection import LOOPBACK, Connection, ssl_context
+from zorac_repl.discovery import ModelInfo, models_in
 from zorac_repl.errors import (
     ConnectionFailed,
-    ContextOverflow,
     ServerError,
     StreamInterrupted,
     ZoracError,
 )
 from zorac_repl.events import ChatEvent, Finished, ServerTimings, Usage
+from zorac_repl.http_errors import certificate_refused, naming_controls, status_error
 from zorac_repl.sse import (
     DONE,
     SSEDecoder,
@@ -42,7 +41,7 @@ from zorac_repl.sse import (
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["ChatClient", "ChatRequest", "Completion", "ModelInfo"]
+__all__ = ["ChatClient", "ChatRequest", "Completion", "ModelInfo", "models_in"]
 
 CONNECT_TIMEOUT = 5.0
 # No byte for this long means the server has stalled (the STALL_TIMEOUT setting). It is
@@ -52,19 +51,6 @@ COMPLETION_TIMEOUT = 600.0
 # A refused connection means the request never reached the server, so it is safe to try
 # again briefly (a server restarting); nothing is ever re-sent once it was delivered.
 _REFUSED_RETRY_DELAYS = (0.2, 0.6)
-
-# Wire-protocol §5.2: how each server words "the prompt does not fit".
-_OVERFLOW_MARKERS = (
-    "maximum context length",
-    "context length is only",
-    "longer than the maximum model length",
-    "max_tokens must be at least 1",
-    "exceeds the available context size",
-    "longer than the model's context length",
-    "context_length_exceeded",
-    "exceed_context_size_error",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
@@ -95,14 +81,6 @@ class Completion:
     usage: Usage | None
     timings: ServerTimings | None = None
     reasoning: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ModelInfo:
-    """A model the server serves, and its context length when the server tells it."""
-
-    id: str
-    max_model_len: int | None
 
 
 class ChatClient:
@@ -170,7 +148,7 @@ class ChatClient:
             reply = await client.get("/models", cast_to=cast(Any, object),
                                      options={"timeout": CONNECT_TIMEOUT * 2})
         except Exception as exc:
-            raise self._translate(exc) from exc
+            raise _translate(exc, self.base_url, self.stall_timeout) from exc
         if not isinstance(reply, dict):
             raise ServerError(f"The server at {self.base_url} answered /v1/models with "
                               "something that is not a model list; does the URL end in /v1?")
@@ -270,8 +248,8 @@ class ChatClient:
                 if not opened and delay is not None and _refused(exc):
                     await asyncio.sleep(delay)
                     continue
-                raise _naming_controls(self._translate(exc, midstream=opened),
-                                       request) from exc
+                error = _translate(exc, self.base_url, self.stall_timeout, midstream=opened)
+                raise naming_controls(error, request.extra_body()) from exc
 
     async def complete(self, messages: Sequence[dict[str, str]],
                        request: ChatRequest) -> Completion:
@@ -289,11 +267,12 @@ class ChatClient:
                 if delay is not None and _refused(exc):
                     await asyncio.sleep(delay)
                     continue
-                raise _naming_controls(self._translate(exc), request) from exc
+                error = _translate(exc, self.base_url, self.stall_timeout)
+                raise naming_controls(error, request.extra_body()) from exc
         if not result.choices:
             # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
-            error = (result.model_extra or {}).get("error")
-            raise ServerError(f"Server error: {error_message(error, 'the answer was empty.')}")
+            body = (result.model_extra or {}).get("error")
+            raise ServerError(f"Server error: {error_message(body, 'the answer was empty.')}")
         choice = result.choices[0]
         usage = None
         if result.usage is not None:
@@ -309,89 +288,61 @@ class ChatClient:
         timings = server_timings((result.model_extra or {}).get("timings"))
         return Completion(text or "", choice.finish_reason, usage, timings, reasoning)
 
-    def _translate(self, exc: Exception, midstream: bool = False) -> ZoracError:
-        """Turn an SDK or transport exception into one line the user can act on."""
-        import openai
 
-        if isinstance(exc, openai.APIStatusError):
-            return _status_error(exc, self.base_url)
-        if isinstance(exc, openai.APITimeoutError):
-            cause = exc.__cause__
-            transport = _transport_module(cause) if isinstance(cause, Exception) else None
-            if transport is not None and isinstance(cause, transport.ConnectTimeout):
-                return ConnectionFailed(
-                    f"Cannot reach {self.base_url}: no connection within "
-                    f"{CONNECT_TIMEOUT:.0f}s. Is the host up, and the port right?")
-            return self._stalled()
-        if isinstance(exc, openai.APIConnectionError) and _certificate_refused(exc):
+
+def _translate(exc: Exception, base_url: str, stall_timeout: float,
+               midstream: bool = False) -> ZoracError:
+    """Turn an SDK or transport exception into one line the user can act on."""
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        return status_error(exc.status_code, exc.body, exc.response.reason_phrase,
+                            exc.response.headers.get("content-type", ""), base_url)
+    if isinstance(exc, openai.APITimeoutError):
+        cause = exc.__cause__
+        transport = _transport_module(cause) if isinstance(cause, Exception) else None
+        if transport is not None and isinstance(cause, transport.ConnectTimeout):
             return ConnectionFailed(
-                f"The certificate of {self.base_url} is not trusted ({_certificate_refused(exc)})"
-                ": pass --ca-bundle PATH (ca_bundle in a profile) or set SSL_CERT_FILE for "
-                "its CA, or --insecure to skip the check.")
-        if isinstance(exc, openai.APIConnectionError):
-            cause = exc.__cause__
-            transport = _transport_module(cause) if isinstance(cause, Exception) else None
-            dropped = transport is not None and isinstance(
-                cause, transport.RemoteProtocolError | transport.ReadError)
-            if dropped:
-                return StreamInterrupted(
-                    "The server closed the connection before the answer was complete.")
-            return self._unreachable()
-        if isinstance(exc, openai.APIError):
-            return ServerError(f"Server error: {error_message(exc.body, exc.message)}")
-        transport = _transport_module(exc)
-        if transport is not None and isinstance(exc, transport.TimeoutException):
-            return self._stalled()
-        if transport is not None and isinstance(exc, transport.ConnectError):
-            return self._unreachable()
-        if transport is not None and isinstance(exc, transport.TransportError):
-            if midstream:
-                return StreamInterrupted(
-                    "The server closed the connection in the middle of the answer.")
-            return self._unreachable()
-        raise exc
-
-    def _stalled(self) -> StreamInterrupted:
-        return StreamInterrupted(
-            f"Server stopped sending: no data for {self.stall_timeout:g}s. If the model is "
-            "just slow, raise STALL_TIMEOUT.")
-
-    def _unreachable(self) -> ConnectionFailed:
+                f"Cannot reach {base_url}: no connection within "
+                f"{CONNECT_TIMEOUT:.0f}s. Is the host up, and the port right?")
+        return _stalled(stall_timeout)
+    if isinstance(exc, openai.APIConnectionError) and certificate_refused(exc):
         return ConnectionFailed(
-            f"Cannot reach {self.base_url}: is vLLM running? "
-            "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
+            f"The certificate of {base_url} is not trusted ({certificate_refused(exc)})"
+            ": pass --ca-bundle PATH (ca_bundle in a profile) or set SSL_CERT_FILE for "
+            "its CA, or --insecure to skip the check.")
+    if isinstance(exc, openai.APIConnectionError):
+        cause = exc.__cause__
+        transport = _transport_module(cause) if isinstance(cause, Exception) else None
+        dropped = transport is not None and isinstance(
+            cause, transport.RemoteProtocolError | transport.ReadError)
+        if dropped:
+            return StreamInterrupted(
+                "The server closed the connection before the answer was complete.")
+        return _unreachable(base_url)
+    if isinstance(exc, openai.APIError):
+        return ServerError(f"Server error: {error_message(exc.body, exc.message)}")
+    transport = _transport_module(exc)
+    if transport is not None and isinstance(exc, transport.TimeoutException):
+        return _stalled(stall_timeout)
+    if transport is not None and isinstance(exc, transport.ConnectError):
+        return _unreachable(base_url)
+    if transport is not None and isinstance(exc, transport.TransportError):
+        if midstream:
+            return StreamInterrupted(
+                "The server closed the connection in the middle of the answer.")
+        return _unreachable(base_url)
+    raise exc
 
+def _stalled(stall_timeout: float) -> StreamInterrupted:
+    return StreamInterrupted(
+        f"Server stopped sending: no data for {stall_timeout:g}s. If the model is "
+        "just slow, raise STALL_TIMEOUT.")
 
-_CONTROL_FIELDS = (("reasoning_effort", "REASONING_EFFORT"),
-                   ("chat_template_kwargs", "THINKING"), ("enable_thinking", "THINKING"))
-
-
-def _naming_controls(error: ZoracError, request: ChatRequest) -> ZoracError:
-    """A 400 while reasoning controls were sent: name the setting to turn back to auto."""
-    sent = request.extra_body()
-    if not (isinstance(error, ServerError) and error.status == 400 and sent
-            and not isinstance(error, ContextOverflow)):
-        return error
-    named = {key for field, key in _CONTROL_FIELDS if field in str(error)}
-    keys = sorted(named or {key for field, key in _CONTROL_FIELDS if field in sent})
-    advice = " and ".join(f"/config set {key} auto" for key in keys)
-    return ServerError(f"{error} The server may not take {' or '.join(keys)}: {advice} "
-                       "stops sending it.", error.status)
-
-
-def models_in(payload: dict[str, Any]) -> list[ModelInfo]:
-    """The models of a ``/v1/models`` answer, with the context length where the card says
-    (vLLM's ``max_model_len``, llama.cpp's ``meta.n_ctx``); Ollama's ``data`` may be null."""
-    models = []
-    for card in payload.get("data") or []:
-        if not isinstance(card, dict) or not isinstance(card.get("id"), str):
-            continue
-        meta = card.get("meta")
-        length = card.get("max_model_len")
-        if not isinstance(length, int) and isinstance(meta, dict):
-            length = meta.get("n_ctx")
-        models.append(ModelInfo(card["id"], length if isinstance(length, int) else None))
-    return models
+def _unreachable(base_url: str) -> ConnectionFailed:
+    return ConnectionFailed(
+        f"Cannot reach {base_url}: is vLLM running? "
+        "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
 
 
 def _refused(exc: Exception) -> bool:
@@ -427,73 +378,3 @@ def _transport_module(exc: Exception) -> Any:
     return None
 
 
-_WINDOW_IN_MESSAGE = (
-    re.compile(r"maximum context length is (?P<window>\d+) tokens.*?(?:prompt contains|you "
-               r"requested|messages resulted in) (?P<prompt>\d+)", re.S),  # vLLM, OpenAI
-    re.compile(r"request \((?P<prompt>\d+) tokens\) exceeds the available context size "
-               r"\((?P<window>\d+) tokens\)"),  # llama.cpp
-    re.compile(r"input \((?P<prompt>\d+) tokens\) is longer than the model's context length "
-               r"\((?P<window>\d+) tokens\)"),  # SGLang
-)
-
-
-def _overflow_figures(body: object, message: str) -> tuple[int | None, int | None]:
-    """The window and the prompt size an overflow error states (wire-protocol §5.2, §8.1)."""
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict):  # llama.cpp says them as fields
-        window, prompt = error.get("n_ctx"), error.get("n_prompt_tokens")
-        if isinstance(window, int) and isinstance(prompt, int):
-            return window, prompt
-    for pattern in _WINDOW_IN_MESSAGE:
-        found = pattern.search(message)
-        if found:
-            return int(found["window"]), int(found["prompt"])
-    return None, None
-
-
-def _certificate_refused(exc: BaseException) -> str:
-    """Why TLS refused the server's certificate, if that is what failed (else empty)."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            break
-        if isinstance(seen, ssl.SSLCertVerificationError):
-            return seen.verify_message or "certificate verify failed"
-        if "CERTIFICATE_VERIFY_FAILED" in str(seen):
-            return "certificate verify failed"
-        seen = seen.__cause__ or seen.__context__
-    return ""
-
-
-def _looks_like_html(body: object) -> bool:
-    text = body.lstrip()[:200].lower() if isinstance(body, str) else ""
-    return text.startswith(("<!doctype", "<html", "<head", "<body")) or "<html" in text
-
-
-def _status_error(exc: openai.APIStatusError, base_url: str) -> ServerError:
-    status = exc.status_code
-    body = exc.body
-    if _looks_like_html(body) or "text/html" in exc.response.headers.get("content-type", ""):
-        # A proxy's or gateway's own error page: its HTML says nothing useful on one line.
-        return ServerError(
-            f"Something between here and {base_url} answered HTTP {status} with an HTML "
-            "page, not the server's JSON: a proxy or gateway? Check --proxy (HTTPS_PROXY, "
-            "NO_PROXY) and --base-url.", status)
-    message = error_message(body, exc.response.reason_phrase or "no details")
-    text = f"{message} {body}" if isinstance(body, dict) else message
-    if status == 400 and any(marker in text for marker in _OVERFLOW_MARKERS):
-        window, prompt = _overflow_figures(body, message)
-        figures = (f" ({prompt} tokens sent, {window} fit)"
-                   if window is not None and prompt is not None else "")
-        return ContextOverflow(
-            f"The conversation is too long for the model's context{figures}: {message}",
-            status, window, prompt)
-    if status == 401:
-        return ServerError(
-            "The server rejected the API key (HTTP 401): set VLLM_API_KEY or pass --api-key.",
-            status)
-    if status == 404 and isinstance(body, dict) and body.get("detail") == "Not Found":
-        return ServerError(
-            f"The server has no such endpoint (HTTP 404): does {base_url} end in /v1?", status)
-    hint = " Check --model or VLLM_MODEL." if status == 404 else ""
-    return ServerError(f"Server error (HTTP {status}): {message}{hint}", status)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,25 @@ from typing import Literal
 
 from zorac_repl.connection import Connection, resolve_api_key
 from zorac_repl.errors import ConfigError, StoreError
+from zorac_repl.setting_values import (
+    EFFORT,
+    REASONING,
+    THINKING,
+    booleans,
+    code_themes,
+    encodings,
+    parse_bool,
+    parse_encoding,
+    parse_file,
+    parse_headers,
+    parse_positive_int,
+    parse_proxy,
+    parse_seconds,
+    parse_temperature,
+    parse_text,
+    parse_theme,
+    parse_url,
+)
 
 __all__ = [
     "SETTINGS",
@@ -28,157 +46,20 @@ __all__ = [
     "SettingSpec",
     "Settings",
     "Source",
+    "as_text",
     "load_settings",
     "mask_headers",
     "mask_secret",
     "parse_headers",
     "parse_value",
     "read_config_file",
-    "read_profiles",
+    "spec_by_key",
     "spec_for",
     "write_config_value",
 ]
 
 # "session": set by a command for this run only (``/model``), never saved.
 Source = Literal["flag", "env", "profile", "file", "server", "session", "default"]
-
-
-def _parse_url(text: str) -> str:
-    value = text.strip().rstrip("/")
-    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
-        raise ValueError("an http:// or https:// URL, e.g. http://localhost:8000/v1")
-    return value
-
-
-def _parse_temperature(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError("a number from 0 to 2, e.g. 0.7") from None
-    if not 0.0 <= value <= 2.0:
-        raise ValueError("a number from 0 to 2, e.g. 0.7")
-    return value
-
-
-def _parse_positive_int(text: str) -> int:
-    try:
-        value = int(text.strip().replace("_", ""))
-    except ValueError:
-        raise ValueError("a whole number above 0, e.g. 4000") from None
-    if value <= 0:
-        raise ValueError("a whole number above 0, e.g. 4000")
-    return value
-
-
-def _parse_seconds(text: str) -> float:
-    try:
-        value = float(text.strip().removesuffix("s"))
-    except ValueError:
-        raise ValueError("a number of seconds above 0, e.g. 120") from None
-    if not 0 < value <= 86400:
-        raise ValueError("a number of seconds above 0, e.g. 120")
-    return value
-
-
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off"})
-
-
-def _parse_bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return False
-    raise ValueError("true or false (also 1/0, yes/no, on/off)")
-
-
-def _parse_text(text: str) -> str:
-    return text.strip()
-
-
-def _code_themes() -> list[str]:
-    from pygments.styles import get_all_styles
-
-    return sorted(get_all_styles())
-
-
-def _parse_theme(text: str) -> str:
-    value = text.strip()
-    themes = _code_themes()
-    if value not in themes:
-        import difflib
-
-        close = difflib.get_close_matches(value, themes, n=3)
-        hint = f" such as {', '.join(close)}" if close else ", e.g. monokai or friendly"
-        raise ValueError(f"a Pygments style{hint}")
-    return value
-
-
-def _encodings() -> list[str]:
-    from zorac_repl.tokens import known_encodings
-
-    return known_encodings()
-
-
-def _parse_encoding(text: str) -> str:
-    value = text.strip()
-    if value not in _encodings():
-        raise ValueError(f"a tiktoken encoding: {', '.join(_encodings())}")
-    return value
-
-
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-
-
-def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
-    """``Name: value`` lines (one per ``-H``, or newline-separated) as pairs."""
-    headers = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
-        name, colon, value = line.partition(":")
-        if not colon or not _HEADER_NAME.fullmatch(name.strip()) or "\r" in value:
-            raise ValueError("'Name: value' per header, e.g. 'X-Api-Key: abc123'")
-        headers.append((name.strip(), value.strip()))
-    return tuple(headers)
-
-
-def _parse_file(text: str) -> str:
-    value = os.path.expanduser(text.strip())
-    if not os.path.isfile(value) or not os.access(value, os.R_OK):
-        raise ValueError("a readable file")
-    return value
-
-
-def _parse_proxy(text: str) -> str:
-    value = text.strip()
-    if not value:
-        return ""
-    if not value.startswith(("http://", "https://", "socks5://")):
-        raise ValueError("a proxy URL, e.g. http://proxy.corp:3128")
-    return value
-
-
-def _booleans() -> list[str]:
-    return ["true", "false"]
-
-
-def _one_of(*values: str) -> tuple[Callable[[str], str], Callable[[], list[str]]]:
-    """A parser that accepts only ``values`` (any case), and their list for completion."""
-
-    def parse(text: str) -> str:
-        value = text.strip().lower()
-        if value not in values:
-            raise ValueError(f"one of {', '.join(values)}")
-        return value
-
-    return parse, lambda: list(values)
-
-
-_REASONING = _one_of("fold", "show", "hide")
-_THINKING = _one_of("auto", "on", "off")
-_EFFORT = _one_of("auto", "low", "medium", "high")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,62 +92,67 @@ class SettingSpec:
 SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("VLLM_BASE_URL", "base_url", ("VLLM_BASE_URL", "OPENAI_BASE_URL",
                                               "OPENAI_API_BASE"), "--base-url",
-                _parse_url, "server URL, including /v1"),
+                parse_url, "server URL, including /v1"),
     SettingSpec("VLLM_API_KEY", "api_key", ("VLLM_API_KEY", "OPENAI_API_KEY"), "--api-key",
-                _parse_text, "API key sent as a Bearer token (vLLM --api-key); visible in "
+                parse_text, "API key sent as a Bearer token (vLLM --api-key); visible in "
                 "ps as a flag: prefer the variable, --api-key-file or API_KEY_COMMAND",
                 is_secret=True),
     SettingSpec("API_KEY_FILE", "api_key_file", ("ZORAC_API_KEY_FILE",), "--api-key-file",
-                _parse_file, "read the API key from this file"),
+                parse_file, "read the API key from this file"),
     SettingSpec("API_KEY_COMMAND", "api_key_command", ("ZORAC_API_KEY_COMMAND",), None,
-                _parse_text, "run this once per connection; its output is the API key "
+                parse_text, "run this once per connection; its output is the API key "
                 "(e.g. pass show gpu-box/vllm)"),
     SettingSpec("HEADERS", "headers", ("ZORAC_HEADERS",), "--header",
                 parse_headers, "extra HTTP headers, 'Name: value' (-H, repeatable; "
                 "newline-separated in the variable); values are masked", is_secret=True,
                 short="-H"),
     SettingSpec("CA_BUNDLE", "ca_bundle", ("ZORAC_CA_BUNDLE",), "--ca-bundle",
-                _parse_file, "PEM file of CAs to trust (a self-signed or corporate CA)"),
+                parse_file, "PEM file of CAs to trust (a self-signed or corporate CA)"),
     SettingSpec("INSECURE", "insecure", ("ZORAC_INSECURE",), None,
-                _parse_bool, "skip TLS certificate checks (--insecure); warned at start",
-                choices=_booleans),
+                parse_bool, "skip TLS certificate checks (--insecure); warned at start",
+                choices=booleans),
     SettingSpec("PROXY", "proxy", ("ZORAC_PROXY",), "--proxy",
-                _parse_proxy, "proxy URL; overrides HTTPS_PROXY/HTTP_PROXY (loopback never "
+                parse_proxy, "proxy URL; overrides HTTPS_PROXY/HTTP_PROXY (loopback never "
                 "goes through one)"),
     SettingSpec("VLLM_MODEL", "model", ("VLLM_MODEL",), "--model",
-                _parse_text, "model id; empty means ask the server (/v1/models)", short="-m"),
+                parse_text, "model id; empty means ask the server (/v1/models)", short="-m"),
     SettingSpec("TEMPERATURE", "temperature", ("TEMPERATURE",), "--temperature",
-                _parse_temperature, "sampling temperature, 0 to 2"),
+                parse_temperature, "sampling temperature, 0 to 2"),
     SettingSpec("MAX_OUTPUT_TOKENS", "max_output_tokens", ("MAX_OUTPUT_TOKENS",), "--max-tokens",
-                _parse_positive_int, "most tokens one answer may have"),
+                parse_positive_int, "most tokens one answer may have"),
     SettingSpec("MAX_INPUT_TOKENS", "max_input_tokens", ("MAX_INPUT_TOKENS",), None,
-                _parse_positive_int, "conversation token budget shown as ~used/limit"),
+                parse_positive_int, "conversation token budget shown as ~used/limit"),
     SettingSpec("KEEP_RECENT_MESSAGES", "keep_recent_messages", ("KEEP_RECENT_MESSAGES",), None,
-                _parse_positive_int, "messages kept word for word when older ones are summarized"),
+                parse_positive_int, "messages kept word for word when older ones are summarized"),
     SettingSpec("STALL_TIMEOUT", "stall_timeout", ("STALL_TIMEOUT",), "--stall-timeout",
-                _parse_seconds, "seconds without data before an answer counts as stalled"),
+                parse_seconds, "seconds without data before an answer counts as stalled"),
     SettingSpec("STREAM", "stream", ("STREAM",), None,
-                _parse_bool, "stream answers token by token (--no-stream turns it off)",
-                choices=_booleans),
+                parse_bool, "stream answers token by token (--no-stream turns it off)",
+                choices=booleans),
     SettingSpec("CODE_THEME", "code_theme", ("CODE_THEME",), None,
-                _parse_theme, "Pygments style for code blocks", choices=_code_themes),
+                parse_theme, "Pygments style for code blocks", choices=code_themes),
     SettingSpec("TIKTOKEN_ENCODING", "tiktoken_encoding", ("TIKTOKEN_ENCODING",), None,
-                _parse_encoding, "tiktoken encoding for local token counts", choices=_encodings),
+                parse_encoding, "tiktoken encoding for local token counts", choices=encodings),
     SettingSpec("SYSTEM_PROMPT", "system_prompt", ("SYSTEM_PROMPT",), "--system",
-                _parse_text, "system prompt; empty means the built-in one (date, commands)",
+                parse_text, "system prompt; empty means the built-in one (date, commands)",
                 short="-s"),
     SettingSpec("REASONING", "reasoning", ("REASONING",), "--reasoning",
-                _REASONING[0], "a reasoning model's thinking: fold (one line after), show "
-                "(all of it, dimmed; on stderr in a pipe) or hide", choices=_REASONING[1]),
+                REASONING[0], "a reasoning model's thinking: fold (one line after), show "
+                "(all of it, dimmed; on stderr in a pipe) or hide", choices=REASONING[1]),
     SettingSpec("THINKING", "thinking", ("THINKING",), "--thinking",
-                _THINKING[0], "ask the model to think: auto (send nothing), on or off "
-                "(chat_template_kwargs.enable_thinking, Qwen3-style)", choices=_THINKING[1]),
+                THINKING[0], "ask the model to think: auto (send nothing), on or off "
+                "(chat_template_kwargs.enable_thinking, Qwen3-style)", choices=THINKING[1]),
     SettingSpec("REASONING_EFFORT", "reasoning_effort", ("REASONING_EFFORT",),
-                "--reasoning-effort", _EFFORT[0], "how hard the model thinks: auto (send "
-                "nothing), low, medium or high (reasoning_effort, gpt-oss)", choices=_EFFORT[1]),
+                "--reasoning-effort", EFFORT[0], "how hard the model thinks: auto (send "
+                "nothing), low, medium or high (reasoning_effort, gpt-oss)", choices=EFFORT[1]),
 )
 
 _BY_KEY = {spec.key: spec for spec in SETTINGS}
+
+
+def spec_by_key(key: str) -> SettingSpec | None:
+    """The setting whose key is exactly ``key`` (any case), or ``None``."""
+    return _BY_KEY.get(key.upper())
 
 
 def spec_for(key: str) -> SettingSpec:
@@ -390,70 +276,12 @@ def load_settings(environ: Mapping[str, str], flags: Mapping[str, str],
     return Settings(**values, sources=sources)  # type: ignore[arg-type]
 
 
-# A profile's keys as people write them, for the setting each sets.
-_PROFILE_KEYS = {"base_url": "VLLM_BASE_URL", "api_key": "VLLM_API_KEY", "model": "VLLM_MODEL",
-                 "api_key_file": "API_KEY_FILE", "api_key_command": "API_KEY_COMMAND",
-                 "headers": "HEADERS", "ca_bundle": "CA_BUNDLE", "insecure": "INSECURE",
-                 "proxy": "PROXY", "temperature": "TEMPERATURE",
-                 "max_tokens": "MAX_OUTPUT_TOKENS", "max_output_tokens": "MAX_OUTPUT_TOKENS",
-                 "max_input_tokens": "MAX_INPUT_TOKENS", "system_prompt": "SYSTEM_PROMPT"}
-_FILE_ONLY_KEYS = ("profiles", "default_profile")
-
-
 @dataclass(frozen=True, slots=True)
 class Profile:
     """A named server in the config file: its settings, as text by setting key."""
 
     name: str
     values: Mapping[str, str]
-
-
-def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]]:
-    """The config file's ``profiles``, its ``default_profile``, and a line per problem.
-
-    A profile entry that is not a setting, or whose value is not accepted, is skipped
-    with a warning, like a bad entry at the top level.
-    """
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}, None, []  # read_config_file reports the file's problems
-    if not isinstance(raw, dict):
-        return {}, None, []
-    found: dict[str, Profile] = {}
-    warnings: list[str] = []
-    for name, entries in (raw.get("profiles") or {}).items() if isinstance(
-            raw.get("profiles"), dict) else []:
-        if not isinstance(entries, dict):
-            warnings.append(f"The profile {name!r} in {path} is not an object; ignored.")
-            continue
-        values: dict[str, str] = {}
-        for key, value in entries.items():
-            setting = _PROFILE_KEYS.get(str(key).lower(), str(key).upper())
-            spec = _BY_KEY.get(setting)
-            if spec is None:
-                warnings.append(f"The profile {name!r} in {path} has an unknown key {key}; "
-                                "ignored.")
-                continue
-            text = _headers_text(value) if setting == "HEADERS" else _as_text(value)
-            try:
-                parse_value(spec, text, f"{key} in the profile {name!r}")
-            except ConfigError as exc:
-                warnings.append(f"{exc} Ignored.")
-                continue
-            values[setting] = text
-        found[str(name)] = Profile(str(name), values)
-    default = raw.get("default_profile")
-    return found, default if isinstance(default, str) and default else None, warnings
-
-
-def _headers_text(value: object) -> str:
-    """Headers in a profile, as an object or a list of ``Name: value`` lines."""
-    if isinstance(value, dict):
-        return "\n".join(f"{name}: {text}" for name, text in value.items())
-    if isinstance(value, list):
-        return "\n".join(str(line) for line in value)
-    return str(value)
 
 
 def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
@@ -485,13 +313,13 @@ def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
         return {}, [f"The config file {path} is not a JSON object; its settings are ignored."]
     values: dict[str, str] = {}
     for key, value in raw.items():
-        if key in _FILE_ONLY_KEYS:
-            continue  # read by read_profiles
+        if key in ("profiles", "default_profile"):
+            continue  # read by profiles.read_profiles
         spec = _BY_KEY.get(str(key).upper())
         if spec is None:
             warnings.append(f"The config file {path} has an unknown setting {key}; ignored.")
             continue
-        text_value = _as_text(value)
+        text_value = as_text(value)
         try:
             parse_value(spec, text_value, f"{spec.key} in {path}")
         except ConfigError as exc:
@@ -501,7 +329,7 @@ def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
     return values, warnings
 
 
-def _as_text(value: object) -> str:
+def as_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -23,10 +23,33 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Fetch", "ServerInfo", "discover", "ollama_window"]
+__all__ = ["Fetch", "ModelInfo", "ServerInfo", "discover", "models_in", "ollama_window"]
 
 # GET a path at the server's root (``/props``) or under /v1 (``/v1/...``): JSON or None.
 Fetch = Callable[[str], Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    """A model the server serves, and its context length when the server tells it."""
+
+    id: str
+    max_model_len: int | None
+
+
+def models_in(payload: dict[str, Any]) -> list[ModelInfo]:
+    """The models of a ``/v1/models`` answer, with the context length where the card says
+    (vLLM's ``max_model_len``, llama.cpp's ``meta.n_ctx``); Ollama's ``data`` may be null."""
+    models = []
+    for card in payload.get("data") or []:
+        if not isinstance(card, dict) or not isinstance(card.get("id"), str):
+            continue
+        meta = card.get("meta")
+        length = card.get("max_model_len")
+        if not isinstance(length, int) and isinstance(meta, dict):
+            length = meta.get("n_ctx")
+        models.append(ModelInfo(card["id"], length if isinstance(length, int) else None))
+    return models
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,12 +22,12 @@ from zorac_repl.config import (
     mask_secret,
     parse_value,
     read_config_file,
-    read_profiles,
     spec_for,
     write_config_value,
 )
 from zorac_repl.errors import ConfigError, StoreError
 from zorac_repl.notice import Notice
+from zorac_repl.profiles import read_profiles
 
 __all__ = ["LiveSettings", "SettingsChanged"]
 

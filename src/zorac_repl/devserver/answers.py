@@ -8,12 +8,15 @@ answer, and ``answer_for(prompt, tokens=N)`` grows one to about N tokens.
 from __future__ import annotations
 
 import random
+import re
 import zlib
 from collections.abc import Callable
 
 from zorac_repl.devserver.tokens import split_tokens
 
-__all__ = ["answer_for", "thinking_for"]
+__all__ = ["answer_for", "directed_answer", "parse_directives", "thinking_for"]
+
+_DIRECTIVES = re.compile(r"\[\[([^\[\]]*)\]\]")
 
 _TOPICS = (
     ("KV cache", "the key/value cache that holds attention state for every running request"),
@@ -237,3 +240,30 @@ def plain_paragraphs(count: int) -> str:
         body = " ".join(words[(number + i) % len(words)] for i in range(70))
         paragraphs.append(f"Section {number} begins here: {body} end of section {number}.")
     return "\n\n".join(paragraphs) + "\n"
+
+
+def parse_directives(text: str) -> dict[str, str]:
+    """The ``[[key=value flag]]`` directives in a message."""
+    found: dict[str, str] = {}
+    for group in _DIRECTIVES.findall(text):
+        for word in group.split():
+            key, _, value = word.partition("=")
+            found[key] = value
+    return found
+
+
+def directed_answer(prompt: str, directives: dict[str, str]) -> str:
+    """The answer a message's directives ask for: an echo, a hostile or unicode text, plain
+    paragraphs, one long line, or a Markdown answer of about ``tokens`` tokens."""
+    if "echo" in directives:
+        return _DIRECTIVES.sub("", prompt).strip()
+    if "hostile" in directives:
+        return HOSTILE_ANSWER
+    if "unicode" in directives:
+        return UNICODE_ANSWER
+    if "paragraphs" in directives:
+        return plain_paragraphs(int(directives["paragraphs"] or 20))
+    if "longline" in directives:
+        return long_line(int(directives["longline"] or 100_000))
+    length = directives.get("tokens")
+    return answer_for(prompt, int(length) if length else None)

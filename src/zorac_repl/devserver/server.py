@@ -30,36 +30,28 @@ import collections
 import contextlib
 import json
 import logging
-import re
 import ssl
 import threading
 import time
 from email.utils import formatdate
 from typing import Any
 
-from zorac_repl.devserver.answers import (
-    HOSTILE_ANSWER,
-    UNICODE_ANSWER,
-    answer_for,
-    long_line,
-    plain_paragraphs,
-    thinking_for,
-)
+from zorac_repl.devserver.answers import directed_answer, parse_directives, thinking_for
 from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault
 from zorac_repl.devserver.flavors import discovery_body, models_body_for, overflow_body
 from zorac_repl.devserver.streaming import (
     Disconnected,
     RequestRecord,
     StreamOptions,
-    llama_timings,
+    send_half,
     stream_answer,
     stream_fault,
     wait_unless,
+    whole_answer,
 )
 from zorac_repl.devserver.tokens import chat_prompt_tokens, split_tokens, token_id
 from zorac_repl.devserver.wire import (
     ChunkWriter,
-    completion_body,
     error_body,
     models_body,
 )
@@ -67,7 +59,6 @@ from zorac_repl.devserver.wire import (
 __all__ = ["DevServer", "RequestRecord", "StreamOptions"]
 
 _log = logging.getLogger(__name__)
-_DIRECTIVES = re.compile(r"\[\[([^\[\]]*)\]\]")
 
 
 class DevServer:
@@ -229,7 +220,7 @@ class DevServer:
                 self.flavor, record.target, self.models, self._loaded)) is not None:
             await _respond(writer, 200, found)
         elif path == "/tokenize" and method == "POST":
-            await self._tokenize(record, writer)
+            await _respond(writer, 200, _tokenize_reply(record.body or {}, self.max_model_len))
         elif path == "/v1/chat/completions" and method == "POST":
             if record.body is None:
                 await _respond(writer, 400, error_body(
@@ -238,16 +229,6 @@ class DevServer:
                 await self._chat(record, record.body, reader, writer)
         else:
             await _respond(writer, 404, b'{"detail":"Not Found"}')
-
-    async def _tokenize(self, record: RequestRecord, writer: asyncio.StreamWriter) -> None:
-        body = record.body or {}
-        if isinstance(body.get("messages"), list):
-            tokens = chat_prompt_tokens(body["messages"])
-        else:
-            tokens = split_tokens(str(body.get("prompt", "")))
-        payload = {"count": len(tokens), "max_model_len": self.max_model_len,
-                   "tokens": [token_id(t) for t in tokens], "token_strs": None}
-        await _respond(writer, 200, json.dumps(payload, separators=(",", ":")).encode())
 
     async def _chat(self, record: RequestRecord, body: dict[str, Any],
                     reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -259,52 +240,22 @@ class DevServer:
             return
         max_model_len = self.models[model]
         stream = bool(body.get("stream"))
-        if body.get("stream_options") is not None and not stream:
-            await _respond(writer, 400, error_body(
-                "Stream options can only be defined when `stream=True`.",
-                "BadRequestError", 400))
-            return
         prompt_tokens = len(chat_prompt_tokens(record.messages))
         self._loaded.add(model)
-        flavored = overflow_body(self.flavor, max_model_len, prompt_tokens)
-        if prompt_tokens >= max_model_len and flavored is not None:
-            await _respond(writer, *flavored)
+        refusal = _refusal(self.flavor, body, stream, prompt_tokens, max_model_len)
+        if refusal is not None:
+            await _respond(writer, *refusal)
             return
-        if prompt_tokens >= max_model_len and self.flavor == "ollama":
+        if prompt_tokens >= max_model_len:
             # Ollama keeps the newest messages that fit and says nothing (wire-protocol §8.2).
             record.truncated = True
-        elif prompt_tokens >= max_model_len:
-            await _respond(writer, 400, error_body(
-                f"This model's maximum context length is {max_model_len} tokens. However, "
-                f"your prompt contains {prompt_tokens} input tokens, which exceeds this limit "
-                "even without any output tokens. Please reduce the length of the input prompt.",
-                "BadRequestError", 400, "input_tokens"))
-            return
         max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-        if self.flavor == "vllm" and isinstance(max_tokens, int) and max_tokens > max_model_len:
-            await _respond(writer, 400, error_body(
-                f"max_tokens={max_tokens} cannot be greater than max_model_len="
-                f"{max_model_len}. Please request fewer output tokens.",
-                "BadRequestError", 400, "max_tokens"))
-            return
         # vLLM ≥ 0.32 silently clamps max_tokens to the room left (wire-protocol §5.3).
         room = max_model_len // 4 if record.truncated else max_model_len - prompt_tokens
         limit = min(max_tokens, room) if isinstance(max_tokens, int) else room
         last_user = _last_user_text(record.messages)
-        directives = _parse_directives(last_user)
-        if "echo" in directives:
-            text = _DIRECTIVES.sub("", last_user).strip()
-        elif "hostile" in directives:
-            text = HOSTILE_ANSWER
-        elif "unicode" in directives:
-            text = UNICODE_ANSWER
-        elif "paragraphs" in directives:
-            text = plain_paragraphs(int(directives["paragraphs"] or 20))
-        elif "longline" in directives:
-            text = long_line(int(directives["longline"] or 100_000))
-        else:
-            length = directives.get("tokens")
-            text = answer_for(last_user, int(length) if length else None)
+        directives = parse_directives(last_user)
+        text = directed_answer(last_user, directives)
         options = self.options.directed(directives)
         if "strict" in directives:
             # A server whose request model forbids unknown fields (OpenAI-style).
@@ -342,25 +293,10 @@ class DevServer:
             await asyncio.sleep(float(fault.partition(":")[2]))
             fault = ""
         if not stream:
-            await asyncio.sleep(options.ttft + (len(tokens) / options.rate if options.rate else 0))
-            record.served_text = "".join(tokens)
-            record.served_reasoning = "".join(thinking)
-            generated = len(thinking) + len(tokens)
-            seconds = generated / options.rate if options.rate else 0.0
-            payload = completion_body(
-                model, record.served_text, reason, prompt_tokens, generated,
-                llama_timings(options, generated, seconds, prompt_tokens),
-                reasoning=record.served_reasoning if thinking else None,
-                reasoning_field=options.via,
-                reasoning_tokens=len(thinking) if thinking else None)
+            payload = await whole_answer(record, model, tokens, thinking, reason, options,
+                                         prompt_tokens)
             if fault == "drop":
-                # Promise the whole body, send half of it, and hang up.
-                head = (f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "
-                        f"{len(payload) * 2}\r\ncontent-type: application/json\r\n\r\n")
-                writer.write(head.encode() + payload[:len(payload) // 2])
-                await writer.drain()
-                writer.transport.abort()
-                raise Disconnected
+                await send_half(writer, payload)
             await _respond(writer, 200, payload)
             return
         stream_options = body.get("stream_options")
@@ -383,21 +319,47 @@ def _thinking(body: dict[str, Any], options: StreamOptions, prompt: str) -> list
         return []
     return split_tokens(thinking_for(prompt, options.think))
 
+def _tokenize_reply(body: dict[str, Any], max_model_len: int) -> bytes:
+    """vLLM's ``/tokenize`` answer, for a prompt or for chat messages."""
+    if isinstance(body.get("messages"), list):
+        tokens = chat_prompt_tokens(body["messages"])
+    else:
+        tokens = split_tokens(str(body.get("prompt", "")))
+    payload = {"count": len(tokens), "max_model_len": max_model_len,
+               "tokens": [token_id(t) for t in tokens], "token_strs": None}
+    return json.dumps(payload, separators=(",", ":")).encode()
+
+
+def _refusal(flavor: str, body: dict[str, Any], stream: bool, prompt_tokens: int,
+             max_model_len: int) -> tuple[int, bytes] | None:
+    """The error a request gets before any answer, as the imitated server words it."""
+    if body.get("stream_options") is not None and not stream:
+        return 400, error_body("Stream options can only be defined when `stream=True`.",
+                               "BadRequestError", 400)
+    if prompt_tokens >= max_model_len:
+        flavored = overflow_body(flavor, max_model_len, prompt_tokens)
+        if flavored is not None:
+            return flavored
+        if flavor != "ollama":
+            return 400, error_body(
+                f"This model's maximum context length is {max_model_len} tokens. However, "
+                f"your prompt contains {prompt_tokens} input tokens, which exceeds this limit "
+                "even without any output tokens. Please reduce the length of the input prompt.",
+                "BadRequestError", 400, "input_tokens")
+    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
+    if flavor == "vllm" and isinstance(max_tokens, int) and max_tokens > max_model_len:
+        return 400, error_body(f"max_tokens={max_tokens} cannot be greater than max_model_len="
+                               f"{max_model_len}. Please request fewer output tokens.",
+                               "BadRequestError", 400, "max_tokens")
+    return None
+
+
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")
             return content if isinstance(content, str) else ""
     return ""
-
-
-def _parse_directives(text: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for group in _DIRECTIVES.findall(text):
-        for word in group.split():
-            key, _, value = word.partition("=")
-            found[key] = value
-    return found
 
 
 async def _respond(writer: asyncio.StreamWriter, status: int, body: bytes,

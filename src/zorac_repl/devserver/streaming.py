@@ -17,10 +17,10 @@ from typing import Any
 
 from zorac_repl.devserver.faults import stream_events
 from zorac_repl.devserver.tokens import chat_prompt_tokens
-from zorac_repl.devserver.wire import ChunkWriter
+from zorac_repl.devserver.wire import ChunkWriter, completion_body
 
 __all__ = ["THINK_SHAPES", "Disconnected", "RequestRecord", "StreamOptions", "llama_timings",
-           "stream_answer", "stream_fault", "wait_unless"]
+           "send_half", "stream_answer", "stream_fault", "wait_unless", "whole_answer"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,3 +227,29 @@ async def wait_unless(hangup: asyncio.Future[bytes], seconds: float) -> None:
     done, _ = await asyncio.wait({hangup}, timeout=seconds)
     if done:
         raise Disconnected
+
+
+async def whole_answer(record: RequestRecord, model: str, tokens: list[str],
+                       thinking: list[str], reason: str, options: StreamOptions,
+                       prompt_tokens: int) -> bytes:
+    """A non-streamed completion's body, after the time generating it would take."""
+    generated = len(thinking) + len(tokens)
+    seconds = generated / options.rate if options.rate else 0.0
+    await asyncio.sleep(options.ttft + seconds)
+    record.served_text = "".join(tokens)
+    record.served_reasoning = "".join(thinking)
+    return completion_body(
+        model, record.served_text, reason, prompt_tokens, generated,
+        llama_timings(options, generated, seconds, prompt_tokens),
+        reasoning=record.served_reasoning if thinking else None,
+        reasoning_field=options.via, reasoning_tokens=len(thinking) if thinking else None)
+
+
+async def send_half(writer: asyncio.StreamWriter, payload: bytes) -> None:
+    """Promise the whole body, send half of it, and hang up (the ``drop`` fault)."""
+    head = (f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "
+            f"{len(payload) * 2}\r\ncontent-type: application/json\r\n\r\n")
+    writer.write(head.encode() + payload[:len(payload) // 2])
+    await writer.drain()
+    writer.transport.abort()
+    raise Disconnected

@@ -23,7 +23,7 @@ from rich.console import Console
 from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown_stream import MarkdownStream
 from zorac_repl.render.thought_area import ReasoningMode, ThoughtArea
-from zorac_repl.stats import StreamStats, format_live, format_thought
+from zorac_repl.stats import StreamStats, format_live
 from zorac_repl.terminal import CursorProbe
 
 __all__ = ["FRAMES_PER_SECOND", "RESIZE_SETTLE_SECONDS", "AnswerView", "TerminalAnswerView"]
@@ -181,16 +181,8 @@ class TerminalAnswerView:
             return
         rows = thought.finish(self._columns())
         if status in ("complete", "unanswered"):
-            stats = self._stats
-            # A whole answer at once (not streamed) tells neither its thinking time nor,
-            # unless the server counts it, its thinking tokens.
-            streamed = stats.deltas > 1
-            tokens = stats.reasoning_tokens
-            if tokens is None:
-                tokens = stats.thinking_deltas if streamed else (thought.characters + 3) // 4
-            seconds = stats.thinking_seconds() if streamed else None
-            hint = self._thought_hint if thought.mode != "show" and status == "complete" else ""
-            rows.append(self._style(format_thought(seconds, tokens) + hint, "dim"))
+            hint = self._thought_hint if status == "complete" else ""
+            rows.append(self._style(thought.folded_line(self._stats, hint), "dim"))
         self._unwritten += rows
 
     def _live_limit(self) -> int:

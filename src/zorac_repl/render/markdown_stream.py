@@ -95,12 +95,7 @@ class MarkdownStream:
         # How many live rows the last update gave when they were the open blocks' top rows
         # (None: they were a tall block's bottom, or a window of an open fence).
         self._live_top_rows: int | None = None
-        # While held, finished blocks stay live (see ``hold``): their source and rows.
-        self._holding = False
-        self._held_text = ""
-        self._held: list[str] = []
-        self._held_width: int | None = None
-        self._held_first_fence = 1
+        self._held: _HeldBlocks | None = None  # finished blocks kept live (see ``hold``)
         self._released: list[str] = []  # held rows let go by ``hand_out``, to commit
 
     @property
@@ -115,26 +110,19 @@ class MarkdownStream:
 
     @property
     def holding(self) -> bool:
-        return self._holding
+        return self._held is not None
 
     def hold(self) -> None:
-        """Keep finished blocks live instead of handing them out, until ``release``.
-
-        For text that may still be taken back (a reasoning model's provisional answer):
-        nothing of it reaches scrollback meanwhile, as long as it fits in the live region.
-        The held rows are redrawn at each new width like live rows. Once they no longer
-        fit, the hold ends by itself (``holding`` turns false): rows that scroll away
-        cannot be taken back.
-        """
-        self._holding = True
-        self._held_first_fence = self._fences_done + 1
+        """Keep finished blocks live (redrawn at each width) until ``release``: for text
+        that may be taken back. Once they outgrow the live region the hold ends by itself
+        (``holding`` turns false): rows that scroll away cannot be taken back."""
+        self._held = _HeldBlocks(self._fences_done + 1)
 
     def release(self, width: int | None = None) -> list[str]:
         """Stop holding: the held rows, at ``width``, to print once now."""
-        self._holding = False
-        rows = self._held_rows(width or self._frame_width or self._console.width)
-        self._held_text, self._held, self._held_width = "", [], None
-        return rows
+        held, self._held = self._held, None
+        return held.rows_at(width or self._frame_width or self._console.width,
+                            self._render_held) if held else []
 
     def update(self, width: int | None = None) -> tuple[list[str], list[str]]:
         """Finish what can be finished, rendering at ``width`` (default: the console's).
@@ -149,8 +137,8 @@ class MarkdownStream:
         self._released = []
         limit = max(1, self._max_live_rows())
         width = width or self._console.width
-        if self._holding:
-            live = self._held_rows(width) + self._render_open()
+        if self._held is not None:
+            live = self._held.rows_at(width, self._render_held) + self._render_open()
             if len(live) <= limit:
                 self._live_top_rows = len(live)
                 return rows, live
@@ -190,10 +178,9 @@ class MarkdownStream:
         """
         if self._live_top_rows is None or not 0 < rows <= self._live_top_rows:
             return False
-        if self._holding:
+        if self._held is not None:
             # Held rows in scrollback cannot be taken back: they are handed out after all.
-            held = self._held_rows(self._frame_width or self._console.width)
-            self._holding, self._held_text, self._held, self._held_width = False, "", [], None
+            held = self.release()
             self._released = held[rows:]
             rows -= min(rows, len(held))
             if rows == 0:
@@ -207,7 +194,7 @@ class MarkdownStream:
     def finish(self, width: int | None = None) -> list[str]:
         """The stream has ended: every remaining row, to print once (at ``width``)."""
         self._frame_width = width
-        rows = self._released + (self.release(width) if self._holding else [])
+        rows = self._released + self.release(width)
         self._released = []
         return rows + self._take_finished_blocks(final=True)
 
@@ -239,9 +226,8 @@ class MarkdownStream:
                 tail[line_offsets[cut_line]:])
             rendered = self._with_separator(self._render(source), kind)
             self._fences_done += sum(1 for line in fences if cut_line <= line < end_line)
-            if self._holding:
-                self._held_text += source
-                self._held += rendered
+            if self._held is not None:
+                self._held.add(source, rendered)
             # Rows handed out early came from the open region's render, which may span
             # this block and the start of the next: skip them across blocks.
             else:
@@ -292,25 +278,15 @@ class MarkdownStream:
         Rows made from a settled head of the block are final, except the head's own last
         row, which the text after it may still flow into.
         """
-        if self._open_kind in _LINE_SETTLED_BLOCKS:
-            body = self._tail.rstrip("\n")
-            head = self._tail[:body.rfind("\n") + 1]
-        elif self._open_kind in _CHILD_SETTLED_BLOCKS and len(self._open_children) > 1:
-            head = self._tail[:self._open_children[-1]]
-        else:
-            return 0
+        head = _settled_head(self._tail, self._open_kind, self._open_children)
         if not head.strip():
             return 0
         rows = self._with_separator(self._render(head), self._open_kind)
         return max(0, len(rows) - 1)
 
-    def _held_rows(self, width: int) -> list[str]:
-        """The held blocks' rows at ``width``: rendered again, whole, after a resize."""
-        if self._held_text and self._held_width not in (None, width):
-            self._held = render_lines(self._console, self._held_text, self._code_theme, width,
-                                      self._dim, self._held_first_fence)
-        self._held_width = width
-        return list(self._held)
+    def _render_held(self, text: str, width: int, first_fence: int) -> list[str]:
+        return render_lines(self._console, text, self._code_theme, width, self._dim,
+                            first_fence)
 
     def _render_open(self) -> list[str]:
         if not self._tail.strip():
@@ -333,6 +309,38 @@ class MarkdownStream:
         if kind in _LEAF_BLOCKS and self._blocks_done and self._previous_new_line:
             return ["", *rows]
         return rows
+
+
+def _settled_head(tail: str, kind: str, children: list[int]) -> str:
+    """The head of an open block that more text cannot change: its complete lines, or
+    its items and inner blocks that a later one has closed (module's note)."""
+    if kind in _LINE_SETTLED_BLOCKS:
+        return tail[:tail.rstrip("\n").rfind("\n") + 1]
+    if kind in _CHILD_SETTLED_BLOCKS and len(children) > 1:
+        return tail[:children[-1]]
+    return ""
+
+
+class _HeldBlocks:
+    """Finished blocks kept live while held: their source, and their rows at a width."""
+
+    def __init__(self, first_fence: int) -> None:
+        self._first_fence = first_fence
+        self._text = ""
+        self._rows: list[str] = []
+        self._width: int | None = None
+
+    def add(self, source: str, rows: list[str]) -> None:
+        self._text += source
+        self._rows += rows
+
+    def rows_at(self, width: int,
+                render: Callable[[str, int, int], list[str]]) -> list[str]:
+        """The rows at ``width``: rendered again, whole, after a resize."""
+        if self._text and self._width not in (None, width):
+            self._rows = render(self._text, width, self._first_fence)
+        self._width = width
+        return list(self._rows)
 
 
 def _line_offsets(text: str) -> list[int]:

@@ -20,6 +20,7 @@ from typing import Literal
 from rich.console import Console
 
 from zorac_repl.render.markdown_stream import MarkdownStream
+from zorac_repl.stats import StreamStats, format_thought
 
 __all__ = ["FOLD_ROWS", "REASONING_MODES", "ReasoningMode", "ThoughtArea"]
 
@@ -73,3 +74,14 @@ class ThoughtArea:
         if self.mode != "show":
             return []
         return self._stream.finish(width)
+
+    def folded_line(self, stats: StreamStats, hint: str = "") -> str:
+        """``Thought for 4.1s (312 tokens)``, with ``hint`` unless it was all shown."""
+        # A whole answer at once (not streamed) tells neither its thinking time nor,
+        # unless the server counts it, its thinking tokens.
+        streamed = stats.deltas > 1
+        tokens = stats.reasoning_tokens
+        if tokens is None:
+            tokens = stats.thinking_deltas if streamed else (self.characters + 3) // 4
+        seconds = stats.thinking_seconds() if streamed else None
+        return format_thought(seconds, tokens) + ("" if self.mode == "show" else hint)

@@ -1,0 +1,156 @@
+"""How each setting's text becomes its value: the parsers of the ``SETTINGS`` table.
+
+Each parser raises ``ValueError`` whose text names the accepted form ("a number from 0 to
+2, e.g. 0.7"); ``config.parse_value`` turns that into one line naming where the value
+came from. Where the accepted values can be listed, a ``choices`` function lists them,
+for completion.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+
+__all__ = ["EFFORT", "REASONING", "THINKING", "booleans", "code_themes", "encodings",
+           "parse_bool", "parse_encoding", "parse_file", "parse_headers", "parse_positive_int",
+           "parse_proxy", "parse_seconds", "parse_temperature", "parse_text", "parse_theme",
+           "parse_url"]
+
+
+def parse_url(text: str) -> str:
+    value = text.strip().rstrip("/")
+    if not value.startswith(("http://", "https://")) or len(value.split("://", 1)[1]) == 0:
+        raise ValueError("an http:// or https:// URL, e.g. http://localhost:8000/v1")
+    return value
+
+
+def parse_temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError("a number from 0 to 2, e.g. 0.7") from None
+    if not 0.0 <= value <= 2.0:
+        raise ValueError("a number from 0 to 2, e.g. 0.7")
+    return value
+
+
+def parse_positive_int(text: str) -> int:
+    try:
+        value = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise ValueError("a whole number above 0, e.g. 4000") from None
+    if value <= 0:
+        raise ValueError("a whole number above 0, e.g. 4000")
+    return value
+
+
+def parse_seconds(text: str) -> float:
+    try:
+        value = float(text.strip().removesuffix("s"))
+    except ValueError:
+        raise ValueError("a number of seconds above 0, e.g. 120") from None
+    if not 0 < value <= 86400:
+        raise ValueError("a number of seconds above 0, e.g. 120")
+    return value
+
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off"})
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("true or false (also 1/0, yes/no, on/off)")
+
+
+def parse_text(text: str) -> str:
+    return text.strip()
+
+
+def code_themes() -> list[str]:
+    from pygments.styles import get_all_styles
+
+    return sorted(get_all_styles())
+
+
+def parse_theme(text: str) -> str:
+    value = text.strip()
+    themes = code_themes()
+    if value not in themes:
+        import difflib
+
+        close = difflib.get_close_matches(value, themes, n=3)
+        hint = f" such as {', '.join(close)}" if close else ", e.g. monokai or friendly"
+        raise ValueError(f"a Pygments style{hint}")
+    return value
+
+
+def encodings() -> list[str]:
+    from zorac_repl.tokens import known_encodings
+
+    return known_encodings()
+
+
+def parse_encoding(text: str) -> str:
+    value = text.strip()
+    if value not in encodings():
+        raise ValueError(f"a tiktoken encoding: {', '.join(encodings())}")
+    return value
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
+    """``Name: value`` lines (one per ``-H``, or newline-separated) as pairs."""
+    headers = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not _HEADER_NAME.fullmatch(name.strip()) or "\r" in value:
+            raise ValueError("'Name: value' per header, e.g. 'X-Api-Key: abc123'")
+        headers.append((name.strip(), value.strip()))
+    return tuple(headers)
+
+
+def parse_file(text: str) -> str:
+    value = os.path.expanduser(text.strip())
+    if not os.path.isfile(value) or not os.access(value, os.R_OK):
+        raise ValueError("a readable file")
+    return value
+
+
+def parse_proxy(text: str) -> str:
+    value = text.strip()
+    if not value:
+        return ""
+    if not value.startswith(("http://", "https://", "socks5://")):
+        raise ValueError("a proxy URL, e.g. http://proxy.corp:3128")
+    return value
+
+
+def booleans() -> list[str]:
+    return ["true", "false"]
+
+
+def one_of(*values: str) -> tuple[Callable[[str], str], Callable[[], list[str]]]:
+    """A parser that accepts only ``values`` (any case), and their list for completion."""
+
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in values:
+            raise ValueError(f"one of {', '.join(values)}")
+        return value
+
+    return parse, lambda: list(values)
+
+
+REASONING = one_of("fold", "show", "hide")
+THINKING = one_of("auto", "on", "off")
+EFFORT = one_of("auto", "low", "medium", "high")
