@@ -46,6 +46,7 @@ from zorac_repl.errors import ZoracError
 from zorac_repl.keyboard import KeyReader
 from zorac_repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
 from zorac_repl.paths import config_file, data_dir, history_file
+from zorac_repl.server_link import Superseded
 from zorac_repl.session import ReplSession
 from zorac_repl.terminal import flushing_writer
 
@@ -346,6 +347,8 @@ async def _watch_server(session: ReplSession) -> None:
     while True:
         try:
             await session.link.detect()
+        except Superseded:
+            return  # a /profile or /config set switched servers and told the user itself
         except ZoracError as exc:
             session.link.lost()
             if not reported:

@@ -21,7 +21,11 @@ from zorac_repl.notice import Notice
 if TYPE_CHECKING:
     from zorac_repl.client import ChatClient, ChatRequest, ModelInfo
 
-__all__ = ["ServerLink"]
+__all__ = ["ServerLink", "Superseded"]
+
+
+class Superseded(ZoracError):
+    """The server changed while it was being asked: the answer is for one no longer used."""
 
 _CONNECTING = "connecting…"
 _DISCOVERY_SECONDS = 3.0
@@ -88,31 +92,35 @@ class ServerLink:
         """
         from zorac_repl.client import models_in
 
+        client, base_url = self.client, self._settings.current.base_url
         started = time.perf_counter()
-        payload = await self.client.models_payload()
+        payload = await client.models_payload()
         elapsed = time.perf_counter() - started
         models = models_in(payload)
-        base_url = self._settings.current.base_url
         if not models:
             raise ServerError(f"The server at {base_url} lists no models; "
                               "pass --model or set VLLM_MODEL.")
-        self.models = models
         wanted = self._settings.current.model
-        chosen = next((m for m in models if m.id == wanted), None)
+        model = wanted or models[0].id
+        server = await self._discover(payload, model, client)
+        if client is not self._client:
+            # The server changed meanwhile (/profile, /config set): this answer is stale.
+            raise Superseded
+        self.models = models
         if not wanted:
-            chosen = models[0]
-            self._settings.found_on_server("VLLM_MODEL", chosen.id)
-        self.server = await self._discover(payload, self._settings.current.model)
+            self._settings.found_on_server("VLLM_MODEL", model)
+        self.server = server
         self.seen_kinds[base_url] = self.server.name
         self.max_model_len = self.server.window
         self.status = self._settings.current.model
         return elapsed
 
-    async def _discover(self, payload: dict[str, Any], model: str) -> ServerInfo:
+    async def _discover(self, payload: dict[str, Any], model: str,
+                        client: ChatClient | None = None) -> ServerInfo:
         """The server's kind and window, within one short timeout for all the probes."""
+        fetch = (client or self.client).fetch_json
         try:
-            return await asyncio.wait_for(discover(self.client.fetch_json, payload, model),
-                                          _DISCOVERY_SECONDS)
+            return await asyncio.wait_for(discover(fetch, payload, model), _DISCOVERY_SECONDS)
         except TimeoutError:
             return ServerInfo("an OpenAI-compatible server", note="it did not say its "
                               f"context window within {_DISCOVERY_SECONDS:g}s")
