@@ -34,10 +34,10 @@ Exit codes (one-shot mode): 0 success, 2 usage or setting error, 3 cannot reach 
 server or the connection broke, 4 the server reported an error, 130 interrupted,
 141 the reader closed the pipe.
 
-Settings come from flags, then environment variables, then the config file
-(saved by /config set; $ZORAC_CONFIG_DIR moves it), then defaults. Settings without
-a flag: MAX_INPUT_TOKENS, KEEP_RECENT_MESSAGES, STREAM, CODE_THEME, TIKTOKEN_ENCODING.
-NO_COLOR turns colour off.
+Settings come from flags, then the server profile in use (-p), then environment
+variables, then the config file (saved by /config set; $ZORAC_CONFIG_DIR moves it), then
+defaults. Settings without a flag: MAX_INPUT_TOKENS, KEEP_RECENT_MESSAGES, STREAM,
+CODE_THEME, TIKTOKEN_ENCODING, API_KEY_COMMAND. NO_COLOR turns colour off.
 """
 
 
