@@ -172,7 +172,7 @@ def test_copy_puts_the_blocks_source_on_the_clipboard(terminal, fresh_requests, 
     term.enter("/copy 99")
     term.wait_for(rf"The last answer has code blocks 1 to {len(fences)}; there is no block 99\.")
     term.enter("/copy two")
-    term.wait_for(r"Usage: /copy \[N \| all\] \[PATH\[!\]\]")
+    term.wait_for(r"Usage: /copy \[N or all\] \[PATH\[!\]\]")
     target = tmp_path / "block.sh"
     term.enter(f"/copy 2 {target}")
     term.wait_for(r"Wrote code block 2 ")

@@ -32,7 +32,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("/summary", "show the summary of older messages, if there is one",
             on(lambda s: s.saved, conversation.show_summary)),
     Command("/system", "show this conversation's system prompt, or set it (reset: default)",
-            on(lambda s: (s.saved, s.settings), conversation.system), usage="[TEXT | reset]",
+            on(lambda s: (s.saved, s.settings), conversation.system), usage="[TEXT or reset]",
             subcommands=("reset",), takes_text=True),
     Command("/think", "show the thinking of the last answer (or of the Nth answer back)",
             on(lambda s: s.saved, conversation.think), usage="[N]"),
@@ -42,7 +42,7 @@ COMMANDS: tuple[Command, ...] = (
             on(lambda s: s.saved, conversation.undo), usage="[N]"),
     Command("/copy", "copy the last answer's last code block, block N, or all of it; or "
             "write it to PATH", on(lambda s: (s.conversation, s.settings.environ), copy.copy),
-            usage="[N | all] [PATH[!]]", subcommands=("all",), completes="block"),
+            usage="[N or all] [PATH[!]]", subcommands=("all",), completes="block"),
     Command("/export", "write the conversation as Markdown (default: zorac-DATE-TIME.md here)",
             on(lambda s: (s.conversation, s.settings.current), export.export),
             usage="[PATH[!]]"),
