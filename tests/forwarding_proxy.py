@@ -54,6 +54,9 @@ class ForwardingProxy:
                 return
             method, target, _version = line.decode("latin-1").split(" ", 2)
             self.seen.append(f"{method} {target}")
+            if method == "CONNECT":  # HTTPS: a tunnel to this machine, TLS passes through
+                await self._tunnel(reader, writer, int(target.rpartition(":")[2]))
+                return
             url = urlsplit(target)
             if url.hostname in self._html_error_hosts:
                 page = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
@@ -66,18 +69,32 @@ class ForwardingProxy:
                 "127.0.0.1", url.port or 80)
             # Forwarded as sent: the dev server takes the absolute form, as servers must.
             upstream_writer.write(line)
-
-            async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-                with contextlib.suppress(ConnectionError):
-                    while data := await source.read(65536):
-                        sink.write(data)
-                        await sink.drain()
-                with contextlib.suppress(Exception):
-                    sink.close()
-
-            await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))
+            await _pipe_both(reader, writer, upstream_reader, upstream_writer)
         except (ConnectionError, ValueError):
             pass
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
+
+    async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                      port: int) -> None:
+        while (await reader.readline()) not in (b"\r\n", b"\n", b""):
+            pass  # the CONNECT request's headers
+        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        await writer.drain()
+        await _pipe_both(reader, writer, upstream_reader, upstream_writer)
+
+
+async def _pipe_both(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     upstream_reader: asyncio.StreamReader,
+                     upstream_writer: asyncio.StreamWriter) -> None:
+    async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(ConnectionError):
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        with contextlib.suppress(Exception):
+            sink.close()
+
+    await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer))

@@ -25,7 +25,7 @@ def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
 def ca(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DevServer, Path]]:
     authority = trustme.CA()
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    authority.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    authority.issue_cert("127.0.0.1", "localhost", "gpu-box.test").configure_cert(context)
     pem = tmp_path_factory.mktemp("ca") / "ca.pem"
     authority.cert_pem.write_to_path(str(pem))
     server = DevServer(tls=context).start()
@@ -175,3 +175,12 @@ def test_openai_api_base_is_accepted_after_openai_base_url(server):
     result = _run("hi [[tokens=5]]", OPENAI_API_BASE="http://127.0.0.1:9/v1",
                   OPENAI_BASE_URL=server.base_url)
     assert result.returncode == 0, result.stderr
+
+
+def test_https_through_a_proxy_with_a_private_ca(ca, proxy):
+    server, pem = ca
+    url = f"https://gpu-box.test:{server.port}/v1"
+    result = _run("hi [[tokens=5]]", "--base-url", url, "--ca-bundle", str(pem),
+                  HTTPS_PROXY=proxy.url)
+    assert result.returncode == 0, result.stderr
+    assert any(line.startswith("CONNECT gpu-box.test:") for line in proxy.seen)
