@@ -98,6 +98,9 @@ class ThinkSplitter:
         self._pending = ""  # text held until the next chunk tells what it is
         self._shown = ""  # provisional text so far (shown as answer)
         self._checked = 0  # where its lines not yet checked for answer structure begin
+        self._steps = {"start": self._start, "thinking": self._thinking,
+                       "provisional": self._provisional, "answer-start": self._answer_start,
+                       "answer": self._answer}
 
     @property
     def phase(self) -> str:
@@ -126,10 +129,7 @@ class ThinkSplitter:
         pieces: list[Piece] = []
         while True:
             before = (self._state, len(self._pending))
-            step = {"start": self._start, "thinking": self._thinking,
-                    "provisional": self._provisional, "answer-start": self._answer_start,
-                    "answer": self._answer}[self._state]
-            pieces += step(final)
+            pieces += self._steps[self._state](final)
             if (self._state, len(self._pending)) == before:
                 return pieces
 

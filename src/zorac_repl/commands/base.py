@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 from zorac_repl.notice import Notice
 from zorac_repl.session import ReplSession
 
-__all__ = ["Command", "CommandResult", "Handler", "UsageError", "no_arguments", "on",
-           "result_of"]
+__all__ = ["Command", "CommandResult", "Handler", "UsageError", "count_argument",
+           "no_arguments", "on", "result_of", "write_new_file"]
 
 P = TypeVar("P")
 
@@ -70,6 +71,35 @@ def on(part: Callable[[ReplSession], P],
 def no_arguments(args: str) -> None:
     if args:
         raise UsageError
+
+
+def count_argument(args: str) -> int:
+    """An optional count of 1 or more (``/undo 3``, ``/think 2``); 1 when absent."""
+    try:
+        count = int(args) if args else 1
+    except ValueError:
+        raise UsageError from None
+    if count < 1:
+        raise UsageError
+    return count
+
+
+def write_new_file(target: Path, content: str, overwrite: bool,
+                   command: str) -> CommandResult | None:
+    """Write ``content`` to ``target``, never over an existing file unless ``overwrite``.
+
+    Returns the line to show when it could not (``command`` is what to type with ``!``),
+    ``None`` when it was written.
+    """
+    try:
+        with open(target, "w" if overwrite else "x", encoding="utf-8") as file:
+            file.write(content)
+    except FileExistsError:
+        return CommandResult(f"{target} exists; nothing was written. End the path with ! to "
+                             f"overwrite it: {command}!", style="red")
+    except OSError as exc:
+        return CommandResult(f"Cannot write {target}: {exc.strerror}.", style="red")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zorac_repl.budget import Budget
 from zorac_repl.chat import Chat
-from zorac_repl.commands.base import CommandResult, UsageError, no_arguments, result_of
+from zorac_repl.commands.base import CommandResult, count_argument, no_arguments, result_of
 from zorac_repl.live_settings import LiveSettings
 from zorac_repl.saved_conversation import SavedConversation
 
@@ -65,12 +65,7 @@ async def retry(chat: Chat, args: str) -> CommandResult:
 
 async def think(saved: SavedConversation, args: str) -> CommandResult:
     """``/think [N]``: the thinking of the last answer, or of the Nth answer back."""
-    try:
-        back = int(args) if args else 1
-    except ValueError:
-        raise UsageError from None
-    if back < 1:
-        raise UsageError
+    back = count_argument(args)
     answers = [m for m in saved.conversation.messages if m["role"] == "assistant"]
     which = "the last answer" if back == 1 else f"answer {back} back"
     if not answers:
@@ -133,12 +128,7 @@ async def edit(chat: Chat, args: str) -> CommandResult:
 
 async def undo(saved: SavedConversation, args: str) -> CommandResult:
     """``/undo [N]``: remove the last N exchanges; asks first when N > 1."""
-    try:
-        count = int(args) if args else 1
-    except ValueError:
-        raise UsageError from None
-    if count < 1:
-        raise UsageError
+    count = count_argument(args)
     available = saved.conversation.exchanges_at_end()
     if available == 0:
         return CommandResult("There is nothing to undo.")

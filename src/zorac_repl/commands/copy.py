@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from zorac_repl.clipboard import MAX_PAYLOAD, osc52
-from zorac_repl.commands.base import CommandResult, UsageError
+from zorac_repl.commands.base import CommandResult, UsageError, write_new_file
 from zorac_repl.conversation import Conversation
 from zorac_repl.render.code_blocks import code_blocks
 
@@ -61,18 +61,10 @@ async def copy(parts: tuple[Conversation, Mapping[str, str]], args: str) -> Comm
 
 
 def _write(text: str, what: str, path: str, which: str) -> CommandResult:
-    overwrite = path.endswith("!")
     target = Path(os.path.expanduser(path.removesuffix("!")))
     content = text if text.endswith("\n") else text + "\n"
-    try:
-        with open(target, "w" if overwrite else "x", encoding="utf-8") as file:
-            file.write(content)
-    except FileExistsError:
-        return CommandResult(f"{target} exists; nothing was written. End the path with ! to "
-                             f"overwrite it: /copy {which} {path}!", style="red")
-    except OSError as exc:
-        return CommandResult(f"Cannot write {target}: {exc.strerror}.", style="red")
-    return CommandResult(f"Wrote {what} to {target}.", style="dim")
+    problem = write_new_file(target, content, path.endswith("!"), f"/copy {which} {path}")
+    return problem or CommandResult(f"Wrote {what} to {target}.", style="dim")
 
 
 def _lines(text: str) -> str:

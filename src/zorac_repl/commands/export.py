@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from zorac_repl.commands.base import CommandResult
+from zorac_repl.commands.base import CommandResult, write_new_file
 from zorac_repl.config import Settings
 from zorac_repl.conversation import Conversation
 
@@ -89,13 +89,7 @@ async def export(parts: tuple[Conversation, Settings], args: str) -> CommandResu
               else _free_default(Path.cwd(), now))
     if target.is_dir():
         target = _free_default(target, now)
-    try:
-        with open(target, "w" if overwrite else "x", encoding="utf-8") as file:
-            file.write(to_markdown(conversation, settings, now))
-    except FileExistsError:
-        return CommandResult(f"{target} exists; nothing was written. End the path with ! to "
-                             f"overwrite it: /export {args}!", style="red")
-    except OSError as exc:
-        return CommandResult(f"Cannot write {target}: {exc.strerror}.", style="red")
-    return CommandResult(f"Exported {len(conversation.messages)} messages to {target}.",
+    problem = write_new_file(target, to_markdown(conversation, settings, now), overwrite,
+                             f"/export {args}")
+    return problem or CommandResult(f"Exported {len(conversation.messages)} messages to {target}.",
                          style="dim")
