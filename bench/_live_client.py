@@ -33,8 +33,9 @@ async def main() -> None:
     client = ChatClient(base_url, "", 120.0)
     request = ChatRequest("Qwen/Qwen3-8B", 0.1, 40000)
     last_frame = 0.0
-    with Live(Text(""), console=console, refresh_per_second=30,
-              vertical_overflow="visible") as live:
+    with Live(
+        Text(""), console=console, refresh_per_second=30, vertical_overflow="visible"
+    ) as live:
 
         def show(committed: list[str], live_rows: list[str]) -> None:
             if committed:

@@ -19,10 +19,14 @@ def main() -> None:
     console = Console()
     text = ""
     stream = client.chat.completions.create(
-        model="Qwen/Qwen3-8B", messages=[{"role": "user", "content": prompt}],
-        stream=True, max_tokens=40000)
-    with Live(Markdown(""), console=console, auto_refresh=False,
-              vertical_overflow="visible") as live:
+        model="Qwen/Qwen3-8B",
+        messages=[{"role": "user", "content": prompt}],
+        stream=True,
+        max_tokens=40000,
+    )
+    with Live(
+        Markdown(""), console=console, auto_refresh=False, vertical_overflow="visible"
+    ) as live:
         for chunk in stream:
             if chunk.choices and chunk.choices[0].delta.content:
                 text += chunk.choices[0].delta.content

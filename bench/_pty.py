@@ -27,13 +27,15 @@ def _take_terminal() -> None:
 class PtyProgram:
     """``command`` running on a ``rows`` x ``columns`` pty; ``output`` is all it wrote."""
 
-    def __init__(self, command: list[str], env: dict[str, str], rows: int = 30,
-                 columns: int = 100) -> None:
+    def __init__(
+        self, command: list[str], env: dict[str, str], rows: int = 30, columns: int = 100
+    ) -> None:
         self._master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
         self.started = time.perf_counter()
-        self.process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave,
-                                        env=env, preexec_fn=_take_terminal)
+        self.process = subprocess.Popen(
+            command, stdin=slave, stdout=slave, stderr=slave, env=env, preexec_fn=_take_terminal
+        )
         os.close(slave)
         self.output = bytearray()
 

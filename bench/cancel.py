@@ -30,8 +30,13 @@ def main() -> None:
     command = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
     to_server, to_screen = [], []
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "ZORAC_DATA_DIR": data, "ZORAC_CONFIG_DIR": data,
-               "VLLM_BASE_URL": server.base_url, "TERM": "xterm-256color"}
+        env = {
+            **os.environ,
+            "ZORAC_DATA_DIR": data,
+            "ZORAC_CONFIG_DIR": data,
+            "VLLM_BASE_URL": server.base_url,
+            "TERM": "xterm-256color",
+        }
         program = PtyProgram([command], env)
         try:
             program.read_until(b"Qwe")  # the toolbar shows the detected model
@@ -46,17 +51,22 @@ def main() -> None:
                 shown = program.read_until(b"Response interrupted.", after=mark)
                 record.finished.wait(5)
                 assert record.disconnected_before_done and record.ended_at is not None, (
-                    "the server did not see the hang-up")
+                    "the server did not see the hang-up"
+                )
                 to_server.append(record.ended_at - pressed)
                 to_screen.append(shown - pressed)
                 program.send(b"\x15")  # Ctrl+U: clear the restored draft
         finally:
             program.close()
             server.stop()
-    for label, times in (("Ctrl+C → server sees hang-up", to_server),
-                         ("Ctrl+C → 'Response interrupted.'", to_screen)):
-        print(f"{label:34} median {statistics.median(times) * 1000:6.1f} ms  "
-              f"max {max(times) * 1000:6.1f} ms  (target ≤ 100 ms)")
+    for label, times in (
+        ("Ctrl+C → server sees hang-up", to_server),
+        ("Ctrl+C → 'Response interrupted.'", to_screen),
+    ):
+        print(
+            f"{label:34} median {statistics.median(times) * 1000:6.1f} ms  "
+            f"max {max(times) * 1000:6.1f} ms  (target ≤ 100 ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -59,9 +59,14 @@ SHAPES = {"64-char lines": _lines, "one line": _one_line, "words, one line": _wo
 
 def run_once(server: DevServer, text: bytes) -> float:
     data_dir = tempfile.mkdtemp(prefix="zorac-paste-")
-    environment = {**os.environ, "VLLM_BASE_URL": server.base_url, "ZORAC_DATA_DIR": data_dir,
-                   "ZORAC_CONFIG_DIR": data_dir, "MAX_INPUT_TOKENS": "9000000",
-                   "TERM": "xterm-256color"}
+    environment = {
+        **os.environ,
+        "VLLM_BASE_URL": server.base_url,
+        "ZORAC_DATA_DIR": data_dir,
+        "ZORAC_CONFIG_DIR": data_dir,
+        "MAX_INPUT_TOKENS": "9000000",
+        "TERM": "xterm-256color",
+    }
     zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
     program = PtyProgram([zorac], environment, 40, 100)
     try:
@@ -92,9 +97,11 @@ def main() -> None:
         for name, make in SHAPES.items():
             text = make(args.size)
             times = [run_once(server, text) for _ in range(args.runs)]
-            print(f"{args.size / 1e6:.1f} MB paste, {name:16} last byte → request sent: median "
-                  f"{statistics.median(times):.2f} s, max {max(times):.2f} s over "
-                  f"{len(times)} runs (target < 1 s)")
+            print(
+                f"{args.size / 1e6:.1f} MB paste, {name:16} last byte → request sent: median "
+                f"{statistics.median(times):.2f} s, max {max(times):.2f} s over "
+                f"{len(times)} runs (target < 1 s)"
+            )
     finally:
         server.stop()
 

@@ -61,20 +61,27 @@ class Run:
 
 
 def _environment(data: str, server: DevServer) -> dict[str, str]:
-    return {**os.environ, "ZORAC_DATA_DIR": data, "ZORAC_CONFIG_DIR": data,
-            "VLLM_BASE_URL": server.base_url, "TERM": "xterm-256color",
-            "COLORTERM": "truecolor", "MAX_OUTPUT_TOKENS": "40000", "COLUMNS": str(COLUMNS),
-            "LINES": str(ROWS)}
+    return {
+        **os.environ,
+        "ZORAC_DATA_DIR": data,
+        "ZORAC_CONFIG_DIR": data,
+        "VLLM_BASE_URL": server.base_url,
+        "TERM": "xterm-256color",
+        "COLORTERM": "truecolor",
+        "MAX_OUTPUT_TOKENS": "40000",
+        "COLUMNS": str(COLUMNS),
+        "LINES": str(ROWS),
+    }
 
 
 def _reference_bytes(text: str) -> int:
-    console = Console(file=io.StringIO(), width=COLUMNS, force_terminal=True,
-                      color_system="truecolor")
+    console = Console(
+        file=io.StringIO(), width=COLUMNS, force_terminal=True, color_system="truecolor"
+    )
     return len("\r\n".join(render_lines(console, text)).encode()) + 2
 
 
-def run_client(command: list[str], server: DevServer, timeout: float,
-               **env: str) -> Run:
+def run_client(command: list[str], server: DevServer, timeout: float, **env: str) -> Run:
     with tempfile.TemporaryDirectory() as data:
         program = PtyProgram(command, {**_environment(data, server), **env}, ROWS, COLUMNS)
         finished = True
@@ -95,9 +102,16 @@ def run_client(command: list[str], server: DevServer, timeout: float,
     tokens = len(split_tokens(record.served_reasoning + record.served_text))
     settle = shown - record.done_at if finished and record.done_at else None
     answer_bytes = len(program.output) - mark
-    return Run(tokens, usage.ru_utime + usage.ru_stime, shown - program.started, settle,
-               tokens / max(1e-9, shown - first_output), answer_bytes,
-               _reference_bytes(record.served_text), finished)
+    return Run(
+        tokens,
+        usage.ru_utime + usage.ru_stime,
+        shown - program.started,
+        settle,
+        tokens / max(1e-9, shown - first_output),
+        answer_bytes,
+        _reference_bytes(record.served_text),
+        finished,
+    )
 
 
 def idle_latency(server: DevServer, command: str) -> list[float]:
@@ -105,8 +119,9 @@ def idle_latency(server: DevServer, command: str) -> list[float]:
     # Each word is one token of the dev server's tokenizer, so one write shows one word.
     words = "alpha bravo charlie delta foxtrot golf hotel india juliet kilo lima mike"
     with tempfile.TemporaryDirectory() as data:
-        program = PtyProgram([command, f"{words} [[echo rate=4]]"],
-                             _environment(data, server), ROWS, COLUMNS)
+        program = PtyProgram(
+            [command, f"{words} [[echo rate=4]]"], _environment(data, server), ROWS, COLUMNS
+        )
         reads: list[tuple[float, bytes]] = []
         try:
             deadline = time.perf_counter() + 30
@@ -135,8 +150,12 @@ def first_word_latency(server: DevServer, command: str, answers: int = 9) -> lis
     latencies = []
     for _ in range(answers):
         with tempfile.TemporaryDirectory() as data:
-            program = PtyProgram([command, "Explain it all [[tokens=400 rate=1000]]"],
-                                 _environment(data, server), ROWS, COLUMNS)
+            program = PtyProgram(
+                [command, "Explain it all [[tokens=400 rate=1000]]"],
+                _environment(data, server),
+                ROWS,
+                COLUMNS,
+            )
             try:
                 seen = program.read_until(b"KV", timeout=30)
                 program.read_until(b"Stats:", timeout=30)
@@ -152,34 +171,47 @@ def first_word_latency(server: DevServer, command: str, answers: int = 9) -> lis
 
 
 def _print_first_word(latencies: list[float]) -> None:
-    print(f"zorac first word on screen at 1000 tok/s: median "
-          f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
-          f"over {len(latencies)} answers (target ≤ 10 ms)")
+    print(
+        f"zorac first word on screen at 1000 tok/s: median "
+        f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
+        f"over {len(latencies)} answers (target ≤ 10 ms)"
+    )
 
 
 def _print_latency(latencies: list[float]) -> None:
     if not latencies:
         print("zorac idle token-to-screen latency: no token was matched on screen")
         return
-    print(f"zorac idle token-to-screen latency: median "
-          f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
-          f"over {len(latencies)} tokens (target ≤ 20 ms)")
+    print(
+        f"zorac idle token-to-screen latency: median "
+        f"{statistics.median(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms "
+        f"over {len(latencies)} tokens (target ≤ 20 ms)"
+    )
 
 
 def _compare_with_rich_live(server: DevServer, zorac: str) -> None:
     """The same stream and renderer, drawn by LiveRegion and by rich.live.Live."""
     live = [sys.executable, os.path.join(os.path.dirname(__file__), "_live_client.py")]
-    print(f"{'display':10} {'answer':>16} {'tokens':>7} {'CPU ms/token':>13} {'settle ms':>10} "
-          f"{'tok/s':>8} {'bytes/one-shot':>15}")
-    for label, tokens, rate in (("4k @1000/s", 4000, 1000), ("16k @1000/s", 16000, 1000),
-                                ("16k max speed", 16000, 0)):
+    print(
+        f"{'display':10} {'answer':>16} {'tokens':>7} {'CPU ms/token':>13} {'settle ms':>10} "
+        f"{'tok/s':>8} {'bytes/one-shot':>15}"
+    )
+    for label, tokens, rate in (
+        ("4k @1000/s", 4000, 1000),
+        ("16k @1000/s", 16000, 1000),
+        ("16k max speed", 16000, 0),
+    ):
         prompt = f"Explain it all [[tokens={tokens} rate={rate}]]"
-        for name, command in (("LiveRegion", [zorac, prompt]),
-                              ("rich Live", [*live, server.base_url, prompt])):
+        for name, command in (
+            ("LiveRegion", [zorac, prompt]),
+            ("rich Live", [*live, server.base_url, prompt]),
+        ):
             run = run_client(command, server, 180)
             settle = f"{run.settle * 1000:10.0f}" if run.settle is not None else " " * 10
-            print(f"{name:10} {label:>16} {run.tokens:7} {run.cpu / run.tokens * 1000:13.3f} "
-                  f"{settle} {run.rate:8.0f} {run.bytes_written / run.reference_bytes:15.2f}")
+            print(
+                f"{name:10} {label:>16} {run.tokens:7} {run.cpu / run.tokens * 1000:13.3f} "
+                f"{settle} {run.rate:8.0f} {run.bytes_written / run.reference_bytes:15.2f}"
+            )
 
 
 def _thinking_figures(server: DevServer, zorac: str, startup: float) -> None:
@@ -188,16 +220,21 @@ def _thinking_figures(server: DevServer, zorac: str, startup: float) -> None:
     The thinking's CPU per token is the difference between the two runs over its 8k
     tokens; the answer's is the answer-only run less start-up. Medians of three.
     """
-    print(f"\n{'thinking':10} {'shape':>10} {'CPU ms/token':>13} {'answer alone':>13} "
-          f"{'settle ms':>10}")
+    print(
+        f"\n{'thinking':10} {'shape':>10} {'CPU ms/token':>13} {'answer alone':>13} "
+        f"{'settle ms':>10}"
+    )
     answer_only = statistics.median(
         run_client([zorac, "Explain it all [[tokens=8000 rate=1000]]"], server, 120).cpu
-        for _ in range(3))
+        for _ in range(3)
+    )
     for mode in ("fold", "show"):
         for shape in ("reasoning", "tags"):
             prompt = f"Explain it all [[think=8000 via={shape} tokens=8000 rate=1000]]"
-            runs = sorted((run_client([zorac, prompt], server, 120, REASONING=mode)
-                           for _ in range(3)), key=lambda r: r.cpu)
+            runs = sorted(
+                (run_client([zorac, prompt], server, 120, REASONING=mode) for _ in range(3)),
+                key=lambda r: r.cpu,
+            )
             run = runs[1]
             thinking = (run.cpu - answer_only) / 8000 * 1000
             answer = (answer_only - startup) / 8000 * 1000
@@ -208,13 +245,22 @@ def _thinking_figures(server: DevServer, zorac: str, startup: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--baseline-timeout", type=float, default=45.0)
-    parser.add_argument("--live", action="store_true",
-                        help="compare zorac-repl's LiveRegion with the same MarkdownStream "
-                             "shown through rich.live.Live")
-    parser.add_argument("--only-latency", action="store_true",
-                        help="measure only the idle token-to-screen and first-word latencies")
-    parser.add_argument("--thinking", action="store_true",
-                        help="measure only a reasoning model's answer: 8k thinking + 8k answer")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="compare zorac-repl's LiveRegion with the same MarkdownStream "
+        "shown through rich.live.Live",
+    )
+    parser.add_argument(
+        "--only-latency",
+        action="store_true",
+        help="measure only the idle token-to-screen and first-word latencies",
+    )
+    parser.add_argument(
+        "--thinking",
+        action="store_true",
+        help="measure only a reasoning model's answer: 8k thinking + 8k answer",
+    )
     args = parser.parse_args()
     zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
     naive = [sys.executable, os.path.join(os.path.dirname(__file__), "_naive_client.py")]
@@ -229,47 +275,62 @@ def main() -> None:
             return
         # Start-up CPU varies by a few hundred ms between runs: take medians of three.
         startup = statistics.median(
-            run_client([zorac, "hi [[echo]]"], server, 60).cpu for _ in range(3))
+            run_client([zorac, "hi [[echo]]"], server, 60).cpu for _ in range(3)
+        )
         if args.thinking:
             _thinking_figures(server, zorac, startup)
             return
         naive_startup = statistics.median(
-            run_client([*naive, server.base_url, "hi [[echo]]"], server, 60).cpu
-            for _ in range(3))
-        print(f"start-up CPU (a one-token answer): zorac {startup * 1000:.0f} ms, "
-              f"naive {naive_startup * 1000:.0f} ms\n")
-        print(f"{'client':8} {'answer':>16} {'tokens':>7} {'CPU ms/token':>13} "
-              f"{'less start-up':>14} {'settle ms':>10} {'tok/s':>8} {'bytes/one-shot':>15}")
+            run_client([*naive, server.base_url, "hi [[echo]]"], server, 60).cpu for _ in range(3)
+        )
+        print(
+            f"start-up CPU (a one-token answer): zorac {startup * 1000:.0f} ms, "
+            f"naive {naive_startup * 1000:.0f} ms\n"
+        )
+        print(
+            f"{'client':8} {'answer':>16} {'tokens':>7} {'CPU ms/token':>13} "
+            f"{'less start-up':>14} {'settle ms':>10} {'tok/s':>8} {'bytes/one-shot':>15}"
+        )
         results: dict[tuple[str, str], Run] = {}
-        cases = [("1k @1000/s", 1000, 1000), ("4k @1000/s", 4000, 1000),
-                 ("16k @1000/s", 16000, 1000), ("32k @1000/s", 32000, 1000),
-                 ("4k max speed", 4000, 0), ("16k max speed", 16000, 0)]
+        cases = [
+            ("1k @1000/s", 1000, 1000),
+            ("4k @1000/s", 4000, 1000),
+            ("16k @1000/s", 16000, 1000),
+            ("32k @1000/s", 32000, 1000),
+            ("4k max speed", 4000, 0),
+            ("16k max speed", 16000, 0),
+        ]
         for label, tokens, rate in cases:
             for name in ("zorac", "naive"):
                 if name == "naive" and (tokens > 4000 or rate == 0):
                     continue
                 prompt = f"Explain it all [[tokens={tokens} rate={rate}]]"
-                command = [zorac, prompt] if name == "zorac" else [*naive, server.base_url,
-                                                                    prompt]
+                command = [zorac, prompt] if name == "zorac" else [*naive, server.base_url, prompt]
                 timeout = 120.0 if name == "zorac" else args.baseline_timeout
                 run = run_client(command, server, timeout)
                 if name == "zorac" and tokens <= 1000:
                     # Start-up dominates a short answer: the median of three runs.
-                    runs = [run, run_client(command, server, timeout),
-                            run_client(command, server, timeout)]
+                    runs = [
+                        run,
+                        run_client(command, server, timeout),
+                        run_client(command, server, timeout),
+                    ]
                     run = sorted(runs, key=lambda r: r.cpu)[1]
                 results[(name, label)] = run
                 settle = f"{run.settle * 1000:10.0f}" if run.settle is not None else " " * 10
                 note = "" if run.finished else f"  (unfinished after {timeout:.0f}s)"
                 base = startup if name == "zorac" else naive_startup
-                print(f"{name:8} {label:>16} {run.tokens:7} "
-                      f"{run.cpu / run.tokens * 1000:13.3f} "
-                      f"{(run.cpu - base) / run.tokens * 1000:14.3f} {settle} {run.rate:8.0f} "
-                      f"{run.bytes_written / run.reference_bytes:15.2f}{note}")
+                print(
+                    f"{name:8} {label:>16} {run.tokens:7} "
+                    f"{run.cpu / run.tokens * 1000:13.3f} "
+                    f"{(run.cpu - base) / run.tokens * 1000:14.3f} {settle} {run.rate:8.0f} "
+                    f"{run.bytes_written / run.reference_bytes:15.2f}{note}"
+                )
         small, large = results[("zorac", "1k @1000/s")], results[("zorac", "32k @1000/s")]
         ratio = ((large.cpu - startup) / large.tokens) / ((small.cpu - startup) / small.tokens)
-        print(f"\nzorac CPU per token less start-up, 32k against 1k: ratio {ratio:.2f} "
-              "(target ≤ 1.3)")
+        print(
+            f"\nzorac CPU per token less start-up, 32k against 1k: ratio {ratio:.2f} (target ≤ 1.3)"
+        )
         _print_latency(idle_latency(server, zorac))
         _print_first_word(first_word_latency(server, zorac))
         _thinking_figures(server, zorac, startup)

@@ -53,8 +53,13 @@ def _spawn_until_prompt(command: list[str], env: dict[str, str]) -> float:
 
 def time_to_prompt(runs: int, base_url: str) -> list[float]:
     with tempfile.TemporaryDirectory() as data:
-        env = {**os.environ, "ZORAC_DATA_DIR": data, "ZORAC_CONFIG_DIR": data,
-               "VLLM_BASE_URL": base_url, "TERM": "xterm-256color"}
+        env = {
+            **os.environ,
+            "ZORAC_DATA_DIR": data,
+            "ZORAC_CONFIG_DIR": data,
+            "VLLM_BASE_URL": base_url,
+            "TERM": "xterm-256color",
+        }
         return [_spawn_until_prompt([_command()], env) for _ in range(runs)]
 
 
@@ -72,8 +77,10 @@ except EOFError:
 
 def time_bare_prompt(runs: int) -> list[float]:
     """The floor: a bare prompt_toolkit prompt with a toolbar, in the same harness."""
-    return [_spawn_until_prompt([sys.executable, "-c", _BARE_PROMPT], dict(os.environ))
-            for _ in range(runs)]
+    return [
+        _spawn_until_prompt([sys.executable, "-c", _BARE_PROMPT], dict(os.environ))
+        for _ in range(runs)
+    ]
 
 
 def main() -> None:
@@ -88,8 +95,10 @@ def main() -> None:
             ("bare prompt_toolkit", time_bare_prompt(args.runs), None),
         ):
             median = statistics.median(times)
-            line = (f"{label:22} median {median * 1000:6.1f} ms  min {min(times) * 1000:6.1f} ms"
-                    f"  max {max(times) * 1000:6.1f} ms")
+            line = (
+                f"{label:22} median {median * 1000:6.1f} ms  min {min(times) * 1000:6.1f} ms"
+                f"  max {max(times) * 1000:6.1f} ms"
+            )
             if target is not None:
                 verdict = "ok" if median <= target else "OVER TARGET"
                 line += f"  (target ≤ {target * 1000:.0f} ms: {verdict})"

@@ -14,11 +14,34 @@ from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer, StreamOptions
 
 _STRIPPED_PREFIXES = ("ZORAC_", "OPENAI_", "VLLM_")
-_STRIPPED = {"NO_COLOR", "FORCE_COLOR", "TEMPERATURE", "MAX_OUTPUT_TOKENS", "MAX_INPUT_TOKENS",
-             "STREAM", "CODE_THEME", "COLUMNS", "LINES", "REASONING", "THINKING",
-             "REASONING_EFFORT", "SYSTEM_PROMPT", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
-             "NO_PROXY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
-             "SSL_CERT_FILE", "SSL_CERT_DIR", "VISUAL", "EDITOR", "TMUX"}
+_STRIPPED = {
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "TEMPERATURE",
+    "MAX_OUTPUT_TOKENS",
+    "MAX_INPUT_TOKENS",
+    "STREAM",
+    "CODE_THEME",
+    "COLUMNS",
+    "LINES",
+    "REASONING",
+    "THINKING",
+    "REASONING_EFFORT",
+    "SYSTEM_PROMPT",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "no_proxy",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "VISUAL",
+    "EDITOR",
+    "TMUX",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -34,8 +57,9 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def server() -> Iterator[DevServer]:
     """The dev server, sending as fast as it can unless a message asks otherwise."""
-    running = DevServer(options=StreamOptions(rate=0.0),
-                        other_models={"Qwen/Qwen3-0.6B": 8192}).start()
+    running = DevServer(
+        options=StreamOptions(rate=0.0), other_models={"Qwen/Qwen3-0.6B": 8192}
+    ).start()
     yield running
     running.stop()
 

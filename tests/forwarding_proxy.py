@@ -32,8 +32,7 @@ class ForwardingProxy:
         def run() -> None:
             loop = asyncio.new_event_loop()
             self._loop = loop
-            server = loop.run_until_complete(
-                asyncio.start_server(self._handle, "127.0.0.1", 0))
+            server = loop.run_until_complete(asyncio.start_server(self._handle, "127.0.0.1", 0))
             self.port = server.sockets[0].getsockname()[1]
             ready.set()
             loop.run_forever()
@@ -60,13 +59,15 @@ class ForwardingProxy:
             url = urlsplit(target)
             if url.hostname in self._html_error_hosts:
                 page = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>"
-                writer.write(b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\n"
-                             b"content-length: %d\r\nconnection: close\r\n\r\n%s"
-                             % (len(page), page))
+                writer.write(
+                    b"HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/html\r\n"
+                    b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(page), page)
+                )
                 await writer.drain()
                 return
             upstream_reader, upstream_writer = await asyncio.open_connection(
-                "127.0.0.1", url.port or 80)
+                "127.0.0.1", url.port or 80
+            )
             # Forwarded as sent: the dev server takes the absolute form, as servers must.
             upstream_writer.write(line)
             await _pipe_both(reader, writer, upstream_reader, upstream_writer)
@@ -76,8 +77,9 @@ class ForwardingProxy:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                      port: int) -> None:
+    async def _tunnel(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, port: int
+    ) -> None:
         while (await reader.readline()) not in (b"\r\n", b"\n", b""):
             pass  # the CONNECT request's headers
         upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", port)
@@ -86,9 +88,12 @@ class ForwardingProxy:
         await _pipe_both(reader, writer, upstream_reader, upstream_writer)
 
 
-async def _pipe_both(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                     upstream_reader: asyncio.StreamReader,
-                     upstream_writer: asyncio.StreamWriter) -> None:
+async def _pipe_both(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    upstream_reader: asyncio.StreamReader,
+    upstream_writer: asyncio.StreamWriter,
+) -> None:
     async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError):
             while data := await source.read(65536):

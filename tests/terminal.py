@@ -21,15 +21,20 @@ _BRACKETED_PASTE = 2004 << 5
 class Terminal:
     """``command`` running in a ``columns`` x ``rows`` terminal."""
 
-    def __init__(self, command: str, *args: str, columns: int = 100, rows: int = 40,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        command: str,
+        *args: str,
+        columns: int = 100,
+        rows: int = 40,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.screen = pyte.HistoryScreen(columns, rows, history=5000)
         self.screen.set_mode(pyte.modes.LNM)
         self._stream = pyte.ByteStream(self.screen)
         self.raw = b""
         environment = {**os.environ, "TERM": "xterm-256color", **(env or {})}
-        self.child = pexpect.spawn(command, list(args), env=environment,
-                                   dimensions=(rows, columns))
+        self.child = pexpect.spawn(command, list(args), env=environment, dimensions=(rows, columns))
         self.child.delaybeforesend = None
 
     def pump(self, timeout: float = 0.05) -> None:
@@ -80,8 +85,9 @@ class Terminal:
         while len(re.findall(pattern, self.scrollback())) < count:
             self.pump(0.05)
             if time.monotonic() > deadline:
-                raise AssertionError(f"{pattern!r} did not appear {count} times; screen:\n"
-                                     f"{self.text()}")
+                raise AssertionError(
+                    f"{pattern!r} did not appear {count} times; screen:\n{self.text()}"
+                )
 
     def type(self, text: str) -> None:
         self.child.send(text)
@@ -93,7 +99,7 @@ class Terminal:
             text = f"\x1b[200~{text}\x1b[201~"
         data = text.encode()
         for start in range(0, len(data), 4096):
-            self.child.send(data[start:start + 4096])
+            self.child.send(data[start : start + 4096])
             if len(data) > 4096:
                 self.pump(0.001)
 

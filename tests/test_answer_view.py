@@ -53,8 +53,9 @@ class _Screen:
         self.keys = KeyReader(self._slave, lambda _text: None)
         cursor_probe = CursorProbe(self._write, self.keys, rewraps=True) if probe else None
         console = Console(width=100, force_terminal=True, color_system=None)
-        self.view = TerminalAnswerView(console, self._write, lambda: 30, columns=self.width,
-                                       cursor_probe=cursor_probe)
+        self.view = TerminalAnswerView(
+            console, self._write, lambda: 30, columns=self.width, cursor_probe=cursor_probe
+        )
 
     def _write(self, text: str) -> None:
         self.written.append((time.monotonic(), text))
@@ -133,8 +134,9 @@ def test_nothing_is_drawn_while_the_width_keeps_changing(probe):
         first_change, last_change = asyncio.run(drag())
     finally:
         screen.close()
-    drawn = [(at, text) for at, text in screen.written
-             if at >= first_change and text != _ASK_CURSOR]
+    drawn = [
+        (at, text) for at, text in screen.written if at >= first_change and text != _ASK_CURSOR
+    ]
     when, redraw = drawn[0]
     assert when >= last_change + RESIZE_SETTLE_SECONDS
     assert max(cell_len(row) for row in _rows_written(redraw)) <= 75

@@ -24,8 +24,11 @@ def _imported_modules(path: Path) -> set[str]:
 def test_rich_markdown_and_live_are_imported_only_under_render():
     offenders = sorted(
         f"{path.relative_to(_SOURCE)} imports {name}"
-        for path in _SOURCE.rglob("*.py") if "render" not in path.relative_to(_SOURCE).parts
-        for name in _imported_modules(path) if name.startswith(_DRAWING))
+        for path in _SOURCE.rglob("*.py")
+        if "render" not in path.relative_to(_SOURCE).parts
+        for name in _imported_modules(path)
+        if name.startswith(_DRAWING)
+    )
     assert offenders == []
 
 

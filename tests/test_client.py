@@ -17,8 +17,9 @@ MODEL = "Qwen/Qwen3-8B"
 
 async def _collect(client: ChatClient, text: str, max_tokens: int = 4000) -> list[object]:
     events = []
-    async for event in client.stream([{"role": "user", "content": text}],
-                                      ChatRequest(MODEL, 0.1, max_tokens)):
+    async for event in client.stream(
+        [{"role": "user", "content": text}], ChatRequest(MODEL, 0.1, max_tokens)
+    ):
         events.append(event)
     await client.aclose()
     return events
@@ -60,8 +61,9 @@ def test_non_streamed_completion(fresh_requests):
     async def run() -> object:
         client = ChatClient(fresh_requests.base_url)
         try:
-            return await client.complete([{"role": "user", "content": "hello [[echo]]"}],
-                                         ChatRequest(MODEL, 0.1, 100))
+            return await client.complete(
+                [{"role": "user", "content": "hello [[echo]]"}], ChatRequest(MODEL, 0.1, 100)
+            )
         finally:
             await client.aclose()
 
@@ -77,8 +79,9 @@ def test_cancelling_mid_stream_closes_the_connection(fresh_requests):
 
         async def consume() -> None:
             async for event in client.stream(
-                    [{"role": "user", "content": "long [[tokens=3000 rate=200]]"}],
-                    ChatRequest(MODEL, 0.1, 4000)):
+                [{"role": "user", "content": "long [[tokens=3000 rate=200]]"}],
+                ChatRequest(MODEL, 0.1, 4000),
+            ):
                 if isinstance(event, TextDelta):
                     seen.set()
 
@@ -105,15 +108,17 @@ def test_unreachable_server_is_one_clear_line():
         asyncio.run(_collect(ChatClient(url), "hi"))
     assert str(caught.value) == (
         f"Cannot reach {url}: is vLLM running? "
-        "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
+        "Start it with 'vllm serve MODEL', pass --base-url, or try --demo."
+    )
 
 
 def test_unknown_model_uses_the_servers_message(server):
     async def run() -> None:
         client = ChatClient(server.base_url)
         try:
-            async for _ in client.stream([{"role": "user", "content": "x"}],
-                                         ChatRequest("gpt-4", 0.1, 10)):
+            async for _ in client.stream(
+                [{"role": "user", "content": "x"}], ChatRequest("gpt-4", 0.1, 10)
+            ):
                 pass
         finally:
             await client.aclose()

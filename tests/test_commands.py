@@ -17,10 +17,15 @@ from zorac_repl.config import Settings, load_settings, read_config_file, write_c
 from zorac_repl.session import ReplSession
 
 
-def _session(tmp_path: Path, environ: dict[str, str] | None = None,
-             settings: Settings | None = None) -> ReplSession:
-    return ReplSession(settings or Settings(system_prompt="S"), tmp_path / "data",
-                       tmp_path / "config" / "config.json", environ or {})
+def _session(
+    tmp_path: Path, environ: dict[str, str] | None = None, settings: Settings | None = None
+) -> ReplSession:
+    return ReplSession(
+        settings or Settings(system_prompt="S"),
+        tmp_path / "data",
+        tmp_path / "config" / "config.json",
+        environ or {},
+    )
 
 
 def _run(session: ReplSession, line: str) -> str:
@@ -31,39 +36,61 @@ def test_help_lists_every_command_from_the_registry():
     text = help_text()
     for command in COMMANDS:
         assert command.name in text and command.help in text
-    for name in ("/help", "/clear", "/save", "/load", "/tokens", "/summarize", "/summary",
-                 "/reconnect", "/config", "/quit", "/exit"):
+    for name in (
+        "/help",
+        "/clear",
+        "/save",
+        "/load",
+        "/tokens",
+        "/summarize",
+        "/summary",
+        "/reconnect",
+        "/config",
+        "/quit",
+        "/exit",
+    ):
         assert name in text
 
 
 def test_unknown_command_suggests_the_closest(tmp_path):
     assert _run(_session(tmp_path), "/sumary") == (
-        "Unknown command: /sumary. Did you mean /summary? Type /help for the list.")
+        "Unknown command: /sumary. Did you mean /summary? Type /help for the list."
+    )
     assert _run(_session(tmp_path), "/zzz") == "Unknown command: /zzz. Type /help for the list."
 
 
-@pytest.mark.parametrize("line, usage", [
-    ("/tokens now", "Usage: /tokens"), ("/clear all", "Usage: /clear"),
-    ("/config", "Usage: /config list | get KEY | set KEY VALUE"),
-    ("/config get", "Usage: /config list | get KEY | set KEY VALUE"),
-    ("/config set", "Usage: /config list | get KEY | set KEY VALUE"),
-    ("/config remove X", "Usage: /config list | get KEY | set KEY VALUE"),
-])
+@pytest.mark.parametrize(
+    "line, usage",
+    [
+        ("/tokens now", "Usage: /tokens"),
+        ("/clear all", "Usage: /clear"),
+        ("/config", "Usage: /config list | get KEY | set KEY VALUE"),
+        ("/config get", "Usage: /config list | get KEY | set KEY VALUE"),
+        ("/config set", "Usage: /config list | get KEY | set KEY VALUE"),
+        ("/config remove X", "Usage: /config list | get KEY | set KEY VALUE"),
+    ],
+)
 def test_wrong_arguments_print_the_usage_line(tmp_path, line, usage):
     assert _run(_session(tmp_path), line) == usage
 
 
-@pytest.mark.parametrize("line, expected", [
-    ("/config set TEMPERATURE 3", "TEMPERATURE: '3' is not valid; expected a number from 0 to 2"),
-    ("/config set MAX_OUTPUT_TOKENS -5", "expected a whole number above 0"),
-    ("/config set MAX_INPUT_TOKENS lots", "expected a whole number above 0"),
-    ("/config set KEEP_RECENT_MESSAGES 0", "expected a whole number above 0"),
-    ("/config set STREAM maybe", "expected true or false (also 1/0, yes/no, on/off)"),
-    ("/config set CODE_THEME monokia", "expected a Pygments style such as monokai"),
-    ("/config set VLLM_BASE_URL ftp://host/v1", "expected an http:// or https:// URL"),
-    ("/config set TIKTOKEN_ENCODING nope", "expected a tiktoken encoding"),
-    ("/config set NOPE 1", "Unknown setting: NOPE."),
-])
+@pytest.mark.parametrize(
+    "line, expected",
+    [
+        (
+            "/config set TEMPERATURE 3",
+            "TEMPERATURE: '3' is not valid; expected a number from 0 to 2",
+        ),
+        ("/config set MAX_OUTPUT_TOKENS -5", "expected a whole number above 0"),
+        ("/config set MAX_INPUT_TOKENS lots", "expected a whole number above 0"),
+        ("/config set KEEP_RECENT_MESSAGES 0", "expected a whole number above 0"),
+        ("/config set STREAM maybe", "expected true or false (also 1/0, yes/no, on/off)"),
+        ("/config set CODE_THEME monokia", "expected a Pygments style such as monokai"),
+        ("/config set VLLM_BASE_URL ftp://host/v1", "expected an http:// or https:// URL"),
+        ("/config set TIKTOKEN_ENCODING nope", "expected a tiktoken encoding"),
+        ("/config set NOPE 1", "Unknown setting: NOPE."),
+    ],
+)
 def test_bad_values_are_refused_and_nothing_is_saved(tmp_path, line, expected):
     session = _session(tmp_path)
     message = _run(session, line)
@@ -86,8 +113,10 @@ def test_environment_still_wins_and_says_so(tmp_path):
     environ = {"TEMPERATURE": "0.5"}
     session = _session(tmp_path, environ, load_settings(environ, {}))
     message = _run(session, "/config set TEMPERATURE 1.2")
-    assert message == ("Saved TEMPERATURE to the config file, but $TEMPERATURE sets it and "
-                       "still wins; it stays 0.5.")
+    assert message == (
+        "Saved TEMPERATURE to the config file, but $TEMPERATURE sets it and "
+        "still wins; it stays 0.5."
+    )
     assert session.settings.current.temperature == 0.5
 
 
@@ -132,10 +161,16 @@ def test_config_list_shows_every_key_with_its_source(tmp_path):
     assert "STREAM                true  [default]" in text
 
 
-@pytest.mark.parametrize("line, secret", [
-    ("/config set VLLM_API_KEY sk-123", True), ("/CONFIG SET vllm_api_key sk-123", True),
-    ("/config set TEMPERATURE 1", False), ("hello", False), ("/config get VLLM_API_KEY", False),
-])
+@pytest.mark.parametrize(
+    "line, secret",
+    [
+        ("/config set VLLM_API_KEY sk-123", True),
+        ("/CONFIG SET vllm_api_key sk-123", True),
+        ("/config set TEMPERATURE 1", False),
+        ("hello", False),
+        ("/config get VLLM_API_KEY", False),
+    ],
+)
 def test_lines_holding_secrets_are_recognised(line, secret):
     assert is_secret_line(line) is secret
 
@@ -187,13 +222,15 @@ def test_think_picks_an_answer_back_and_refuses_bad_numbers(tmp_path):
     session = _session(tmp_path)
     assert _run(session, "/think") == "There is no answer yet."
     session.conversation.add_user("q1")
-    session.conversation.add_assistant("a1", {"thinking": "first thought", "thinking_tokens": 3,
-                                              "thinking_seconds": 1.25})
+    session.conversation.add_assistant(
+        "a1", {"thinking": "first thought", "thinking_tokens": 3, "thinking_seconds": 1.25}
+    )
     session.conversation.add_user("q2")
     session.conversation.add_assistant("a2", {})
     assert _run(session, "/think").startswith("The model did not think before the last answer")
     assert _run(session, "/think 2") == (
-        "Thinking before answer 2 back (3 tokens, 1.2s):\nfirst thought")
+        "Thinking before answer 2 back (3 tokens, 1.2s):\nfirst thought"
+    )
     assert _run(session, "/think 3") == "There is no answer 3 back: the conversation has 2 answers."
     assert _run(session, "/think zero") == "Usage: /think [N]"
     assert _run(session, "/think 0") == "Usage: /think [N]"

@@ -11,8 +11,12 @@ from zorac_repl.errors import ConfigError
 def test_defaults():
     settings = load_settings({}, {})
     assert settings == Settings()
-    assert (settings.base_url, settings.temperature, settings.max_output_tokens,
-            settings.stream) == ("http://localhost:8000/v1", 0.1, 4000, True)
+    assert (
+        settings.base_url,
+        settings.temperature,
+        settings.max_output_tokens,
+        settings.stream,
+    ) == ("http://localhost:8000/v1", 0.1, 4000, True)
     assert settings.source_of("TEMPERATURE") == "default"
 
 
@@ -32,22 +36,37 @@ def test_openai_variables_are_fallbacks_only():
     assert (settings.base_url, settings.api_key) == ("http://b:2/v1", "sk-vllm")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("false", False), ("0", False), ("no", False), ("OFF", False),
-    ("true", True), ("1", True), ("yes", True), ("On", True),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("false", False),
+        ("0", False),
+        ("no", False),
+        ("OFF", False),
+        ("true", True),
+        ("1", True),
+        ("yes", True),
+        ("On", True),
+    ],
+)
 def test_stream_accepts_the_usual_booleans(text, expected):
     assert load_settings({"STREAM": text}, {}).stream is expected
 
 
-@pytest.mark.parametrize("env, message", [
-    ({"TEMPERATURE": "3"}, "$TEMPERATURE: '3' is not valid; expected a number from 0 to 2"),
-    ({"TEMPERATURE": "warm"}, "expected a number from 0 to 2"),
-    ({"MAX_OUTPUT_TOKENS": "0"}, "$MAX_OUTPUT_TOKENS: '0' is not valid; expected a whole number"),
-    ({"MAX_OUTPUT_TOKENS": "1.5"}, "expected a whole number above 0"),
-    ({"STREAM": "maybe"}, "expected true or false (also 1/0, yes/no, on/off)"),
-    ({"VLLM_BASE_URL": "localhost:8000"}, "expected an http:// or https:// URL"),
-])
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"TEMPERATURE": "3"}, "$TEMPERATURE: '3' is not valid; expected a number from 0 to 2"),
+        ({"TEMPERATURE": "warm"}, "expected a number from 0 to 2"),
+        (
+            {"MAX_OUTPUT_TOKENS": "0"},
+            "$MAX_OUTPUT_TOKENS: '0' is not valid; expected a whole number",
+        ),
+        ({"MAX_OUTPUT_TOKENS": "1.5"}, "expected a whole number above 0"),
+        ({"STREAM": "maybe"}, "expected true or false (also 1/0, yes/no, on/off)"),
+        ({"VLLM_BASE_URL": "localhost:8000"}, "expected an http:// or https:// URL"),
+    ],
+)
 def test_bad_values_name_the_source_and_the_accepted_form(env, message):
     with pytest.raises(ConfigError) as caught:
         load_settings(env, {})
@@ -60,8 +79,13 @@ def test_bad_flag_names_the_flag():
         load_settings({}, {"TEMPERATURE": "9"})
 
 
-@pytest.mark.parametrize("secret, shown", [
-    ("sk-abcdefgh12349f2c", "sk-…9f2c"), ("", "(not set)"), ("short", "…rt"),
-])
+@pytest.mark.parametrize(
+    "secret, shown",
+    [
+        ("sk-abcdefgh12349f2c", "sk-…9f2c"),
+        ("", "(not set)"),
+        ("short", "…rt"),
+    ],
+)
 def test_secrets_are_masked(secret, shown):
     assert mask_secret(secret) == shown

@@ -17,16 +17,22 @@ from zorac_repl.devserver import DevServer
 OTHER = "Qwen/Qwen3-0.6B"
 
 
-def _start(terminal: type[Terminal], server: DevServer, *args: str,
-           model: str = "Qwen/Qwen3-8B", **env: str) -> Terminal:
+def _start(
+    terminal: type[Terminal],
+    server: DevServer,
+    *args: str,
+    model: str = "Qwen/Qwen3-8B",
+    **env: str,
+) -> Terminal:
     term = terminal(*args, env={"VLLM_BASE_URL": server.base_url, **env})
     term.wait_for(r"Type /help for commands")
     term.wait_for(rf"{re.escape(model)} \|")
     return term
 
 
-def _ask(term: Terminal, server: DevServer, text: str,
-         timeout: float = 15.0) -> list[dict[str, object]]:
+def _ask(
+    term: Terminal, server: DevServer, text: str, timeout: float = 15.0
+) -> list[dict[str, object]]:
     """Send ``text``, wait for the answer's stats; the messages the server received."""
     before = len(server.chat_requests())
     term.enter(text)
@@ -48,8 +54,10 @@ def test_model_lists_switches_and_refuses(terminal, fresh_requests):
     term.wait_for(r"\* Qwen/Qwen3-8B\s+context 32768 tokens")
     term.wait_for(rf"  {re.escape(OTHER)}\s+context 8192 tokens")
     term.enter("/model gpt-9")
-    term.wait_for(r"The server has no model 'gpt-9'; it serves: Qwen/Qwen3-8B, "
-                  r"Qwen/Qwen3-0\.6B\. The model was not\s+changed\.")
+    term.wait_for(
+        r"The server has no model 'gpt-9'; it serves: Qwen/Qwen3-8B, "
+        r"Qwen/Qwen3-0\.6B\. The model was not\s+changed\."
+    )
     term.type("/model Qwen/Qwen3-0")
     term.child.send("\t")
     term.wait_for(re.escape(f"> /model {OTHER}"))
@@ -139,11 +147,16 @@ def test_undo_removes_exactly_n_after_asking(terminal, fresh_requests):
     term.enter("/undo 2")
     term.wait_for(r"Remove the last 2 exchanges\?")
     term.type("y")
-    term.wait_for(r"Removed 2 exchanges from the conversation:\n  q3 \[\[tokens=5\]\]\n"
-                  r"  q4 \[\[tokens=5\]\]")
+    term.wait_for(
+        r"Removed 2 exchanges from the conversation:\n  q3 \[\[tokens=5\]\]\n"
+        r"  q4 \[\[tokens=5\]\]"
+    )
     messages = _ask(term, fresh_requests, "q5 [[tokens=5]]")
     assert [m["content"] for m in messages if m["role"] == "user"] == [
-        "q1 [[tokens=5]]", "q2 [[tokens=5]]", "q5 [[tokens=5]]"]
+        "q1 [[tokens=5]]",
+        "q2 [[tokens=5]]",
+        "q5 [[tokens=5]]",
+    ]
     term.enter("/load")  # the removal was saved: /load does not bring it back
     term.wait_for(r"Loaded the saved session \(6 messages")
     term.enter("/undo zero")
@@ -191,8 +204,12 @@ def test_copy_puts_the_blocks_source_on_the_clipboard(terminal, fresh_requests, 
 
 
 def test_copy_inside_tmux_names_the_option(terminal, fresh_requests, tmp_path):
-    term = _start(terminal, fresh_requests, TMUX="/tmp/nonexistent-tmux,1,0",
-                  PATH=f"{tmp_path}:{os.environ['PATH']}")
+    term = _start(
+        terminal,
+        fresh_requests,
+        TMUX="/tmp/nonexistent-tmux,1,0",
+        PATH=f"{tmp_path}:{os.environ['PATH']}",
+    )
     _ask(term, fresh_requests, "Explain with code [[tokens=900]]")
     term.enter("/copy 1")
     term.wait_for(r"set-clipboard on")
@@ -244,7 +261,9 @@ def test_named_sessions_save_list_switch_and_resume(terminal, server, tmp_path):
     term.wait_for(r"Switched to the session 'work' \(2 messages")
     messages = _ask(term, server, "work talk [[tokens=5]]")
     assert [m["content"] for m in messages if m["role"] == "user"] == [
-        "default talk [[tokens=5]]", "work talk [[tokens=5]]"]
+        "default talk [[tokens=5]]",
+        "work talk [[tokens=5]]",
+    ]
     term.enter("/sessions")
     term.wait_for(r"  default\s+4 msgs .*\"default talk")
     term.wait_for(r"\* work\s+4 msgs")
@@ -256,12 +275,20 @@ def test_named_sessions_save_list_switch_and_resume(terminal, server, tmp_path):
     from tests.conftest import zorac_command
 
     env = {**os.environ, "VLLM_BASE_URL": server.base_url}
-    result = subprocess.run([zorac_command(), "-c", "one more [[tokens=5]]"], env=env,
-                            capture_output=True, timeout=60, input=b"")
+    result = subprocess.run(
+        [zorac_command(), "-c", "one more [[tokens=5]]"],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        input=b"",
+    )
     assert result.returncode == 0, result.stderr
     sent = server.chat_requests()[-1].messages
     assert [m["content"] for m in sent if m["role"] == "user"] == [
-        "default talk [[tokens=5]]", "work talk [[tokens=5]]", "one more [[tokens=5]]"]
+        "default talk [[tokens=5]]",
+        "work talk [[tokens=5]]",
+        "one more [[tokens=5]]",
+    ]
     saved = json.loads((data / "sessions" / "work.json").read_text())
     assert len(saved["messages"]) == 6
     # --session starts in a session, making it if new.
@@ -271,8 +298,9 @@ def test_named_sessions_save_list_switch_and_resume(terminal, server, tmp_path):
     assert [m["content"] for m in messages if m["role"] == "user"] == ["fresh start [[tokens=5]]"]
     assert (data / "sessions" / "fresh.json").exists()
     # -c while that session is open elsewhere is refused in one line.
-    result = subprocess.run([zorac_command(), "-c", "clash"], env=env, capture_output=True,
-                            timeout=60, input=b"")
+    result = subprocess.run(
+        [zorac_command(), "-c", "clash"], env=env, capture_output=True, timeout=60, input=b""
+    )
     assert result.returncode == 2
     assert b"The session 'fresh' is open in another running zorac-repl" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -283,9 +311,13 @@ def test_bad_session_flag_is_one_line(terminal, server):
 
     from tests.conftest import zorac_command
 
-    result = subprocess.run([zorac_command(), "--session", "a/b", "q"], capture_output=True,
-                            timeout=30, input=b"",
-                            env={**os.environ, "VLLM_BASE_URL": server.base_url})
+    result = subprocess.run(
+        [zorac_command(), "--session", "a/b", "q"],
+        capture_output=True,
+        timeout=30,
+        input=b"",
+        env={**os.environ, "VLLM_BASE_URL": server.base_url},
+    )
     assert result.returncode == 2
     assert result.stderr.decode().startswith("zorac-repl: --session: 'a/b' cannot name")
 
@@ -300,7 +332,8 @@ def test_editor_command_and_missing_editor(terminal, fresh_requests, tmp_path):
     term.enter()
     _wait_requests(fresh_requests, 1)
     assert fresh_requests.chat_requests()[-1].messages[-1]["content"] == (
-        "from the editor\nsecond line")
+        "from the editor\nsecond line"
+    )
     term.close()
     term = _start(terminal, fresh_requests, VISUAL="no-such-editor-here")
     term.enter("/editor")

@@ -8,11 +8,18 @@ import socket
 from zorac_repl.devserver import DevServer
 
 
-def _http(server: DevServer, method: str, path: str, body: dict[str, object] | None = None,
-          headers: str = "") -> bytes:
+def _http(
+    server: DevServer,
+    method: str,
+    path: str,
+    body: dict[str, object] | None = None,
+    headers: str = "",
+) -> bytes:
     payload = json.dumps(body).encode() if body is not None else b""
-    request = (f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}"
-               f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n")
+    request = (
+        f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}"
+        f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n"
+    )
     with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
         sock.sendall(request.encode() + payload)
         received = b""
@@ -29,13 +36,21 @@ def _dechunk(body: bytes) -> bytes:
         if size == 0:
             return out
         out += rest[:size]
-        body = rest[size + 2:]
+        body = rest[size + 2 :]
 
 
 def test_stream_framing_and_chunk_layout(server):
-    raw = _http(server, "POST", "/v1/chat/completions", {
-        "model": "Qwen/Qwen3-8B", "stream": True, "stream_options": {"include_usage": True},
-        "messages": [{"role": "user", "content": "hi [[echo]]"}]})
+    raw = _http(
+        server,
+        "POST",
+        "/v1/chat/completions",
+        {
+            "model": "Qwen/Qwen3-8B",
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            "messages": [{"role": "user", "content": "hi [[echo]]"}],
+        },
+    )
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"content-type: text/event-stream; charset=utf-8" in head
@@ -56,16 +71,23 @@ def test_stream_framing_and_chunk_layout(server):
 
 
 def test_no_usage_chunk_unless_asked(server):
-    raw = _http(server, "POST", "/v1/chat/completions", {
-        "stream": True, "messages": [{"role": "user", "content": "hi [[echo]]"}]})
+    raw = _http(
+        server,
+        "POST",
+        "/v1/chat/completions",
+        {"stream": True, "messages": [{"role": "user", "content": "hi [[echo]]"}]},
+    )
     assert b'"usage"' not in raw and b"system_fingerprint" in raw
 
 
 def test_models_tokenize_health_version(server):
     models = json.loads(_http(server, "GET", "/v1/models").partition(b"\r\n\r\n")[2])
     assert models["data"][0]["max_model_len"] == server.max_model_len
-    tokenized = json.loads(_http(server, "POST", "/tokenize", {
-        "messages": [{"role": "user", "content": "Hello world"}]}).partition(b"\r\n\r\n")[2])
+    tokenized = json.loads(
+        _http(
+            server, "POST", "/tokenize", {"messages": [{"role": "user", "content": "Hello world"}]}
+        ).partition(b"\r\n\r\n")[2]
+    )
     assert tokenized["count"] == len(tokenized["tokens"]) > 2
     assert tokenized["max_model_len"] == server.max_model_len
     assert _http(server, "GET", "/health").startswith(b"HTTP/1.1 200")
@@ -78,8 +100,9 @@ def test_api_key_guards_v1_only():
     try:
         raw = _http(guarded, "GET", "/v1/models")
         assert raw.startswith(b"HTTP/1.1 401") and raw.endswith(b'{"error":"Unauthorized"}')
-        assert _http(guarded, "GET", "/v1/models", headers="Authorization: Bearer k\r\n"
-                     ).startswith(b"HTTP/1.1 200")
+        assert _http(
+            guarded, "GET", "/v1/models", headers="Authorization: Bearer k\r\n"
+        ).startswith(b"HTTP/1.1 200")
         assert _http(guarded, "GET", "/health").startswith(b"HTTP/1.1 200")
     finally:
         guarded.stop()

@@ -37,16 +37,21 @@ ROWS = {
 
 @pytest.fixture(scope="module")
 def flavored() -> Iterator[dict[str, DevServer]]:
-    servers = {flavor: DevServer(model="qwen3-8b", max_model_len=WINDOW, flavor=flavor).start()
-               for flavor in [*ROWS, "ollama", "litellm-null"]}
+    servers = {
+        flavor: DevServer(model="qwen3-8b", max_model_len=WINDOW, flavor=flavor).start()
+        for flavor in [*ROWS, "ollama", "litellm-null"]
+    }
     yield servers
     for server in servers.values():
         server.stop()
 
 
 def _link(server: DevServer, tmp_path: Path, **values: object) -> tuple[ServerLink, Budget]:
-    settings = LiveSettings(Settings(base_url=server.base_url, **values),  # type: ignore[arg-type]
-                            tmp_path / "config.json", {})
+    settings = LiveSettings(
+        Settings(base_url=server.base_url, **values),  # type: ignore[arg-type]
+        tmp_path / "config.json",
+        {},
+    )
     link = ServerLink(settings)
     return link, Budget(settings, link, Conversation())
 
@@ -67,13 +72,16 @@ def test_each_server_kind_window_and_source(flavored, tmp_path, flavor):
     assert (link.server.name, link.server.window, link.server.source) == (name, WINDOW, source)
     assert budget.limit == WINDOW - 4000
     assert budget.origin() == f" (context {WINDOW} from {name} {source} less 4000 for the answer)"
-    assert link.described() == (f"{name} at {flavored[flavor].base_url}: model qwen3-8b, "
-                                f"context {WINDOW} tokens (from {source})")
+    assert link.described() == (
+        f"{name} at {flavored[flavor].base_url}: model qwen3-8b, "
+        f"context {WINDOW} tokens (from {source})"
+    )
 
 
 def test_a_user_budget_always_wins(flavored, tmp_path):
-    link, budget = _link(flavored["llamacpp"], tmp_path, max_input_tokens=3000,
-                         sources={"MAX_INPUT_TOKENS": "env"})
+    link, budget = _link(
+        flavored["llamacpp"], tmp_path, max_input_tokens=3000, sources={"MAX_INPUT_TOKENS": "env"}
+    )
 
     async def run() -> None:
         await link.detect()
@@ -133,14 +141,23 @@ def _start(terminal: type[Terminal], server: DevServer, *args: str) -> Terminal:
 
 def test_the_start_up_line_and_tokens_name_the_source(terminal, flavored):
     term = _start(terminal, flavored["llamacpp-old"])
-    _wait_flat(term, r"Connected to llama\.cpp b6000 at http://127\.0\.0\.1:\d+/v1: model "
-                  r"qwen3-8b, context\s+8192 tokens \(from /props\)\.")
+    _wait_flat(
+        term,
+        r"Connected to llama\.cpp b6000 at http://127\.0\.0\.1:\d+/v1: model "
+        r"qwen3-8b, context\s+8192 tokens \(from /props\)\.",
+    )
     term.enter("/tokens")
-    _wait_flat(term, r"Limit:\s+MAX_INPUT_TOKENS from server \(context 8192 from llama\.cpp b6000 "
-                  r"/props less\s+4000 for the answer\)")
+    _wait_flat(
+        term,
+        r"Limit:\s+MAX_INPUT_TOKENS from server \(context 8192 from llama\.cpp b6000 "
+        r"/props less\s+4000 for the answer\)",
+    )
     term.enter("/config get MAX_INPUT_TOKENS")
-    _wait_flat(term, r"MAX_INPUT_TOKENS = 4192 \(context 8192 from llama\.cpp b6000 /props less "
-                  r"4000 for\s+the answer\)\s+\[server\]")
+    _wait_flat(
+        term,
+        r"MAX_INPUT_TOKENS = 4192 \(context 8192 from llama\.cpp b6000 /props less "
+        r"4000 for\s+the answer\)\s+\[server\]",
+    )
     term.enter("/reconnect")
     _wait_flat(term, r"Connected to llama\.cpp b6000 at .* \(from /props\) \(\d+ ms\)\.")
 
@@ -151,17 +168,22 @@ def test_ollama_warns_before_the_server_would_truncate(terminal, tmp_path):
         term = _start(terminal, server, "--max-tokens", "200")
         _wait_flat(term, r"Connected to Ollama 0\.12\.6 .* window not known: the model is not")
         term.enter("hello [[tokens=20]]")
-        _wait_flat(term, r"Ollama runs qwen3:8b with a 1024-token window; the budget is now "
-                      r"824\s+tokens\.")
+        _wait_flat(
+            term,
+            r"Ollama runs qwen3:8b with a 1024-token window; the budget is now "
+            r"824\s+tokens\.",
+        )
         for number in range(8):
             term.enter(f"question {number} " + "word " * 40 + "[[tokens=30]]")
             term.wait_count(r"Stats: ", number + 2)
             if "older messages will be dropped" in term.scrollback():
                 break
         flat = " ".join(term.scrollback().split())
-        assert ("Ollama is running this model with a 1024-token window; older messages will "
-                "be dropped by the server. Raise it with OLLAMA_CONTEXT_LENGTH or a Modelfile "
-                "(PARAMETER num_ctx).") in flat
+        assert (
+            "Ollama is running this model with a 1024-token window; older messages will "
+            "be dropped by the server. Raise it with OLLAMA_CONTEXT_LENGTH or a Modelfile "
+            "(PARAMETER num_ctx)."
+        ) in flat
         assert flat.count("older messages will be dropped") == 1
         assert not any(record.truncated for record in server.chat_requests())
     finally:
@@ -179,17 +201,25 @@ def test_overflow_figures_are_said_and_set_the_next_budget(terminal, flavor):
         term.wait_for(r"MAX_INPUT_TOKENS = 50000")
         term.paste("big " + "word " * 2500)
         term.enter()
-        found = _wait_flat(term, r"too long for the model's context \((\d+) tokens sent, "
-                                 r"2048 fit\)")
+        found = _wait_flat(
+            term,
+            r"too long for the model's context \((\d+) tokens sent, "
+            r"2048 fit\)",
+        )
         assert int(found.group(1)) > 2048
     finally:
         server.stop()
 
 
 def test_one_shot_through_a_flavor(flavored):
-    result = subprocess.run([zorac_command(), "hi [[tokens=5]]"], capture_output=True,
-                            text=True, timeout=60, input="",
-                            env={**os.environ, "VLLM_BASE_URL": flavored["tgi"].base_url})
+    result = subprocess.run(
+        [zorac_command(), "hi [[tokens=5]]"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+        env={**os.environ, "VLLM_BASE_URL": flavored["tgi"].base_url},
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -203,7 +233,10 @@ def test_an_overflow_sets_the_budget_a_guess_had_set(terminal):
         _wait_flat(term, r"too long for the model's context \(\d+ tokens sent, 2048 fit\)")
         term.ctrl("u")  # the message is back in the input: clear it first
         term.enter("/tokens")
-        _wait_flat(term, r"Tokens: \d+ of 1948 .* Limit: MAX_INPUT_TOKENS from server \(context "
-                         r"2048 from LiteLLM proxy's overflow error less 100 for the answer\)")
+        _wait_flat(
+            term,
+            r"Tokens: \d+ of 1948 .* Limit: MAX_INPUT_TOKENS from server \(context "
+            r"2048 from LiteLLM proxy's overflow error less 100 for the answer\)",
+        )
     finally:
         server.stop()

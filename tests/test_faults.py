@@ -27,11 +27,15 @@ from zorac_repl.devserver import DevServer
 
 _NO_FINISH = r"The server ended the answer without finishing it\."
 _DROPPED = r"The server closed the connection in the middle of the answer\."
-_STALLED = (r"Server stopped sending: no data for 1s\. If the model is just slow, "
-            r"raise STALL_TIMEOUT\.")
+_STALLED = (
+    r"Server stopped sending: no data for 1s\. If the model is just slow, "
+    r"raise STALL_TIMEOUT\."
+)
 _INTERNAL = r"Server error: Internal server error"
-_OVERFLOW = (r"The conversation is too long for the model's context "
-             r"\(\d+ tokens sent, \d+ fit\): ")
+_OVERFLOW = (
+    r"The conversation is too long for the model's context "
+    r"\(\d+ tokens sent, \d+ fit\): "
+)
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,16 @@ class Case:
 
 
 CASES = [
-    Case("keepalive", None, 0), Case("odd", None, 0), Case("crlf", None, 0),
-    Case("split", None, 0), Case("batched", None, 0), Case("no-done", None, 0),
-    Case("hold-open", None, 0), Case("delay:0.3", None, 0),
-    Case("error-event", _INTERNAL, 4, True), Case("error-event:vllm-old", _INTERNAL, 4, True),
+    Case("keepalive", None, 0),
+    Case("odd", None, 0),
+    Case("crlf", None, 0),
+    Case("split", None, 0),
+    Case("batched", None, 0),
+    Case("no-done", None, 0),
+    Case("hold-open", None, 0),
+    Case("delay:0.3", None, 0),
+    Case("error-event", _INTERNAL, 4, True),
+    Case("error-event:vllm-old", _INTERNAL, 4, True),
     Case("error-event:sglang", _INTERNAL, 4, True),
     Case("error-event:llamacpp", _INTERNAL, 4, True),
     Case("error-event:llamacpp-2025", _INTERNAL, 4, True),
@@ -56,23 +66,39 @@ CASES = [
     Case("stall", _STALLED, 3),
     Case("status:400", r"Server error \(HTTP 400\): Bad request: simulated", 4),
     Case("status:401", r"The server rejected the API key \(HTTP 401\): set VLLM_API_KEY", 4),
-    Case("status:404", r"Server error \(HTTP 404\): The model `simulated` does not exist\. "
-                       r"Check --model or VLLM_MODEL\.", 4),
-    Case("status:404:detail", r"The server has no such endpoint \(HTTP 404\): does "
-                              r"http://127\.0\.0\.1:\d+/v1 end in /v1\?", 4),
+    Case(
+        "status:404",
+        r"Server error \(HTTP 404\): The model `simulated` does not exist\. "
+        r"Check --model or VLLM_MODEL\.",
+        4,
+    ),
+    Case(
+        "status:404:detail",
+        r"The server has no such endpoint \(HTTP 404\): does "
+        r"http://127\.0\.0\.1:\d+/v1 end in /v1\?",
+        4,
+    ),
     Case("status:500", r"Server error \(HTTP 500\): Internal server error", 4),
     Case("status:500:flat", r"Server error \(HTTP 500\): Internal server error", 4),
     Case("status:500:llamacpp", r"Server error \(HTTP 500\): Internal server error", 4),
     Case("status:500:ollama", r"Server error \(HTTP 500\): Internal server error", 4),
     Case("status:500:openai", r"Server error \(HTTP 500\): Internal server error", 4),
-    Case("status:503", r"Server error \(HTTP 503\): The engine is restarting; try again "
-                       r"shortly\.", 4),
+    Case(
+        "status:503",
+        r"Server error \(HTTP 503\): The engine is restarting; try again "
+        r"shortly\.",
+        4,
+    ),
     Case("overflow", _OVERFLOW + r"This model's maximum context length is 32768", 4),
     Case("overflow:flat", _OVERFLOW + r"This model's maximum context length is 32768", 4),
     Case("overflow:llamacpp", _OVERFLOW + r"request \(40000 tokens\) exceeds the available", 4),
     Case("overflow:openai", _OVERFLOW + r"This model's maximum context length is 8192", 4),
-    Case("lmstudio", r"Server error: Unexpected endpoint or method\. "
-                     r"\(POST /v1/chat/completions\)", 4),
+    Case(
+        "lmstudio",
+        r"Server error: Unexpected endpoint or method\. "
+        r"\(POST /v1/chat/completions\)",
+        4,
+    ),
 ]
 
 
@@ -84,8 +110,13 @@ def _ids(case: Case) -> str:
 def test_piped(case, fresh_requests):
     message = f"question [[tokens=60 fault={case.fault}]]"
     environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url, "STALL_TIMEOUT": "1"}
-    result = subprocess.run([zorac_command(), message], capture_output=True, env=environment,
-                            timeout=60, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [zorac_command(), message],
+        capture_output=True,
+        env=environment,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     stderr = result.stderr.decode()
     # Never sent twice: the SDK's retries are off and nothing is re-sent after a failure.
     assert len(fresh_requests.chat_requests()) == 1
@@ -102,10 +133,18 @@ def test_piped(case, fresh_requests):
         assert served and result.stdout.decode().startswith(served[:20])
     # The server is left well: the next request is answered (the client's part in a
     # following request is the interactive matrix's to check).
-    body = json.dumps({"model": fresh_requests.model, "stream": False,
-                       "messages": [{"role": "user", "content": "next [[tokens=5]]"}]})
-    request = urllib.request.Request(f"{fresh_requests.base_url}/chat/completions",
-                                     body.encode(), {"Content-Type": "application/json"})
+    body = json.dumps(
+        {
+            "model": fresh_requests.model,
+            "stream": False,
+            "messages": [{"role": "user", "content": "next [[tokens=5]]"}],
+        }
+    )
+    request = urllib.request.Request(
+        f"{fresh_requests.base_url}/chat/completions",
+        body.encode(),
+        {"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request, timeout=30) as answer:
         assert json.loads(answer.read())["choices"][0]["finish_reason"] == "stop"
 
@@ -128,12 +167,21 @@ class _ReplPool:
         if self._idle is not None:
             term, self._idle = self._idle, None
             return term
-        environment = {name: value for name, value in os.environ.items()
-                       if not name.startswith(("ZORAC_", "VLLM_", "OPENAI_"))}
+        environment = {
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("ZORAC_", "VLLM_", "OPENAI_"))
+        }
         home = self._home / f"repl-{len(self._started)}"
-        environment.update({"VLLM_BASE_URL": self._server.base_url, "STALL_TIMEOUT": "1",
-                            "SYSTEM_PROMPT": "S", "ZORAC_DATA_DIR": str(home / "data"),
-                            "ZORAC_CONFIG_DIR": str(home / "config")})
+        environment.update(
+            {
+                "VLLM_BASE_URL": self._server.base_url,
+                "STALL_TIMEOUT": "1",
+                "SYSTEM_PROMPT": "S",
+                "ZORAC_DATA_DIR": str(home / "data"),
+                "ZORAC_CONFIG_DIR": str(home / "config"),
+            }
+        )
         term = Terminal(zorac_command(), columns=220, rows=50, env=environment)
         self._started.append(term)
         term.wait_for(r"Qwen/Qwen3-8B \|")
@@ -173,7 +221,7 @@ def test_interactive(case, repls, server):
     else:
         term.wait_count(re.escape("> " + text), 2, timeout=20)  # sent, then back as the draft
         screen = term.scrollback()
-        tail = screen[screen.index("> " + text):]
+        tail = screen[screen.index("> " + text) :]
         assert re.search(case.line, tail), tail
         assert len(re.findall(case.line, tail)) == 1
         assert ("The partial answer above was not kept." in tail) is case.partial
@@ -207,9 +255,13 @@ def test_a_refused_connection_is_retried_briefly_before_anything_is_sent():
     async def ask() -> list[object]:
         threading.Timer(0.05, late.start).start()  # refused at first, listening by the retry
         try:
-            return [event async for event in client.stream(
-                [{"role": "user", "content": "hi [[tokens=5]]"}],
-                ChatRequest(late.model, 0.1, 50))]
+            return [
+                event
+                async for event in client.stream(
+                    [{"role": "user", "content": "hi [[tokens=5]]"}],
+                    ChatRequest(late.model, 0.1, 50),
+                )
+            ]
         finally:
             await client.aclose()
 
@@ -223,11 +275,16 @@ def test_a_refused_connection_is_retried_briefly_before_anything_is_sent():
 
 def test_an_unreachable_server_is_one_line_and_exit_3():
     port = free_port()
-    environment = {**os.environ, "VLLM_BASE_URL": f"http://127.0.0.1:{port}/v1",
-                   "VLLM_MODEL": "m"}
-    result = subprocess.run([zorac_command(), "hello"], capture_output=True, env=environment,
-                            timeout=60, stdin=subprocess.DEVNULL)
+    environment = {**os.environ, "VLLM_BASE_URL": f"http://127.0.0.1:{port}/v1", "VLLM_MODEL": "m"}
+    result = subprocess.run(
+        [zorac_command(), "hello"],
+        capture_output=True,
+        env=environment,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 3
     assert result.stderr.decode().splitlines() == [
         f"zorac-repl: Cannot reach http://127.0.0.1:{port}/v1: is vLLM running? Start it with "
-        "'vllm serve MODEL', pass --base-url, or try --demo."]
+        "'vllm serve MODEL', pass --base-url, or try --demo."
+    ]

@@ -39,7 +39,7 @@ def test_streamed_render_matches_the_golden(name, step, live_rows):
     stream = MarkdownStream(golden_console(), max_live_rows=lambda: live_rows)
     rows: list[str] = []
     for start in range(0, len(text), step):
-        stream.feed(text[start:start + step])
+        stream.feed(text[start : start + step])
         committed, live = stream.update()
         rows += committed
         assert len(live) <= live_rows
@@ -60,8 +60,10 @@ def test_an_opening_fence_shows_highlighted_code_at_once():
     stream = MarkdownStream(golden_console())
     stream.feed("```python\ndef f")
     _, live = stream.update()
-    assert live == ["\x1b[2m[1] python\x1b[0m",
-                    "\x1b[38;2;102;217;239mdef\x1b[0m \x1b[38;2;166;226;46mf\x1b[0m"]
+    assert live == [
+        "\x1b[2m[1] python\x1b[0m",
+        "\x1b[38;2;102;217;239mdef\x1b[0m \x1b[38;2;166;226;46mf\x1b[0m",
+    ]
 
 
 def test_a_table_appears_once_its_delimiter_row_arrives():

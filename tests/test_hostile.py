@@ -25,8 +25,9 @@ _ESCAPES = (b"\x1b[2J", b"\x1b]52;", b"\x1b]0;", b"\x1b]8;", b"\x07")
 
 
 def _start(terminal: type[Terminal], server: DevServer, **env: str) -> Terminal:
-    term = terminal(columns=200, rows=50,
-                    env={"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "S", **env})
+    term = terminal(
+        columns=200, rows=50, env={"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "S", **env}
+    )
     term.wait_for(r"Ctrl\+D to leave")
     term.wait_for(re.escape(server.model) + r" \|")
     return term
@@ -61,8 +62,13 @@ def test_escapes_in_answers_are_shown_as_text_in_the_repl(terminal, fresh_reques
 
 def test_escapes_reach_stdout_raw_only_when_it_is_not_a_terminal(fresh_requests):
     environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
-    piped = subprocess.run([zorac_command(), "[[hostile]]"], capture_output=True,
-                           env=environment, timeout=60, stdin=subprocess.DEVNULL)
+    piped = subprocess.run(
+        [zorac_command(), "[[hostile]]"],
+        capture_output=True,
+        env=environment,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert piped.returncode == 0 and b"\x1b]52;c;cm0gLXJmIH4=\x07" in piped.stdout
     # The same one-shot command with a terminal for stdout: shown, not obeyed.
     child = pexpect.spawn(zorac_command(), ["[[hostile]]"], env=environment, timeout=30)
@@ -110,8 +116,11 @@ def test_a_100k_character_line_wraps_without_loss(terminal, fresh_requests):
     term = _start(terminal, fresh_requests)
     _ask(term, "[[longline=100000]]")
     served = fresh_requests.chat_requests()[-1].served_text.strip()
-    shown = "".join(line for line in term.scrollback().splitlines()
-                    if line.startswith(("lorem", "ipsum", "dolor", "sit", "amet")))
+    shown = "".join(
+        line
+        for line in term.scrollback().splitlines()
+        if line.startswith(("lorem", "ipsum", "dolor", "sit", "amet"))
+    )
     assert shown.replace(" ", "") == served.replace(" ", "")
 
 
@@ -121,10 +130,12 @@ def test_zero_width_and_right_to_left_text_keep_the_layout(terminal, fresh_reque
     _ask(term, "[[unicode]]")
     written = term.raw[start:].decode()
     # Written whole (the test's screen emulator itself drops text after zero-width marks).
-    for line in ("Zero width: a\u200bb\u200cc\u200dd\ufeffe done.",
-                 "Right to left: \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 "
-                 "\u202eevil\u202c done.",
-                 "Family: \U0001f468\u200d\U0001f469\u200d\U0001f467 and CJK \u4f60\u597d done."):
+    for line in (
+        "Zero width: a\u200bb\u200cc\u200dd\ufeffe done.",
+        "Right to left: \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 "
+        "\u202eevil\u202c done.",
+        "Family: \U0001f468\u200d\U0001f469\u200d\U0001f467 and CJK \u4f60\u597d done.",
+    ):
         assert line in written
     # The rows after it are where they belong.
     assert re.search(r"Stats: \d+ tokens in .* \| Total: 2 msgs", term.scrollback())
@@ -137,8 +148,10 @@ def test_a_1mb_paste_is_one_message_sent_intact(terminal):
     roomy = DevServer(max_model_len=10_000_000).start()
     try:
         term = _start(terminal, roomy, MAX_INPUT_TOKENS="9000000")
-        lines = [f"line {number:06d} of the pasted log: some text to fill it up nicely"
-                 for number in range(16_500)]
+        lines = [
+            f"line {number:06d} of the pasted log: some text to fill it up nicely"
+            for number in range(16_500)
+        ]
         pasted = "\n".join(lines)
         assert len(pasted) > 1_000_000
         term.type("\x1b[200~" + pasted + "\x1b[201~")
@@ -189,8 +202,7 @@ def test_sigterm_during_an_answer_saves_what_is_complete_and_exits(terminal, fre
     assert term.child.exitstatus == 143
     assert "Traceback" not in term.scrollback()
     saved = json.loads((Path(os.environ["ZORAC_DATA_DIR"]) / "session.json").read_text())
-    assert [m["content"] for m in saved["messages"] if m["role"] == "user"] == [
-        "kept [[tokens=5]]"]
+    assert [m["content"] for m in saved["messages"] if m["role"] == "user"] == ["kept [[tokens=5]]"]
     record = fresh_requests.chat_requests()[-1]
     assert record.finished.wait(5) and record.disconnected_before_done
 
@@ -198,12 +210,38 @@ def test_sigterm_during_an_answer_saves_what_is_complete_and_exits(terminal, fre
 # -- the SSE parser under fuzzing ------------------------------------------------------------
 
 
-_EVENT_PARTS = st.sampled_from([
-    b"data: ", b"data:", b"{", b"}", b'"choices"', b":", b"[", b"]", b'{"delta":', b"null",
-    b'"content"', b'"x"', b"\n", b"\r\n", b"\n\n", b": keep-alive", b"error: ", b"event: x",
-    b'{"error":', b'"finish_reason":"stop"', b",", b"[DONE]", b"\xff\xfe", b'"usage":{}',
-    b'{"choices":{"0":1}}', b'{"choices":"abc"}', b'{"choices":[1,null,"x"]}', b"123",
-])
+_EVENT_PARTS = st.sampled_from(
+    [
+        b"data: ",
+        b"data:",
+        b"{",
+        b"}",
+        b'"choices"',
+        b":",
+        b"[",
+        b"]",
+        b'{"delta":',
+        b"null",
+        b'"content"',
+        b'"x"',
+        b"\n",
+        b"\r\n",
+        b"\n\n",
+        b": keep-alive",
+        b"error: ",
+        b"event: x",
+        b'{"error":',
+        b'"finish_reason":"stop"',
+        b",",
+        b"[DONE]",
+        b"\xff\xfe",
+        b'"usage":{}',
+        b'{"choices":{"0":1}}',
+        b'{"choices":"abc"}',
+        b'{"choices":[1,null,"x"]}',
+        b"123",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -214,7 +252,7 @@ def test_parser_raises_only_its_own_errors_on_any_bytes(parts, cuts):
     decoder = SSEDecoder()
     pieces, position = [], 0
     for cut in cuts:
-        pieces.append(payload[position:position + cut])
+        pieces.append(payload[position : position + cut])
         position += cut
     pieces.append(payload[position:])
     try:
@@ -227,8 +265,16 @@ def test_parser_raises_only_its_own_errors_on_any_bytes(parts, cuts):
         pass
 
 
-@pytest.mark.parametrize("data", ['{"choices":{"a":1}}', '{"choices":"abc"}', "[1,2]",
-                                  '{"error":"plain"}', '{"usage":{"prompt_tokens":"x"}}'])
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"choices":{"a":1}}',
+        '{"choices":"abc"}',
+        "[1,2]",
+        '{"error":"plain"}',
+        '{"usage":{"prompt_tokens":"x"}}',
+    ],
+)
 def test_malformed_events_are_tolerated_or_typed(data):
     try:
         list(decode_chunk(data))
@@ -239,10 +285,19 @@ def test_malformed_events_are_tolerated_or_typed(data):
 def test_a_rejected_key_never_appears_in_what_is_printed():
     locked = DevServer(api_key="sk-right-key-0000").start()
     try:
-        environment = {**os.environ, "VLLM_BASE_URL": locked.base_url,
-                       "VLLM_API_KEY": "sk-wrong-key-1234", "VLLM_MODEL": locked.model}
-        result = subprocess.run([zorac_command(), "hello"], capture_output=True,
-                                env=environment, timeout=60, stdin=subprocess.DEVNULL)
+        environment = {
+            **os.environ,
+            "VLLM_BASE_URL": locked.base_url,
+            "VLLM_API_KEY": "sk-wrong-key-1234",
+            "VLLM_MODEL": locked.model,
+        }
+        result = subprocess.run(
+            [zorac_command(), "hello"],
+            capture_output=True,
+            env=environment,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
         assert result.returncode == 4
         assert b"sk-wrong-key-1234" not in result.stderr + result.stdout
         assert b"rejected the API key" in result.stderr

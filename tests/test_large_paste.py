@@ -18,8 +18,14 @@ _JSON = "[" + "".join(_ITEM % n for n in range(500))  # 26 kB, one line
 
 
 def _start(terminal: type[Terminal], server: DevServer, **env: str) -> Terminal:
-    term = terminal(env={"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "S",
-                         "MAX_INPUT_TOKENS": "900000", **env})
+    term = terminal(
+        env={
+            "VLLM_BASE_URL": server.base_url,
+            "SYSTEM_PROMPT": "S",
+            "MAX_INPUT_TOKENS": "900000",
+            **env,
+        }
+    )
     term.wait_for(r"Qwen/Qwen3-8B \|")
     return term
 
@@ -29,8 +35,7 @@ def _sent(server: DevServer, count: int, term: Terminal) -> str:
     return server.chat_requests()[-1].messages[-1]["content"]
 
 
-def test_a_huge_one_line_paste_is_a_placeholder_and_is_sent_byte_for_byte(
-        terminal, fresh_requests):
+def test_a_huge_one_line_paste_is_a_placeholder_and_is_sent_byte_for_byte(terminal, fresh_requests):
     term = _start(terminal, fresh_requests)
     term.paste(_JSON + "[[tokens=5]]")
     term.wait_for(re.escape("> [pasted 28 kB, 1 line]"))
@@ -64,11 +69,12 @@ def test_a_paste_that_fails_to_send_comes_back_as_its_placeholder(terminal, fres
 
 def test_the_external_editor_gets_the_paste_in_full(terminal, fresh_requests, tmp_path):
     editor = tmp_path / "editor.py"
-    editor.write_text("import sys\npath = sys.argv[1]\ntext = open(path).read()\n"
-                      "open(path, 'w').write(text.rstrip('\\n') + ' [[tokens=5]]'"
-                      " + (' FULL' if '\"id\":000499' in text else ' PLACEHOLDER'))\n")
-    term = _start(terminal, fresh_requests,
-                  EDITOR=f"{os.sys.executable} {editor}", VISUAL="")
+    editor.write_text(
+        "import sys\npath = sys.argv[1]\ntext = open(path).read()\n"
+        "open(path, 'w').write(text.rstrip('\\n') + ' [[tokens=5]]'"
+        " + (' FULL' if '\"id\":000499' in text else ' PLACEHOLDER'))\n"
+    )
+    term = _start(terminal, fresh_requests, EDITOR=f"{os.sys.executable} {editor}", VISUAL="")
     term.paste(_JSON)
     term.wait_for(re.escape("> [pasted 28 kB, 1 line]"))
     term.ctrl("x")

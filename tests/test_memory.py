@@ -42,8 +42,14 @@ def test_shipped_encoding_loads_with_no_network_and_no_cache(tmp_path):
         print(counter.is_estimate, counter.count("hello world"), counter.method)
     """)
     env = {**os.environ, "TIKTOKEN_CACHE_DIR": str(cache), "DATA_GYM_CACHE_DIR": str(cache)}
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            env=env, timeout=60, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    )
     assert result.stdout.split() == ["False", "2", "tiktoken", "cl100k_base"]
     assert list(cache.iterdir()) == []  # nothing fetched, nothing cached
 
@@ -96,11 +102,16 @@ def test_saved_form_round_trips_without_the_system_prompt():
     assert restored.for_request()[0] == {"role": "system", "content": "NEW DEFAULT"}
 
 
-@pytest.mark.parametrize("data", [
-    [], {"version": 99, "messages": []}, {"version": 1, "messages": "no"},
-    {"version": 1, "messages": [{"role": "system", "content": "x"}]},
-    {"version": 1, "messages": [{"role": "user", "content": 5}]},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        [],
+        {"version": 99, "messages": []},
+        {"version": 1, "messages": "no"},
+        {"version": 1, "messages": [{"role": "system", "content": "x"}]},
+        {"version": 1, "messages": [{"role": "user", "content": 5}]},
+    ],
+)
 def test_wrong_shapes_are_refused_and_change_nothing(data):
     conversation = _conversation(1)
     with pytest.raises(ShapeError):
@@ -167,8 +178,9 @@ def test_kill_9_at_random_moments_of_saving_leaves_a_loadable_file(tmp_path):
     rng = random.Random(7)
     numbers = []
     for _ in range(12):
-        saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path)],
-                                 stdout=subprocess.PIPE, text=True)
+        saver = subprocess.Popen(
+            [sys.executable, "-c", _SAVER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
         assert saver.stdout is not None and saver.stdout.readline() == "ready\n"
         time.sleep(rng.uniform(0.0, 0.05))
         saver.send_signal(signal.SIGKILL)
@@ -195,8 +207,7 @@ def _summarize(server, conversation: Conversation, keep: int = 2):
     async def run():
         client = ChatClient(server.base_url)
         try:
-            return await summarize(client, conversation,
-                                   ChatRequest(server.model, 0.1, 500), keep)
+            return await summarize(client, conversation, ChatRequest(server.model, 0.1, 500), keep)
         finally:
             await client.aclose()
 

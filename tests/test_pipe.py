@@ -13,13 +13,19 @@ from tests.conftest import free_port, zorac_command
 from zorac_repl.devserver import DevServer
 
 
-def _run(args: list[str], server: DevServer | None, stdin: bytes | None = None,
-         **env: str) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    args: list[str], server: DevServer | None, stdin: bytes | None = None, **env: str
+) -> subprocess.CompletedProcess[bytes]:
     environment = {**os.environ, **env}
     if server is not None:
         environment["VLLM_BASE_URL"] = server.base_url
-    return subprocess.run([zorac_command(), *args], input=stdin if stdin is not None else b"",
-                          capture_output=True, env=environment, timeout=60)
+    return subprocess.run(
+        [zorac_command(), *args],
+        input=stdin if stdin is not None else b"",
+        capture_output=True,
+        env=environment,
+        timeout=60,
+    )
 
 
 def _expected_stdout(served: str) -> bytes:
@@ -44,8 +50,11 @@ def test_argument_prompt_streams_a_long_answer_byte_for_byte(fresh_requests):
 
 
 def test_argument_is_the_instruction_and_stdin_the_material(fresh_requests):
-    result = _run(["Summarize this: [[echo]]"], fresh_requests,
-                  stdin="a line of material\nand another, naïve ✓\n".encode())
+    result = _run(
+        ["Summarize this: [[echo]]"],
+        fresh_requests,
+        stdin="a line of material\nand another, naïve ✓\n".encode(),
+    )
     assert result.returncode == 0, result.stderr
     content = fresh_requests.chat_requests()[-1].messages[-1]["content"]
     assert content == "Summarize this: [[echo]]\n\na line of material\nand another, naïve ✓"
@@ -65,8 +74,10 @@ def test_unreachable_server_exits_3_with_one_line(tmp_path):
     assert result.returncode == 3
     assert result.stdout == b""
     lines = result.stderr.decode().strip().splitlines()
-    assert lines == [f"zorac-repl: Cannot reach http://127.0.0.1:{port}/v1: is vLLM running? "
-                     "Start it with 'vllm serve MODEL', pass --base-url, or try --demo."]
+    assert lines == [
+        f"zorac-repl: Cannot reach http://127.0.0.1:{port}/v1: is vLLM running? "
+        "Start it with 'vllm serve MODEL', pass --base-url, or try --demo."
+    ]
 
 
 def test_server_error_exits_4_with_the_servers_message(server):
@@ -79,9 +90,13 @@ def test_server_error_exits_4_with_the_servers_message(server):
 
 def test_interrupt_exits_130_and_the_server_sees_the_disconnect(fresh_requests):
     environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
-    process = subprocess.Popen([zorac_command(), "Tell me a lot [[tokens=3000 rate=200]]"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=environment)
+    process = subprocess.Popen(
+        [zorac_command(), "Tell me a lot [[tokens=3000 rate=200]]"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
     assert process.stdout is not None
     first = process.stdout.read(200)  # the answer has started
     assert first
@@ -97,11 +112,14 @@ def test_interrupt_exits_130_and_the_server_sees_the_disconnect(fresh_requests):
     assert record.served_text.encode().startswith(printed[:-1])
 
 
-@pytest.mark.parametrize("stdin, message", [
-    pytest.param(b"", b"nothing to ask", id="empty"),
-    pytest.param(b"\xff\xfe\x00binary", b"not UTF-8", id="invalid-utf8"),
-    pytest.param(b"text\x00with nul", b"binary data", id="nul-bytes"),
-])
+@pytest.mark.parametrize(
+    "stdin, message",
+    [
+        pytest.param(b"", b"nothing to ask", id="empty"),
+        pytest.param(b"\xff\xfe\x00binary", b"not UTF-8", id="invalid-utf8"),
+        pytest.param(b"text\x00with nul", b"binary data", id="nul-bytes"),
+    ],
+)
 def test_bad_stdin_exits_2_with_a_clear_line(server, stdin, message):
     result = _run([], server, stdin=stdin)
     assert result.returncode == 2
@@ -113,7 +131,8 @@ def test_bad_setting_exits_2_naming_the_variable(server):
     result = _run(["hi"], server, TEMPERATURE="hot")
     assert result.returncode == 2
     assert result.stderr.decode().strip() == (
-        "zorac-repl: $TEMPERATURE: 'hot' is not valid; expected a number from 0 to 2, e.g. 0.7.")
+        "zorac-repl: $TEMPERATURE: 'hot' is not valid; expected a number from 0 to 2, e.g. 0.7."
+    )
 
 
 def test_version_prints_the_version():
@@ -124,9 +143,13 @@ def test_version_prints_the_version():
 
 def test_reader_closing_the_pipe_stops_quietly_with_141(fresh_requests):
     environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
-    process = subprocess.Popen([zorac_command(), "Long one [[tokens=5000 rate=500]]"],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env=environment)
+    process = subprocess.Popen(
+        [zorac_command(), "Long one [[tokens=5000 rate=500]]"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
     assert process.stdout is not None and process.stderr is not None
     assert process.stdout.read(10)
     process.stdout.close()  # like `| head -c 10`

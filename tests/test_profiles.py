@@ -23,14 +23,27 @@ def two_servers(tmp_path: Path) -> Iterator[tuple[DevServer, DevServer, Path]]:
     laptop = DevServer(model="qwen3:8b", max_model_len=4096, flavor="ollama").start()
     config = tmp_path / "config"
     config.mkdir(exist_ok=True)
-    (config / "config.json").write_text(json.dumps({
-        "default_profile": "gpu-box",
-        "profiles": {
-            "gpu-box": {"base_url": gpu.base_url, "api_key_command": "echo gpu-key-123456",
-                        "headers": {"X-Gate": "gate-secret-1"}, "temperature": 0.3},
-            "laptop-ollama": {"base_url": laptop.base_url, "model": "qwen3:8b",
-                              "max_tokens": 500, "headers": ["X-Gate: laptop-gate-2"]},
-        }}))
+    (config / "config.json").write_text(
+        json.dumps(
+            {
+                "default_profile": "gpu-box",
+                "profiles": {
+                    "gpu-box": {
+                        "base_url": gpu.base_url,
+                        "api_key_command": "echo gpu-key-123456",
+                        "headers": {"X-Gate": "gate-secret-1"},
+                        "temperature": 0.3,
+                    },
+                    "laptop-ollama": {
+                        "base_url": laptop.base_url,
+                        "model": "qwen3:8b",
+                        "max_tokens": 500,
+                        "headers": ["X-Gate: laptop-gate-2"],
+                    },
+                },
+            }
+        )
+    )
     os.chmod(config / "config.json", 0o600)
     yield gpu, laptop, config
     gpu.stop()
@@ -65,13 +78,20 @@ def test_profiles_switch_live_and_each_request_goes_to_its_own_server(terminal, 
     _wait_flat(term, r"\* gpu-box\s+" + re.escape(gpu.base_url) + r"\s+vLLM 0\.33\.0")
     _wait_flat(term, r"laptop-ollama\s+" + re.escape(laptop.base_url) + r"\s+not contacted yet")
     term.enter("/profile desktop")
-    _wait_flat(term, r"There is no profile 'desktop'; profiles: gpu-box, laptop-ollama\. "
-                     r"Nothing was changed\.")
+    _wait_flat(
+        term,
+        r"There is no profile 'desktop'; profiles: gpu-box, laptop-ollama\. "
+        r"Nothing was changed\.",
+    )
     term.type("/profile lap\t")
     term.wait_for(r"> /profile laptop-ollama")
     term.enter()
-    _wait_flat(term, r"Profile 'laptop-ollama' in use\. Connected to Ollama 0\.12\.6 at "
-               + re.escape(laptop.base_url) + r": model qwen3:8b")
+    _wait_flat(
+        term,
+        r"Profile 'laptop-ollama' in use\. Connected to Ollama 0\.12\.6 at "
+        + re.escape(laptop.base_url)
+        + r": model qwen3:8b",
+    )
     term.enter("and now? [[tokens=5]]")
     term.wait_count(r"Stats: ", 2)
     request = laptop.chat_requests()[-1]
@@ -81,7 +101,9 @@ def test_profiles_switch_live_and_each_request_goes_to_its_own_server(terminal, 
     assert request.body["max_tokens"] == 500
     # The conversation stayed: the laptop got the earlier exchange too.
     assert [m["content"] for m in request.messages if m["role"] == "user"] == [
-        "hello [[tokens=5]]", "and now? [[tokens=5]]"]
+        "hello [[tokens=5]]",
+        "and now? [[tokens=5]]",
+    ]
     term.enter("/config get HEADERS")
     _wait_flat(term, r"HEADERS = X-Gate: lap…te-2 \[profile\]")
     assert "laptop-gate-2" not in term.scrollback()
@@ -89,30 +111,65 @@ def test_profiles_switch_live_and_each_request_goes_to_its_own_server(terminal, 
     term.close()
     # Saved sessions remember their profile; another one says so and changes nothing.
     term = terminal("-p", "gpu-box")
-    _wait_flat(term, r"It was made with the profile 'laptop-ollama' and this run uses "
-                     r"'gpu-box'; /profile laptop-ollama switches if you want\.")
+    _wait_flat(
+        term,
+        r"It was made with the profile 'laptop-ollama' and this run uses "
+        r"'gpu-box'; /profile laptop-ollama switches if you want\.",
+    )
 
 
 def test_profile_flag_and_environment_choose_and_refuse(two_servers):
     gpu, laptop, config = two_servers
     env = {**os.environ, "ZORAC_CONFIG_DIR": str(config)}
-    result = subprocess.run([zorac_command(), "-p", "laptop-ollama", "hi [[tokens=5]]"],
-                            env=env, capture_output=True, text=True, timeout=60, input="")
+    result = subprocess.run(
+        [zorac_command(), "-p", "laptop-ollama", "hi [[tokens=5]]"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+    )
     assert result.returncode == 0, result.stderr
     assert laptop.chat_requests() and not gpu.chat_requests()
-    result = subprocess.run([zorac_command(), "hi [[tokens=5]]"], capture_output=True,
-                            env={**env, "ZORAC_PROFILE": "gpu-box"}, text=True, timeout=60,
-                            input="")
+    result = subprocess.run(
+        [zorac_command(), "hi [[tokens=5]]"],
+        capture_output=True,
+        env={**env, "ZORAC_PROFILE": "gpu-box"},
+        text=True,
+        timeout=60,
+        input="",
+    )
     assert result.returncode == 0, result.stderr
     assert gpu.chat_requests()
-    result = subprocess.run([zorac_command(), "-p", "nope", "hi"], env=env,
-                            capture_output=True, text=True, timeout=60, input="")
+    result = subprocess.run(
+        [zorac_command(), "-p", "nope", "hi"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+    )
     assert result.returncode == 2
-    assert result.stderr.strip() == ("zorac-repl: there is no profile 'nope'; profiles: "
-                                     "gpu-box, laptop-ollama.")
+    assert result.stderr.strip() == (
+        "zorac-repl: there is no profile 'nope'; profiles: gpu-box, laptop-ollama."
+    )
     # A flag still beats the profile.
-    result = subprocess.run([zorac_command(), "-p", "gpu-box", "--base-url", laptop.base_url,
-                             "-m", "qwen3:8b", "hi [[tokens=5]]"], env=env,
-                            capture_output=True, text=True, timeout=60, input="")
+    result = subprocess.run(
+        [
+            zorac_command(),
+            "-p",
+            "gpu-box",
+            "--base-url",
+            laptop.base_url,
+            "-m",
+            "qwen3:8b",
+            "hi [[tokens=5]]",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+    )
     assert result.returncode == 0, result.stderr
     assert len(laptop.chat_requests()) == 2

@@ -23,8 +23,7 @@ def _start(terminal: type[Terminal], server: DevServer, *args: str, **env: str) 
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_thinking_streams_in_a_bounded_area_then_folds_to_one_line(terminal, fresh_requests,
-                                                                   shape):
+def test_thinking_streams_in_a_bounded_area_then_folds_to_one_line(terminal, fresh_requests, shape):
     term = _start(terminal, fresh_requests)
     term.enter(f"Explain batching [[think=400 via={shape} rate=150]]")
     if shape != "close":
@@ -113,14 +112,21 @@ def test_think_after_a_restart_and_history_without_thinking(terminal, server, tm
     term.wait_for(r"The model did not think before the last answer")
 
 
-def test_an_old_session_with_tags_in_answers_is_cleaned_when_loaded(terminal, server,
-                                                                     tmp_path):
+def test_an_old_session_with_tags_in_answers_is_cleaned_when_loaded(terminal, server, tmp_path):
     data = tmp_path / "data"
     data.mkdir(parents=True, exist_ok=True)
-    saved = {"version": 1, "summary": None, "messages": [
-        {"role": "user", "content": "old question"},
-        {"role": "assistant", "content": "<think>\nold private musing\n</think>\n\nold answer",
-         "meta": {}}]}
+    saved = {
+        "version": 1,
+        "summary": None,
+        "messages": [
+            {"role": "user", "content": "old question"},
+            {
+                "role": "assistant",
+                "content": "<think>\nold private musing\n</think>\n\nold answer",
+                "meta": {},
+            },
+        ],
+    }
     (data / "session.json").write_text(json.dumps(saved))
     term = _start(terminal, server)
     term.wait_for(r"Loaded previous session")

@@ -15,8 +15,9 @@ SHAPES = ["reasoning", "reasoning_content", "tags", "close"]
 
 def _run(args: list[str], server: DevServer, **env: str) -> subprocess.CompletedProcess[bytes]:
     environment = {**os.environ, "VLLM_BASE_URL": server.base_url, **env}
-    return subprocess.run([zorac_command(), *args], input=b"", capture_output=True,
-                          env=environment, timeout=60)
+    return subprocess.run(
+        [zorac_command(), *args], input=b"", capture_output=True, env=environment, timeout=60
+    )
 
 
 def _answer(server: DevServer, shape: str) -> str:
@@ -42,8 +43,11 @@ def test_show_reasoning_writes_the_thinking_to_stderr_plainly(fresh_requests, sh
     result = _run([f"Explain [[think=60 via={shape}]]", "--show-reasoning"], fresh_requests)
     assert result.returncode == 0, result.stderr
     record = fresh_requests.chat_requests()[-1]
-    thought = (record.served_reasoning if shape.startswith("reasoning")
-               else record.served_text.split("</think>")[0].removeprefix("<think>"))
+    thought = (
+        record.served_reasoning
+        if shape.startswith("reasoning")
+        else record.served_text.split("</think>")[0].removeprefix("<think>")
+    )
     assert result.stderr.decode().strip() == thought.strip()
     assert b"\x1b" not in result.stderr  # not a terminal: plain text
     assert thought.strip().encode() not in result.stdout
@@ -64,8 +68,9 @@ def test_a_model_that_only_thinks_says_so_and_fails(fresh_requests):
 
 
 def test_thinking_flags_reach_the_server(fresh_requests):
-    result = _run(["Hi [[think=30]]", "--thinking", "off", "--reasoning-effort", "medium"],
-                  fresh_requests)
+    result = _run(
+        ["Hi [[think=30]]", "--thinking", "off", "--reasoning-effort", "medium"], fresh_requests
+    )
     assert result.returncode == 0, result.stderr
     body = fresh_requests.chat_requests()[-1].body
     assert body["chat_template_kwargs"] == {"enable_thinking": False}
@@ -76,7 +81,8 @@ def test_a_bad_thinking_value_is_one_line(fresh_requests):
     result = _run(["Hi", "--thinking", "maybe"], fresh_requests)
     assert result.returncode == 2
     assert result.stderr.decode().strip() == (
-        "zorac-repl: --thinking: 'maybe' is not valid; expected one of auto, on, off.")
+        "zorac-repl: --thinking: 'maybe' is not valid; expected one of auto, on, off."
+    )
 
 
 def test_ctrl_c_while_thinking_prints_no_answer_and_stops_the_server(fresh_requests):
@@ -84,12 +90,17 @@ def test_ctrl_c_while_thinking_prints_no_answer_and_stops_the_server(fresh_reque
     import time
 
     environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
-    process = subprocess.Popen([zorac_command(), "Think [[think=3000 rate=200]]",
-                                "--show-reasoning"], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    process = subprocess.Popen(
+        [zorac_command(), "Think [[think=3000 rate=200]]", "--show-reasoning"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
     deadline = time.monotonic() + 20
     while not fresh_requests.chat_requests() or not (
-            fresh_requests.chat_requests()[-1].served_reasoning):
+        fresh_requests.chat_requests()[-1].served_reasoning
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     time.sleep(0.3)

@@ -61,7 +61,9 @@ def test_a_tag_after_the_start_is_answer_text() -> None:
 
 def test_a_closing_tag_alone_makes_what_came_before_thinking() -> None:
     assert _split(["Okay, the user", " says hi.\n</think>\n\nHello!"]) == (
-        "Okay, the user says hi.\n", "Hello!")
+        "Okay, the user says hi.\n",
+        "Hello!",
+    )
 
 
 def test_provisional_text_is_answer_when_no_closing_tag_comes() -> None:
@@ -80,7 +82,9 @@ def test_a_closing_tag_inside_the_window_retracts() -> None:
 
 def test_a_quoted_closing_tag_is_answer_text() -> None:
     assert _split(["Close it with `", "</think>` then answer."]) == (
-        "", "Close it with `</think>` then answer.")
+        "",
+        "Close it with `</think>` then answer.",
+    )
     fenced = "```html\n<think>x\n</think>\n```\n"
     assert _split([fenced]) == ("", fenced)
 
@@ -114,16 +118,18 @@ def test_a_saved_answer_splits_the_same_way() -> None:
     assert split_saved("Plain answer") == ("", "Plain answer")
 
 
-_SHAPES = st.sampled_from([
-    "<think>\nLet me think about <b> and </b>.\n</think>\n\nThe answer is **42**.",
-    "  <think>short</think>answer",
-    "Okay, so the user wants x.\n\nWait, maybe y.\n</think>\n\n# Answer\n\nIt is y.",
-    "No thinking here, just < and </ and <thin text.",
-    "<think>never closed",
-    "Answer with `</think>` quoted.",
-    "<think></think>\n\nEmpty thought.",
-    "",
-])
+_SHAPES = st.sampled_from(
+    [
+        "<think>\nLet me think about <b> and </b>.\n</think>\n\nThe answer is **42**.",
+        "  <think>short</think>answer",
+        "Okay, so the user wants x.\n\nWait, maybe y.\n</think>\n\n# Answer\n\nIt is y.",
+        "No thinking here, just < and </ and <thin text.",
+        "<think>never closed",
+        "Answer with `</think>` quoted.",
+        "<think></think>\n\nEmpty thought.",
+        "",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -144,7 +150,9 @@ def test_every_single_cut_position() -> None:
 
 def test_a_real_closing_tag_after_a_quoted_one_in_the_same_chunk() -> None:
     assert _split(["`</think>` is the tag\n</think>\n\nDone."]) == (
-        "`</think>` is the tag\n", "Done.")
+        "`</think>` is the tag\n",
+        "Done.",
+    )
 
 
 def test_a_heading_ends_the_wait_at_once() -> None:
@@ -152,7 +160,9 @@ def test_a_heading_ends_the_wait_at_once() -> None:
     pieces = splitter.feed("# Prefix caching\n")
     assert pieces == [AnswerText("# Prefix caching\n", provisional=True), Confirmed()]
     assert _split(["# Title\n\nWhy close </think> here"]) == (
-        "", "# Title\n\nWhy close </think> here")
+        "",
+        "# Title\n\nWhy close </think> here",
+    )
 
 
 def test_a_table_ends_the_wait_but_prose_lists_and_code_do_not() -> None:
@@ -164,5 +174,4 @@ def test_a_table_ends_the_wait_but_prose_lists_and_code_do_not() -> None:
 
 
 def test_a_heading_inside_a_line_is_not_structure() -> None:
-    assert _split(["I could use # here\n", "</think>\n\nDone"]) == ("I could use # here\n",
-                                                                     "Done")
+    assert _split(["I could use # here\n", "</think>\n\nDone"]) == ("I could use # here\n", "Done")

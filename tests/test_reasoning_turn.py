@@ -46,15 +46,21 @@ class ThoughtView:
         self.status = status
 
 
-def _turn(server, conversation: Conversation, request: ChatRequest | None = None,
-          stream: bool = True, view: ThoughtView | None = None) -> tuple[TurnOutcome, ThoughtView]:
+def _turn(
+    server,
+    conversation: Conversation,
+    request: ChatRequest | None = None,
+    stream: bool = True,
+    view: ThoughtView | None = None,
+) -> tuple[TurnOutcome, ThoughtView]:
     view = view or ThoughtView()
 
     async def run() -> TurnOutcome:
         client = ChatClient(server.base_url)
         try:
-            return await run_turn(client, conversation, request or ChatRequest(MODEL, 0.1, 4000),
-                                  view, stream=stream)
+            return await run_turn(
+                client, conversation, request or ChatRequest(MODEL, 0.1, 4000), view, stream=stream
+            )
         finally:
             await client.aclose()
 
@@ -111,8 +117,9 @@ def test_the_exact_count_leaves_the_thinking_out(server):
     assert conversation.is_exact
     # The prompt and the answer, not the 300 tokens of thinking that will not be sent.
     usage_total = conversation.token_count()
-    without = Conversation(messages=[{"role": m["role"], "content": m["content"]}
-                                     for m in conversation.messages])
+    without = Conversation(
+        messages=[{"role": m["role"], "content": m["content"]} for m in conversation.messages]
+    )
     assert abs(usage_total - without.token_count()) < 40
     assert outcome.figures.tokens - outcome.figures.thinking_tokens < usage_total
 
@@ -178,8 +185,9 @@ def test_thinking_controls_reach_the_request_body(server):
 def test_a_server_that_refuses_a_control_names_the_setting(server, stream):
     conversation = Conversation()
     conversation.add_user("Hi [[strict]]")
-    outcome, _ = _turn(server, conversation, ChatRequest(MODEL, 0.1, 4000, "auto", "high"),
-                       stream=stream)
+    outcome, _ = _turn(
+        server, conversation, ChatRequest(MODEL, 0.1, 4000, "auto", "high"), stream=stream
+    )
     assert outcome.status == "failed"
     message = str(outcome.error)
     assert "reasoning_effort" in message and "/config set REASONING_EFFORT auto" in message

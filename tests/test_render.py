@@ -20,12 +20,12 @@ WIDTH = 80
 
 
 def _console(width: int = WIDTH) -> Console:
-    return Console(file=io.StringIO(), width=width, force_terminal=True,
-                   color_system="truecolor")
+    return Console(file=io.StringIO(), width=width, force_terminal=True, color_system="truecolor")
 
 
-def _stream_rows(text: str, cuts: list[int], updates: list[bool], live_rows: int,
-                 width: int = WIDTH) -> list[str]:
+def _stream_rows(
+    text: str, cuts: list[int], updates: list[bool], live_rows: int, width: int = WIDTH
+) -> list[str]:
     stream = MarkdownStream(_console(width), max_live_rows=lambda: live_rows)
     rows: list[str] = []
     start = 0
@@ -37,43 +37,64 @@ def _stream_rows(text: str, cuts: list[int], updates: list[bool], live_rows: int
     return rows + stream.finish()
 
 
-_BLOCKS = st.sampled_from([
-    "# Heading", "Setext heading\n==============", "Another one\n---",
-    "A paragraph with **bold**, *em*, `code` and a [link](http://x.y/z).",
-    "A **bold start that never closes", "- one\n- two\n  - nested\n    - deeper\n- three",
-    "1. first\n2. second\n3. third", "7. seven\n8. eight\n9. nine\n10. ten\n11. eleven",
-    "> quoted\n> text\nlazy continuation", "---", "***",
-    "| a | b |\n|---|--:|\n| 1 | 22 |\n| 333 | 4 |", "| wide column header | x |\n|---|---|",
-    "```python\ndef f(x):\n    return x * 2\n```", "```\nplain code\n```", "```js\nlet a = 1;",
-    "    indented code", "<div>\nhtml block\n</div>", "日本語の文章と絵文字 🎉 mixed text",
-    "Line one\nline two in the same paragraph", "text with trailing spaces   ",
-    # Later lines that rewrite rows already drawn: an inline construct closing lines later,
-    # a setext underline under a tall paragraph.
-    "Hard **wrapped text\nwith bold that\nruns on for\nseveral lines** and words after it",
-    "Stray **a* then more\nwords and more\nwords* to close it",
-    "> quote with `code that\n> closes three\n> lines later` and\n> on",
-    "- item with *em that\n  runs on\n  and on* here\n- next item\n- and another",
-    "A paragraph of\nseveral short lines\nthat becomes\na heading\n---",
-])
+_BLOCKS = st.sampled_from(
+    [
+        "# Heading",
+        "Setext heading\n==============",
+        "Another one\n---",
+        "A paragraph with **bold**, *em*, `code` and a [link](http://x.y/z).",
+        "A **bold start that never closes",
+        "- one\n- two\n  - nested\n    - deeper\n- three",
+        "1. first\n2. second\n3. third",
+        "7. seven\n8. eight\n9. nine\n10. ten\n11. eleven",
+        "> quoted\n> text\nlazy continuation",
+        "---",
+        "***",
+        "| a | b |\n|---|--:|\n| 1 | 22 |\n| 333 | 4 |",
+        "| wide column header | x |\n|---|---|",
+        "```python\ndef f(x):\n    return x * 2\n```",
+        "```\nplain code\n```",
+        "```js\nlet a = 1;",
+        "    indented code",
+        "<div>\nhtml block\n</div>",
+        "日本語の文章と絵文字 🎉 mixed text",
+        "Line one\nline two in the same paragraph",
+        "text with trailing spaces   ",
+        # Later lines that rewrite rows already drawn: an inline construct closing lines later,
+        # a setext underline under a tall paragraph.
+        "Hard **wrapped text\nwith bold that\nruns on for\nseveral lines** and words after it",
+        "Stray **a* then more\nwords and more\nwords* to close it",
+        "> quote with `code that\n> closes three\n> lines later` and\n> on",
+        "- item with *em that\n  runs on\n  and on* here\n- next item\n- and another",
+        "A paragraph of\nseveral short lines\nthat becomes\na heading\n---",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(_BLOCKS, min_size=1, max_size=8), st.sampled_from(["\n\n", "\n", "\n\n\n"]),
-       st.lists(st.integers(min_value=0, max_value=5000), max_size=30),
-       st.lists(st.booleans(), min_size=1, max_size=5), st.sampled_from([1, 3, 4, 10, 1000]),
-       st.sampled_from([24, WIDTH]))
-def test_any_document_in_any_chunks_ends_as_the_one_shot_render(blocks, joiner, cuts, updates,
-                                                                 live_rows, width):
+@given(
+    st.lists(_BLOCKS, min_size=1, max_size=8),
+    st.sampled_from(["\n\n", "\n", "\n\n\n"]),
+    st.lists(st.integers(min_value=0, max_value=5000), max_size=30),
+    st.lists(st.booleans(), min_size=1, max_size=5),
+    st.sampled_from([1, 3, 4, 10, 1000]),
+    st.sampled_from([24, WIDTH]),
+)
+def test_any_document_in_any_chunks_ends_as_the_one_shot_render(
+    blocks, joiner, cuts, updates, live_rows, width
+):
     text = joiner.join(blocks)
     cuts = [cut % (len(text) + 1) for cut in cuts]
     assert _stream_rows(text, cuts, updates, live_rows, width) == render_lines(
-        _console(width), text)
+        _console(width), text
+    )
 
 
 @pytest.mark.parametrize("block", _BLOCKS.elements)
 @pytest.mark.parametrize("live_rows", [1, 2])
 def test_each_block_taller_than_the_live_region_commits_only_rows_that_cannot_change(
-        block, live_rows):
+    block, live_rows
+):
     # Two characters at a time in a narrow terminal: every block outgrows the live region,
     # and every row it commits early is drawn before the rest of its text arrives.
     text = f"{block}\n\nafter"
@@ -101,7 +122,7 @@ def test_open_block_is_bounded_and_its_early_rows_are_committed():
     stream = MarkdownStream(_console(), max_live_rows=lambda: 10)
     committed: list[str] = []
     for start in range(0, len(code), 200):
-        stream.feed(code[start:start + 200])
+        stream.feed(code[start : start + 200])
         rows, live = stream.update()
         committed += rows
         assert len(live) <= 10
@@ -109,17 +130,26 @@ def test_open_block_is_bounded_and_its_early_rows_are_committed():
     assert committed + stream.finish() == render_lines(_console(), code)
 
 
-@pytest.mark.parametrize("text", [
-    pytest.param("\n".join(f"{n}. item number {n}" for n in range(1, 31)) + "\n\nafter",
-                 id="numbered-list-past-9"),
-    pytest.param("| a | b |\n|---|---|\n" + "\n".join(
-        f"| {'x' * n} | {n} |" for n in range(1, 40)) + "\n\nafter", id="widening-table"),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param(
+            "\n".join(f"{n}. item number {n}" for n in range(1, 31)) + "\n\nafter",
+            id="numbered-list-past-9",
+        ),
+        pytest.param(
+            "| a | b |\n|---|---|\n"
+            + "\n".join(f"| {'x' * n} | {n} |" for n in range(1, 40))
+            + "\n\nafter",
+            id="widening-table",
+        ),
+    ],
+)
 def test_reflowing_blocks_taller_than_the_screen_stay_live_then_commit_exactly(text):
     stream = MarkdownStream(_console(), max_live_rows=lambda: 5)
     committed: list[str] = []
     for start in range(0, len(text), 4):
-        stream.feed(text[start:start + 4])
+        stream.feed(text[start : start + 4])
         rows, live = stream.update()
         committed += rows
         assert len(live) <= 5
@@ -143,10 +173,11 @@ def test_live_region_leaves_exactly_the_committed_rows_in_scrollback(step, live_
     stream = pyte.Stream(screen)
     region = LiveRegion(stream.feed)
     text = answer_for("scrollback", 1500)
-    markdown = MarkdownStream(Console(file=io.StringIO(), width=WIDTH, color_system=None),
-                              max_live_rows=lambda: live_rows)
+    markdown = MarkdownStream(
+        Console(file=io.StringIO(), width=WIDTH, color_system=None), max_live_rows=lambda: live_rows
+    )
     for frame, start in enumerate(range(0, len(text), step)):
-        markdown.feed(text[start:start + step])
+        markdown.feed(text[start : start + step])
         rows, live = markdown.update()
         region.draw(rows, [*live, f"toolbar {frame}"])
         assert screen.display[screen.cursor.y].rstrip() == f"toolbar {frame}"
@@ -167,8 +198,9 @@ def _region_on_pyte(width: int, height: int) -> tuple[pyte.HistoryScreen, LiveRe
 
 
 def _rows_shown(screen: pyte.HistoryScreen) -> list[str]:
-    history = ["".join(line[c].data for c in range(screen.columns)).rstrip()
-               for line in screen.history.top]
+    history = [
+        "".join(line[c].data for c in range(screen.columns)).rstrip() for line in screen.history.top
+    ]
     return history + [line.rstrip() for line in screen.display]
 
 
@@ -177,8 +209,11 @@ def test_narrowing_a_terminal_that_cuts_rows_erases_nothing_above_the_region(rep
     # pyte, like xterm, cuts rows at a resize instead of re-wrapping them, and the cursor
     # stops at the last column.
     screen, region = _region_on_pyte(80, 20)
-    region.draw([f"final {n}" for n in range(8)], [f"live {n} " + "x" * 60 for n in range(6)]
-                + ["t" * 79], 80)
+    region.draw(
+        [f"final {n}" for n in range(8)],
+        [f"live {n} " + "x" * 60 for n in range(6)] + ["t" * 79],
+        80,
+    )
     screen.resize(20, 50)
     report = ResizeReport(screen.cursor.y, min(screen.cursor.x, 49)) if reported else None
     region.draw(["final 8"], ["new live", "t" * 49], 50, report)
@@ -201,12 +236,16 @@ def test_a_terminal_that_rewrapped_is_told_by_where_the_cursor_went():
     assert region.rewraps is True
 
 
-@pytest.mark.parametrize("cursor_row, out_of_reach, rows_up", [
-    (5, 1, 5),  # the a's went to scrollback whole
-    (4, 2, 3),  # so did the top half of the b's: what is left of them stays on screen
-])
+@pytest.mark.parametrize(
+    "cursor_row, out_of_reach, rows_up",
+    [
+        (5, 1, 5),  # the a's went to scrollback whole
+        (4, 2, 3),  # so did the top half of the b's: what is left of them stays on screen
+    ],
+)
 def test_rows_a_rewrapping_terminal_pushed_off_the_screen_are_left_out_of_the_redraw(
-        cursor_row, out_of_reach, rows_up):
+    cursor_row, out_of_reach, rows_up
+):
     written: list[str] = []
     region = LiveRegion(written.append, synchronized=False)
     region.draw([], ["a" * 80, "b" * 80, "c" * 80, "t" * 79], 80)
@@ -241,9 +280,13 @@ def test_live_rows_handed_out_at_a_resize_are_not_given_again():
     rows = stream.update(40)[0] + stream.finish(40)
     # The first paragraph keeps the width its rows in scrollback have; the rest was live,
     # and takes the new width.
-    assert live[:2] + rows == [*render_lines(_console(), paragraph(1), width=80), "",
-                               *render_lines(_console(), f"{paragraph(2)} end", width=40), "",
-                               *render_lines(_console(), paragraph(3), width=40)]
+    assert live[:2] + rows == [
+        *render_lines(_console(), paragraph(1), width=80),
+        "",
+        *render_lines(_console(), f"{paragraph(2)} end", width=40),
+        "",
+        *render_lines(_console(), paragraph(3), width=40),
+    ]
 
 
 def test_live_rows_that_are_a_tall_blocks_bottom_are_not_handed_out():

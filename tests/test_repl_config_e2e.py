@@ -41,10 +41,12 @@ def test_each_setting_change_reaches_the_very_next_request(terminal, fresh_reque
     term = _start(terminal, server)
     body = _ask(term, server, "first [[tokens=5]]")
     assert body["temperature"] == 0.1 and body["max_tokens"] == 4000 and body["stream"]
-    for line, shown in [("/config set TEMPERATURE 0.9", "TEMPERATURE = 0.9"),
-                        ("/config set MAX_OUTPUT_TOKENS 77", "MAX_OUTPUT_TOKENS = 77"),
-                        ("/config set SYSTEM_PROMPT You are terse.", "SYSTEM_PROMPT = You are"),
-                        ("/config set STREAM off", "STREAM = false")]:
+    for line, shown in [
+        ("/config set TEMPERATURE 0.9", "TEMPERATURE = 0.9"),
+        ("/config set MAX_OUTPUT_TOKENS 77", "MAX_OUTPUT_TOKENS = 77"),
+        ("/config set SYSTEM_PROMPT You are terse.", "SYSTEM_PROMPT = You are"),
+        ("/config set STREAM off", "STREAM = false"),
+    ]:
         term.enter(line)
         term.wait_for(re.escape(shown) + r".*\(saved, in effect now\)")
     body = _ask(term, server, "second [[tokens=5]]")
@@ -120,8 +122,10 @@ def test_tab_completes_commands_and_keys(terminal, fresh_requests):
     term.type("/reco\t")
     term.wait_for(r"> /reconnect")
     term.enter()
-    term.wait_for(r"Connected to vLLM 0\.33\.0 at http://127\.0\.0\.1:\d+/v1: model "
-                  r"Qwen/Qwen3-8B, context\s+32768 tokens \(from /v1/models\) \(\d+ ms\)")
+    term.wait_for(
+        r"Connected to vLLM 0\.33\.0 at http://127\.0\.0\.1:\d+/v1: model "
+        r"Qwen/Qwen3-8B, context\s+32768 tokens \(from /v1/models\) \(\d+ ms\)"
+    )
     term.type("/config set TEMPER\t")
     term.wait_for(r"> /config set TEMPERATURE")
 
@@ -131,15 +135,18 @@ def test_reconnect_reports_a_server_that_is_down(terminal, fresh_requests):
     term.enter("/config set VLLM_BASE_URL http://127.0.0.1:9/v1")
     term.wait_for(r"in effect now")
     term.enter("/reconnect")
-    term.wait_for(r"Cannot reach http://127\.0\.0\.1:9/v1: is vLLM running\? Start it with "
-                  r"'vllm serve MODEL', pass --base-url, or try --demo\.")
+    term.wait_for(
+        r"Cannot reach http://127\.0\.0\.1:9/v1: is vLLM running\? Start it with "
+        r"'vllm serve MODEL', pass --base-url, or try --demo\."
+    )
     term.enter("/help")
     term.wait_for(r"/summarize")  # commands still work
 
 
 def test_help_flag_names_every_setting():
-    result = subprocess.run([zorac_command(), "--help"], capture_output=True, text=True,
-                            timeout=30, check=True)
+    result = subprocess.run(
+        [zorac_command(), "--help"], capture_output=True, text=True, timeout=30, check=True
+    )
     from zorac_repl.config import SETTINGS
 
     for spec in SETTINGS:
@@ -163,8 +170,11 @@ def test_a_server_that_comes_back_is_noticed(terminal):
     term.wait_for(r"server unreachable")
     late = DevServer(port=port).start()
     try:
-        term.wait_for(r"The server at http://127\.0\.0\.1:\d+/v1 is back \(model "
-                      r"Qwen/Qwen3-8B\)\.", timeout=20)
+        term.wait_for(
+            r"The server at http://127\.0\.0\.1:\d+/v1 is back \(model "
+            r"Qwen/Qwen3-8B\)\.",
+            timeout=20,
+        )
         term.wait_for(r"Qwen/Qwen3-8B \|")
     finally:
         late.stop()

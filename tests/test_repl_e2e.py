@@ -19,8 +19,10 @@ def _start(terminal: type[Terminal], server: DevServer, *args: str) -> Terminal:
 def test_answer_streams_onto_the_screen_with_final_stats(terminal, fresh_requests):
     term = _start(terminal, fresh_requests)
     term.enter("Explain paged attention")
-    term.wait_for(r"Stats: \d+ tokens in [\d.]+s \([\d.]+ tok/s( end-to-end)?, TTFT [\d.]+s\) \| "
-                  r"Total: 2 msgs, ~\d+/28768 tokens")  # 32768 context less 4000 output
+    term.wait_for(
+        r"Stats: \d+ tokens in [\d.]+s \([\d.]+ tok/s( end-to-end)?, TTFT [\d.]+s\) \| "
+        r"Total: 2 msgs, ~\d+/28768 tokens"
+    )  # 32768 context less 4000 output
     served = fresh_requests.chat_requests()[-1].served_text
     last_line = served.strip().splitlines()[-1]
     assert last_line in term.scrollback()

@@ -14,9 +14,9 @@ _STATS = r"Stats: \d+ tokens in"
 
 
 def _start(terminal: type[Terminal], server: DevServer, **env: str) -> Terminal:
-    term = terminal(columns=200, env={"VLLM_BASE_URL": server.base_url,
-                                      "SYSTEM_PROMPT": "Be brief.",
-                                      **env})
+    term = terminal(
+        columns=200, env={"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "Be brief.", **env}
+    )
     term.wait_for(r"Ctrl\+D to leave")
     term.wait_for(r"Qwen/Qwen3-8B \|")
     return term
@@ -38,8 +38,9 @@ def test_crossing_the_budget_summarizes_older_messages_first(terminal, fresh_req
     term.wait_for(r"over the budget of 500; summarizing older messages first")
     term.wait_for(r"Summarized \d+ older messages: ~\d+ → ~\d+ tokens")
     requests = fresh_requests.chat_requests()
-    summary_request = next(r for r in requests if "Summarize the conversation above"
-                           in r.messages[-1]["content"])
+    summary_request = next(
+        r for r in requests if "Summarize the conversation above" in r.messages[-1]["content"]
+    )
     after = requests[requests.index(summary_request) + 1].messages
     roles = [m["role"] for m in after]
     assert roles[:2] == ["system", "system"] and roles[2] == "user"
@@ -53,15 +54,18 @@ def test_crossing_the_budget_summarizes_older_messages_first(terminal, fresh_req
 
 
 def test_a_failed_summarization_keeps_everything_and_gives_the_message_back(
-        terminal, fresh_requests):
+    terminal, fresh_requests
+):
     term = _start(terminal, fresh_requests, KEEP_RECENT_MESSAGES="2")
     _turns(term, 3)
     term.enter("/config set MAX_INPUT_TOKENS 300")  # applies at once
     term.wait_for(r"MAX_INPUT_TOKENS = 300 \(saved, in effect now\)")
     fresh_requests.inject("drop")
     term.enter("the next question")
-    term.wait_for(r"Summarization failed: The server closed the connection before the answer "
-                  r"was complete\. Nothing was removed from the conversation\.")
+    term.wait_for(
+        r"Summarization failed: The server closed the connection before the answer "
+        r"was complete\. Nothing was removed from the conversation\."
+    )
     term.wait_for(r"Your message was not sent; it is back in the input")
     term.wait_for(r"> the next question")
     saved = json.loads((_data_dir() / "session.json").read_text())

@@ -10,21 +10,23 @@ from zorac_repl.errors import ServerError
 from zorac_repl.events import Finished, ReasoningDelta, TextDelta, Usage
 from zorac_repl.sse import SSEDecoder, decode_chunk
 
-_VLLM_STREAM = "".join((
-    ": keep-alive\n\n",
-    'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":'
-    '[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,'
-    '"finish_reason":null}]}\n\n',
-    'data: {"id":"c","choices":[{"index":0,"delta":{"reasoning":"Okay","reasoning_content":'
-    '"Okay"},"finish_reason":null}]}\n\n',
-    'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi ✓ 日本"},'
-    '"finish_reason":null}]}\n\n',
-    'data: {"id":"c","choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop",'
-    '"stop_reason":null}]}\n\n',
-    'data: {"id":"c","choices":[],"usage":{"prompt_tokens":12,"total_tokens":21,'
-    '"completion_tokens":9}}\n\n',
-    "data: [DONE]\n\n",
-)).encode()
+_VLLM_STREAM = "".join(
+    (
+        ": keep-alive\n\n",
+        'data: {"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":'
+        '[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,'
+        '"finish_reason":null}]}\n\n',
+        'data: {"id":"c","choices":[{"index":0,"delta":{"reasoning":"Okay","reasoning_content":'
+        '"Okay"},"finish_reason":null}]}\n\n',
+        'data: {"id":"c","choices":[{"index":0,"delta":{"content":"Hi ✓ 日本"},'
+        '"finish_reason":null}]}\n\n',
+        'data: {"id":"c","choices":[{"index":0,"delta":{"content":""},"finish_reason":"stop",'
+        '"stop_reason":null}]}\n\n',
+        'data: {"id":"c","choices":[],"usage":{"prompt_tokens":12,"total_tokens":21,'
+        '"completion_tokens":9}}\n\n',
+        "data: [DONE]\n\n",
+    )
+).encode()
 
 
 def _decode_all(chunks: list[bytes]) -> list[str]:
@@ -56,10 +58,18 @@ def test_crlf_line_endings_split_anywhere_match_lf(cuts):
 
 
 def test_events_decode_into_typed_events():
-    events = [event for data in _decode_all([_VLLM_STREAM]) if data != "[DONE]"
-              for event in decode_chunk(data)]
-    assert events == [ReasoningDelta("Okay"), TextDelta("Hi ✓ 日本"), Finished("stop"),
-                      Usage(12, 9)]
+    events = [
+        event
+        for data in _decode_all([_VLLM_STREAM])
+        if data != "[DONE]"
+        for event in decode_chunk(data)
+    ]
+    assert events == [
+        ReasoningDelta("Okay"),
+        TextDelta("Hi ✓ 日本"),
+        Finished("stop"),
+        Usage(12, 9),
+    ]
 
 
 def test_comments_and_unknown_fields_are_ignored_and_data_lines_join():
@@ -77,12 +87,18 @@ def test_llama_cpp_error_field_becomes_an_error_event():
         list(decode_chunk(data))
 
 
-@pytest.mark.parametrize("payload, message", [
-    pytest.param('{"error": {"message": "bad", "type": "BadRequestError", "param": null, '
-                 '"code": 400}}', "Server error: bad", id="vllm-nested-spaces"),
-    pytest.param('{"error":"Unauthorized"}', "Server error: Unauthorized", id="string"),
-    pytest.param('{"object":"error","message":"old","code":400}', None, id="flat-no-error-key"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        pytest.param(
+            '{"error": {"message": "bad", "type": "BadRequestError", "param": null, "code": 400}}',
+            "Server error: bad",
+            id="vllm-nested-spaces",
+        ),
+        pytest.param('{"error":"Unauthorized"}', "Server error: Unauthorized", id="string"),
+        pytest.param('{"object":"error","message":"old","code":400}', None, id="flat-no-error-key"),
+    ],
+)
 def test_error_events_raise_with_the_servers_message(payload, message):
     if message is None:
         assert list(decode_chunk(payload)) == []
@@ -91,11 +107,19 @@ def test_error_events_raise_with_the_servers_message(payload, message):
             list(decode_chunk(payload))
 
 
-@pytest.mark.parametrize("payload", [
-    '{"choices":[{"delta":{}}]}', '{"choices":[]}', '{"choices":null}', '{}', '[]',
-    '{"choices":[{"index":0}]}', '{"choices":[{"delta":{"content":null,"reasoning":null}}]}',
-    '{"choices":[{"delta":{"content":"x"},"finish_reason":null}],"timings":{},"obfuscation":"q"}',
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"choices":[{"delta":{}}]}',
+        '{"choices":[]}',
+        '{"choices":null}',
+        "{}",
+        "[]",
+        '{"choices":[{"index":0}]}',
+        '{"choices":[{"delta":{"content":null,"reasoning":null}}]}',
+        '{"choices":[{"delta":{"content":"x"},"finish_reason":null}],"timings":{},"obfuscation":"q"}',
+    ],
+)
 def test_odd_chunks_are_tolerated(payload):
     list(decode_chunk(payload))
 

@@ -16,8 +16,7 @@ from zorac_repl.stats import MIN_DECODE_SPAN, MIN_READS, StreamStats, format_sta
 from zorac_repl.turn import run_turn
 
 # One read: the time since the previous one (or since the request), and its deltas.
-_reads = st.lists(st.tuples(st.floats(0.0, 0.5), st.integers(1, 400)), min_size=1,
-                  max_size=40)
+_reads = st.lists(st.tuples(st.floats(0.0, 0.5), st.integers(1, 400)), min_size=1, max_size=40)
 
 
 class _Clock:
@@ -59,8 +58,11 @@ def test_no_rate_exceeds_what_the_timing_supports(reads, usage):
     assert rate <= figures.tokens / span * (1 + 1e-9)
 
 
-@given(st.lists(st.integers(1, 500), min_size=1, max_size=MIN_READS - 1),
-       st.floats(0.0, 5.0), st.floats(0.0, 5.0))
+@given(
+    st.lists(st.integers(1, 500), min_size=1, max_size=MIN_READS - 1),
+    st.floats(0.0, 5.0),
+    st.floats(0.0, 5.0),
+)
 def test_an_answer_in_a_few_reads_shows_its_end_to_end_rate(sizes, ttft, gap):
     reads = [(ttft, sizes[0]), *((gap, size) for size in sizes[1:])]
     figures = _stream(reads, None)[0].finish()
@@ -82,7 +84,8 @@ def test_the_servers_own_timings_win_and_read_as_the_servers():
     assert (figures.rate_kind, figures.tokens_per_second) == ("server", 42.7)
     assert format_stats(figures, "T").startswith(
         "Stats: 6 tokens in 0.1s (42.7 tok/s by the server, TTFT 0.10s, prompt 12 tokens at "
-        "341.9 tok/s (30 cached)) | T")
+        "341.9 tok/s (30 cached)) | T"
+    )
 
 
 def _figures_from(server, message: str, stream: bool = True):
@@ -92,8 +95,13 @@ def _figures_from(server, message: str, stream: bool = True):
     async def ask():
         client = ChatClient(server.base_url)
         try:
-            return await run_turn(client, conversation, ChatRequest(server.model, 0.1, 500),
-                                  RecordingView(), stream=stream)
+            return await run_turn(
+                client,
+                conversation,
+                ChatRequest(server.model, 0.1, 500),
+                RecordingView(),
+                stream=stream,
+            )
         finally:
             await client.aclose()
 

@@ -23,8 +23,9 @@ def pty_pair() -> Iterator[tuple[int, int]]:
     os.close(slave)
 
 
-def _probe_with_reply(pty_pair: tuple[int, int], reply: bytes,
-                      timeout: float = 2.0) -> tuple[object, bytes, list[str]]:
+def _probe_with_reply(
+    pty_pair: tuple[int, int], reply: bytes, timeout: float = 2.0
+) -> tuple[object, bytes, list[str]]:
     master, slave = pty_pair
     asked: list[str] = []
 
@@ -73,8 +74,9 @@ def test_a_terminal_that_did_not_answer_is_not_asked_again(pty_pair):
     assert asked == ["\x1b[6n"]
 
 
-def _read_while_busy(pty_pair: tuple[int, int], chunks: list[bytes],
-                     after_stop: bytes = b"") -> tuple[bytes, int, list[str]]:
+def _read_while_busy(
+    pty_pair: tuple[int, int], chunks: list[bytes], after_stop: bytes = b""
+) -> tuple[bytes, int, list[str]]:
     """Type ``chunks`` while busy, and ``after_stop`` just as the work ends."""
     master, slave = pty_pair
     written: list[str] = []
@@ -117,17 +119,18 @@ def test_ctrl_c_inside_a_paste_is_pasted_text_not_a_stop(pty_pair):
 
 def test_a_large_paste_with_its_end_marker_cut_in_two_is_one_paste(pty_pair):
     paste = b"\x1b[200~" + b"x\x03" * 20_000 + b"\x1b[201~"
-    chunks = [paste[start:start + 4096] for start in range(0, len(paste) - 3, 4096)]
+    chunks = [paste[start : start + 4096] for start in range(0, len(paste) - 3, 4096)]
     cut = len(paste) - 3  # the end marker arrives as "\x1b[2" and then "01~"
-    chunks[-1] = paste[(len(chunks) - 1) * 4096:cut]
+    chunks[-1] = paste[(len(chunks) - 1) * 4096 : cut]
     typed, interrupts, _ = _read_while_busy(pty_pair, [*chunks, paste[cut:], b"\x03"])
     assert interrupts == 1  # only the Ctrl+C typed after the paste
     assert typed == paste
 
 
 def test_a_paste_still_arriving_when_the_work_ends_is_kept_whole(pty_pair):
-    typed, _, _ = _read_while_busy(pty_pair, [b"\x1b[200~first line\r"],
-                                   after_stop=b"second line\x1b[201~")
+    typed, _, _ = _read_while_busy(
+        pty_pair, [b"\x1b[200~first line\r"], after_stop=b"second line\x1b[201~"
+    )
     assert typed == b"\x1b[200~first line\rsecond line\x1b[201~"
 
 

@@ -19,15 +19,14 @@ WIDTH = 80
 
 
 def _console() -> Console:
-    return Console(file=io.StringIO(), width=WIDTH, force_terminal=True,
-                   color_system="truecolor")
+    return Console(file=io.StringIO(), width=WIDTH, force_terminal=True, color_system="truecolor")
 
 
 def _feed(area: ThoughtArea, text: str, step: int) -> tuple[list[str], list[list[str]]]:
     committed: list[str] = []
     frames = []
     for start in range(0, len(text), step):
-        area.feed(text[start:start + step])
+        area.feed(text[start : start + step])
         rows, live = area.update(WIDTH)
         committed += rows
         frames.append(live)
@@ -44,8 +43,9 @@ def test_show_leaves_exactly_the_dimmed_one_shot_render(tokens, step):
 
 
 def test_every_row_of_the_thinking_is_dimmed():
-    rows = render_lines(_console(), "Plain, **bold** and `code`.\n\n```python\nx = 1\n```",
-                        dim=True)
+    rows = render_lines(
+        _console(), "Plain, **bold** and `code`.\n\n```python\nx = 1\n```", dim=True
+    )
     pieces = [piece for row in rows for piece in re.findall(r"\x1b\[([\d;]*)m([^\x1b]*)", row)]
     assert pieces
     for params, text in pieces:
@@ -73,16 +73,21 @@ def test_hide_draws_nothing():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(_BLOCKS, min_size=1, max_size=8), st.integers(min_value=1, max_value=60),
-       st.integers(min_value=5, max_value=40), st.booleans())
-def test_held_text_released_or_outgrown_ends_as_the_one_shot_render(blocks, step, live_rows,
-                                                                    release_midway):
+@given(
+    st.lists(_BLOCKS, min_size=1, max_size=8),
+    st.integers(min_value=1, max_value=60),
+    st.integers(min_value=5, max_value=40),
+    st.booleans(),
+)
+def test_held_text_released_or_outgrown_ends_as_the_one_shot_render(
+    blocks, step, live_rows, release_midway
+):
     text = "\n\n".join(blocks) + "\n"
     stream = MarkdownStream(_console(), max_live_rows=lambda: live_rows)
     stream.hold()
     rows: list[str] = []
     for start in range(0, len(text), step):
-        stream.feed(text[start:start + step])
+        stream.feed(text[start : start + step])
         committed, live = stream.update(WIDTH)
         assert len(live) <= live_rows
         if stream.holding:

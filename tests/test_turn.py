@@ -58,13 +58,15 @@ def test_complete_turn_adds_the_answer_with_metadata(fresh_requests):
     assert outcome.figures.is_exact  # the server's usage was used
 
 
-async def _turn_cancelled_at(server, conversation: Conversation, view: RecordingView,
-                             moment: Callable[[], Awaitable[object]]) -> TurnOutcome:
+async def _turn_cancelled_at(
+    server, conversation: Conversation, view: RecordingView, moment: Callable[[], Awaitable[object]]
+) -> TurnOutcome:
     """Run a turn and cancel it, as Ctrl+C does, once ``moment`` has come."""
     client = ChatClient(server.base_url)
     try:
         task = asyncio.ensure_future(
-            run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view))
+            run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view)
+        )
         await moment()
         task.cancel()
         return await task
@@ -107,8 +109,7 @@ def test_ctrl_c_while_the_view_waits_for_a_resize_keeps_the_whole_answer(fresh_r
     conversation = Conversation()
     conversation.add_user("hello")
     view = ResizingView()
-    outcome = asyncio.run(_turn_cancelled_at(fresh_requests, conversation, view,
-                                             view.ending.wait))
+    outcome = asyncio.run(_turn_cancelled_at(fresh_requests, conversation, view, view.ending.wait))
     assert outcome.status == "complete"
     assert outcome.text == fresh_requests.chat_requests()[-1].served_text
     assert [m["role"] for m in conversation.messages] == ["user", "assistant"]
@@ -121,8 +122,9 @@ def test_failed_turn_rolls_back_and_keeps_the_error(server):
     async def run() -> object:
         client = ChatClient(server.base_url)
         try:
-            return await run_turn(client, conversation, ChatRequest("nope", 0.1, 10),
-                                  RecordingView())
+            return await run_turn(
+                client, conversation, ChatRequest("nope", 0.1, 10), RecordingView()
+            )
         finally:
             await client.aclose()
 
@@ -145,6 +147,7 @@ def test_stats_use_the_injected_clock_and_read_as_documented():
     assert figures.tokens == 245 and figures.is_exact
     assert round(figures.ttft or 0, 2) == 0.21
     line = format_stats(figures, "Total: 4 msgs, ~312/12000 tokens")
-    assert line == ("Stats: 245 tokens in 3.8s (68.0 tok/s, TTFT 0.21s) | "
-                    "Total: 4 msgs, ~312/12000 tokens")
+    assert line == (
+        "Stats: 245 tokens in 3.8s (68.0 tok/s, TTFT 0.21s) | Total: 4 msgs, ~312/12000 tokens"
+    )
     assert format_live(stats).startswith("245 tokens | 3.8s | ")

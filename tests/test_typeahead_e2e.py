@@ -31,7 +31,7 @@ def _when_stats_arrive(term: Terminal, act: Callable[[], None], timeout: float =
     """Call ``act`` in the same read that brings the ``Stats:`` line, before anything else."""
     deadline = time.monotonic() + timeout
     seen = len(term.raw)
-    while b"Stats: " not in term.raw[seen - 8:]:
+    while b"Stats: " not in term.raw[seen - 8 :]:
         assert time.monotonic() < deadline, term.text()
         try:
             data = term.child.read_nonblocking(65536, timeout=0.05)
@@ -93,7 +93,9 @@ def test_enter_typed_ahead_sends_once_the_answer_has_ended(terminal, fresh_reque
     requests = fresh_requests.chat_requests()
     assert len(requests) == 2
     assert [m["content"] for m in requests[1].messages if m["role"] == "user"] == [
-        "first [[tokens=200 rate=200]]", "second [[tokens=5]]"]
+        "first [[tokens=200 rate=200]]",
+        "second [[tokens=5]]",
+    ]
 
 
 def test_a_paste_made_while_busy_is_one_draft_not_several_sends(terminal, fresh_requests):
@@ -127,7 +129,8 @@ def test_ctrl_c_and_a_question_sent_as_the_stats_line_appears(terminal, fresh_re
     _when_stats_arrive(term, lambda: term.type("\x03next question [[tokens=5]]\r"))
     term.wait_count(r"Stats: \d+ tokens", 2)
     assert fresh_requests.chat_requests()[-1].messages[-1]["content"] == (
-        "next question [[tokens=5]]")
+        "next question [[tokens=5]]"
+    )
     assert "^C" not in term.scrollback()
 
 

@@ -20,8 +20,9 @@ def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                             suffix=".tmp")
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
+        )
     except OSError as exc:
         raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     try:

@@ -31,13 +31,13 @@ class Budget:
         conversation: what is counted.
     """
 
-    def __init__(self, settings: LiveSettings, link: ServerLink,
-                 conversation: Conversation) -> None:
+    def __init__(
+        self, settings: LiveSettings, link: ServerLink, conversation: Conversation
+    ) -> None:
         self._settings = settings
         self._link = link
         self._conversation = conversation
-        settings.derived["MAX_INPUT_TOKENS"] = lambda: (
-            f"{self.limit}{self.origin()}", self.source)
+        settings.derived["MAX_INPUT_TOKENS"] = lambda: (f"{self.limit}{self.origin()}", self.source)
 
     @property
     def limit(self) -> int:
@@ -130,9 +130,13 @@ class Budget:
             extra.append("a summary")
         included = f" (plus {' and '.join(extra)})" if extra else ""
         context = self.origin()
-        return Notice("\n".join([
-            f"Tokens:    {used} of {limit} ({share:.1f}%), {max(0, limit - used)} left",
-            f"Messages:  {len(conversation.messages)}{included}",
-            f"Counted:   {how}",
-            f"Limit:     MAX_INPUT_TOKENS from {self.source}{context}",
-        ]))
+        return Notice(
+            "\n".join(
+                [
+                    f"Tokens:    {used} of {limit} ({share:.1f}%), {max(0, limit - used)} left",
+                    f"Messages:  {len(conversation.messages)}{included}",
+                    f"Counted:   {how}",
+                    f"Limit:     MAX_INPUT_TOKENS from {self.source}{context}",
+                ]
+            )
+        )

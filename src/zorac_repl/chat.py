@@ -38,9 +38,11 @@ __all__ = ["Chat"]
 
 # How near the server's window a conversation is when Ollama's truncation is warned of.
 _NEAR_WINDOW = 0.6
-_OLLAMA_TRUNCATES = ("Ollama is running this model with a {window}-token window; older "
-                     "messages will be dropped by the server. Raise it with "
-                     "OLLAMA_CONTEXT_LENGTH or a Modelfile (PARAMETER num_ctx).")
+_OLLAMA_TRUNCATES = (
+    "Ollama is running this model with a {window}-token window; older "
+    "messages will be dropped by the server. Raise it with "
+    "OLLAMA_CONTEXT_LENGTH or a Modelfile (PARAMETER num_ctx)."
+)
 
 
 class Chat:
@@ -62,9 +64,16 @@ class Chat:
             replaces that exchange (while it is still the last).
     """
 
-    def __init__(self, settings: LiveSettings, link: ServerLink, budget: Budget,
-                 saved: SavedConversation, printer: Printer, runner: Runner,
-                 environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        settings: LiveSettings,
+        link: ServerLink,
+        budget: Budget,
+        saved: SavedConversation,
+        printer: Printer,
+        runner: Runner,
+        environ: Mapping[str, str],
+    ) -> None:
         self._settings = settings
         self._link = link
         self._budget = budget
@@ -101,14 +110,23 @@ class Chat:
     def _take_edited_exchange(self) -> list[dict[str, Any]]:
         replacing, self.replacing = self.replacing, None
         conversation = self.conversation
-        if replacing is None or conversation.exchanges_at_end() == 0 or (
-                conversation.messages[-1] is not replacing):
+        if (
+            replacing is None
+            or conversation.exchanges_at_end() == 0
+            or (conversation.messages[-1] is not replacing)
+        ):
             return []  # the conversation moved on since /edit
         removed = conversation.remove_exchanges(1)
-        first = str(removed[0]["content"]).strip().splitlines()[0] if str(
-            removed[0]["content"]).strip() else ""
-        self._printer.say(f"Replacing the last exchange (\"{_shorten(first)}\"): it stays "
-                          "above, but leaves the conversation.", "dim")
+        first = (
+            str(removed[0]["content"]).strip().splitlines()[0]
+            if str(removed[0]["content"]).strip()
+            else ""
+        )
+        self._printer.say(
+            f'Replacing the last exchange ("{_shorten(first)}"): it stays '
+            "above, but leaves the conversation.",
+            "dim",
+        )
         return removed
 
     async def _ask(self, text: str) -> str:
@@ -128,15 +146,26 @@ class Chat:
         if self._cursor_probe is None and keys is not None:
             self._cursor_probe = CursorProbe(write, keys, known_to_rewrap(self._environ))
         settings = self._settings.current
-        view = TerminalAnswerView(self._printer.console, write, terminal_rows,
-                                  settings.code_theme, columns=terminal_columns,
-                                  cursor_probe=self._cursor_probe,
-                                  reasoning=cast("ReasoningMode", settings.reasoning),
-                                  thought_hint=" · /think shows it")
+        view = TerminalAnswerView(
+            self._printer.console,
+            write,
+            terminal_rows,
+            settings.code_theme,
+            columns=terminal_columns,
+            cursor_probe=self._cursor_probe,
+            reasoning=cast("ReasoningMode", settings.reasoning),
+            thought_hint=" · /think shows it",
+        )
         # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
-        outcome = await self._runner.run(run_turn(self._link.client, self.conversation,
-                                                  self._link.request(), view,
-                                                  stream=settings.stream))
+        outcome = await self._runner.run(
+            run_turn(
+                self._link.client,
+                self.conversation,
+                self._link.request(),
+                view,
+                stream=settings.stream,
+            )
+        )
         self._report(outcome)
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete":
@@ -166,9 +195,12 @@ class Chat:
         before = self._link.max_model_len
         window = await self._link.recheck_window()
         if window is not None and window != before:
-            self._printer.say(f"Ollama runs {self._settings.current.model} with a "
-                              f"{window}-token window; the budget is now "
-                              f"{self._budget.limit} tokens.", "dim")
+            self._printer.say(
+                f"Ollama runs {self._settings.current.model} with a "
+                f"{window}-token window; the budget is now "
+                f"{self._budget.limit} tokens.",
+                "dim",
+            )
 
     async def retry(self) -> str | None:
         """Send the last message again: the one that failed, else the last one answered.
@@ -192,8 +224,10 @@ class Chat:
 
         keep = self._settings.current.keep_recent_messages
         if older_message_count(self.conversation, keep) == 0:
-            return Notice(f"Nothing to summarize: the conversation has no messages older "
-                          f"than the last {keep} (KEEP_RECENT_MESSAGES).")
+            return Notice(
+                f"Nothing to summarize: the conversation has no messages older "
+                f"than the last {keep} (KEEP_RECENT_MESSAGES)."
+            )
         problem = await self._link.ensure_model()
         if problem is not None:
             return problem
@@ -210,21 +244,28 @@ class Chat:
         say = self._printer.say
         try:
             result = await self._runner.run(
-                summarize(self._link.client, self.conversation, self._link.request(), keep,
-                          summary_token_limit(self._budget.limit)),
-                label)
+                summarize(
+                    self._link.client,
+                    self.conversation,
+                    self._link.request(),
+                    keep,
+                    summary_token_limit(self._budget.limit),
+                ),
+                label,
+            )
         except asyncio.CancelledError:
             say("Summarization cancelled; nothing was removed from the conversation.", "yellow")
             return None
         except ZoracError as exc:
-            say(f"Summarization failed: {exc} Nothing was removed from the conversation.",
-                "red")
+            say(f"Summarization failed: {exc} Nothing was removed from the conversation.", "red")
             return None
         if result is None:
             return "Nothing to summarize."
         self._printer.show(self._saved.save())
-        return (f"Summarized {result.replaced} older messages: ~{result.before} → "
-                f"~{result.after} tokens. /summary shows the summary.")
+        return (
+            f"Summarized {result.replaced} older messages: ~{result.before} → "
+            f"~{result.after} tokens. /summary shows the summary."
+        )
 
     async def _fit_budget(self, text: str) -> bool:
         """Make room for ``text`` by summarizing if the next request would not fit.
@@ -240,33 +281,45 @@ class Chat:
         conversation, limit, say = self.conversation, self._budget.limit, self._printer.say
         keep = self._settings.current.keep_recent_messages
         if older_message_count(conversation, keep) == 0:
-            say(f"This message makes the conversation ~{needed} tokens, over the budget of "
+            say(
+                f"This message makes the conversation ~{needed} tokens, over the budget of "
                 f"{limit}, and there is nothing old enough to summarize. Sending it anyway; "
-                "/clear starts fresh if the server refuses.", "yellow")
+                "/clear starts fresh if the server refuses.",
+                "yellow",
+            )
             return True
-        say(f"The conversation would be ~{needed} tokens, over the budget of {limit}; "
-            "summarizing older messages first.", "dim")
+        say(
+            f"The conversation would be ~{needed} tokens, over the budget of {limit}; "
+            "summarizing older messages first.",
+            "dim",
+        )
         outcome = await self._summarize()
         if outcome is None:
-            say("Your message was not sent; it is back in the input. Try /summarize again, "
-                "/clear to start fresh, or raise MAX_INPUT_TOKENS.", "yellow")
+            say(
+                "Your message was not sent; it is back in the input. Try /summarize again, "
+                "/clear to start fresh, or raise MAX_INPUT_TOKENS.",
+                "yellow",
+            )
             return False
         after = conversation.token_count() + conversation.counter.count_message(text)
         say(outcome, "dim")
         if after > limit:
             recent = conversation.counter.count_messages(conversation.messages)
-            say(f"Still ~{after} tokens after summarizing, over the budget of {limit}: the "
+            say(
+                f"Still ~{after} tokens after summarizing, over the budget of {limit}: the "
                 f"last {len(conversation.messages)} messages alone are ~{recent}. Sending "
                 "anyway; lower KEEP_RECENT_MESSAGES, or /clear if the server refuses.",
-                "yellow")
+                "yellow",
+            )
         return True
 
     def _report(self, outcome: TurnOutcome) -> None:
         from zorac_repl.stats import format_context, format_stats, short_rate
 
         conversation = self.conversation
-        context = format_context(len(conversation.messages), conversation.token_count(),
-                                 self._budget.limit)
+        context = format_context(
+            len(conversation.messages), conversation.token_count(), self._budget.limit
+        )
         stats = format_stats(outcome.figures, context)
         figures = outcome.figures
         self.last_stats = f"last: {figures.tokens} tokens, {short_rate(figures)}"
@@ -278,21 +331,29 @@ class Chat:
         elif outcome.status == "unanswered":
             from zorac_repl.stats import no_answer_line
 
-            say(f"{no_answer_line(self._settings.current.max_output_tokens)} Your message "
-                "is back in the input.", "yellow")
+            say(
+                f"{no_answer_line(self._settings.current.max_output_tokens)} Your message "
+                "is back in the input.",
+                "yellow",
+            )
         elif outcome.error is not None:
             kept = " The partial answer above was not kept." if outcome.text else ""
             if isinstance(outcome.error, ContextOverflow):
-                kept += (" Your message is back in the input: /summarize or /clear makes "
-                         "room, then send it again.")
+                kept += (
+                    " Your message is back in the input: /summarize or /clear makes "
+                    "room, then send it again."
+                )
             say(f"{outcome.error}{kept}", "red")
         else:
             say(stats, "dim")
             if outcome.finish_reason == "length":
-                say(f"The answer stopped at the output limit "
+                say(
+                    f"The answer stopped at the output limit "
                     f"({self._settings.current.max_output_tokens} tokens); raise it with "
-                    "/config set MAX_OUTPUT_TOKENS N.", "yellow")
+                    "/config set MAX_OUTPUT_TOKENS N.",
+                    "yellow",
+                )
 
 
 def _shorten(line: str, width: int = 60) -> str:
-    return line if len(line) <= width else line[:width - 1] + "…"
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -43,33 +43,62 @@ CODE_THEME, TIKTOKEN_ENCODING, API_KEY_COMMAND. NO_COLOR turns colour off.
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="zorac-repl", description=_DESCRIPTION, epilog=_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        prog="zorac-repl",
+        description=_DESCRIPTION,
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("prompt", nargs="*", help="ask this once and exit")
     for spec in SETTINGS:
         if spec.flag:
             names = [spec.short, spec.flag] if spec.short else [spec.flag]
             repeated = {"action": "append"} if spec.key == "HEADERS" else {}
-            parser.add_argument(*names, dest=spec.key, metavar="VALUE", **repeated,  # type: ignore[arg-type]
-                                help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]")
-    parser.add_argument("--no-stream", action="store_true",
-                        help="wait for the whole answer instead of streaming it [$STREAM=false]")
-    parser.add_argument("--insecure", action="store_true",
-                        help="skip TLS certificate checks (warned at start) [$ZORAC_INSECURE]")
-    parser.add_argument("--show-reasoning", action="store_true",
-                        help="show a reasoning model's thinking: dimmed in the terminal, on "
-                        "stderr in a pipe [$REASONING=show]")
-    parser.add_argument("-p", "--profile", metavar="NAME",
-                        help="use the server profile NAME from the config file "
-                        "[$ZORAC_PROFILE, default_profile]")
-    parser.add_argument("--session", metavar="NAME",
-                        help="continue the saved session NAME (made if new); with a prompt, "
-                        "the exchange is added to it")
-    parser.add_argument("-c", "--continue", dest="resume", action="store_true",
-                        help="continue the session used last interactively; with a prompt, "
-                        "the exchange is added to it")
-    parser.add_argument("--demo", action="store_true",
-                        help="chat with a built-in demo server (no model needed)")
+            parser.add_argument(
+                *names,
+                dest=spec.key,
+                metavar="VALUE",
+                **repeated,  # type: ignore[arg-type]
+                help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]",
+            )
+    parser.add_argument(
+        "--no-stream",
+        action="store_true",
+        help="wait for the whole answer instead of streaming it [$STREAM=false]",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="skip TLS certificate checks (warned at start) [$ZORAC_INSECURE]",
+    )
+    parser.add_argument(
+        "--show-reasoning",
+        action="store_true",
+        help="show a reasoning model's thinking: dimmed in the terminal, on "
+        "stderr in a pipe [$REASONING=show]",
+    )
+    parser.add_argument(
+        "-p",
+        "--profile",
+        metavar="NAME",
+        help="use the server profile NAME from the config file [$ZORAC_PROFILE, default_profile]",
+    )
+    parser.add_argument(
+        "--session",
+        metavar="NAME",
+        help="continue the saved session NAME (made if new); with a prompt, "
+        "the exchange is added to it",
+    )
+    parser.add_argument(
+        "-c",
+        "--continue",
+        dest="resume",
+        action="store_true",
+        help="continue the session used last interactively; with a prompt, "
+        "the exchange is added to it",
+    )
+    parser.add_argument(
+        "--demo", action="store_true", help="chat with a built-in demo server (no model needed)"
+    )
     parser.add_argument("--version", action="version", version=f"zorac-repl {__version__}")
     return parser
 
@@ -87,15 +116,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("ZORAC_DEBUG"):
             raise
-        print(f"zorac-repl: unexpected error: {type(exc).__name__}: {exc} "
-              "(set ZORAC_DEBUG=1 to see the traceback)", file=sys.stderr)
+        print(
+            f"zorac-repl: unexpected error: {type(exc).__name__}: {exc} "
+            "(set ZORAC_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
         return 1
 
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
-    flags = {spec.key: getattr(args, spec.key) for spec in SETTINGS
-             if spec.flag and getattr(args, spec.key) is not None}
+    flags = {
+        spec.key: getattr(args, spec.key)
+        for spec in SETTINGS
+        if spec.flag and getattr(args, spec.key) is not None
+    }
     if "HEADERS" in flags:
         flags["HEADERS"] = "\n".join(flags["HEADERS"])
     if args.insecure:
@@ -110,7 +145,7 @@ def _main(argv: Sequence[str] | None) -> int:
     notices += problems
     name = args.profile or os.environ.get("ZORAC_PROFILE") or default_profile
     if name is not None and name not in profiles:
-        known = ", ".join(profiles) if profiles else f"none (add \"profiles\" to {path})"
+        known = ", ".join(profiles) if profiles else f'none (add "profiles" to {path})'
         print(f"zorac-repl: there is no profile {name!r}; profiles: {known}.", file=sys.stderr)
         return 2
     profile = profiles[name] if name is not None else None
@@ -131,20 +166,37 @@ def _main(argv: Sequence[str] | None) -> int:
 
         # The demo's model thinks for a second or two, as Qwen3 does behind vLLM's parser.
         demo = DevServer(options=StreamOptions(rate=80.0, ttft=0.3, think=120)).start()
-        settings = replace(settings, base_url=demo.base_url, model=demo.model, api_key="",
-                           sources={**settings.sources, "VLLM_BASE_URL": "flag",
-                                    "VLLM_MODEL": "flag", "VLLM_API_KEY": "flag"})
+        settings = replace(
+            settings,
+            base_url=demo.base_url,
+            model=demo.model,
+            api_key="",
+            sources={
+                **settings.sources,
+                "VLLM_BASE_URL": "flag",
+                "VLLM_MODEL": "flag",
+                "VLLM_API_KEY": "flag",
+            },
+        )
     try:
         instruction = " ".join(args.prompt) or None
         if instruction is not None or not sys.stdin.isatty() or not sys.stdout.isatty():
             for notice in notices:
                 print(f"zorac-repl: {notice}", file=sys.stderr)
-            return _run_once(settings, instruction,
-                             session_name if args.resume or args.session else None)
+            return _run_once(
+                settings, instruction, session_name if args.resume or args.session else None
+            )
         from zorac_repl.repl import run_repl
 
-        return run_repl(settings, os.environ, is_demo=demo is not None, notices=tuple(notices),
-                        session_name=session_name, flags=flags, profile=name)
+        return run_repl(
+            settings,
+            os.environ,
+            is_demo=demo is not None,
+            notices=tuple(notices),
+            session_name=session_name,
+            flags=flags,
+            profile=name,
+        )
     finally:
         if demo is not None:
             demo.stop()
@@ -154,11 +206,15 @@ def _connection_warnings(settings: Settings) -> list[str]:
     """Lines to say once per start about how the server is reached."""
     warnings = []
     if settings.insecure:
-        warnings.append("TLS certificate checks are off (--insecure): anyone between here "
-                        "and the server can read and change the conversation.")
+        warnings.append(
+            "TLS certificate checks are off (--insecure): anyone between here "
+            "and the server can read and change the conversation."
+        )
     if settings.source_of("VLLM_API_KEY") == "flag":
-        warnings.append("--api-key is visible to other users in the process list (ps); "
-                        "prefer $VLLM_API_KEY, --api-key-file or API_KEY_COMMAND.")
+        warnings.append(
+            "--api-key is visible to other users in the process list (ps); "
+            "prefer $VLLM_API_KEY, --api-key-file or API_KEY_COMMAND."
+        )
     return warnings
 
 
@@ -189,17 +245,19 @@ def _run_once(settings: Settings, instruction: str | None, session_name: str | N
         try:
             material = raw.decode("utf-8")
         except UnicodeDecodeError:
-            print("zorac-repl: stdin is not UTF-8 text; pipe text, not binary data.",
-                  file=sys.stderr)
+            print(
+                "zorac-repl: stdin is not UTF-8 text; pipe text, not binary data.", file=sys.stderr
+            )
             return EXIT_USAGE
         if "\x00" in material:
-            print("zorac-repl: stdin holds binary data (NUL bytes); pipe text instead.",
-                  file=sys.stderr)
+            print(
+                "zorac-repl: stdin holds binary data (NUL bytes); pipe text instead.",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
     message = compose_message(instruction, material)
     if not message:
-        print("zorac-repl: nothing to ask: pass a prompt or pipe text on stdin.",
-              file=sys.stderr)
+        print("zorac-repl: nothing to ask: pass a prompt or pipe text on stdin.", file=sys.stderr)
         return EXIT_USAGE
     try:
         return asyncio.run(run_oneshot(settings, message, session_name=session_name))

@@ -52,6 +52,7 @@ COMPLETION_TIMEOUT = 600.0
 # again briefly (a server restarting); nothing is ever re-sent once it was delivered.
 _REFUSED_RETRY_DELAYS = (0.2, 0.6)
 
+
 @dataclass(frozen=True, slots=True)
 class ChatRequest:
     """What one chat call sends besides the messages."""
@@ -91,9 +92,13 @@ class ChatClient:
         api_key: sent as a Bearer token; servers without auth accept any value.
     """
 
-    def __init__(self, base_url: str, api_key: str | Callable[[], str] = "",
-                 stall_timeout: float = STREAM_READ_TIMEOUT,
-                 connection: Connection | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str | Callable[[], str] = "",
+        stall_timeout: float = STREAM_READ_TIMEOUT,
+        connection: Connection | None = None,
+    ) -> None:
         self.base_url = base_url
         self.stall_timeout = stall_timeout
         self._api_key = api_key
@@ -118,15 +123,19 @@ class ChatClient:
             module = importlib.import_module("openai")
             self._stream_timeout = module.Timeout(self.stall_timeout, connect=CONNECT_TIMEOUT)
             http_client = module.DefaultAsyncHttpx2Client(
-                verify=context, proxy=connection.proxy or None,
-                mounts=dict.fromkeys(LOOPBACK))
+                verify=context, proxy=connection.proxy or None, mounts=dict.fromkeys(LOOPBACK)
+            )
             # The SDK retries twice by default, re-sending the whole prompt each time; a
             # chat client must not do that behind the user's back.
             self._sdk = module.AsyncOpenAI(
-                base_url=self.base_url, api_key=key or "EMPTY", max_retries=0,
-                timeout=module.Timeout(max(COMPLETION_TIMEOUT, self.stall_timeout),
-                                       connect=CONNECT_TIMEOUT),
-                default_headers=dict(connection.headers) or None, http_client=http_client,
+                base_url=self.base_url,
+                api_key=key or "EMPTY",
+                max_retries=0,
+                timeout=module.Timeout(
+                    max(COMPLETION_TIMEOUT, self.stall_timeout), connect=CONNECT_TIMEOUT
+                ),
+                default_headers=dict(connection.headers) or None,
+                http_client=http_client,
             )
 
     async def _client(self) -> openai.AsyncOpenAI:
@@ -145,13 +154,16 @@ class ChatClient:
         """``GET /v1/models`` as the server sent it (each server adds its own fields)."""
         client = await self._client()
         try:
-            reply = await client.get("/models", cast_to=cast(Any, object),
-                                     options={"timeout": CONNECT_TIMEOUT * 2})
+            reply = await client.get(
+                "/models", cast_to=cast(Any, object), options={"timeout": CONNECT_TIMEOUT * 2}
+            )
         except Exception as exc:
             raise _translate(exc, self.base_url, self.stall_timeout) from exc
         if not isinstance(reply, dict):
-            raise ServerError(f"The server at {self.base_url} answered /v1/models with "
-                              "something that is not a model list; does the URL end in /v1?")
+            raise ServerError(
+                f"The server at {self.base_url} answered /v1/models with "
+                "something that is not a model list; does the URL end in /v1?"
+            )
         return reply
 
     async def list_models(self) -> list[ModelInfo]:
@@ -164,8 +176,9 @@ class ChatClient:
         client = await self._client()
         root = self.base_url.removesuffix("/").removesuffix("/v1")
         try:
-            return await client.get(f"{root}{path}", cast_to=cast(Any, object),
-                                    options={"timeout": CONNECT_TIMEOUT})
+            return await client.get(
+                f"{root}{path}", cast_to=cast(Any, object), options={"timeout": CONNECT_TIMEOUT}
+            )
         except Exception:
             return None
 
@@ -174,11 +187,13 @@ class ChatClient:
         models = await self.list_models()
         if not models:
             raise ServerError(
-                f"The server at {self.base_url} lists no models; pass --model or set VLLM_MODEL.")
+                f"The server at {self.base_url} lists no models; pass --model or set VLLM_MODEL."
+            )
         return models[0]
 
-    async def count_prompt_tokens(self, messages: Sequence[dict[str, str]],
-                                  model: str) -> int | None:
+    async def count_prompt_tokens(
+        self, messages: Sequence[dict[str, str]], model: str
+    ) -> int | None:
         """The server's exact prompt size for ``messages`` (vLLM ``POST /tokenize``).
 
         Returns ``None`` when the server has no such endpoint (llama.cpp, Ollama, ...)
@@ -189,9 +204,16 @@ class ChatClient:
         client = await self._client()
         root = self.base_url.removesuffix("/v1")
         try:
-            reply = await client.post(f"{root}/tokenize", cast_to=cast(Any, object), body={
-                "model": model, "messages": list(messages), "add_generation_prompt": True,
-            }, options={"timeout": CONNECT_TIMEOUT * 2})
+            reply = await client.post(
+                f"{root}/tokenize",
+                cast_to=cast(Any, object),
+                body={
+                    "model": model,
+                    "messages": list(messages),
+                    "add_generation_prompt": True,
+                },
+                options={"timeout": CONNECT_TIMEOUT * 2},
+            )
         except Exception as exc:
             import openai
 
@@ -201,8 +223,9 @@ class ChatClient:
         count = reply.get("count") if isinstance(reply, dict) else None
         return count if isinstance(count, int) else None
 
-    async def stream(self, messages: Sequence[dict[str, str]],
-                     request: ChatRequest) -> AsyncIterator[ChatEvent]:
+    async def stream(
+        self, messages: Sequence[dict[str, str]], request: ChatRequest
+    ) -> AsyncIterator[ChatEvent]:
         """Stream one answer as events; ends after the last event of a complete answer.
 
         Raises:
@@ -216,10 +239,14 @@ class ChatClient:
         for delay in (*_REFUSED_RETRY_DELAYS, None):
             try:
                 async with client.chat.completions.with_streaming_response.create(
-                    model=request.model, messages=cast(Any, list(messages)),
-                    temperature=request.temperature, max_tokens=request.max_tokens,
-                    stream=True, stream_options={"include_usage": True},
-                    timeout=self._stream_timeout, extra_body=request.extra_body() or None,
+                    model=request.model,
+                    messages=cast(Any, list(messages)),
+                    temperature=request.temperature,
+                    max_tokens=request.max_tokens,
+                    stream=True,
+                    stream_options={"include_usage": True},
+                    timeout=self._stream_timeout,
+                    extra_body=request.extra_body() or None,
                 ) as response:
                     opened = True
                     await _reject_non_stream(response)
@@ -251,16 +278,20 @@ class ChatClient:
                 error = _translate(exc, self.base_url, self.stall_timeout, midstream=opened)
                 raise naming_controls(error, request.extra_body()) from exc
 
-    async def complete(self, messages: Sequence[dict[str, str]],
-                       request: ChatRequest) -> Completion:
+    async def complete(
+        self, messages: Sequence[dict[str, str]], request: ChatRequest
+    ) -> Completion:
         """One non-streamed answer."""
         client = await self._client()
         for delay in (*_REFUSED_RETRY_DELAYS, None):
             try:
                 result = await client.chat.completions.create(
-                    model=request.model, messages=cast(Any, list(messages)),
-                    temperature=request.temperature, max_tokens=request.max_tokens,
-                    stream=False, extra_body=request.extra_body() or None,
+                    model=request.model,
+                    messages=cast(Any, list(messages)),
+                    temperature=request.temperature,
+                    max_tokens=request.max_tokens,
+                    stream=False,
+                    extra_body=request.extra_body() or None,
                 )
                 break
             except Exception as exc:
@@ -276,49 +307,66 @@ class ChatClient:
         choice = result.choices[0]
         usage = None
         if result.usage is not None:
-            usage = Usage(result.usage.prompt_tokens, result.usage.completion_tokens,
-                          reasoning_tokens(result.usage.model_dump()))
+            usage = Usage(
+                result.usage.prompt_tokens,
+                result.usage.completion_tokens,
+                reasoning_tokens(result.usage.model_dump()),
+            )
         message = choice.message
         text = message.content if message is not None else None
         extra = (message.model_extra if message is not None else None) or {}
         # Same rule as a stream: ``reasoning`` if it has text, else ``reasoning_content``.
-        reasoning = next((value for value in (extra.get("reasoning"),
-                                              extra.get("reasoning_content"))
-                          if isinstance(value, str) and value), "")
+        reasoning = next(
+            (
+                value
+                for value in (extra.get("reasoning"), extra.get("reasoning_content"))
+                if isinstance(value, str) and value
+            ),
+            "",
+        )
         timings = server_timings((result.model_extra or {}).get("timings"))
         return Completion(text or "", choice.finish_reason, usage, timings, reasoning)
 
 
-
-def _translate(exc: Exception, base_url: str, stall_timeout: float,
-               midstream: bool = False) -> ZoracError:
+def _translate(
+    exc: Exception, base_url: str, stall_timeout: float, midstream: bool = False
+) -> ZoracError:
     """Turn an SDK or transport exception into one line the user can act on."""
     import openai
 
     if isinstance(exc, openai.APIStatusError):
-        return status_error(exc.status_code, exc.body, exc.response.reason_phrase,
-                            exc.response.headers.get("content-type", ""), base_url)
+        return status_error(
+            exc.status_code,
+            exc.body,
+            exc.response.reason_phrase,
+            exc.response.headers.get("content-type", ""),
+            base_url,
+        )
     if isinstance(exc, openai.APITimeoutError):
         cause = exc.__cause__
         transport = _transport_module(cause) if isinstance(cause, Exception) else None
         if transport is not None and isinstance(cause, transport.ConnectTimeout):
             return ConnectionFailed(
                 f"Cannot reach {base_url}: no connection within "
-                f"{CONNECT_TIMEOUT:.0f}s. Is the host up, and the port right?")
+                f"{CONNECT_TIMEOUT:.0f}s. Is the host up, and the port right?"
+            )
         return _stalled(stall_timeout)
     if isinstance(exc, openai.APIConnectionError) and certificate_refused(exc):
         return ConnectionFailed(
             f"The certificate of {base_url} is not trusted ({certificate_refused(exc)})"
             ": pass --ca-bundle PATH (ca_bundle in a profile) or set SSL_CERT_FILE for "
-            "its CA, or --insecure to skip the check.")
+            "its CA, or --insecure to skip the check."
+        )
     if isinstance(exc, openai.APIConnectionError):
         cause = exc.__cause__
         transport = _transport_module(cause) if isinstance(cause, Exception) else None
         dropped = transport is not None and isinstance(
-            cause, transport.RemoteProtocolError | transport.ReadError)
+            cause, transport.RemoteProtocolError | transport.ReadError
+        )
         if dropped:
             return StreamInterrupted(
-                "The server closed the connection before the answer was complete.")
+                "The server closed the connection before the answer was complete."
+            )
         return _unreachable(base_url)
     if isinstance(exc, openai.APIError):
         return ServerError(f"Server error: {error_message(exc.body, exc.message)}")
@@ -330,19 +378,24 @@ def _translate(exc: Exception, base_url: str, stall_timeout: float,
     if transport is not None and isinstance(exc, transport.TransportError):
         if midstream:
             return StreamInterrupted(
-                "The server closed the connection in the middle of the answer.")
+                "The server closed the connection in the middle of the answer."
+            )
         return _unreachable(base_url)
     raise exc
+
 
 def _stalled(stall_timeout: float) -> StreamInterrupted:
     return StreamInterrupted(
         f"Server stopped sending: no data for {stall_timeout:g}s. If the model is "
-        "just slow, raise STALL_TIMEOUT.")
+        "just slow, raise STALL_TIMEOUT."
+    )
+
 
 def _unreachable(base_url: str) -> ConnectionFailed:
     return ConnectionFailed(
         f"Cannot reach {base_url}: is vLLM running? "
-        "Start it with 'vllm serve MODEL', pass --base-url, or try --demo.")
+        "Start it with 'vllm serve MODEL', pass --base-url, or try --demo."
+    )
 
 
 def _refused(exc: Exception) -> bool:
@@ -376,5 +429,3 @@ def _transport_module(exc: Exception) -> Any:
     if name in ("httpx2", "httpx", "httpcore"):
         return importlib.import_module("httpx2" if name == "httpx2" else "httpx")
     return None
-
-

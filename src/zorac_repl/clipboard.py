@@ -30,8 +30,13 @@ class Clipboard:
 
 def _tmux_option(name: str) -> str:
     try:
-        result = subprocess.run(["tmux", "show-options", "-gqv", name], capture_output=True,
-                                text=True, timeout=2, check=False)
+        result = subprocess.run(
+            ["tmux", "show-options", "-gqv", name],
+            capture_output=True,
+            text=True,
+            timeout=2,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return ""
     return result.stdout.strip()
@@ -50,6 +55,9 @@ def osc52(text: str, environ: Mapping[str, str]) -> Clipboard | None:
     if _tmux_option("allow-passthrough") in ("on", "all"):
         # tmux passes a DCS-wrapped sequence to the outer terminal, its escapes doubled.
         return Clipboard(f"\x1bPtmux;{sequence.replace(chr(27), chr(27) * 2)}\x1b\\")
-    return Clipboard(sequence, "Inside tmux the copy reaches your clipboard only with "
-                               "tmux's set-clipboard option: run  tmux set -g "
-                               "set-clipboard on  (and add it to ~/.tmux.conf).")
+    return Clipboard(
+        sequence,
+        "Inside tmux the copy reaches your clipboard only with "
+        "tmux's set-clipboard option: run  tmux set -g "
+        "set-clipboard on  (and add it to ~/.tmux.conf).",
+    )

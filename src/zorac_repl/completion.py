@@ -18,8 +18,9 @@ from zorac_repl.config import SETTINGS
 __all__ = ["CommandCompleter"]
 
 
-def _matching(word: str, candidates: Iterable[str], case_insensitive: bool = True
-              ) -> Iterator[Completion]:
+def _matching(
+    word: str, candidates: Iterable[str], case_insensitive: bool = True
+) -> Iterator[Completion]:
     folded = word.lower() if case_insensitive else word
     for candidate in candidates:
         text = candidate.lower() if case_insensitive else candidate
@@ -38,8 +39,9 @@ class CommandCompleter(Completer):
     def __init__(self, arguments: Mapping[str, Callable[[], list[str]]]) -> None:
         self._arguments = arguments
 
-    def get_completions(self, document: Document,
-                        complete_event: CompleteEvent) -> Iterator[Completion]:
+    def get_completions(
+        self, document: Document, complete_event: CompleteEvent
+    ) -> Iterator[Completion]:
         text = document.text_before_cursor
         if not text.startswith("/") or "\n" in text:
             return
@@ -54,8 +56,9 @@ class CommandCompleter(Completer):
         if len(words) == 2:
             yield from _matching(words[1], command.subcommands)
             if command.completes:
-                yield from _matching(words[1], self._argument(command.completes),
-                                     case_insensitive=False)
+                yield from _matching(
+                    words[1], self._argument(command.completes), case_insensitive=False
+                )
             return
         if command.name != "/config" or words[1].lower() not in ("get", "set"):
             return
@@ -63,8 +66,7 @@ class CommandCompleter(Completer):
             yield from _matching(words[2], [spec.key for spec in SETTINGS])
             return
         if len(words) == 4 and words[1].lower() == "set":
-            yield from _matching(words[3], self._values(words[2].upper()),
-                                 case_insensitive=False)
+            yield from _matching(words[3], self._values(words[2].upper()), case_insensitive=False)
 
     def _argument(self, kind: str) -> list[str]:
         source = self._arguments.get(kind)

@@ -90,61 +90,191 @@ class SettingSpec:
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
-    SettingSpec("VLLM_BASE_URL", "base_url", ("VLLM_BASE_URL", "OPENAI_BASE_URL",
-                                              "OPENAI_API_BASE"), "--base-url",
-                parse_url, "server URL, including /v1"),
-    SettingSpec("VLLM_API_KEY", "api_key", ("VLLM_API_KEY", "OPENAI_API_KEY"), "--api-key",
-                parse_text, "API key sent as a Bearer token (vLLM --api-key); visible in "
-                "ps as a flag: prefer the variable, --api-key-file or API_KEY_COMMAND",
-                is_secret=True),
-    SettingSpec("API_KEY_FILE", "api_key_file", ("ZORAC_API_KEY_FILE",), "--api-key-file",
-                parse_file, "read the API key from this file"),
-    SettingSpec("API_KEY_COMMAND", "api_key_command", ("ZORAC_API_KEY_COMMAND",), None,
-                parse_text, "run this once per connection; its output is the API key "
-                "(e.g. pass show gpu-box/vllm)"),
-    SettingSpec("HEADERS", "headers", ("ZORAC_HEADERS",), "--header",
-                parse_headers, "extra HTTP headers, 'Name: value' (-H, repeatable; "
-                "newline-separated in the variable); values are masked", is_secret=True,
-                short="-H"),
-    SettingSpec("CA_BUNDLE", "ca_bundle", ("ZORAC_CA_BUNDLE",), "--ca-bundle",
-                parse_file, "PEM file of CAs to trust (a self-signed or corporate CA)"),
-    SettingSpec("INSECURE", "insecure", ("ZORAC_INSECURE",), None,
-                parse_bool, "skip TLS certificate checks (--insecure); warned at start",
-                choices=booleans),
-    SettingSpec("PROXY", "proxy", ("ZORAC_PROXY",), "--proxy",
-                parse_proxy, "proxy URL; overrides HTTPS_PROXY/HTTP_PROXY (loopback never "
-                "goes through one)"),
-    SettingSpec("VLLM_MODEL", "model", ("VLLM_MODEL",), "--model",
-                parse_text, "model id; empty means ask the server (/v1/models)", short="-m"),
-    SettingSpec("TEMPERATURE", "temperature", ("TEMPERATURE",), "--temperature",
-                parse_temperature, "sampling temperature, 0 to 2"),
-    SettingSpec("MAX_OUTPUT_TOKENS", "max_output_tokens", ("MAX_OUTPUT_TOKENS",), "--max-tokens",
-                parse_positive_int, "most tokens one answer may have"),
-    SettingSpec("MAX_INPUT_TOKENS", "max_input_tokens", ("MAX_INPUT_TOKENS",), None,
-                parse_positive_int, "conversation token budget shown as ~used/limit"),
-    SettingSpec("KEEP_RECENT_MESSAGES", "keep_recent_messages", ("KEEP_RECENT_MESSAGES",), None,
-                parse_positive_int, "messages kept word for word when older ones are summarized"),
-    SettingSpec("STALL_TIMEOUT", "stall_timeout", ("STALL_TIMEOUT",), "--stall-timeout",
-                parse_seconds, "seconds without data before an answer counts as stalled"),
-    SettingSpec("STREAM", "stream", ("STREAM",), None,
-                parse_bool, "stream answers token by token (--no-stream turns it off)",
-                choices=booleans),
-    SettingSpec("CODE_THEME", "code_theme", ("CODE_THEME",), None,
-                parse_theme, "Pygments style for code blocks", choices=code_themes),
-    SettingSpec("TIKTOKEN_ENCODING", "tiktoken_encoding", ("TIKTOKEN_ENCODING",), None,
-                parse_encoding, "tiktoken encoding for local token counts", choices=encodings),
-    SettingSpec("SYSTEM_PROMPT", "system_prompt", ("SYSTEM_PROMPT",), "--system",
-                parse_text, "system prompt; empty means the built-in one (date, commands)",
-                short="-s"),
-    SettingSpec("REASONING", "reasoning", ("REASONING",), "--reasoning",
-                REASONING[0], "a reasoning model's thinking: fold (one line after), show "
-                "(all of it, dimmed; on stderr in a pipe) or hide", choices=REASONING[1]),
-    SettingSpec("THINKING", "thinking", ("THINKING",), "--thinking",
-                THINKING[0], "ask the model to think: auto (send nothing), on or off "
-                "(chat_template_kwargs.enable_thinking, Qwen3-style)", choices=THINKING[1]),
-    SettingSpec("REASONING_EFFORT", "reasoning_effort", ("REASONING_EFFORT",),
-                "--reasoning-effort", EFFORT[0], "how hard the model thinks: auto (send "
-                "nothing), low, medium or high (reasoning_effort, gpt-oss)", choices=EFFORT[1]),
+    SettingSpec(
+        "VLLM_BASE_URL",
+        "base_url",
+        ("VLLM_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE"),
+        "--base-url",
+        parse_url,
+        "server URL, including /v1",
+    ),
+    SettingSpec(
+        "VLLM_API_KEY",
+        "api_key",
+        ("VLLM_API_KEY", "OPENAI_API_KEY"),
+        "--api-key",
+        parse_text,
+        "API key sent as a Bearer token (vLLM --api-key); visible in "
+        "ps as a flag: prefer the variable, --api-key-file or API_KEY_COMMAND",
+        is_secret=True,
+    ),
+    SettingSpec(
+        "API_KEY_FILE",
+        "api_key_file",
+        ("ZORAC_API_KEY_FILE",),
+        "--api-key-file",
+        parse_file,
+        "read the API key from this file",
+    ),
+    SettingSpec(
+        "API_KEY_COMMAND",
+        "api_key_command",
+        ("ZORAC_API_KEY_COMMAND",),
+        None,
+        parse_text,
+        "run this once per connection; its output is the API key (e.g. pass show gpu-box/vllm)",
+    ),
+    SettingSpec(
+        "HEADERS",
+        "headers",
+        ("ZORAC_HEADERS",),
+        "--header",
+        parse_headers,
+        "extra HTTP headers, 'Name: value' (-H, repeatable; "
+        "newline-separated in the variable); values are masked",
+        is_secret=True,
+        short="-H",
+    ),
+    SettingSpec(
+        "CA_BUNDLE",
+        "ca_bundle",
+        ("ZORAC_CA_BUNDLE",),
+        "--ca-bundle",
+        parse_file,
+        "PEM file of CAs to trust (a self-signed or corporate CA)",
+    ),
+    SettingSpec(
+        "INSECURE",
+        "insecure",
+        ("ZORAC_INSECURE",),
+        None,
+        parse_bool,
+        "skip TLS certificate checks (--insecure); warned at start",
+        choices=booleans,
+    ),
+    SettingSpec(
+        "PROXY",
+        "proxy",
+        ("ZORAC_PROXY",),
+        "--proxy",
+        parse_proxy,
+        "proxy URL; overrides HTTPS_PROXY/HTTP_PROXY (loopback never goes through one)",
+    ),
+    SettingSpec(
+        "VLLM_MODEL",
+        "model",
+        ("VLLM_MODEL",),
+        "--model",
+        parse_text,
+        "model id; empty means ask the server (/v1/models)",
+        short="-m",
+    ),
+    SettingSpec(
+        "TEMPERATURE",
+        "temperature",
+        ("TEMPERATURE",),
+        "--temperature",
+        parse_temperature,
+        "sampling temperature, 0 to 2",
+    ),
+    SettingSpec(
+        "MAX_OUTPUT_TOKENS",
+        "max_output_tokens",
+        ("MAX_OUTPUT_TOKENS",),
+        "--max-tokens",
+        parse_positive_int,
+        "most tokens one answer may have",
+    ),
+    SettingSpec(
+        "MAX_INPUT_TOKENS",
+        "max_input_tokens",
+        ("MAX_INPUT_TOKENS",),
+        None,
+        parse_positive_int,
+        "conversation token budget shown as ~used/limit",
+    ),
+    SettingSpec(
+        "KEEP_RECENT_MESSAGES",
+        "keep_recent_messages",
+        ("KEEP_RECENT_MESSAGES",),
+        None,
+        parse_positive_int,
+        "messages kept word for word when older ones are summarized",
+    ),
+    SettingSpec(
+        "STALL_TIMEOUT",
+        "stall_timeout",
+        ("STALL_TIMEOUT",),
+        "--stall-timeout",
+        parse_seconds,
+        "seconds without data before an answer counts as stalled",
+    ),
+    SettingSpec(
+        "STREAM",
+        "stream",
+        ("STREAM",),
+        None,
+        parse_bool,
+        "stream answers token by token (--no-stream turns it off)",
+        choices=booleans,
+    ),
+    SettingSpec(
+        "CODE_THEME",
+        "code_theme",
+        ("CODE_THEME",),
+        None,
+        parse_theme,
+        "Pygments style for code blocks",
+        choices=code_themes,
+    ),
+    SettingSpec(
+        "TIKTOKEN_ENCODING",
+        "tiktoken_encoding",
+        ("TIKTOKEN_ENCODING",),
+        None,
+        parse_encoding,
+        "tiktoken encoding for local token counts",
+        choices=encodings,
+    ),
+    SettingSpec(
+        "SYSTEM_PROMPT",
+        "system_prompt",
+        ("SYSTEM_PROMPT",),
+        "--system",
+        parse_text,
+        "system prompt; empty means the built-in one (date, commands)",
+        short="-s",
+    ),
+    SettingSpec(
+        "REASONING",
+        "reasoning",
+        ("REASONING",),
+        "--reasoning",
+        REASONING[0],
+        "a reasoning model's thinking: fold (one line after), show "
+        "(all of it, dimmed; on stderr in a pipe) or hide",
+        choices=REASONING[1],
+    ),
+    SettingSpec(
+        "THINKING",
+        "thinking",
+        ("THINKING",),
+        "--thinking",
+        THINKING[0],
+        "ask the model to think: auto (send nothing), on or off "
+        "(chat_template_kwargs.enable_thinking, Qwen3-style)",
+        choices=THINKING[1],
+    ),
+    SettingSpec(
+        "REASONING_EFFORT",
+        "reasoning_effort",
+        ("REASONING_EFFORT",),
+        "--reasoning-effort",
+        EFFORT[0],
+        "how hard the model thinks: auto (send "
+        "nothing), low, medium or high (reasoning_effort, gpt-oss)",
+        choices=EFFORT[1],
+    ),
 )
 
 _BY_KEY = {spec.key: spec for spec in SETTINGS}
@@ -237,9 +367,12 @@ def env_override(spec: SettingSpec, environ: Mapping[str, str]) -> str | None:
     return None
 
 
-def load_settings(environ: Mapping[str, str], flags: Mapping[str, str],
-                  file_values: Mapping[str, str] | None = None,
-                  profile: Profile | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str],
+    flags: Mapping[str, str],
+    file_values: Mapping[str, str] | None = None,
+    profile: Profile | None = None,
+) -> Settings:
     """Resolve every setting: flags, the profile, the environment, the config file, defaults.
 
     A profile is chosen on purpose (``-p``, ``ZORAC_PROFILE``, ``default_profile``), so it
@@ -262,8 +395,9 @@ def load_settings(environ: Mapping[str, str], flags: Mapping[str, str],
             sources[spec.key] = "flag"
             continue
         if profile is not None and spec.key in profile.values:
-            values[spec.field] = parse_value(spec, profile.values[spec.key],
-                                             f"{spec.key} in the profile {profile.name!r}")
+            values[spec.field] = parse_value(
+                spec, profile.values[spec.key], f"{spec.key} in the profile {profile.name!r}"
+            )
             sources[spec.key] = "profile"
             continue
         name = env_override(spec, environ)
@@ -300,15 +434,19 @@ def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
     try:
         mode = path.stat().st_mode
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            warnings.append(f"The config file {path} can be read by other users; it may "
-                            f"hold your API key. Fix it with: chmod 600 {path}")
+            warnings.append(
+                f"The config file {path} can be read by other users; it may "
+                f"hold your API key. Fix it with: chmod 600 {path}"
+            )
     except OSError:
         pass
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
-        return {}, [f"The config file {path} is not valid JSON ({exc.msg}, line {exc.lineno});"
-                    " its settings are ignored until it is fixed."]
+        return {}, [
+            f"The config file {path} is not valid JSON ({exc.msg}, line {exc.lineno});"
+            " its settings are ignored until it is fixed."
+        ]
     if not isinstance(raw, dict):
         return {}, [f"The config file {path} is not a JSON object; its settings are ignored."]
     values: dict[str, str] = {}
@@ -351,11 +489,13 @@ def write_config_value(path: Path, key: str, text: str | None) -> None:
     except FileNotFoundError:
         current = {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(f"Not saved: the config file {path} cannot be read ({exc}); "
-                         "fix or remove it first.") from None
+        raise StoreError(
+            f"Not saved: the config file {path} cannot be read ({exc}); fix or remove it first."
+        ) from None
     if not isinstance(current, dict):
-        raise StoreError(f"Not saved: the config file {path} is not a JSON object; "
-                         "fix or remove it first.")
+        raise StoreError(
+            f"Not saved: the config file {path} is not a JSON object; fix or remove it first."
+        )
     if text is None:
         current.pop(key, None)
     else:

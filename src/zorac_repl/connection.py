@@ -40,8 +40,7 @@ class Connection:
     proxy: str = ""
 
 
-def ssl_context(connection: Connection, environ: Mapping[str, str] = os.environ
-                ) -> ssl.SSLContext:
+def ssl_context(connection: Connection, environ: Mapping[str, str] = os.environ) -> ssl.SSLContext:
     """The TLS trust the settings ask for (see the module's note).
 
     Raises:
@@ -62,8 +61,10 @@ def ssl_context(connection: Connection, environ: Mapping[str, str] = os.environ
         return ssl.create_default_context(cafile=cafile, capath=capath)
     except (OSError, ssl.SSLError) as exc:
         where = "--ca-bundle" if connection.ca_bundle else "$SSL_CERT_FILE/$SSL_CERT_DIR"
-        raise ConfigError(f"Cannot read the CA certificates in {cafile or capath} "
-                          f"({where}): {getattr(exc, 'strerror', None) or exc}.") from None
+        raise ConfigError(
+            f"Cannot read the CA certificates in {cafile or capath} "
+            f"({where}): {getattr(exc, 'strerror', None) or exc}."
+        ) from None
 
 
 def resolve_api_key(api_key: str, api_key_file: str, api_key_command: str) -> str:
@@ -79,18 +80,27 @@ def resolve_api_key(api_key: str, api_key_file: str, api_key_command: str) -> st
             with open(api_key_file, encoding="utf-8") as file:
                 return file.read().strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"Cannot read the API key file {api_key_file} "
-                              f"({getattr(exc, 'strerror', None) or exc}).") from None
+            raise ConfigError(
+                f"Cannot read the API key file {api_key_file} "
+                f"({getattr(exc, 'strerror', None) or exc})."
+            ) from None
     if api_key_command:
         try:
-            result = subprocess.run(shlex.split(api_key_command), capture_output=True,
-                                    text=True, timeout=30, check=False)
+            result = subprocess.run(
+                shlex.split(api_key_command),
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
         except (OSError, ValueError, subprocess.SubprocessError) as exc:
             raise ConfigError(f"API_KEY_COMMAND could not run ({exc}).") from None
         if result.returncode != 0:
             detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
-            raise ConfigError(f"API_KEY_COMMAND failed with exit code {result.returncode}"
-                              f"{': ' + detail if detail else ''}.")
+            raise ConfigError(
+                f"API_KEY_COMMAND failed with exit code {result.returncode}"
+                f"{': ' + detail if detail else ''}."
+            )
         key = result.stdout.strip()
         if not key:
             raise ConfigError("API_KEY_COMMAND printed nothing; it should print the key.")

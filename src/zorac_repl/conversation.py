@@ -61,8 +61,9 @@ class Conversation:
 
     @property
     def effective_system_prompt(self) -> str:
-        return self.own_system_prompt if self.own_system_prompt is not None else (
-            self.system_prompt)
+        return (
+            self.own_system_prompt if self.own_system_prompt is not None else (self.system_prompt)
+        )
 
     def set_own_system_prompt(self, text: str | None) -> None:
         """This conversation's own system prompt; ``None`` goes back to the default."""
@@ -80,8 +81,9 @@ class Conversation:
             return str(self.messages.pop()["content"])
         return None
 
-    def add_assistant(self, text: str, meta: dict[str, Any],
-                      exact: tuple[int, bool] | None = None) -> None:
+    def add_assistant(
+        self, text: str, meta: dict[str, Any], exact: tuple[int, bool] | None = None
+    ) -> None:
         """Record a complete answer.
 
         ``exact`` is the server's count of the context, and whether it covers the answer
@@ -103,8 +105,11 @@ class Conversation:
     def exchanges_at_end(self) -> int:
         """How many whole exchanges (a message and its answer) end the history."""
         count, index = 0, len(self.messages) - 1
-        while (index >= 1 and self.messages[index]["role"] == "assistant"
-               and self.messages[index - 1]["role"] == "user"):
+        while (
+            index >= 1
+            and self.messages[index]["role"] == "assistant"
+            and self.messages[index - 1]["role"] == "user"
+        ):
             count, index = count + 1, index - 2
         return count
 
@@ -112,8 +117,8 @@ class Conversation:
         """Take the last ``count`` exchanges out (never the summary); returns their messages."""
         if not 0 < count <= self.exchanges_at_end():
             raise ValueError(f"cannot remove {count} exchanges")
-        removed = self.messages[-2 * count:]
-        del self.messages[-2 * count:]
+        removed = self.messages[-2 * count :]
+        del self.messages[-2 * count :]
         self._exact = self._saved_count = None
         return removed
 
@@ -176,8 +181,12 @@ class Conversation:
 
     def to_json(self) -> dict[str, Any]:
         """The saved form: versioned, without the default system prompt."""
-        data: dict[str, Any] = {"version": FORMAT_VERSION, "summary": self.summary,
-                                "messages": self.messages, "token_count": self.token_count()}
+        data: dict[str, Any] = {
+            "version": FORMAT_VERSION,
+            "summary": self.summary,
+            "messages": self.messages,
+            "token_count": self.token_count(),
+        }
         if self.own_system_prompt is not None:
             data["system_prompt"] = self.own_system_prompt
         if self.profile is not None:
@@ -202,8 +211,7 @@ class Conversation:
         self._saved_count = count if isinstance(count, int) and count >= 0 else None
 
 
-def _checked(data: object) -> tuple[list[dict[str, Any]], str | None,
-                                     tuple[int, int] | None]:
+def _checked(data: object) -> tuple[list[dict[str, Any]], str | None, tuple[int, int] | None]:
     if not isinstance(data, Mapping):
         raise ShapeError("it is not a JSON object")
     version = data.get("version")
@@ -217,9 +225,12 @@ def _checked(data: object) -> tuple[list[dict[str, Any]], str | None,
         raise ShapeError("it has no message list")
     messages: list[dict[str, Any]] = []
     for index, message in enumerate(raw):
-        if (not isinstance(message, Mapping) or message.get("role") not in ("user", "assistant")
-                or not isinstance(message.get("content"), str)
-                or not isinstance(message.get("meta", {}), Mapping)):
+        if (
+            not isinstance(message, Mapping)
+            or message.get("role") not in ("user", "assistant")
+            or not isinstance(message.get("content"), str)
+            or not isinstance(message.get("meta", {}), Mapping)
+        ):
             raise ShapeError(f"message {index + 1} is not a user or assistant message")
         messages.append(dict(message))
     cleaned = _thinking_moved_to_meta(messages)

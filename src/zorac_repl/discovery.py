@@ -96,16 +96,23 @@ async def discover(fetch: Fetch, models: dict[str, Any], model: str) -> ServerIn
         if owned_by == "sglang":
             return ServerInfo("SGLang", None, window, "/v1/models")
         version = _dict(await fetch("/version")).get("version")
-        return ServerInfo("vLLM", version if isinstance(version, str) else None, window,
-                          "/v1/models")
+        return ServerInfo(
+            "vLLM", version if isinstance(version, str) else None, window, "/v1/models"
+        )
     if owned_by == "llamacpp" or "meta" in card:
         return await _llama_cpp(fetch, card, model, len(cards) > 1)
     version = _dict(await fetch("/api/version")).get("version")
     if isinstance(version, str):
         window = await ollama_window(fetch, model)
         if window is None:
-            return ServerInfo("Ollama", version, None, "", "the model is not loaded yet, so "
-                              "its window is read after the first answer (/api/ps)")
+            return ServerInfo(
+                "Ollama",
+                version,
+                None,
+                "",
+                "the model is not loaded yet, so "
+                "its window is read after the first answer (/api/ps)",
+            )
         return ServerInfo("Ollama", version, window, "/api/ps")
     found = await _lm_studio(fetch, model)
     if found is not None:
@@ -117,18 +124,24 @@ async def discover(fetch: Fetch, models: dict[str, Any], model: str) -> ServerIn
         return ServerInfo("TGI", version if isinstance(version, str) else None, window, "/info")
     litellm = await fetch("/v1/model/info")
     if isinstance(litellm, dict) and "data" in litellm:
-        entry = next((_dict(e) for e in _list(litellm.get("data"))
-                      if _dict(e).get("model_name") == model), {})
+        entry = next(
+            (_dict(e) for e in _list(litellm.get("data")) if _dict(e).get("model_name") == model),
+            {},
+        )
         window = _int(_dict(entry.get("model_info")).get("max_input_tokens"))
         if window is None:
-            return ServerInfo("LiteLLM proxy", None, None, "", "LiteLLM's model info has no "
-                              "max_input_tokens for this model: set MAX_INPUT_TOKENS")
+            return ServerInfo(
+                "LiteLLM proxy",
+                None,
+                None,
+                "",
+                "LiteLLM's model info has no max_input_tokens for this model: set MAX_INPUT_TOKENS",
+            )
         return ServerInfo("LiteLLM proxy", None, window, "/v1/model/info")
     return ServerInfo("an OpenAI-compatible server")
 
 
-async def _llama_cpp(fetch: Fetch, card: dict[str, Any], model: str,
-                     router: bool) -> ServerInfo:
+async def _llama_cpp(fetch: Fetch, card: dict[str, Any], model: str, router: bool) -> ServerInfo:
     # A router serves several models: ask /props for this one.
     props = _dict(await fetch(f"/props?model={model}" if router else "/props"))
     build = props.get("build_info")
@@ -162,12 +175,14 @@ async def _lm_studio(fetch: Fetch, model: str) -> ServerInfo | None:
         return ServerInfo("LM Studio", None, None, "", "the model is not loaded yet")
     older = await fetch("/api/v0/models")
     if isinstance(older, dict) and "data" in older:
-        entry = next((_dict(e) for e in _list(older.get("data")) if _dict(e).get("id") == model),
-                     {})
+        entry = next(
+            (_dict(e) for e in _list(older.get("data")) if _dict(e).get("id") == model), {}
+        )
         window = _int(entry.get("loaded_context_length"))
         if window:
             return ServerInfo("LM Studio", None, window, "/api/v0/models")
         window = _int(entry.get("max_context_length"))
-        return ServerInfo("LM Studio", None, window, "/api/v0/models (max_context_length)"
-                          if window else "")
+        return ServerInfo(
+            "LM Studio", None, window, "/api/v0/models (max_context_length)" if window else ""
+        )
     return None

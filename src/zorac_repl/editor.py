@@ -18,11 +18,11 @@ from zorac_repl.large_paste import PasteStore
 
 __all__ = ["NO_EDITOR", "edit_in_editor", "editor_found"]
 
-NO_EDITOR = ("No editor found: set $VISUAL or $EDITOR (e.g. export EDITOR=nano) to edit "
-             "the input in it.")
+NO_EDITOR = (
+    "No editor found: set $VISUAL or $EDITOR (e.g. export EDITOR=nano) to edit the input in it."
+)
 # What prompt_toolkit tries when neither variable is set.
-_FALLBACKS = ("/usr/bin/editor", "/usr/bin/nano", "/usr/bin/pico", "/usr/bin/vi",
-              "/usr/bin/emacs")
+_FALLBACKS = ("/usr/bin/editor", "/usr/bin/nano", "/usr/bin/pico", "/usr/bin/vi", "/usr/bin/emacs")
 
 
 def editor_found(environ: Mapping[str, str] = os.environ) -> bool:

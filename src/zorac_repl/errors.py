@@ -60,8 +60,13 @@ class ContextOverflow(ServerError):
         prompt_tokens: the prompt's size as the server counted it, when it said.
     """
 
-    def __init__(self, message: str, status: int | None = None, window: int | None = None,
-                 prompt_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        window: int | None = None,
+        prompt_tokens: int | None = None,
+    ) -> None:
         super().__init__(message, status)
         self.window = window
         self.prompt_tokens = prompt_tokens

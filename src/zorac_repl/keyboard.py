@@ -137,7 +137,7 @@ class KeyReader:
                 found = _CURSOR_REPORT.match(kept, index)
                 if found is not None:
                     position = (int(found.group(1)) - 1, int(found.group(2)) - 1)
-                    del kept[index:found.end()]  # after reading it: the match reads ``kept``
+                    del kept[index : found.end()]  # after reading it: the match reads ``kept``
                     self._report.set_result(position)
                     continue
                 if _UNFINISHED_ESCAPE.fullmatch(kept, index):

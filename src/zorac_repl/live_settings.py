@@ -44,8 +44,7 @@ class LiveSettings:
         environ: the environment, to tell which settings it overrides.
     """
 
-    def __init__(self, current: Settings, config_path: Path,
-                 environ: Mapping[str, str]) -> None:
+    def __init__(self, current: Settings, config_path: Path, environ: Mapping[str, str]) -> None:
         self.current = current
         self.config_path = config_path
         self.environ = environ
@@ -71,9 +70,10 @@ class LiveSettings:
         """
         profiles = self.profiles()
         if name not in profiles:
-            known = ", ".join(profiles) or f"none (add \"profiles\" to {self.config_path})"
-            return Notice(f"There is no profile {name!r}; profiles: {known}. Nothing was "
-                          "changed.", "red")
+            known = ", ".join(profiles) or f'none (add "profiles" to {self.config_path})'
+            return Notice(
+                f"There is no profile {name!r}; profiles: {known}. Nothing was changed.", "red"
+            )
         file_values, _ = read_config_file(self.config_path)
         try:
             new = load_settings(self.environ, self._flags, file_values, profiles[name])
@@ -87,15 +87,21 @@ class LiveSettings:
     def found_on_server(self, key: str, value: object) -> None:
         """A value the server told us (the model), shown with the source ``server``."""
         spec = spec_for(key)
-        self.current = replace(self.current, **{spec.field: value},  # type: ignore[arg-type]
-                               sources={**self.current.sources, spec.key: "server"})
+        self.current = replace(
+            self.current,
+            **{spec.field: value},  # type: ignore[arg-type]
+            sources={**self.current.sources, spec.key: "server"},
+        )
 
     async def use_for_session(self, key: str, value: object) -> None:
         """Put ``value`` in force for this run only (source ``session``); nothing is saved."""
         spec = spec_for(key)
         old = self.current
-        self.current = replace(old, **{spec.field: value},  # type: ignore[arg-type]
-                               sources={**old.sources, spec.key: "session"})
+        self.current = replace(
+            old,
+            **{spec.field: value},  # type: ignore[arg-type]
+            sources={**old.sources, spec.key: "session"},
+        )
         if self.on_change is not None:
             await self.on_change(old, self.current)
 
@@ -103,8 +109,11 @@ class LiveSettings:
         """Drop a value the server told us, so it is asked again (``/reconnect``)."""
         spec = spec_for(key)
         if self.current.source_of(spec.key) == "server":
-            self.current = replace(self.current, **{spec.field: empty},  # type: ignore[arg-type]
-                                   sources={**self.current.sources, spec.key: "default"})
+            self.current = replace(
+                self.current,
+                **{spec.field: empty},  # type: ignore[arg-type]
+                sources={**self.current.sources, spec.key: "default"},
+            )
 
     def shown_value(self, key: str) -> str:
         """The value in force as the user should see it: secrets masked, empties named."""
@@ -167,11 +176,15 @@ class LiveSettings:
             winner = f"${overridden}" if overridden else "a command-line flag"
             return Notice(
                 f"Saved {spec.key} to the config file, but {winner} sets it and still wins; "
-                f"it stays {self.shown_value(spec.key)}.", "yellow")
+                f"it stays {self.shown_value(spec.key)}.",
+                "yellow",
+            )
         old = self.current
-        self.current = replace(old, **{spec.field: value},  # type: ignore[arg-type]
-                               sources={**old.sources, spec.key: "file"})
+        self.current = replace(
+            old,
+            **{spec.field: value},  # type: ignore[arg-type]
+            sources={**old.sources, spec.key: "file"},
+        )
         if self.on_change is not None:
             await self.on_change(old, self.current)
-        return Notice(f"{spec.key} = {self.shown_value(spec.key)} (saved, in effect now)",
-                      "green")
+        return Notice(f"{spec.key} = {self.shown_value(spec.key)} (saved, in effect now)", "green")

@@ -65,8 +65,13 @@ def exit_code_for(error: ZoracError) -> int:
     return EXIT_USAGE
 
 
-async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.stdout,
-                      stderr: TextIO = sys.stderr, session_name: str | None = None) -> int:
+async def run_oneshot(
+    settings: Settings,
+    message: str,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+    session_name: str | None = None,
+) -> int:
     """Ask ``message`` once; returns the process exit code.
 
     With ``session_name`` (``-c``, ``--session``) the question follows that saved
@@ -80,11 +85,13 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         try:
             saved = _open_session(settings, session_name, error_console)
         except StoreError as exc:
-            error_console.print(f"zorac-repl: {exc} Leave it first, or ask there.",
-                                markup=False, style="red")
+            error_console.print(
+                f"zorac-repl: {exc} Leave it first, or ask there.", markup=False, style="red"
+            )
             return EXIT_USAGE
-    client = ChatClient(settings.base_url, settings.api_key_now, settings.stall_timeout,
-                        settings.connection())
+    client = ChatClient(
+        settings.base_url, settings.api_key_now, settings.stall_timeout, settings.connection()
+    )
     outcome: TurnOutcome | None = None
     try:
         if not settings.model:
@@ -96,16 +103,26 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
             conversation = Conversation(system_prompt=settings.system_prompt)
         conversation.add_user(message)
         reader_gone = asyncio.Event()
-        request = ChatRequest(settings.model, settings.temperature, settings.max_output_tokens,
-                              settings.thinking, settings.reasoning_effort)
+        request = ChatRequest(
+            settings.model,
+            settings.temperature,
+            settings.max_output_tokens,
+            settings.thinking,
+            settings.reasoning_effort,
+        )
         view: AnswerView
         reasoning = cast(ReasoningMode, settings.reasoning)
         if stdout.isatty():
             console = Console(file=stdout, highlight=False)
-            view = TerminalAnswerView(console, flushing_writer(stdout), terminal_rows,
-                                      settings.code_theme, columns=terminal_columns,
-                                      reasoning=reasoning,
-                                      thought_hint=" · --show-reasoning shows it")
+            view = TerminalAnswerView(
+                console,
+                flushing_writer(stdout),
+                terminal_rows,
+                settings.code_theme,
+                columns=terminal_columns,
+                reasoning=reasoning,
+                thought_hint=" · --show-reasoning shows it",
+            )
         else:
             write = flushing_writer(stdout)
 
@@ -122,10 +139,13 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
 
             # The thinking never goes to stdout: only where it was asked for, on stderr.
             view = PlainAnswerView(
-                write_raw, flushing_writer(stderr) if reasoning == "show" else None,
-                thought_is_terminal=stderr.isatty())
+                write_raw,
+                flushing_writer(stderr) if reasoning == "show" else None,
+                thought_is_terminal=stderr.isatty(),
+            )
         task = asyncio.ensure_future(
-            run_turn(client, conversation, request, view, stream=settings.stream))
+            run_turn(client, conversation, request, view, stream=settings.stream)
+        )
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(signal.SIGINT, task.cancel)
         try:
@@ -143,8 +163,7 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
             if outcome is not None and outcome.status == "complete":
                 error = saved.save()
                 if error is not None:
-                    error_console.print(f"zorac-repl: {error.text}", markup=False,
-                                        style="red")
+                    error_console.print(f"zorac-repl: {error.text}", markup=False, style="red")
             saved.release()
     if reader_gone.is_set():
         return EXIT_PIPE_CLOSED
@@ -155,15 +174,18 @@ async def run_oneshot(settings: Settings, message: str, stdout: TextIO = sys.std
         error_console.print(f"zorac-repl: {outcome.error}", markup=False, style="red")
         return exit_code_for(outcome.error)
     if outcome.status == "unanswered":
-        error_console.print(f"zorac-repl: {no_answer_line(settings.max_output_tokens)}",
-                            markup=False, style="yellow")
+        error_console.print(
+            f"zorac-repl: {no_answer_line(settings.max_output_tokens)}",
+            markup=False,
+            style="yellow",
+        )
         return EXIT_SERVER
     if stderr.isatty():
-        context = format_context(len(conversation.messages), conversation.token_count(),
-                                 settings.max_input_tokens)
+        context = format_context(
+            len(conversation.messages), conversation.token_count(), settings.max_input_tokens
+        )
         error_console.print(format_stats(outcome.figures, context), markup=False, style="dim")
     return EXIT_OK
-
 
 
 def _open_session(settings: Settings, name: str, error_console: Console) -> SavedConversation:
@@ -180,13 +202,15 @@ def _open_session(settings: Settings, name: str, error_console: Console) -> Save
     from zorac_repl.tokens import TokenCounter
 
     prompt = settings.system_prompt or default_system_prompt(command_list())
-    conversation = Conversation(counter=TokenCounter(settings.tiktoken_encoding),
-                                system_prompt=prompt)
+    conversation = Conversation(
+        counter=TokenCounter(settings.tiktoken_encoding), system_prompt=prompt
+    )
     saved = SavedConversation(conversation, data_dir(os.environ), name)
     for notice in saved.restore(exclusive=True):
         if notice.style != "dim":
-            error_console.print(f"zorac-repl: {notice.text}", markup=False,
-                                style=notice.style or "")
+            error_console.print(
+                f"zorac-repl: {notice.text}", markup=False, style=notice.style or ""
+            )
     return saved
 
 

@@ -17,12 +17,22 @@ from zorac_repl.errors import ConfigError
 __all__ = ["read_profiles"]
 
 # A profile's keys as people write them, for the setting each sets.
-_PROFILE_KEYS = {"base_url": "VLLM_BASE_URL", "api_key": "VLLM_API_KEY", "model": "VLLM_MODEL",
-                 "api_key_file": "API_KEY_FILE", "api_key_command": "API_KEY_COMMAND",
-                 "headers": "HEADERS", "ca_bundle": "CA_BUNDLE", "insecure": "INSECURE",
-                 "proxy": "PROXY", "temperature": "TEMPERATURE",
-                 "max_tokens": "MAX_OUTPUT_TOKENS", "max_output_tokens": "MAX_OUTPUT_TOKENS",
-                 "max_input_tokens": "MAX_INPUT_TOKENS", "system_prompt": "SYSTEM_PROMPT"}
+_PROFILE_KEYS = {
+    "base_url": "VLLM_BASE_URL",
+    "api_key": "VLLM_API_KEY",
+    "model": "VLLM_MODEL",
+    "api_key_file": "API_KEY_FILE",
+    "api_key_command": "API_KEY_COMMAND",
+    "headers": "HEADERS",
+    "ca_bundle": "CA_BUNDLE",
+    "insecure": "INSECURE",
+    "proxy": "PROXY",
+    "temperature": "TEMPERATURE",
+    "max_tokens": "MAX_OUTPUT_TOKENS",
+    "max_output_tokens": "MAX_OUTPUT_TOKENS",
+    "max_input_tokens": "MAX_INPUT_TOKENS",
+    "system_prompt": "SYSTEM_PROMPT",
+}
 
 
 def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]]:
@@ -39,8 +49,9 @@ def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]
         return {}, None, []
     found: dict[str, Profile] = {}
     warnings: list[str] = []
-    for name, entries in (raw.get("profiles") or {}).items() if isinstance(
-            raw.get("profiles"), dict) else []:
+    for name, entries in (
+        (raw.get("profiles") or {}).items() if isinstance(raw.get("profiles"), dict) else []
+    ):
         if not isinstance(entries, dict):
             warnings.append(f"The profile {name!r} in {path} is not an object; ignored.")
             continue
@@ -49,8 +60,9 @@ def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]
             setting = _PROFILE_KEYS.get(str(key).lower(), str(key).upper())
             spec = spec_by_key(setting)
             if spec is None:
-                warnings.append(f"The profile {name!r} in {path} has an unknown key {key}; "
-                                "ignored.")
+                warnings.append(
+                    f"The profile {name!r} in {path} has an unknown key {key}; ignored."
+                )
                 continue
             text = _headers_text(value) if setting == "HEADERS" else as_text(value)
             try:

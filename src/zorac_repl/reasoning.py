@@ -32,8 +32,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["WINDOW", "AnswerText", "Confirmed", "Piece", "Retracted", "ThinkSplitter",
-           "Thought", "split_saved"]
+__all__ = [
+    "WINDOW",
+    "AnswerText",
+    "Confirmed",
+    "Piece",
+    "Retracted",
+    "ThinkSplitter",
+    "Thought",
+    "split_saved",
+]
 
 WINDOW = 8192
 # A heading, or a table's delimiter row: lines that thinking does not write.
@@ -98,9 +106,13 @@ class ThinkSplitter:
         self._pending = ""  # text held until the next chunk tells what it is
         self._shown = ""  # provisional text so far (shown as answer)
         self._checked = 0  # where its lines not yet checked for answer structure begin
-        self._steps = {"start": self._start, "thinking": self._thinking,
-                       "provisional": self._provisional, "answer-start": self._answer_start,
-                       "answer": self._answer}
+        self._steps = {
+            "start": self._start,
+            "thinking": self._thinking,
+            "provisional": self._provisional,
+            "answer-start": self._answer_start,
+            "answer": self._answer,
+        }
 
     @property
     def phase(self) -> str:
@@ -136,7 +148,7 @@ class ThinkSplitter:
     def _start(self, final: bool) -> list[Piece]:
         head = self._pending.lstrip()
         if head.startswith(_OPEN):
-            self._pending = head[len(_OPEN):]
+            self._pending = head[len(_OPEN) :]
             self._state = "thinking"
             return []
         if not final and _OPEN.startswith(head):
@@ -148,12 +160,12 @@ class ThinkSplitter:
         text = self._pending
         end = text.find(_CLOSE)
         if end >= 0:
-            self._pending = text[end + len(_CLOSE):]
+            self._pending = text[end + len(_CLOSE) :]
             self._state = "answer-start"
             return [Thought(text[:end])] if end else []
         keep = 0 if final else _partial_tag_at_end(text, _CLOSE)
-        self._pending = text[len(text) - keep:]
-        out = text[:len(text) - keep]
+        self._pending = text[len(text) - keep :]
+        out = text[: len(text) - keep]
         return [Thought(out)] if out else []
 
     def _provisional(self, final: bool) -> list[Piece]:
@@ -166,7 +178,7 @@ class ThinkSplitter:
         is_answer = self._looks_like_answer(whole if end < 0 else whole[:end])
         if 0 <= end < self._window and not is_answer:
             self._shown = ""
-            self._pending = whole[end + len(_CLOSE):]
+            self._pending = whole[end + len(_CLOSE) :]
             self._state = "answer-start"
             return [Retracted(), Thought(whole[:end])] if whole[:end] else [Retracted()]
         if final or is_answer or len(whole) > self._window + len(_CLOSE):
@@ -176,8 +188,8 @@ class ThinkSplitter:
             self._state = "answer"
             return pieces + self._decide_answer()
         keep = _partial_tag_at_end(text, _CLOSE)
-        out = text[:len(text) - keep]
-        self._pending = text[len(text) - keep:]
+        out = text[: len(text) - keep]
+        self._pending = text[len(text) - keep :]
         self._shown += out
         return [AnswerText(out, provisional=True)] if out else []
 

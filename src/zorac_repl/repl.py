@@ -82,20 +82,29 @@ class _SecretMasker(Processor):
         if start is None:
             return Transformation(transformation_input.fragments)
         fragments = explode_text_fragments(transformation_input.fragments)
-        masked = [(style, "•" if index >= start else char, *rest)
-                  for index, (style, char, *rest) in enumerate(fragments)]
+        masked = [
+            (style, "•" if index >= start else char, *rest)
+            for index, (style, char, *rest) in enumerate(fragments)
+        ]
         return Transformation(masked)  # type: ignore[arg-type]
 
 
-def run_repl(settings: Settings, environ: Mapping[str, str], is_demo: bool = False,
-             notices: tuple[str, ...] = (), session_name: str = "default",
-             flags: Mapping[str, str] | None = None, profile: str | None = None) -> int:
+def run_repl(
+    settings: Settings,
+    environ: Mapping[str, str],
+    is_demo: bool = False,
+    notices: tuple[str, ...] = (),
+    session_name: str = "default",
+    flags: Mapping[str, str] | None = None,
+    profile: str | None = None,
+) -> int:
     """Chat until the user leaves; returns the exit code.
 
     ``flags`` and ``profile`` are kept so that ``/profile`` can resolve settings again.
     """
-    return asyncio.run(_chat(settings, environ, is_demo, notices, session_name,
-                             dict(flags or {}), profile))
+    return asyncio.run(
+        _chat(settings, environ, is_demo, notices, session_name, dict(flags or {}), profile)
+    )
 
 
 def _make_private(path: Path) -> None:
@@ -131,8 +140,10 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
 
 def _toolbar(session: ReplSession) -> str:
     conversation = session.conversation
-    context = (f"~{conversation.token_count()}/{session.budget.limit} tokens, "
-               f"{len(conversation.messages)} msgs")
+    context = (
+        f"~{conversation.token_count()}/{session.budget.limit} tokens, "
+        f"{len(conversation.messages)} msgs"
+    )
     parts = [session.link.status]
     if session.chat.replacing is not None:
         parts.append("editing: sending replaces the last exchange")
@@ -142,28 +153,47 @@ def _toolbar(session: ReplSession) -> str:
     return " " + " | ".join(parts) + " "
 
 
-async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
-                notices: tuple[str, ...], session_name: str, flags: dict[str, str],
-                profile: str | None) -> int:
+async def _chat(
+    settings: Settings,
+    environ: Mapping[str, str],
+    is_demo: bool,
+    notices: tuple[str, ...],
+    session_name: str,
+    flags: dict[str, str],
+    profile: str | None,
+) -> int:
     from zorac_repl.completion import CommandCompleter
 
     path = history_file(environ)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _make_private(path)
     keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
-    session = ReplSession(settings, data_dir(environ), config_file(environ), environ,
-                          command_list(), keys, session_name)
+    session = ReplSession(
+        settings,
+        data_dir(environ),
+        config_file(environ),
+        environ,
+        command_list(),
+        keys,
+        session_name,
+    )
     session.settings.remember_start(flags, profile)
     pastes = PasteStore()
     prompt: PromptSession[str] = PromptSession(
-        history=_FilteredHistory(str(path), pastes), key_bindings=_key_bindings(pastes),
-        bottom_toolbar=lambda: _toolbar(session), prompt_continuation="… ",
+        history=_FilteredHistory(str(path), pastes),
+        key_bindings=_key_bindings(pastes),
+        bottom_toolbar=lambda: _toolbar(session),
+        prompt_continuation="… ",
         completer=CommandCompleter(session.completion_sources()),
-        complete_while_typing=False, input_processors=[_SecretMasker()])
+        complete_while_typing=False,
+        input_processors=[_SecretMasker()],
+    )
     where = "the built-in demo server" if is_demo else settings.base_url
     named = f" Session {session_name!r}." if session_name != "default" else ""
-    _print_styled(f"zorac-repl {__version__}, talking to {where}.{named} "
-               "Type /help for commands, Ctrl+D to leave.")
+    _print_styled(
+        f"zorac-repl {__version__}, talking to {where}.{named} "
+        "Type /help for commands, Ctrl+D to leave."
+    )
     for notice in notices:
         _print_styled(notice, "yellow")
     # Reading the saved session needs no heavy import; show it before the first prompt.
@@ -203,14 +233,17 @@ async def _chat(settings: Settings, environ: Mapping[str, str], is_demo: bool,
         if runner.terminating:
             # Complete turns are saved as they finish; this catches anything since.
             error = session.saved.save()
-            _print_styled(error.text if error else "Terminated; the conversation is saved.",
-                          "red" if error else "dim")
+            _print_styled(
+                error.text if error else "Terminated; the conversation is saved.",
+                "red" if error else "dim",
+            )
         await session.close()
     return 143 if runner.terminating else 0
 
 
-async def _read_and_run(prompt: PromptSession[str], session: ReplSession,
-                        keys: KeyReader, pastes: PasteStore) -> None:
+async def _read_and_run(
+    prompt: PromptSession[str], session: ReplSession, keys: KeyReader, pastes: PasteStore
+) -> None:
     """Read a line, run it, and again, until the user leaves or SIGTERM comes."""
     draft = ""
     while not session.runner.terminating:
@@ -240,8 +273,11 @@ async def _read_and_run(prompt: PromptSession[str], session: ReplSession,
             # A bug must not end the session or lose the message.
             if os.environ.get("ZORAC_DEBUG"):
                 raise
-            session.printer.say(f"Unexpected error: {type(exc).__name__}: {exc} "
-                                "(set ZORAC_DEBUG=1 to see the traceback)", "red")
+            session.printer.say(
+                f"Unexpected error: {type(exc).__name__}: {exc} "
+                "(set ZORAC_DEBUG=1 to see the traceback)",
+                "red",
+            )
             if not text.lstrip().startswith("/"):
                 session.conversation.rollback_user()
                 draft = text
@@ -257,8 +293,9 @@ async def _run_command(session: ReplSession, text: str) -> CommandResult:
             yes = await create_confirm_session(result.confirm).prompt_async()
         except (KeyboardInterrupt, EOFError):
             yes = False
-        result = await result.confirmed() if yes else CommandResult(
-            "Nothing was changed.", style="dim")
+        result = (
+            await result.confirmed() if yes else CommandResult("Nothing was changed.", style="dim")
+        )
     if result.terminal:
         sys.stdout.write(result.terminal)
         sys.stdout.flush()
@@ -357,11 +394,15 @@ async def _watch_server(session: ReplSession) -> None:
         else:
             if reported:
                 await _print_above_prompt(
-                    session, f"The server at {session.settings.current.base_url} is back "
-                             f"(model {session.settings.current.model}).", "green")
+                    session,
+                    f"The server at {session.settings.current.base_url} is back "
+                    f"(model {session.settings.current.model}).",
+                    "green",
+                )
             else:
-                await _print_above_prompt(session, f"Connected to {session.link.described()}.",
-                                          "dim")
+                await _print_above_prompt(
+                    session, f"Connected to {session.link.described()}.", "dim"
+                )
             notice = session.conversation.counter.notice()
             if notice:
                 await _print_above_prompt(session, notice, "yellow")

@@ -37,9 +37,13 @@ class SavedConversation:
         name: the saved session it is (``default``, or one named with ``--session``).
     """
 
-    def __init__(self, conversation: Conversation, directory: Path,
-                 name: str = DEFAULT_NAME,
-                 profile: Callable[[], str | None] = lambda: None) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        directory: Path,
+        name: str = DEFAULT_NAME,
+        profile: Callable[[], str | None] = lambda: None,
+    ) -> None:
         self.conversation = conversation
         self.directory = directory
         self.store = SessionStore(directory, name)
@@ -71,9 +75,13 @@ class SavedConversation:
         notices = [notice] if notice else []
         if loaded is not None and (loaded.messages or loaded.summary):
             self.conversation.adopt(loaded)
-            notices.append(Notice(f"Loaded previous session ({len(loaded.messages)} messages, "
-                                  f"~{loaded.token_count()} tokens).{self.other_profile()}",
-                                  "dim"))
+            notices.append(
+                Notice(
+                    f"Loaded previous session ({len(loaded.messages)} messages, "
+                    f"~{loaded.token_count()} tokens).{self.other_profile()}",
+                    "dim",
+                )
+            )
         return notices
 
     def release(self) -> None:
@@ -92,8 +100,9 @@ class SavedConversation:
         notice = Notice(found.notice, "yellow") if found.notice else None
         if found.data is None:
             return None, notice
-        loaded = Conversation(counter=self.conversation.counter,
-                              system_prompt=self.conversation.system_prompt)
+        loaded = Conversation(
+            counter=self.conversation.counter, system_prompt=self.conversation.system_prompt
+        )
         try:
             loaded.load_json(found.data)
         except ShapeError as exc:
@@ -115,23 +124,29 @@ class SavedConversation:
         if made is None or made == now:
             return ""
         current = f"this run uses {now!r}" if now else "this run uses no profile"
-        return (f" It was made with the profile {made!r} and {current}; /profile {made} "
-                "switches if you want.")
+        return (
+            f" It was made with the profile {made!r} and {current}; /profile {made} "
+            "switches if you want."
+        )
 
     def save_now(self) -> Notice:
         error = self.save()
         if error:
             return error
-        return Notice(f"Saved {len(self.conversation.messages)} messages to "
-                      f"{self.store.path}.", "dim")
+        return Notice(
+            f"Saved {len(self.conversation.messages)} messages to {self.store.path}.", "dim"
+        )
 
     def load(self) -> Notice:
         loaded, notice = self._read()
         if loaded is None:
             return notice or Notice(f"There is no saved session at {self.store.path} yet.")
         self.conversation.adopt(loaded)
-        return Notice(f"Loaded the saved session ({len(loaded.messages)} messages, "
-                      f"~{loaded.token_count()} tokens).{self.other_profile()}", "dim")
+        return Notice(
+            f"Loaded the saved session ({len(loaded.messages)} messages, "
+            f"~{loaded.token_count()} tokens).{self.other_profile()}",
+            "dim",
+        )
 
     def save_as(self, name: str) -> Notice:
         """``/save NAME``: a copy of the conversation under ``name``; this one stays current.
@@ -147,8 +162,11 @@ class SavedConversation:
             return self.save_now()
         copy = SessionStore(self.directory, name)
         if copy.path.exists() and not replace:
-            return Notice(f"A session named {name!r} exists; nothing was saved. /save {name}! "
-                          "replaces it; /load it to see it first.", "red")
+            return Notice(
+                f"A session named {name!r} exists; nothing was saved. /save {name}! "
+                "replaces it; /load it to see it first.",
+                "red",
+            )
         try:
             copy.claim(exclusive=True)
             copy.save(self.conversation.to_json())
@@ -156,9 +174,12 @@ class SavedConversation:
             return Notice(f"{exc} Nothing was saved.", "red")
         finally:
             copy.release()
-        return Notice(f"Saved a copy of this conversation as {name!r} "
-                      f"({len(self.conversation.messages)} messages); /load {name} switches "
-                      "to it.", "dim")
+        return Notice(
+            f"Saved a copy of this conversation as {name!r} "
+            f"({len(self.conversation.messages)} messages); /load {name} switches "
+            "to it.",
+            "dim",
+        )
 
     def switch(self, name: str) -> Notice:
         """``/load NAME``: save this session, then continue the one named ``name``."""
@@ -170,8 +191,10 @@ class SavedConversation:
         target = SessionStore(self.directory, name)
         if not target.path.exists():
             known = ", ".join(saved_names(self.directory)) or "none yet"
-            return Notice(f"There is no saved session {name!r} (saved: {known}); /save "
-                          f"{name} makes one.", "red")
+            return Notice(
+                f"There is no saved session {name!r} (saved: {known}); /save {name} makes one.",
+                "red",
+            )
         error = self.save()
         if error is not None:
             return Notice(f"Not switched: {error.text}", "red")
@@ -189,9 +212,12 @@ class SavedConversation:
         remember_last(self.directory, name)
         self.conversation.adopt(loaded or Conversation())
         note = f" {notice.text}" if notice else ""
-        return Notice(f"Switched to the session {name!r} ({len(self.conversation.messages)} "
-                      f"messages, ~{self.conversation.token_count()} tokens); the previous "
-                      f"one was saved.{note}{self.other_profile()}", "dim")
+        return Notice(
+            f"Switched to the session {name!r} ({len(self.conversation.messages)} "
+            f"messages, ~{self.conversation.token_count()} tokens); the previous "
+            f"one was saved.{note}{self.other_profile()}",
+            "dim",
+        )
 
     def listing(self) -> Notice:
         """``/sessions``: each saved session with its size, last use and first message."""
@@ -199,15 +225,24 @@ class SavedConversation:
         for name in saved_names(self.directory):
             rows.append((name, *_summary(session_path(self.directory, name))))
         if self.name not in [row[0] for row in rows]:
-            rows.insert(0, (self.name, len(self.conversation.messages),
-                            self.conversation.token_count(), "not saved yet",
-                            _first_user_line(self.conversation.messages)))
+            rows.insert(
+                0,
+                (
+                    self.name,
+                    len(self.conversation.messages),
+                    self.conversation.token_count(),
+                    "not saved yet",
+                    _first_user_line(self.conversation.messages),
+                ),
+            )
         width = max(len(row[0]) for row in rows)
         lines = ["Saved sessions (* this one):"]
         for name, messages, tokens, used, first in rows:
             mark = "*" if name == self.name else " "
-            lines.append(f" {mark} {name.ljust(width)}  {messages:>3} msgs  ~{tokens:>6} tokens"
-                         f"  {used}  {first}".rstrip())
+            lines.append(
+                f" {mark} {name.ljust(width)}  {messages:>3} msgs  ~{tokens:>6} tokens"
+                f"  {used}  {first}".rstrip()
+            )
         lines.append("/load NAME switches; /save NAME saves a copy.")
         return Notice("\n".join(lines))
 
@@ -250,7 +285,7 @@ def _first_user_line(messages: list[dict[str, Any]], width: int = 40) -> str:
         if message.get("role") == "user":
             text = str(message.get("content", "")).strip()
             line = text.splitlines()[0] if text else ""
-            return f'"{line[:width - 1]}…"' if len(line) > width else f'"{line}"'
+            return f'"{line[: width - 1]}…"' if len(line) > width else f'"{line}"'
     return ""
 
 
@@ -265,5 +300,9 @@ def _summary(path: Path) -> tuple[int, int, str, str]:
     messages = messages if isinstance(messages, list) else []
     count = data.get("token_count") if isinstance(data, dict) else None
     tokens = count if isinstance(count, int) else 0
-    return len(messages), tokens, used, _first_user_line(
-        [m for m in messages if isinstance(m, dict)])
+    return (
+        len(messages),
+        tokens,
+        used,
+        _first_user_line([m for m in messages if isinstance(m, dict)]),
+    )

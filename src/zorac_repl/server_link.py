@@ -27,6 +27,7 @@ __all__ = ["ServerLink", "Superseded"]
 class Superseded(ZoracError):
     """The server changed while it was being asked: the answer is for one no longer used."""
 
+
 _CONNECTING = "connecting…"
 _DISCOVERY_SECONDS = 3.0
 _UNREACHABLE = "server unreachable"
@@ -63,8 +64,12 @@ class ServerLink:
             from zorac_repl.client import ChatClient
 
             settings = self._settings.current
-            self._client = ChatClient(settings.base_url, settings.api_key_now,
-                                      settings.stall_timeout, settings.connection())
+            self._client = ChatClient(
+                settings.base_url,
+                settings.api_key_now,
+                settings.stall_timeout,
+                settings.connection(),
+            )
         return self._client
 
     def request(self) -> ChatRequest:
@@ -72,8 +77,13 @@ class ServerLink:
         from zorac_repl.client import ChatRequest
 
         settings = self._settings.current
-        return ChatRequest(settings.model, settings.temperature, settings.max_output_tokens,
-                           settings.thinking, settings.reasoning_effort)
+        return ChatRequest(
+            settings.model,
+            settings.temperature,
+            settings.max_output_tokens,
+            settings.thinking,
+            settings.reasoning_effort,
+        )
 
     async def close(self) -> None:
         if self._client is not None:
@@ -98,8 +108,9 @@ class ServerLink:
         elapsed = time.perf_counter() - started
         models = models_in(payload)
         if not models:
-            raise ServerError(f"The server at {base_url} lists no models; "
-                              "pass --model or set VLLM_MODEL.")
+            raise ServerError(
+                f"The server at {base_url} lists no models; pass --model or set VLLM_MODEL."
+            )
         wanted = self._settings.current.model
         model = wanted or models[0].id
         server = await self._discover(payload, model, client)
@@ -115,15 +126,18 @@ class ServerLink:
         self.status = self._settings.current.model
         return elapsed
 
-    async def _discover(self, payload: dict[str, Any], model: str,
-                        client: ChatClient | None = None) -> ServerInfo:
+    async def _discover(
+        self, payload: dict[str, Any], model: str, client: ChatClient | None = None
+    ) -> ServerInfo:
         """The server's kind and window, within one short timeout for all the probes."""
         fetch = (client or self.client).fetch_json
         try:
             return await asyncio.wait_for(discover(fetch, payload, model), _DISCOVERY_SECONDS)
         except TimeoutError:
-            return ServerInfo("an OpenAI-compatible server", note="it did not say its "
-                              f"context window within {_DISCOVERY_SECONDS:g}s")
+            return ServerInfo(
+                "an OpenAI-compatible server",
+                note=f"it did not say its context window within {_DISCOVERY_SECONDS:g}s",
+            )
 
     async def recheck_window(self) -> int | None:
         """Ollama: the window the model is loaded with now (after an answer, a new model)."""
@@ -139,8 +153,7 @@ class ServerLink:
         """The server said its window in an overflow error: the budget uses it from now."""
         self.max_model_len = window
         if self.server is not None:
-            self.server = replace(self.server, window=window, source="its overflow error",
-                                  note="")
+            self.server = replace(self.server, window=window, source="its overflow error", note="")
 
     def described(self) -> str:
         """``llama.cpp b6000 at http://gpu:8080/v1: model qwen3-8b, context 8192 tokens
@@ -188,8 +201,11 @@ class ServerLink:
         lines = [f"Models at {self._settings.current.base_url}:"]
         for model in self.models:
             mark = "*" if model.id == current else " "
-            length = (f"context {model.max_model_len} tokens" if model.max_model_len
-                      else "context not given")
+            length = (
+                f"context {model.max_model_len} tokens"
+                if model.max_model_len
+                else "context not given"
+            )
             lines.append(f" {mark} {model.id.ljust(width)}  {length}")
         lines.append("/model ID switches.")
         return Notice("\n".join(lines))
@@ -203,22 +219,31 @@ class ServerLink:
             return Notice(f"{exc} The model was not changed.", "red")
         chosen = next((m for m in self.models if m.id == model_id), None)
         if chosen is None:
-            return Notice(f"The server has no model {model_id!r}; it serves: "
-                          f"{', '.join(self.model_ids)}. The model was not changed.", "red")
+            return Notice(
+                f"The server has no model {model_id!r}; it serves: "
+                f"{', '.join(self.model_ids)}. The model was not changed.",
+                "red",
+            )
         await self._settings.use_for_session("VLLM_MODEL", chosen.id)
         # The window is the new model's: asked again the way this server tells it.
         self.server = await self._discover(await self.client.models_payload(), chosen.id)
         self.max_model_len = self.server.window
         self.status = chosen.id
-        length = (f" (context {self.max_model_len} tokens)" if self.max_model_len
-                  else "")
-        return Notice(f"Now talking to {chosen.id}{length}, from the next message on; "
-                      "for this run only (VLLM_MODEL in /config makes it stick).", "green")
+        length = f" (context {self.max_model_len} tokens)" if self.max_model_len else ""
+        return Notice(
+            f"Now talking to {chosen.id}{length}, from the next message on; "
+            "for this run only (VLLM_MODEL in /config makes it stick).",
+            "green",
+        )
 
     async def apply(self, old: Settings, new: Settings) -> None:
         """Settings changed: a new server or timeout needs a new client."""
         if (old.base_url, old.stall_timeout, old.connection(), *_key_sources(old)) != (
-                new.base_url, new.stall_timeout, new.connection(), *_key_sources(new)):
+            new.base_url,
+            new.stall_timeout,
+            new.connection(),
+            *_key_sources(new),
+        ):
             await self.close()
         if (old.base_url, old.api_key) != (new.base_url, new.api_key):
             self.max_model_len = None

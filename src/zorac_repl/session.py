@@ -40,22 +40,33 @@ class ReplSession:
         keys: reads the keyboard while an answer streams (``None`` off a terminal).
     """
 
-    def __init__(self, settings: Settings, data_dir: Path, config_path: Path,
-                 environ: Mapping[str, str], command_list: Sequence[tuple[str, str]] = (),
-                 keys: KeyReader | None = None, session_name: str = "default") -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        data_dir: Path,
+        config_path: Path,
+        environ: Mapping[str, str],
+        command_list: Sequence[tuple[str, str]] = (),
+        keys: KeyReader | None = None,
+        session_name: str = "default",
+    ) -> None:
         self._command_list = tuple(command_list)
         self.settings = LiveSettings(settings, config_path, environ)
         self.settings.on_change = self._apply
         self.printer = Printer()
         self.runner = Runner(self.printer, keys)
         self.link = ServerLink(self.settings)
-        conversation = Conversation(counter=TokenCounter(settings.tiktoken_encoding),
-                                    system_prompt=self._system_prompt(settings))
-        self.saved = SavedConversation(conversation, data_dir, session_name,
-                                       lambda: self.settings.profile)
+        conversation = Conversation(
+            counter=TokenCounter(settings.tiktoken_encoding),
+            system_prompt=self._system_prompt(settings),
+        )
+        self.saved = SavedConversation(
+            conversation, data_dir, session_name, lambda: self.settings.profile
+        )
         self.budget = Budget(self.settings, self.link, conversation)
-        self.chat = Chat(self.settings, self.link, self.budget, self.saved, self.printer,
-                         self.runner, environ)
+        self.chat = Chat(
+            self.settings, self.link, self.budget, self.saved, self.printer, self.runner, environ
+        )
 
     @property
     def conversation(self) -> Conversation:
@@ -63,8 +74,12 @@ class ReplSession:
 
     def completion_sources(self) -> dict[str, Callable[[], list[str]]]:
         """What a command's argument can be now, by ``Command.completes``."""
-        return {"model": lambda: self.link.model_ids, "block": self._block_numbers,
-                "session": self.saved.names, "profile": lambda: list(self.settings.profiles())}
+        return {
+            "model": lambda: self.link.model_ids,
+            "block": self._block_numbers,
+            "session": self.saved.names,
+            "profile": lambda: list(self.settings.profiles()),
+        }
 
     def _block_numbers(self) -> list[str]:
         from zorac_repl.render.code_blocks import code_blocks

@@ -25,8 +25,15 @@ from typing import IO, Any
 from zorac_repl.atomic_file import write_atomically
 from zorac_repl.errors import StoreError
 
-__all__ = ["DEFAULT_NAME", "LoadResult", "SessionInUse", "SessionStore", "check_name",
-           "saved_names", "session_path"]
+__all__ = [
+    "DEFAULT_NAME",
+    "LoadResult",
+    "SessionInUse",
+    "SessionStore",
+    "check_name",
+    "saved_names",
+    "session_path",
+]
 
 
 def _timestamp() -> str:
@@ -63,8 +70,10 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 def check_name(name: str) -> str | None:
     """Why ``name`` cannot name a session, or ``None`` when it can."""
     if not _NAME.fullmatch(name) or ".." in name or name.endswith((".json", ".lock")):
-        return (f"{name!r} cannot name a session: use up to 64 letters, digits, '-', '_' "
-                "or '.', starting with a letter or digit.")
+        return (
+            f"{name!r} cannot name a session: use up to 64 letters, digits, '-', '_' "
+            "or '.', starting with a letter or digit."
+        )
     return None
 
 
@@ -80,8 +89,9 @@ def saved_names(directory: Path) -> list[str]:
     names = [DEFAULT_NAME] if session_path(directory, DEFAULT_NAME).exists() else []
     folder = directory / "sessions"
     if folder.is_dir():
-        names += sorted(path.stem for path in folder.glob("*.json")
-                        if check_name(path.stem) is None)
+        names += sorted(
+            path.stem for path in folder.glob("*.json") if check_name(path.stem) is None
+        )
     return names
 
 
@@ -123,13 +133,16 @@ class SessionStore:
         except OSError:
             lock.close()
             if exclusive:
-                raise SessionInUse(f"The session {self.name!r} is open in another running "
-                                   "zorac-repl.") from None
-            own = _free_name(self.path.parent,
-                             f"{self.path.stem}-{_timestamp()}-{os.getpid()}", ".json")
+                raise SessionInUse(
+                    f"The session {self.name!r} is open in another running zorac-repl."
+                ) from None
+            own = _free_name(
+                self.path.parent, f"{self.path.stem}-{_timestamp()}-{os.getpid()}", ".json"
+            )
             self._shared_notice = (
                 f"Another zorac-repl is using {self.path}; this one starts fresh and "
-                f"saves to {own}.")
+                f"saves to {own}."
+            )
             self.path = own
             return
         self._lock = lock
@@ -157,15 +170,19 @@ class SessionStore:
 
     def quarantine(self, reason: str) -> LoadResult:
         """Move the session file aside and say where; it is never overwritten."""
-        target = _free_name(self.path.parent, f"{self.path.stem}.corrupt-{_timestamp()}",
-                            ".json")
+        target = _free_name(self.path.parent, f"{self.path.stem}.corrupt-{_timestamp()}", ".json")
         try:
             os.replace(self.path, target)
         except OSError as exc:
-            raise StoreError(f"The saved session {self.path} cannot be read ({reason}) nor "
-                             f"moved aside ({exc.strerror}); move it away and restart.") from None
-        return LoadResult(None, f"The saved session could not be loaded: {reason}. It was "
-                                f"moved to {target}; starting a fresh session.")
+            raise StoreError(
+                f"The saved session {self.path} cannot be read ({reason}) nor "
+                f"moved aside ({exc.strerror}); move it away and restart."
+            ) from None
+        return LoadResult(
+            None,
+            f"The saved session could not be loaded: {reason}. It was "
+            f"moved to {target}; starting a fresh session.",
+        )
 
     def save(self, data: Any) -> None:
         """Write ``data`` as the session, atomically, mode 0600."""
@@ -173,7 +190,6 @@ class SessionStore:
 
     def backup(self, data: Any) -> Path:
         """Keep ``data`` in a timestamped file beside the session (for ``/clear``)."""
-        target = _free_name(self.path.parent, f"{self.path.stem}-backup-{_timestamp()}",
-                            ".json")
+        target = _free_name(self.path.parent, f"{self.path.stem}-backup-{_timestamp()}", ".json")
         write_atomically(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
         return target

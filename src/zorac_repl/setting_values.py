@@ -12,10 +12,25 @@ import os
 import re
 from collections.abc import Callable
 
-__all__ = ["EFFORT", "REASONING", "THINKING", "booleans", "code_themes", "encodings",
-           "parse_bool", "parse_encoding", "parse_file", "parse_headers", "parse_positive_int",
-           "parse_proxy", "parse_seconds", "parse_temperature", "parse_text", "parse_theme",
-           "parse_url"]
+__all__ = [
+    "EFFORT",
+    "REASONING",
+    "THINKING",
+    "booleans",
+    "code_themes",
+    "encodings",
+    "parse_bool",
+    "parse_encoding",
+    "parse_file",
+    "parse_headers",
+    "parse_positive_int",
+    "parse_proxy",
+    "parse_seconds",
+    "parse_temperature",
+    "parse_text",
+    "parse_theme",
+    "parse_url",
+]
 
 
 def parse_url(text: str) -> str:

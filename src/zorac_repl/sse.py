@@ -16,8 +16,14 @@ from typing import Any
 from zorac_repl.errors import ServerError
 from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
 
-__all__ = ["DONE", "SSEDecoder", "decode_chunk", "error_message", "reasoning_tokens",
-           "server_timings"]
+__all__ = [
+    "DONE",
+    "SSEDecoder",
+    "decode_chunk",
+    "error_message",
+    "reasoning_tokens",
+    "server_timings",
+]
 
 DONE = "[DONE]"
 
@@ -165,5 +171,9 @@ def server_timings(timings: object) -> ServerTimings | None:
     decode = _number(timings.get("predicted_per_second"))
     if decode is None or decode <= 0:
         return None
-    return ServerTimings(decode, _number(timings.get("prompt_per_second")),
-                         _count(timings.get("prompt_n")), _count(timings.get("cache_n")))
+    return ServerTimings(
+        decode,
+        _number(timings.get("prompt_per_second")),
+        _count(timings.get("prompt_n")),
+        _count(timings.get("cache_n")),
+    )

@@ -26,9 +26,19 @@ from typing import Literal
 
 from zorac_repl.events import ServerTimings
 
-__all__ = ["MIN_DECODE_SPAN", "MIN_READS", "RateKind", "StreamStats",
-           "TurnFigures", "format_context", "format_live", "format_stats", "format_thought",
-           "no_answer_line", "short_rate"]
+__all__ = [
+    "MIN_DECODE_SPAN",
+    "MIN_READS",
+    "RateKind",
+    "StreamStats",
+    "TurnFigures",
+    "format_context",
+    "format_live",
+    "format_stats",
+    "format_thought",
+    "no_answer_line",
+    "short_rate",
+]
 
 MIN_DECODE_SPAN = 0.25
 MIN_READS = 5
@@ -98,8 +108,9 @@ class StreamStats:
         self.last_token = now
         self.deltas += 1
 
-    def on_usage(self, prompt_tokens: int, completion_tokens: int,
-                 reasoning_tokens: int | None = None) -> None:
+    def on_usage(
+        self, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int | None = None
+    ) -> None:
         self.prompt_tokens = prompt_tokens
         self.exact_tokens = completion_tokens
         if reasoning_tokens is not None:
@@ -139,8 +150,11 @@ class StreamStats:
         """How long the model has thought (until its answer began)."""
         if self.thinking_at is None:
             return 0.0
-        end = self.answer_at if self.answer_at is not None else (
-            now if now is not None else self._clock())
+        end = (
+            self.answer_at
+            if self.answer_at is not None
+            else (now if now is not None else self._clock())
+        )
         return max(0.0, end - self.thinking_at)
 
     def on_server_timings(self, speed: ServerTimings) -> None:
@@ -172,8 +186,9 @@ class StreamStats:
         total = end - self.started
         return (self.tokens / total if total > 0 else 0.0), "end-to-end"
 
-    def finish(self, local_count: int | None = None,
-               local_thinking: int | None = None) -> TurnFigures:
+    def finish(
+        self, local_count: int | None = None, local_thinking: int | None = None
+    ) -> TurnFigures:
         """Freeze the figures; ``local_count`` replaces the delta count when no usage came.
 
         ``local_thinking`` is the thinking counted locally (``None``: the model did not
@@ -199,9 +214,18 @@ class StreamStats:
             thinking = min(thinking, self.tokens)
         answer_at = None if self.answer_at is None else self.answer_at - self.started
         seconds = self.thinking_seconds(self.last_token) if thinking is not None else None
-        return TurnFigures(self.tokens, duration, self.ttft, rate,
-                           self.exact_tokens is not None, kind, self.server, thinking,
-                           seconds, answer_at)
+        return TurnFigures(
+            self.tokens,
+            duration,
+            self.ttft,
+            rate,
+            self.exact_tokens is not None,
+            kind,
+            self.server,
+            thinking,
+            seconds,
+            answer_at,
+        )
 
 
 def _rate_text(rate: float, kind: RateKind) -> str:
@@ -236,9 +260,11 @@ def format_thought(seconds: float | None, tokens: int | None) -> str:
 
 def no_answer_line(max_output_tokens: int) -> str:
     """What to say when the output limit ran out while the model was still thinking."""
-    return (f"The model spent all {max_output_tokens} output tokens thinking and gave no "
-            "answer. Raise the limit with /config set MAX_OUTPUT_TOKENS N (or --max-tokens), "
-            "or ask it not to think with THINKING off.")
+    return (
+        f"The model spent all {max_output_tokens} output tokens thinking and gave no "
+        "answer. Raise the limit with /config set MAX_OUTPUT_TOKENS N (or --max-tokens), "
+        "or ask it not to think with THINKING off."
+    )
 
 
 def format_context(messages: int, used: int, limit: int) -> str:

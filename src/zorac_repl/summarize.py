@@ -68,8 +68,13 @@ def _transcript(conversation: Conversation, count: int) -> str:
     return "\n\n".join(parts)
 
 
-async def summarize(client: ChatClient, conversation: Conversation, request: ChatRequest,
-                    keep_recent: int, max_tokens: int = SUMMARY_MAX_TOKENS) -> Summarized | None:
+async def summarize(
+    client: ChatClient,
+    conversation: Conversation,
+    request: ChatRequest,
+    keep_recent: int,
+    max_tokens: int = SUMMARY_MAX_TOKENS,
+) -> Summarized | None:
     """Replace the older messages with a summary the model writes, at most ``max_tokens`` long.
 
     Returns ``None`` when there is nothing old enough to summarize.
@@ -85,11 +90,13 @@ async def summarize(client: ChatClient, conversation: Conversation, request: Cha
     if count == 0:
         return None
     before = conversation.token_count()
-    messages = [{"role": "system", "content": "You write faithful, compact summaries."},
-                {"role": "user",
-                 "content": f"{_transcript(conversation, count)}\n\n---\n{_INSTRUCTION}"}]
-    result = await client.complete(messages, Request(
-        request.model, 0.2, min(max_tokens, request.max_tokens)))
+    messages = [
+        {"role": "system", "content": "You write faithful, compact summaries."},
+        {"role": "user", "content": f"{_transcript(conversation, count)}\n\n---\n{_INSTRUCTION}"},
+    ]
+    result = await client.complete(
+        messages, Request(request.model, 0.2, min(max_tokens, request.max_tokens))
+    )
     text = result.text.strip()
     if not text:
         raise ServerError("The server returned an empty summary.")

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 __all__ = ["default_system_prompt"]
 
 
-def default_system_prompt(commands: Sequence[tuple[str, str]],
-                          today: datetime.date | None = None) -> str:
+def default_system_prompt(
+    commands: Sequence[tuple[str, str]], today: datetime.date | None = None
+) -> str:
     """What the model is told when ``SYSTEM_PROMPT`` is empty.
 
     Args:
@@ -23,8 +24,9 @@ def default_system_prompt(commands: Sequence[tuple[str, str]],
     """
     day = (today or datetime.date.today()).strftime("%A, %B %-d, %Y")
     listed = "; ".join(f"{usage}: {help_line}" for usage, help_line in commands)
-    about = (f"If the user asks how to use the client, its commands are: {listed}. "
-             if listed else "")
+    about = (
+        f"If the user asks how to use the client, its commands are: {listed}. " if listed else ""
+    )
     return (
         f"You are a helpful assistant. Today is {day}. The user talks to you through "
         "zorac-repl, a terminal chat client; your answers are rendered as Markdown in "

@@ -17,8 +17,14 @@ from typing import TextIO
 
 from zorac_repl.keyboard import KeyReader
 
-__all__ = ["CursorProbe", "flushing_writer", "known_to_rewrap", "quiet_input",
-           "terminal_columns", "terminal_rows"]
+__all__ = [
+    "CursorProbe",
+    "flushing_writer",
+    "known_to_rewrap",
+    "quiet_input",
+    "terminal_columns",
+    "terminal_rows",
+]
 
 
 @contextlib.contextmanager
@@ -71,8 +77,7 @@ def flushing_writer(stream: TextIO) -> Callable[[str], None]:
 # Terminals that re-wrap the rows on screen when they get narrower, by what they put in
 # the environment of the programs they run.
 _REWRAPPING_MARKERS = ("TMUX", "KITTY_WINDOW_ID", "WEZTERM_PANE", "VTE_VERSION")
-_REWRAPPING_PROGRAMS = frozenset({"iTerm.app", "Apple_Terminal", "WezTerm", "ghostty",
-                                  "vscode"})
+_REWRAPPING_PROGRAMS = frozenset({"iTerm.app", "Apple_Terminal", "WezTerm", "ghostty", "vscode"})
 
 
 def known_to_rewrap(environ: Mapping[str, str]) -> bool | None:
@@ -95,8 +100,9 @@ class CursorProbe:
         rewraps: whether the terminal is known to re-wrap rows on a resize.
     """
 
-    def __init__(self, write: Callable[[str], None], keys: KeyReader,
-                 rewraps: bool | None = None) -> None:
+    def __init__(
+        self, write: Callable[[str], None], keys: KeyReader, rewraps: bool | None = None
+    ) -> None:
         self._write = write
         self._keys = keys
         self.rewraps = rewraps

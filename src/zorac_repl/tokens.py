@@ -23,8 +23,13 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import tiktoken
 
-__all__ = ["SHIPPED_ENCODINGS", "TokenCounter", "estimate_message_tokens", "estimate_tokens",
-           "known_encodings"]
+__all__ = [
+    "SHIPPED_ENCODINGS",
+    "TokenCounter",
+    "estimate_message_tokens",
+    "estimate_tokens",
+    "known_encodings",
+]
 
 # Role markers and separators a chat template adds around each message, and the
 # assistant header that starts the reply.
@@ -38,8 +43,11 @@ _CL100K_PATTERN = (
     r"""[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s"""
 )
 _CL100K_SPECIAL = {
-    "<|endoftext|>": 100257, "<|fim_prefix|>": 100258, "<|fim_middle|>": 100259,
-    "<|fim_suffix|>": 100260, "<|endofprompt|>": 100276,
+    "<|endoftext|>": 100257,
+    "<|fim_prefix|>": 100258,
+    "<|fim_middle|>": 100259,
+    "<|fim_suffix|>": 100260,
+    "<|endofprompt|>": 100276,
 }
 SHIPPED_ENCODINGS = ("cl100k_base",)
 _COUNT_CACHE_SIZE = 512
@@ -77,10 +85,13 @@ def _load_shipped(name: str) -> tiktoken.Encoding:
     data = resources.files("zorac_repl").joinpath("data", "cl100k_base.tiktoken").read_bytes()
     if hashlib.sha256(data).hexdigest() != _CL100K_SHA256:
         raise ValueError("the shipped cl100k_base file does not match tiktoken's hash")
-    ranks = {base64.b64decode(token): int(rank)
-             for token, rank in (line.split() for line in data.splitlines() if line)}
-    return tiktoken.Encoding(name, pat_str=_CL100K_PATTERN, mergeable_ranks=ranks,
-                             special_tokens=_CL100K_SPECIAL)
+    ranks = {
+        base64.b64decode(token): int(rank)
+        for token, rank in (line.split() for line in data.splitlines() if line)
+    }
+    return tiktoken.Encoding(
+        name, pat_str=_CL100K_PATTERN, mergeable_ranks=ranks, special_tokens=_CL100K_SPECIAL
+    )
 
 
 class TokenCounter:
@@ -138,9 +149,11 @@ class TokenCounter:
         if not self.is_estimate or self._notice_given:
             return None
         self._notice_given = True
-        return (f"Token encoding {self.encoding_name} is not available offline "
-                f"({self._failure}); token counts are estimates (4 characters per token). "
-                f"Shipped: {', '.join(SHIPPED_ENCODINGS)}.")
+        return (
+            f"Token encoding {self.encoding_name} is not available offline "
+            f"({self._failure}); token counts are estimates (4 characters per token). "
+            f"Shipped: {', '.join(SHIPPED_ENCODINGS)}."
+        )
 
     def count(self, text: str) -> int:
         """Tokens in ``text``.
@@ -174,5 +187,6 @@ class TokenCounter:
 
     def count_messages(self, messages: Iterable[Mapping[str, str]]) -> int:
         """Prompt tokens for ``messages``: text, template around each, reply header."""
-        return _REPLY_PRIMER + sum(self.count_message(message.get("content", ""))
-                                   for message in messages)
+        return _REPLY_PRIMER + sum(
+            self.count_message(message.get("content", "")) for message in messages
+        )

@@ -118,9 +118,15 @@ class _Parts:
                     assert_never(piece)
 
 
-async def run_turn(client: ChatClient, conversation: Conversation, request: ChatRequest,
-                   view: AnswerView, *, stream: bool = True,
-                   clock: Callable[[], float] = time.perf_counter) -> TurnOutcome:
+async def run_turn(
+    client: ChatClient,
+    conversation: Conversation,
+    request: ChatRequest,
+    view: AnswerView,
+    *,
+    stream: bool = True,
+    clock: Callable[[], float] = time.perf_counter,
+) -> TurnOutcome:
     """Ask for the answer to the conversation's last user message and show it in ``view``."""
     stats = StreamStats(clock)
     parts = _Parts(view, stats)
@@ -138,8 +144,11 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
                     case ReasoningDelta(text=text):
                         stats.on_delta()
                         parts.reasoning(text)
-                    case Usage(prompt_tokens=prompt, completion_tokens=completion,
-                               reasoning_tokens=reasoning):
+                    case Usage(
+                        prompt_tokens=prompt,
+                        completion_tokens=completion,
+                        reasoning_tokens=reasoning,
+                    ):
                         stats.on_usage(prompt, completion, reasoning)
                     case ServerTimings():
                         stats.on_server_timings(event)
@@ -152,8 +161,7 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
             stats.on_delta()
             if result.usage is not None:
                 usage = result.usage
-                stats.on_usage(usage.prompt_tokens, usage.completion_tokens,
-                               usage.reasoning_tokens)
+                stats.on_usage(usage.prompt_tokens, usage.completion_tokens, usage.reasoning_tokens)
             if result.timings is not None:
                 stats.on_server_timings(result.timings)
             finish_reason = result.finish_reason
@@ -176,11 +184,20 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
     if status == "complete" and thinking and not text.strip():
         status = "unanswered"
     await _end_view(view, status)
-    figures = stats.finish(local_count=estimate_tokens(text + thinking) or None,
-                           local_thinking=estimate_tokens(thinking) if thinking else None)
+    figures = stats.finish(
+        local_count=estimate_tokens(text + thinking) or None,
+        local_thinking=estimate_tokens(thinking) if thinking else None,
+    )
     if status != "complete":
-        return TurnOutcome(status, text, figures, finish_reason, error,
-                           draft=conversation.rollback_user(), thinking=thinking)
+        return TurnOutcome(
+            status,
+            text,
+            figures,
+            finish_reason,
+            error,
+            draft=conversation.rollback_user(),
+            thinking=thinking,
+        )
     meta: dict[str, Any] = {
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": request.model,
@@ -190,8 +207,11 @@ async def run_turn(client: ChatClient, conversation: Conversation, request: Chat
     }
     if thinking:
         # Kept with the answer for /think, never sent back (``Conversation.for_request``).
-        meta.update(thinking=thinking, thinking_tokens=figures.thinking_tokens,
-                    thinking_seconds=round(figures.thinking_seconds or 0.0, 3))
+        meta.update(
+            thinking=thinking,
+            thinking_tokens=figures.thinking_tokens,
+            thinking_seconds=round(figures.thinking_seconds or 0.0, 3),
+        )
     conversation.add_assistant(text, meta, _exact_context(stats, thinking))
     return TurnOutcome(status, text, figures, finish_reason, thinking=thinking)
 

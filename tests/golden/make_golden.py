@@ -17,8 +17,7 @@ HERE = Path(__file__).parent
 
 
 def golden_console() -> Console:
-    return Console(file=io.StringIO(), width=WIDTH, force_terminal=True,
-                   color_system="truecolor")
+    return Console(file=io.StringIO(), width=WIDTH, force_terminal=True, color_system="truecolor")
 
 
 def main() -> None:

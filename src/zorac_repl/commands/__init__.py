@@ -18,5 +18,15 @@ from zorac_repl.commands.registry import (
 )
 from zorac_repl.commands.secret_lines import is_secret_line, secret_value_start
 
-__all__ = ["COMMANDS", "Command", "CommandResult", "UsageError", "command_list", "dispatch",
-           "find_command", "help_text", "is_secret_line", "secret_value_start"]
+__all__ = [
+    "COMMANDS",
+    "Command",
+    "CommandResult",
+    "UsageError",
+    "command_list",
+    "dispatch",
+    "find_command",
+    "help_text",
+    "is_secret_line",
+    "secret_value_start",
+]

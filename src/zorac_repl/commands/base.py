@@ -14,8 +14,17 @@ from typing import TypeVar
 from zorac_repl.notice import Notice
 from zorac_repl.session import ReplSession
 
-__all__ = ["Command", "CommandResult", "Handler", "UsageError", "count_argument",
-           "no_arguments", "on", "result_of", "write_new_file"]
+__all__ = [
+    "Command",
+    "CommandResult",
+    "Handler",
+    "UsageError",
+    "count_argument",
+    "no_arguments",
+    "on",
+    "result_of",
+    "write_new_file",
+]
 
 P = TypeVar("P")
 
@@ -58,8 +67,9 @@ class UsageError(Exception):
 Handler = Callable[[ReplSession, str], Awaitable[CommandResult]]
 
 
-def on(part: Callable[[ReplSession], P],
-       handler: Callable[[P, str], Awaitable[CommandResult]]) -> Handler:
+def on(
+    part: Callable[[ReplSession], P], handler: Callable[[P, str], Awaitable[CommandResult]]
+) -> Handler:
     """A registry handler that gives ``handler`` only ``part(session)``."""
 
     async def handle(session: ReplSession, args: str) -> CommandResult:
@@ -84,8 +94,9 @@ def count_argument(args: str) -> int:
     return count
 
 
-def write_new_file(target: Path, content: str, overwrite: bool,
-                   command: str) -> CommandResult | None:
+def write_new_file(
+    target: Path, content: str, overwrite: bool, command: str
+) -> CommandResult | None:
     """Write ``content`` to ``target``, never over an existing file unless ``overwrite``.
 
     Returns the line to show when it could not (``command`` is what to type with ``!``),
@@ -95,8 +106,11 @@ def write_new_file(target: Path, content: str, overwrite: bool,
         with open(target, "w" if overwrite else "x", encoding="utf-8") as file:
             file.write(content)
     except FileExistsError:
-        return CommandResult(f"{target} exists; nothing was written. End the path with ! to "
-                             f"overwrite it: {command}!", style="red")
+        return CommandResult(
+            f"{target} exists; nothing was written. End the path with ! to "
+            f"overwrite it: {command}!",
+            style="red",
+        )
     except OSError as exc:
         return CommandResult(f"Cannot write {target}: {exc.strerror}.", style="red")
     return None

@@ -8,8 +8,20 @@ from zorac_repl.commands.base import CommandResult, count_argument, no_arguments
 from zorac_repl.live_settings import LiveSettings
 from zorac_repl.saved_conversation import SavedConversation
 
-__all__ = ["clear", "edit", "load", "retry", "save", "sessions", "show_summary", "summarize",
-           "system", "think", "tokens", "undo"]
+__all__ = [
+    "clear",
+    "edit",
+    "load",
+    "retry",
+    "save",
+    "sessions",
+    "show_summary",
+    "summarize",
+    "system",
+    "think",
+    "tokens",
+    "undo",
+]
 
 
 async def clear(saved: SavedConversation, args: str) -> CommandResult:
@@ -50,8 +62,10 @@ async def show_summary(saved: SavedConversation, args: str) -> CommandResult:
     no_arguments(args)
     summary = saved.conversation.summary
     if not summary:
-        return CommandResult("There is no summary yet: the conversation has not been "
-                             "summarized. /summarize makes one.")
+        return CommandResult(
+            "There is no summary yet: the conversation has not been "
+            "summarized. /summarize makes one."
+        )
     return CommandResult(f"Summary of the earlier conversation:\n{summary}")
 
 
@@ -76,18 +90,25 @@ async def think(saved: SavedConversation, args: str) -> CommandResult:
     meta = answers[-back].get("meta") or {}
     thinking = meta.get("thinking")
     if not isinstance(thinking, str) or not thinking:
-        return CommandResult(f"The model did not think before {which} (or its server did "
-                             "not send the thinking).")
-    figures = [f"{meta['thinking_tokens']} tokens"] if isinstance(
-        meta.get("thinking_tokens"), int) else []
+        return CommandResult(
+            f"The model did not think before {which} (or its server did not send the thinking)."
+        )
+    figures = (
+        [f"{meta['thinking_tokens']} tokens"]
+        if isinstance(meta.get("thinking_tokens"), int)
+        else []
+    )
     if isinstance(meta.get("thinking_seconds"), int | float) and meta["thinking_seconds"]:
         figures.append(f"{meta['thinking_seconds']:.1f}s")
     detail = f" ({', '.join(figures)})" if figures else ""
     return CommandResult(f"Thinking before {which}{detail}:\n{thinking}", style="dim")
 
 
-_SOURCES = {"flag": "the -s/--system flag", "env": "$SYSTEM_PROMPT",
-            "file": "SYSTEM_PROMPT in the config file"}
+_SOURCES = {
+    "flag": "the -s/--system flag",
+    "env": "$SYSTEM_PROMPT",
+    "file": "SYSTEM_PROMPT in the config file",
+}
 
 
 async def system(parts: tuple[SavedConversation, LiveSettings], args: str) -> CommandResult:
@@ -106,15 +127,22 @@ async def system(parts: tuple[SavedConversation, LiveSettings], args: str) -> Co
             return CommandResult("This conversation already uses the default system prompt.")
         conversation.set_own_system_prompt(None)
         error = saved.save()
-        return result_of(error) if error else CommandResult(
-            "This conversation uses the default system prompt again.", style="dim")
+        return (
+            result_of(error)
+            if error
+            else CommandResult(
+                "This conversation uses the default system prompt again.", style="dim"
+            )
+        )
     conversation.set_own_system_prompt(args)
     error = saved.save()
     if error:
         return result_of(error)
-    return CommandResult(f"System prompt set for this conversation ({len(args)} characters), "
-                         "from the next message on; it is saved with the conversation.",
-                         style="dim")
+    return CommandResult(
+        f"System prompt set for this conversation ({len(args)} characters), "
+        "from the next message on; it is saved with the conversation.",
+        style="dim",
+    )
 
 
 async def edit(chat: Chat, args: str) -> CommandResult:
@@ -134,8 +162,10 @@ async def undo(saved: SavedConversation, args: str) -> CommandResult:
         return CommandResult("There is nothing to undo.")
     if count > available:
         summarized = " (older ones are in the summary)" if saved.conversation.summary else ""
-        return CommandResult(f"There are only {available} exchanges to undo{summarized}; "
-                             "nothing was removed.", style="yellow")
+        return CommandResult(
+            f"There are only {available} exchanges to undo{summarized}; nothing was removed.",
+            style="yellow",
+        )
 
     async def remove() -> CommandResult:
         removed = saved.conversation.remove_exchanges(count)
@@ -148,11 +178,14 @@ async def undo(saved: SavedConversation, args: str) -> CommandResult:
 
     if count == 1:
         return await remove()
-    return CommandResult(confirm=f"Remove the last {count} exchanges? This is saved at once: "
-                                 "/load will not bring them back.", confirmed=remove)
+    return CommandResult(
+        confirm=f"Remove the last {count} exchanges? This is saved at once: "
+        "/load will not bring them back.",
+        confirmed=remove,
+    )
 
 
 def _first_line(content: object, width: int = 70) -> str:
     text = str(content).strip()
     line = text.splitlines()[0] if text else ""
-    return line if len(line) <= width else line[:width - 1] + "…"
+    return line if len(line) <= width else line[: width - 1] + "…"

@@ -31,8 +31,9 @@ async def copy(parts: tuple[Conversation, Mapping[str, str]], args: str) -> Comm
     else:
         blocks = code_blocks(answer)
         if not blocks:
-            return CommandResult("The last answer has no code block; /copy all copies the "
-                                 "whole answer.")
+            return CommandResult(
+                "The last answer has no code block; /copy all copies the whole answer."
+            )
         if not which:
             block = blocks[-1]
         else:
@@ -41,8 +42,11 @@ async def copy(parts: tuple[Conversation, Mapping[str, str]], args: str) -> Comm
             except ValueError:
                 raise UsageError from None
             if not 1 <= number <= len(blocks):
-                return CommandResult(f"The last answer has code blocks 1 to {len(blocks)}; "
-                                     f"there is no block {which}.", style="red")
+                return CommandResult(
+                    f"The last answer has code blocks 1 to {len(blocks)}; "
+                    f"there is no block {which}.",
+                    style="red",
+                )
             block = blocks[number - 1]
         text = block.code
         language = f"{block.language}, " if block.language else ""
@@ -51,13 +55,19 @@ async def copy(parts: tuple[Conversation, Mapping[str, str]], args: str) -> Comm
         return _write(text, what, path.strip(), which)
     clipboard = osc52(text, environ)
     if clipboard is None:
-        return CommandResult(f"{what[0].upper()}{what[1:]} is too big for a terminal's "
-                             f"clipboard ({len(text.encode())} bytes; terminals take about "
-                             f"{MAX_PAYLOAD * 3 // 4 // 1000} kB): /copy {which or 'N'} "
-                             "PATH writes it to a file.", style="yellow")
+        return CommandResult(
+            f"{what[0].upper()}{what[1:]} is too big for a terminal's "
+            f"clipboard ({len(text.encode())} bytes; terminals take about "
+            f"{MAX_PAYLOAD * 3 // 4 // 1000} kB): /copy {which or 'N'} "
+            "PATH writes it to a file.",
+            style="yellow",
+        )
     note = f" {clipboard.note}" if clipboard.note else ""
-    return CommandResult(f"Copied {what} to the clipboard.{note}",
-                         style="yellow" if note else "dim", terminal=clipboard.sequence)
+    return CommandResult(
+        f"Copied {what} to the clipboard.{note}",
+        style="yellow" if note else "dim",
+        terminal=clipboard.sequence,
+    )
 
 
 def _write(text: str, what: str, path: str, which: str) -> CommandResult:

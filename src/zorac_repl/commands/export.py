@@ -22,10 +22,14 @@ __all__ = ["export", "to_markdown"]
 
 def to_markdown(conversation: Conversation, settings: Settings, now: float) -> str:
     """The conversation as Markdown."""
-    lines = ["# zorac-repl conversation", "",
-             f"- Model: {settings.model or '(not known)'}",
-             f"- Server: {settings.base_url}",
-             f"- Exported: {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}", ""]
+    lines = [
+        "# zorac-repl conversation",
+        "",
+        f"- Model: {settings.model or '(not known)'}",
+        f"- Server: {settings.base_url}",
+        f"- Exported: {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}",
+        "",
+    ]
     if conversation.own_system_prompt is not None:
         lines += ["## System prompt", "", conversation.own_system_prompt, ""]
     if conversation.summary:
@@ -41,8 +45,15 @@ def to_markdown(conversation: Conversation, settings: Settings, now: float) -> s
             lines += [f"*{figures}*", ""]
         thinking = meta.get("thinking")
         if isinstance(thinking, str) and thinking:
-            lines += ["<details>", f"<summary>{_thought_summary(meta)}</summary>", "",
-                      thinking, "", "</details>", ""]
+            lines += [
+                "<details>",
+                f"<summary>{_thought_summary(meta)}</summary>",
+                "",
+                thinking,
+                "",
+                "</details>",
+                "",
+            ]
         lines += [str(message["content"]), ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -85,11 +96,14 @@ async def export(parts: tuple[Conversation, Settings], args: str) -> CommandResu
         return CommandResult("There is nothing to export yet.")
     now = time.time()
     overwrite = args.endswith("!")
-    target = (Path(os.path.expanduser(args.removesuffix("!"))) if args
-              else _free_default(Path.cwd(), now))
+    target = (
+        Path(os.path.expanduser(args.removesuffix("!"))) if args else _free_default(Path.cwd(), now)
+    )
     if target.is_dir():
         target = _free_default(target, now)
-    problem = write_new_file(target, to_markdown(conversation, settings, now), overwrite,
-                             f"/export {args}")
-    return problem or CommandResult(f"Exported {len(conversation.messages)} messages to {target}.",
-                         style="dim")
+    problem = write_new_file(
+        target, to_markdown(conversation, settings, now), overwrite, f"/export {args}"
+    )
+    return problem or CommandResult(
+        f"Exported {len(conversation.messages)} messages to {target}.", style="dim"
+    )

@@ -16,52 +16,126 @@ __all__ = ["COMMANDS", "command_list", "dispatch", "find_command", "help_text"]
 
 COMMANDS: tuple[Command, ...] = (
     Command("/help", "show the commands and keys", on(lambda _: COMMANDS, output.show_help)),
-    Command("/clear", "start a new conversation (the old one is kept as a backup file)",
-            on(lambda s: s.saved, conversation.clear)),
-    Command("/save", "save now (also done after every answer), or save a copy as NAME",
-            on(lambda s: s.saved, conversation.save), usage="[NAME[!]]",
-            completes="session"),
-    Command("/load", "reload this session, or switch to the saved session NAME",
-            on(lambda s: s.saved, conversation.load), usage="[NAME]", completes="session"),
-    Command("/sessions", "list the saved sessions: size, last use, first message",
-            on(lambda s: s.saved, conversation.sessions)),
-    Command("/tokens", "show how much of the token budget the conversation uses",
-            on(lambda s: s.budget, conversation.tokens)),
-    Command("/summarize", "summarize older messages now to free up the budget",
-            on(lambda s: s.chat, conversation.summarize)),
-    Command("/summary", "show the summary of older messages, if there is one",
-            on(lambda s: s.saved, conversation.show_summary)),
-    Command("/system", "show this conversation's system prompt, or set it (reset: default)",
-            on(lambda s: (s.saved, s.settings), conversation.system), usage="[TEXT or reset]",
-            subcommands=("reset",), takes_text=True),
-    Command("/think", "show the thinking of the last answer (or of the Nth answer back)",
-            on(lambda s: s.saved, conversation.think), usage="[N]"),
-    Command("/edit", "put your last message back in the input; sending it replaces that "
-            "exchange", on(lambda s: s.chat, conversation.edit)),
-    Command("/undo", "remove the last exchange, or the last N (asks first when N > 1)",
-            on(lambda s: s.saved, conversation.undo), usage="[N]"),
-    Command("/copy", "copy the last answer's last code block, block N, or all of it; or "
-            "write it to PATH", on(lambda s: (s.conversation, s.settings.environ), copy.copy),
-            usage="[N or all] [PATH[!]]", subcommands=("all",), completes="block"),
-    Command("/export", "write the conversation as Markdown (default: zorac-DATE-TIME.md here)",
-            on(lambda s: (s.conversation, s.settings.current), export.export),
-            usage="[PATH[!]]"),
-    Command("/retry", "send the last message again (after a failure, or for a new answer)",
-            on(lambda s: s.chat, conversation.retry)),
-    Command("/model", "list the server's models, or switch to another one",
-            on(lambda s: s.link, server.model), usage="[ID]", completes="model"),
-    Command("/profile", "list the server profiles, or switch to one (the conversation stays)",
-            on(lambda s: (s.settings, s.link), server.profile), usage="[NAME]",
-            completes="profile"),
-    Command("/reconnect", "check the server again and re-detect the model",
-            on(lambda s: s.link, server.reconnect)),
-    Command("/config", "show or change settings (changes apply at once and are saved)",
-            on(lambda s: s.settings, settings.config),
-            usage="list | get KEY | set KEY VALUE", subcommands=("list", "get", "set")),
-    Command("/editor", "write the next message in $VISUAL or $EDITOR (so does Ctrl-X Ctrl-E)",
-            on(lambda _: None, output.open_editor)),
-    Command("/quit", "leave zorac-repl; Ctrl+D does too", on(lambda _: None, output.quit_repl),
-            aliases=("/exit",)),
+    Command(
+        "/clear",
+        "start a new conversation (the old one is kept as a backup file)",
+        on(lambda s: s.saved, conversation.clear),
+    ),
+    Command(
+        "/save",
+        "save now (also done after every answer), or save a copy as NAME",
+        on(lambda s: s.saved, conversation.save),
+        usage="[NAME[!]]",
+        completes="session",
+    ),
+    Command(
+        "/load",
+        "reload this session, or switch to the saved session NAME",
+        on(lambda s: s.saved, conversation.load),
+        usage="[NAME]",
+        completes="session",
+    ),
+    Command(
+        "/sessions",
+        "list the saved sessions: size, last use, first message",
+        on(lambda s: s.saved, conversation.sessions),
+    ),
+    Command(
+        "/tokens",
+        "show how much of the token budget the conversation uses",
+        on(lambda s: s.budget, conversation.tokens),
+    ),
+    Command(
+        "/summarize",
+        "summarize older messages now to free up the budget",
+        on(lambda s: s.chat, conversation.summarize),
+    ),
+    Command(
+        "/summary",
+        "show the summary of older messages, if there is one",
+        on(lambda s: s.saved, conversation.show_summary),
+    ),
+    Command(
+        "/system",
+        "show this conversation's system prompt, or set it (reset: default)",
+        on(lambda s: (s.saved, s.settings), conversation.system),
+        usage="[TEXT or reset]",
+        subcommands=("reset",),
+        takes_text=True,
+    ),
+    Command(
+        "/think",
+        "show the thinking of the last answer (or of the Nth answer back)",
+        on(lambda s: s.saved, conversation.think),
+        usage="[N]",
+    ),
+    Command(
+        "/edit",
+        "put your last message back in the input; sending it replaces that exchange",
+        on(lambda s: s.chat, conversation.edit),
+    ),
+    Command(
+        "/undo",
+        "remove the last exchange, or the last N (asks first when N > 1)",
+        on(lambda s: s.saved, conversation.undo),
+        usage="[N]",
+    ),
+    Command(
+        "/copy",
+        "copy the last answer's last code block, block N, or all of it; or write it to PATH",
+        on(lambda s: (s.conversation, s.settings.environ), copy.copy),
+        usage="[N or all] [PATH[!]]",
+        subcommands=("all",),
+        completes="block",
+    ),
+    Command(
+        "/export",
+        "write the conversation as Markdown (default: zorac-DATE-TIME.md here)",
+        on(lambda s: (s.conversation, s.settings.current), export.export),
+        usage="[PATH[!]]",
+    ),
+    Command(
+        "/retry",
+        "send the last message again (after a failure, or for a new answer)",
+        on(lambda s: s.chat, conversation.retry),
+    ),
+    Command(
+        "/model",
+        "list the server's models, or switch to another one",
+        on(lambda s: s.link, server.model),
+        usage="[ID]",
+        completes="model",
+    ),
+    Command(
+        "/profile",
+        "list the server profiles, or switch to one (the conversation stays)",
+        on(lambda s: (s.settings, s.link), server.profile),
+        usage="[NAME]",
+        completes="profile",
+    ),
+    Command(
+        "/reconnect",
+        "check the server again and re-detect the model",
+        on(lambda s: s.link, server.reconnect),
+    ),
+    Command(
+        "/config",
+        "show or change settings (changes apply at once and are saved)",
+        on(lambda s: s.settings, settings.config),
+        usage="list | get KEY | set KEY VALUE",
+        subcommands=("list", "get", "set"),
+    ),
+    Command(
+        "/editor",
+        "write the next message in $VISUAL or $EDITOR (so does Ctrl-X Ctrl-E)",
+        on(lambda _: None, output.open_editor),
+    ),
+    Command(
+        "/quit",
+        "leave zorac-repl; Ctrl+D does too",
+        on(lambda _: None, output.quit_repl),
+        aliases=("/exit",),
+    ),
 )
 
 _BY_NAME: dict[str, Command] = {
@@ -91,8 +165,9 @@ async def dispatch(session: ReplSession, line: str) -> CommandResult:
     if command is None:
         close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]}?" if close else ""
-        return CommandResult(f"Unknown command: {name}.{hint} Type /help for the list.",
-                             style="red")
+        return CommandResult(
+            f"Unknown command: {name}.{hint} Type /help for the list.", style="red"
+        )
     try:
         return await command.handler(session, args.strip())
     except UsageError:

@@ -28,8 +28,10 @@ async def profile(parts: tuple[LiveSettings, ServerLink], args: str) -> CommandR
     if not args:
         profiles = settings.profiles()
         if not profiles:
-            return CommandResult(f"There are no profiles in {settings.config_path}; the "
-                                 "README's Connecting section shows how to add some.")
+            return CommandResult(
+                f"There are no profiles in {settings.config_path}; the "
+                "README's Connecting section shows how to add some."
+            )
         width = max(len(name) for name in profiles)
         lines = ["Profiles (* in use):"]
         for name, found in profiles.items():

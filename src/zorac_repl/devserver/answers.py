@@ -92,53 +92,59 @@ def _table(rng: random.Random, topic: tuple[str, str]) -> str:
 
 def _python(rng: random.Random, topic: tuple[str, str]) -> str:
     rate = rng.randint(20, 200)
-    return "\n".join((
-        "```python",
-        "import time",
-        "from openai import OpenAI",
-        "",
-        'client = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")',
-        "",
-        "def measure(prompt: str) -> float:",
-        f'    """Return tokens per second for one answer about {topic[0]}."""',
-        "    start = time.perf_counter()",
-        "    tokens = 0",
-        "    stream = client.chat.completions.create(",
-        '        model="Qwen/Qwen3-8B",',
-        '        messages=[{"role": "user", "content": prompt}],',
-        "        stream=True,",
-        "    )",
-        "    for chunk in stream:",
-        "        if chunk.choices and chunk.choices[0].delta.content:",
-        "            tokens += 1",
-        f"    return tokens / (time.perf_counter() - start)  # about {rate} tok/s",
-        "```",
-    ))
+    return "\n".join(
+        (
+            "```python",
+            "import time",
+            "from openai import OpenAI",
+            "",
+            'client = OpenAI(base_url="http://localhost:8000/v1", api_key="EMPTY")',
+            "",
+            "def measure(prompt: str) -> float:",
+            f'    """Return tokens per second for one answer about {topic[0]}."""',
+            "    start = time.perf_counter()",
+            "    tokens = 0",
+            "    stream = client.chat.completions.create(",
+            '        model="Qwen/Qwen3-8B",',
+            '        messages=[{"role": "user", "content": prompt}],',
+            "        stream=True,",
+            "    )",
+            "    for chunk in stream:",
+            "        if chunk.choices and chunk.choices[0].delta.content:",
+            "            tokens += 1",
+            f"    return tokens / (time.perf_counter() - start)  # about {rate} tok/s",
+            "```",
+        )
+    )
 
 
 def _bash(rng: random.Random, topic: tuple[str, str]) -> str:
-    return "\n".join((
-        "```bash",
-        "# start the server, then ask it something",
-        f"vllm serve Qwen/Qwen3-8B --gpu-memory-utilization 0.{rng.randint(80, 95)} &",
-        "until curl -sf localhost:8000/health; do sleep 1; done",
-        f'echo "Explain {topic[0]} in one paragraph" | zorac-repl',
-        "```",
-    ))
+    return "\n".join(
+        (
+            "```bash",
+            "# start the server, then ask it something",
+            f"vllm serve Qwen/Qwen3-8B --gpu-memory-utilization 0.{rng.randint(80, 95)} &",
+            "until curl -sf localhost:8000/health; do sleep 1; done",
+            f'echo "Explain {topic[0]} in one paragraph" | zorac-repl',
+            "```",
+        )
+    )
 
 
 def _json(rng: random.Random, topic: tuple[str, str]) -> str:
-    return "\n".join((
-        "```json",
-        "{",
-        '  "model": "Qwen/Qwen3-8B",',
-        f'  "temperature": 0.{rng.randint(0, 9)},',
-        f'  "max_tokens": {rng.choice((256, 1024, 4000))},',
-        '  "stream": true,',
-        '  "stream_options": {"include_usage": true}',
-        "}",
-        "```",
-    ))
+    return "\n".join(
+        (
+            "```json",
+            "{",
+            '  "model": "Qwen/Qwen3-8B",',
+            f'  "temperature": 0.{rng.randint(0, 9)},',
+            f'  "max_tokens": {rng.choice((256, 1024, 4000))},',
+            '  "stream": true,',
+            '  "stream_options": {"include_usage": true}',
+            "}",
+            "```",
+        )
+    )
 
 
 def _quote(rng: random.Random, topic: tuple[str, str]) -> str:
@@ -146,7 +152,14 @@ def _quote(rng: random.Random, topic: tuple[str, str]) -> str:
 
 
 _SECTIONS: tuple[Callable[[random.Random, tuple[str, str]], str], ...] = (
-    _paragraph, _bullets, _table, _python, _numbered, _bash, _quote, _json,
+    _paragraph,
+    _bullets,
+    _table,
+    _python,
+    _numbered,
+    _bash,
+    _quote,
+    _json,
 )
 
 _SHORT_TOKENS = 700
@@ -198,8 +211,11 @@ def thinking_for(prompt: str, tokens: int) -> str:
     while count < tokens:
         sentence = rng.choice(_THOUGHTS).format(t=name, g=gist)
         # R1-style thinking comes in short paragraphs.
-        sentences.append(("\n\n" if sentences and rng.random() < 0.3 else " ") + sentence
-                         if sentences else sentence)
+        sentences.append(
+            ("\n\n" if sentences and rng.random() < 0.3 else " ") + sentence
+            if sentences
+            else sentence
+        )
         count += len(split_tokens(sentences[-1]))
     return "".join(split_tokens("".join(sentences))[:tokens])
 
@@ -233,8 +249,23 @@ def long_line(length: int) -> str:
 
 def plain_paragraphs(count: int) -> str:
     """``count`` paragraphs of plain words (no Markdown syntax), easy to check once shown."""
-    words = ("streaming", "tokens", "arrive", "steadily", "while", "the", "terminal",
-             "renders", "each", "paragraph", "exactly", "once", "and", "never", "twice")
+    words = (
+        "streaming",
+        "tokens",
+        "arrive",
+        "steadily",
+        "while",
+        "the",
+        "terminal",
+        "renders",
+        "each",
+        "paragraph",
+        "exactly",
+        "once",
+        "and",
+        "never",
+        "twice",
+    )
     paragraphs = []
     for number in range(1, count + 1):
         body = " ".join(words[(number + i) % len(words)] for i in range(70))

@@ -42,14 +42,26 @@ from zorac_repl.devserver.wire import ChunkWriter, error_body, sse_event
 
 __all__ = ["STREAM_FAULTS", "error_response", "is_http_fault", "stream_events"]
 
-STREAM_FAULTS = frozenset({
-    "drop", "stall-mid", "keepalive", "odd", "crlf", "split", "batched", "no-done",
-    "hold-open", "error-event",
-})
+STREAM_FAULTS = frozenset(
+    {
+        "drop",
+        "stall-mid",
+        "keepalive",
+        "odd",
+        "crlf",
+        "split",
+        "batched",
+        "no-done",
+        "hold-open",
+        "error-event",
+    }
+)
 
-_OVERFLOW = ("This model's maximum context length is 32768 tokens. However, your prompt "
-             "contains 40000 input tokens, which exceeds this limit even without any output "
-             "tokens. Please reduce the length of the input prompt.")
+_OVERFLOW = (
+    "This model's maximum context length is 32768 tokens. However, your prompt "
+    "contains 40000 input tokens, which exceeds this limit even without any output "
+    "tokens. Please reduce the length of the input prompt."
+)
 
 
 def is_http_fault(fault: str) -> bool:
@@ -59,18 +71,32 @@ def is_http_fault(fault: str) -> bool:
 
 def _shaped(message: str, code: int, shape: str, error_type: str) -> bytes:
     if shape == "flat":
-        return json.dumps({"object": "error", "message": message, "type": error_type,
-                           "param": None, "code": code}).encode()
+        return json.dumps(
+            {"object": "error", "message": message, "type": error_type, "param": None, "code": code}
+        ).encode()
     if shape == "llamacpp":
-        kind = {400: "invalid_request_error", 401: "authentication_error",
-                404: "not_found_error", 503: "unavailable_error"}.get(code, "server_error")
+        kind = {
+            400: "invalid_request_error",
+            401: "authentication_error",
+            404: "not_found_error",
+            503: "unavailable_error",
+        }.get(code, "server_error")
         return json.dumps({"error": {"code": code, "message": message, "type": kind}}).encode()
     if shape == "ollama":
-        return json.dumps({"error": {"message": message, "type": "api_error", "param": None,
-                                     "code": None}}).encode()
+        return json.dumps(
+            {"error": {"message": message, "type": "api_error", "param": None, "code": None}}
+        ).encode()
     if shape == "openai":
-        return json.dumps({"error": {"message": message, "type": "invalid_request_error",
-                                     "param": None, "code": "server_error"}}).encode()
+        return json.dumps(
+            {
+                "error": {
+                    "message": message,
+                    "type": "invalid_request_error",
+                    "param": None,
+                    "code": "server_error",
+                }
+            }
+        ).encode()
     if shape == "auth":
         return b'{"error":"Unauthorized"}'
     if shape == "detail":
@@ -86,57 +112,94 @@ def error_response(fault: str) -> tuple[int, bytes]:
     if kind == "overflow":
         shape = rest or "vllm"
         if shape == "llamacpp":
-            return 400, json.dumps({"error": {
-                "code": 400, "message": "request (40000 tokens) exceeds the available context "
-                "size (32768 tokens), try increasing it", "type": "exceed_context_size_error",
-                "n_prompt_tokens": 40000, "n_ctx": 32768}}).encode()
+            return 400, json.dumps(
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "request (40000 tokens) exceeds the available context "
+                        "size (32768 tokens), try increasing it",
+                        "type": "exceed_context_size_error",
+                        "n_prompt_tokens": 40000,
+                        "n_ctx": 32768,
+                    }
+                }
+            ).encode()
         if shape == "openai":
-            return 400, json.dumps({"error": {
-                "message": "This model's maximum context length is 8192 tokens. However, your "
-                "messages resulted in 8227 tokens. Please reduce the length of the messages.",
-                "type": "invalid_request_error", "param": "messages",
-                "code": "context_length_exceeded"}}).encode()
+            return 400, json.dumps(
+                {
+                    "error": {
+                        "message": (
+                            "This model's maximum context length is 8192 tokens. However, "
+                            "your messages resulted in 8227 tokens. Please reduce the "
+                            "length of the messages."
+                        ),
+                        "type": "invalid_request_error",
+                        "param": "messages",
+                        "code": "context_length_exceeded",
+                    }
+                }
+            ).encode()
         return 400, _shaped(_OVERFLOW, 400, shape, "BadRequestError")
     code_text, _, shape = rest.partition(":")
     code = int(code_text)
-    messages = {400: ("Bad request: simulated", "BadRequestError"),
-                401: ("Unauthorized", "Unauthorized"),
-                404: ("The model `simulated` does not exist.", "NotFoundError"),
-                500: ("Internal server error", "InternalServerError"),
-                503: ("The engine is restarting; try again shortly.",
-                      "ServiceUnavailableError")}
+    messages = {
+        400: ("Bad request: simulated", "BadRequestError"),
+        401: ("Unauthorized", "Unauthorized"),
+        404: ("The model `simulated` does not exist.", "NotFoundError"),
+        500: ("Internal server error", "InternalServerError"),
+        503: ("The engine is restarting; try again shortly.", "ServiceUnavailableError"),
+    }
     message, error_type = messages.get(code, (f"Simulated failure (HTTP {code}).", "Error"))
     return code, _shaped(message, code, shape or ("auth" if code == 401 else "vllm"), error_type)
 
 
 def _error_event(shape: str) -> tuple[bytes, bool]:
     """The error event of ``shape`` and whether ``[DONE]`` follows it."""
-    nested = {"message": "Internal server error", "type": "InternalServerError", "param": None,
-              "code": 500}
+    nested = {
+        "message": "Internal server error",
+        "type": "InternalServerError",
+        "param": None,
+        "code": 500,
+    }
     if shape in ("vllm-old", "sglang"):
         flat = {"object": "error", **nested}
         return sse_event(json.dumps({"error": flat})), True
     if shape == "llamacpp":
-        return sse_event(json.dumps({"error": {"code": 500, "message": "Internal server error",
-                                               "type": "server_error"}}, separators=(",", ":"))
-                         ), False
+        return sse_event(
+            json.dumps(
+                {
+                    "error": {
+                        "code": 500,
+                        "message": "Internal server error",
+                        "type": "server_error",
+                    }
+                },
+                separators=(",", ":"),
+            )
+        ), False
     if shape == "llamacpp-2025":
-        line = json.dumps({"code": 500, "message": "Internal server error",
-                           "type": "server_error"}, separators=(",", ":"))
+        line = json.dumps(
+            {"code": 500, "message": "Internal server error", "type": "server_error"},
+            separators=(",", ":"),
+        )
         return f"error: {line}\n\n".encode(), True
     return sse_event(json.dumps({"error": nested}, separators=(",", ":"))), True
 
 
 def _odd(event: bytes, number: int) -> list[bytes]:
     """Variations a tolerant client must accept, around one content event."""
-    chunk = json.loads(event[len(b"data: "):])
+    chunk = json.loads(event[len(b"data: ") :])
     out = []
     if number % 4 == 0:
-        out.append(sse_event(json.dumps({**chunk, "choices": [{"index": 0, "delta": {},
-                                                               "finish_reason": None}]})))
+        out.append(
+            sse_event(
+                json.dumps({**chunk, "choices": [{"index": 0, "delta": {}, "finish_reason": None}]})
+            )
+        )
     if number % 4 == 1:
-        out.append(sse_event(json.dumps({**chunk, "choices": [{"index": 0,
-                                                               "finish_reason": None}]})))
+        out.append(
+            sse_event(json.dumps({**chunk, "choices": [{"index": 0, "finish_reason": None}]}))
+        )
     if number % 4 == 2:
         out.append(sse_event(json.dumps({**chunk, "choices": []})))
     chunk["choices"][0]["delta"]["role"] = "assistant"
@@ -149,10 +212,16 @@ def _odd(event: bytes, number: int) -> list[bytes]:
 Send = Callable[[list[bytes]], Awaitable[None]]
 
 
-async def stream_events(fault: str, chunks: ChunkWriter, pieces: list[str], reason: str,
-                        prompt_tokens: int | None, send: Send,
-                        wait_for_hangup: Callable[[], Awaitable[None]],
-                        on_sent: Callable[[str], None]) -> None:
+async def stream_events(
+    fault: str,
+    chunks: ChunkWriter,
+    pieces: list[str],
+    reason: str,
+    prompt_tokens: int | None,
+    send: Send,
+    wait_for_hangup: Callable[[], Awaitable[None]],
+    on_sent: Callable[[str], None],
+) -> None:
     """Send a streamed answer shaped by ``fault``, telling ``on_sent`` the text sent.
 
     ``send`` writes HTTP chunks (one per list item); it raises when the client has gone.
@@ -167,8 +236,11 @@ async def stream_events(fault: str, chunks: ChunkWriter, pieces: list[str], reas
         await send([b": keep-alive\n\n", b":\n\n"])
         events = [part for event in events for part in (event, b": keep-alive\n\n")]
     elif kind == "odd":
-        events = [chunks.role()] + [part for number, piece in enumerate(pieces)
-                                    for part in _odd(chunks.content(piece), number)]
+        events = [chunks.role()] + [
+            part
+            for number, piece in enumerate(pieces)
+            for part in _odd(chunks.content(piece), number)
+        ]
     if kind in ("drop", "stall-mid", "error-event"):
         await send(events)
         on_sent(sent_text)
@@ -193,7 +265,7 @@ async def stream_events(fault: str, chunks: ChunkWriter, pieces: list[str], reas
         for event in events:
             third = max(1, len(event) // 3)
             for start in range(0, len(event), third):
-                await send([event[start:start + third]])
+                await send([event[start : start + third]])
                 await asyncio.sleep(0)
     elif kind == "batched":
         await send([b"".join(events)])

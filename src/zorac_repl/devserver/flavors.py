@@ -24,8 +24,18 @@ from typing import Any
 
 __all__ = ["FLAVORS", "discovery_body", "models_body_for", "overflow_body"]
 
-FLAVORS = ("vllm", "sglang", "llamacpp", "llamacpp-old", "ollama", "lmstudio",
-           "lmstudio-0.3", "tgi", "litellm", "litellm-null")
+FLAVORS = (
+    "vllm",
+    "sglang",
+    "llamacpp",
+    "llamacpp-old",
+    "ollama",
+    "lmstudio",
+    "lmstudio-0.3",
+    "tgi",
+    "litellm",
+    "litellm-null",
+)
 
 
 def _dumps(value: Any) -> bytes:
@@ -36,78 +46,186 @@ def models_body_for(flavor: str, models: dict[str, int]) -> bytes | None:
     """``GET /v1/models`` as ``flavor`` answers it; ``None``: the vLLM body."""
     created = int(time.time())
     if flavor == "sglang":
-        return _dumps({"object": "list", "data": [
-            {"id": model, "object": "model", "created": created, "owned_by": "sglang",
-             "root": model, "max_model_len": window} for model, window in models.items()]})
+        return _dumps(
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "id": model,
+                        "object": "model",
+                        "created": created,
+                        "owned_by": "sglang",
+                        "root": model,
+                        "max_model_len": window,
+                    }
+                    for model, window in models.items()
+                ],
+            }
+        )
     if flavor.startswith("llamacpp"):
         cards = []
         for model, window in models.items():
-            meta: dict[str, Any] = {"vocab_type": 2, "n_vocab": 151936, "n_ctx_train": 40960,
-                                    "n_embd": 4096, "n_params": 8190735360}
+            meta: dict[str, Any] = {
+                "vocab_type": 2,
+                "n_vocab": 151936,
+                "n_ctx_train": 40960,
+                "n_embd": 4096,
+                "n_params": 8190735360,
+            }
             if flavor == "llamacpp":
                 meta["n_ctx"] = window
-            cards.append({"id": model, "aliases": [model], "tags": [], "object": "model",
-                          "created": created, "owned_by": "llamacpp", "meta": meta})
-        return _dumps({"models": [{"name": m, "model": m} for m in models],
-                       "object": "list", "data": cards})
-    owners = {"ollama": "library", "lmstudio": "organization_owner",
-              "lmstudio-0.3": "organization_owner", "tgi": "tgi", "litellm": "openai",
-              "litellm-null": "openai"}
+            cards.append(
+                {
+                    "id": model,
+                    "aliases": [model],
+                    "tags": [],
+                    "object": "model",
+                    "created": created,
+                    "owned_by": "llamacpp",
+                    "meta": meta,
+                }
+            )
+        return _dumps(
+            {"models": [{"name": m, "model": m} for m in models], "object": "list", "data": cards}
+        )
+    owners = {
+        "ollama": "library",
+        "lmstudio": "organization_owner",
+        "lmstudio-0.3": "organization_owner",
+        "tgi": "tgi",
+        "litellm": "openai",
+        "litellm-null": "openai",
+    }
     if flavor in owners:
-        return _dumps({"object": "list", "data": [
-            {"id": model, "object": "model", "created": created, "owned_by": owners[flavor]}
-            for model in models]})
+        return _dumps(
+            {
+                "object": "list",
+                "data": [
+                    {"id": model, "object": "model", "created": created, "owned_by": owners[flavor]}
+                    for model in models
+                ],
+            }
+        )
     return None
 
 
-def discovery_body(flavor: str, path: str, models: dict[str, int],
-                   loaded: set[str]) -> bytes | None:
+def discovery_body(
+    flavor: str, path: str, models: dict[str, int], loaded: set[str]
+) -> bytes | None:
     """A discovery endpoint's JSON as ``flavor`` serves it; ``None``: it has no such path."""
     default = next(iter(models))
     if flavor == "vllm" and path == "/version":
         return b'{"version":"0.33.0"}'
     if flavor.startswith("llamacpp") and path == "/props":
-        return _dumps({"default_generation_settings": {"n_ctx": models[default], "n_predict": -1},
-                       "total_slots": 1, "model_path": f"/models/{default}.gguf",
-                       "build_info": "b6000-1f2e3d4c"})
+        return _dumps(
+            {
+                "default_generation_settings": {"n_ctx": models[default], "n_predict": -1},
+                "total_slots": 1,
+                "model_path": f"/models/{default}.gguf",
+                "build_info": "b6000-1f2e3d4c",
+            }
+        )
     if flavor == "ollama":
         if path == "/api/version":
             return b'{"version":"0.12.6"}'
         if path == "/api/ps":
-            return _dumps({"models": [
-                {"name": model, "model": model, "size": 5_000_000_000,
-                 "context_length": models[model]} for model in models if model in loaded]})
+            return _dumps(
+                {
+                    "models": [
+                        {
+                            "name": model,
+                            "model": model,
+                            "size": 5_000_000_000,
+                            "context_length": models[model],
+                        }
+                        for model in models
+                        if model in loaded
+                    ]
+                }
+            )
     if flavor == "lmstudio" and path == "/api/v1/models":
-        return _dumps({"models": [
-            {"type": "llm", "key": model, "display_name": model,
-             "max_context_length": 131072,
-             "loaded_instances": [{"id": model, "config": {"context_length": window}}]}
-            for model, window in models.items()]})
+        return _dumps(
+            {
+                "models": [
+                    {
+                        "type": "llm",
+                        "key": model,
+                        "display_name": model,
+                        "max_context_length": 131072,
+                        "loaded_instances": [{"id": model, "config": {"context_length": window}}],
+                    }
+                    for model, window in models.items()
+                ]
+            }
+        )
     if flavor == "lmstudio-0.3" and path == "/api/v0/models":
-        return _dumps({"object": "list", "data": [
-            {"id": model, "object": "model", "type": "llm", "state": "loaded",
-             "max_context_length": 131072, "loaded_context_length": window}
-            for model, window in models.items()]})
+        return _dumps(
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "id": model,
+                        "object": "model",
+                        "type": "llm",
+                        "state": "loaded",
+                        "max_context_length": 131072,
+                        "loaded_context_length": window,
+                    }
+                    for model, window in models.items()
+                ],
+            }
+        )
     if flavor == "tgi" and path == "/info":
-        return _dumps({"model_id": default, "max_input_tokens": models[default],
-                       "max_total_tokens": models[default] + 1024, "version": "3.3.4"})
+        return _dumps(
+            {
+                "model_id": default,
+                "max_input_tokens": models[default],
+                "max_total_tokens": models[default] + 1024,
+                "version": "3.3.4",
+            }
+        )
     if flavor.startswith("litellm") and path == "/v1/model/info":
-        return _dumps({"data": [
-            {"model_name": model, "litellm_params": {"model": f"hosted_vllm/{model}"},
-             "model_info": {"max_input_tokens": None if flavor == "litellm-null" else window}}
-            for model, window in models.items()]})
+        return _dumps(
+            {
+                "data": [
+                    {
+                        "model_name": model,
+                        "litellm_params": {"model": f"hosted_vllm/{model}"},
+                        "model_info": {
+                            "max_input_tokens": None if flavor == "litellm-null" else window
+                        },
+                    }
+                    for model, window in models.items()
+                ]
+            }
+        )
     return None
 
 
 def overflow_body(flavor: str, window: int, prompt: int) -> tuple[int, bytes] | None:
     """The context-overflow error as ``flavor`` sends it; ``None``: vLLM's."""
     if flavor.startswith("llamacpp"):
-        return 400, _dumps({"error": {
-            "code": 400, "message": f"request ({prompt} tokens) exceeds the available context "
-            f"size ({window} tokens), try increasing it", "type": "exceed_context_size_error",
-            "n_prompt_tokens": prompt, "n_ctx": window}})
+        return 400, _dumps(
+            {
+                "error": {
+                    "code": 400,
+                    "message": f"request ({prompt} tokens) exceeds the available context "
+                    f"size ({window} tokens), try increasing it",
+                    "type": "exceed_context_size_error",
+                    "n_prompt_tokens": prompt,
+                    "n_ctx": window,
+                }
+            }
+        )
     if flavor == "sglang":
-        return 400, _dumps({"object": "error", "message": f"The input ({prompt} tokens) is "
-                            f"longer than the model's context length ({window} tokens).",
-                            "type": "BadRequestError", "param": None, "code": 400})
+        return 400, _dumps(
+            {
+                "object": "error",
+                "message": f"The input ({prompt} tokens) is "
+                f"longer than the model's context length ({window} tokens).",
+                "type": "BadRequestError",
+                "param": None,
+                "code": 400,
+            }
+        )
     return None

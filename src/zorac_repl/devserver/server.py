@@ -76,10 +76,17 @@ class DevServer:
         flavor: imitate another server's discovery endpoints (``flavors.py``).
     """
 
-    def __init__(self, model: str = "Qwen/Qwen3-8B", max_model_len: int = 32768,
-                 options: StreamOptions | None = None, api_key: str = "",
-                 port: int = 0, other_models: dict[str, int] | None = None,
-                 tls: ssl.SSLContext | None = None, flavor: str = "vllm") -> None:
+    def __init__(
+        self,
+        model: str = "Qwen/Qwen3-8B",
+        max_model_len: int = 32768,
+        options: StreamOptions | None = None,
+        api_key: str = "",
+        port: int = 0,
+        other_models: dict[str, int] | None = None,
+        tls: ssl.SSLContext | None = None,
+        flavor: str = "vllm",
+    ) -> None:
         self.tls = tls
         self.flavor = flavor
         self._loaded: set[str] = set()  # models a chat request has loaded (Ollama)
@@ -117,8 +124,9 @@ class DevServer:
 
     async def serve(self) -> asyncio.Server:
         """Start listening on the running loop (for callers that own a loop)."""
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port,
-                                                  ssl=self.tls)
+        self._server = await asyncio.start_server(
+            self._handle, "127.0.0.1", self.port, ssl=self.tls
+        )
         self.port = self._server.sockets[0].getsockname()[1]
         return self._server
 
@@ -130,7 +138,8 @@ class DevServer:
             loop = asyncio.new_event_loop()
             # In --demo the server shares the user's terminal: its troubles go to the log.
             loop.set_exception_handler(
-                lambda _loop, context: _log.debug("dev server: %s", context.get("message")))
+                lambda _loop, context: _log.debug("dev server: %s", context.get("message"))
+            )
             self._loop = loop
             loop.run_until_complete(self.serve())
             ready.set()
@@ -169,8 +178,7 @@ class DevServer:
             with contextlib.suppress(Exception):
                 writer.close()
 
-    async def _handle_one(self, reader: asyncio.StreamReader,
-                          writer: asyncio.StreamWriter) -> bool:
+    async def _handle_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
         request_line = await reader.readline()
         if not request_line:
             return False
@@ -203,40 +211,65 @@ class DevServer:
             record.finished.set()
         return headers.get("connection", "").lower() != "close"
 
-    async def _route(self, record: RequestRecord, headers: dict[str, str], raw: bytes,
-                     reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _route(
+        self,
+        record: RequestRecord,
+        headers: dict[str, str],
+        raw: bytes,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
         path, method = record.path, record.method
-        if self.api_key and path.startswith("/v1") and (
-            headers.get("authorization") != f"Bearer {self.api_key}"
+        if (
+            self.api_key
+            and path.startswith("/v1")
+            and (headers.get("authorization") != f"Bearer {self.api_key}")
         ):
             # vLLM's auth middleware: `error` is a plain string here (wire-protocol §5.5).
             await _respond(writer, 401, b'{"error":"Unauthorized"}')
         elif path == "/health" and method == "GET":
             await _respond(writer, 200, b"", content_type=None)
         elif path == "/v1/models" and method == "GET":
-            await _respond(writer, 200, models_body_for(self.flavor, self.models)
-                           or models_body(self.models))
-        elif method == "GET" and (found := discovery_body(
-                self.flavor, record.target, self.models, self._loaded)) is not None:
+            await _respond(
+                writer, 200, models_body_for(self.flavor, self.models) or models_body(self.models)
+            )
+        elif (
+            method == "GET"
+            and (found := discovery_body(self.flavor, record.target, self.models, self._loaded))
+            is not None
+        ):
             await _respond(writer, 200, found)
         elif path == "/tokenize" and method == "POST":
             await _respond(writer, 200, _tokenize_reply(record.body or {}, self.max_model_len))
         elif path == "/v1/chat/completions" and method == "POST":
             if record.body is None:
-                await _respond(writer, 400, error_body(
-                    f"JSON decode error: {raw[:40]!r}", "Bad Request", 400))
+                await _respond(
+                    writer, 400, error_body(f"JSON decode error: {raw[:40]!r}", "Bad Request", 400)
+                )
             else:
                 await self._chat(record, record.body, reader, writer)
         else:
             await _respond(writer, 404, b'{"detail":"Not Found"}')
 
-    async def _chat(self, record: RequestRecord, body: dict[str, Any],
-                    reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _chat(
+        self,
+        record: RequestRecord,
+        body: dict[str, Any],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> None:
         model = body.get("model") or self.model
         if model not in self.models:
-            await _respond(writer, 404, error_body(
-                f"The model `{model}` does not exist. Valid aliases: {self.model}.",
-                "NotFoundError", 404, "model"))
+            await _respond(
+                writer,
+                404,
+                error_body(
+                    f"The model `{model}` does not exist. Valid aliases: {self.model}.",
+                    "NotFoundError",
+                    404,
+                    "model",
+                ),
+            )
             return
         max_model_len = self.models[model]
         stream = bool(body.get("stream"))
@@ -259,12 +292,20 @@ class DevServer:
         options = self.options.directed(directives)
         if "strict" in directives:
             # A server whose request model forbids unknown fields (OpenAI-style).
-            extra = next((key for key in ("reasoning_effort", "chat_template_kwargs")
-                          if key in body), None)
+            extra = next(
+                (key for key in ("reasoning_effort", "chat_template_kwargs") if key in body), None
+            )
             if extra is not None:
-                await _respond(writer, 400, error_body(
-                    f"Unrecognized request argument supplied: {extra}",
-                    "invalid_request_error", 400, extra))
+                await _respond(
+                    writer,
+                    400,
+                    error_body(
+                        f"Unrecognized request argument supplied: {extra}",
+                        "invalid_request_error",
+                        400,
+                        extra,
+                    ),
+                )
                 return
         thinking = _thinking(body, options, last_user)
         tokens = split_tokens(text)
@@ -276,7 +317,7 @@ class DevServer:
         reason = "stop"
         if len(thinking) + len(tokens) > limit:
             reason = "length"
-            tokens = tokens[:max(0, limit - len(thinking))]
+            tokens = tokens[: max(0, limit - len(thinking))]
             thinking = thinking[:limit]
         fault = self._faults.popleft() if self._faults else directives.get("fault", "")
         if is_http_fault(fault):
@@ -293,21 +334,40 @@ class DevServer:
             await asyncio.sleep(float(fault.partition(":")[2]))
             fault = ""
         if not stream:
-            payload = await whole_answer(record, model, tokens, thinking, reason, options,
-                                         prompt_tokens)
+            payload = await whole_answer(
+                record, model, tokens, thinking, reason, options, prompt_tokens
+            )
             if fault == "drop":
                 await send_half(writer, payload)
             await _respond(writer, 200, payload)
             return
         stream_options = body.get("stream_options")
         include_usage = isinstance(stream_options, dict) and bool(
-            stream_options.get("include_usage"))
+            stream_options.get("include_usage")
+        )
         if fault.partition(":")[0] in STREAM_FAULTS:
-            await stream_fault(record, reader, writer, ChunkWriter(model), tokens, reason,
-                                     prompt_tokens if include_usage else None, fault)
+            await stream_fault(
+                record,
+                reader,
+                writer,
+                ChunkWriter(model),
+                tokens,
+                reason,
+                prompt_tokens if include_usage else None,
+                fault,
+            )
             return
-        await stream_answer(record, reader, writer, ChunkWriter(model), tokens, reason,
-                           options, prompt_tokens if include_usage else None, thinking)
+        await stream_answer(
+            record,
+            reader,
+            writer,
+            ChunkWriter(model),
+            tokens,
+            reason,
+            options,
+            prompt_tokens if include_usage else None,
+            thinking,
+        )
 
 
 def _thinking(body: dict[str, Any], options: StreamOptions, prompt: str) -> list[str]:
@@ -319,23 +379,30 @@ def _thinking(body: dict[str, Any], options: StreamOptions, prompt: str) -> list
         return []
     return split_tokens(thinking_for(prompt, options.think))
 
+
 def _tokenize_reply(body: dict[str, Any], max_model_len: int) -> bytes:
     """vLLM's ``/tokenize`` answer, for a prompt or for chat messages."""
     if isinstance(body.get("messages"), list):
         tokens = chat_prompt_tokens(body["messages"])
     else:
         tokens = split_tokens(str(body.get("prompt", "")))
-    payload = {"count": len(tokens), "max_model_len": max_model_len,
-               "tokens": [token_id(t) for t in tokens], "token_strs": None}
+    payload = {
+        "count": len(tokens),
+        "max_model_len": max_model_len,
+        "tokens": [token_id(t) for t in tokens],
+        "token_strs": None,
+    }
     return json.dumps(payload, separators=(",", ":")).encode()
 
 
-def _refusal(flavor: str, body: dict[str, Any], stream: bool, prompt_tokens: int,
-             max_model_len: int) -> tuple[int, bytes] | None:
+def _refusal(
+    flavor: str, body: dict[str, Any], stream: bool, prompt_tokens: int, max_model_len: int
+) -> tuple[int, bytes] | None:
     """The error a request gets before any answer, as the imitated server words it."""
     if body.get("stream_options") is not None and not stream:
-        return 400, error_body("Stream options can only be defined when `stream=True`.",
-                               "BadRequestError", 400)
+        return 400, error_body(
+            "Stream options can only be defined when `stream=True`.", "BadRequestError", 400
+        )
     if prompt_tokens >= max_model_len:
         flavored = overflow_body(flavor, max_model_len, prompt_tokens)
         if flavored is not None:
@@ -345,12 +412,19 @@ def _refusal(flavor: str, body: dict[str, Any], stream: bool, prompt_tokens: int
                 f"This model's maximum context length is {max_model_len} tokens. However, "
                 f"your prompt contains {prompt_tokens} input tokens, which exceeds this limit "
                 "even without any output tokens. Please reduce the length of the input prompt.",
-                "BadRequestError", 400, "input_tokens")
+                "BadRequestError",
+                400,
+                "input_tokens",
+            )
     max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
     if flavor == "vllm" and isinstance(max_tokens, int) and max_tokens > max_model_len:
-        return 400, error_body(f"max_tokens={max_tokens} cannot be greater than max_model_len="
-                               f"{max_model_len}. Please request fewer output tokens.",
-                               "BadRequestError", 400, "max_tokens")
+        return 400, error_body(
+            f"max_tokens={max_tokens} cannot be greater than max_model_len="
+            f"{max_model_len}. Please request fewer output tokens.",
+            "BadRequestError",
+            400,
+            "max_tokens",
+        )
     return None
 
 
@@ -362,10 +436,20 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     return ""
 
 
-async def _respond(writer: asyncio.StreamWriter, status: int, body: bytes,
-                   content_type: str | None = "application/json") -> None:
-    reason = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
-              500: "Internal Server Error", 503: "Service Unavailable"}.get(status, "Error")
+async def _respond(
+    writer: asyncio.StreamWriter,
+    status: int,
+    body: bytes,
+    content_type: str | None = "application/json",
+) -> None:
+    reason = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        404: "Not Found",
+        500: "Internal Server Error",
+        503: "Service Unavailable",
+    }.get(status, "Error")
     head = f"HTTP/1.1 {status} {reason}\r\ndate: {formatdate(usegmt=True)}\r\nserver: uvicorn\r\n"
     head += f"content-length: {len(body)}\r\n"
     if content_type:

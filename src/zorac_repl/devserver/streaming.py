@@ -19,8 +19,18 @@ from zorac_repl.devserver.faults import stream_events
 from zorac_repl.devserver.tokens import chat_prompt_tokens
 from zorac_repl.devserver.wire import ChunkWriter, completion_body
 
-__all__ = ["THINK_SHAPES", "Disconnected", "RequestRecord", "StreamOptions", "llama_timings",
-           "send_half", "stream_answer", "stream_fault", "wait_unless", "whole_answer"]
+__all__ = [
+    "THINK_SHAPES",
+    "Disconnected",
+    "RequestRecord",
+    "StreamOptions",
+    "llama_timings",
+    "send_half",
+    "stream_answer",
+    "stream_fault",
+    "wait_unless",
+    "whole_answer",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +58,9 @@ class StreamOptions:
             rate=float(directives.get("rate", self.rate)),
             ttft=float(directives.get("ttft", self.ttft)),
             chunk_tokens=max(1, int(directives.get("chunk", self.chunk_tokens))),
-            timings=(float(directives["timings"] or 0) if "timings" in directives
-                     else self.timings),
+            timings=(
+                float(directives["timings"] or 0) if "timings" in directives else self.timings
+            ),
             cached=int(directives.get("cached", self.cached)),
             think=int(directives.get("think", self.think) or 0),
             via=via,
@@ -92,18 +103,25 @@ class Disconnected(Exception):
     """The client went away (a Ctrl+C, a dropped connection)."""
 
 
-async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
-                  writer: asyncio.StreamWriter, chunks: ChunkWriter, tokens: list[str],
-                  reason: str, options: StreamOptions, prompt_tokens: int | None,
-                  thinking: list[str] | None = None) -> None:
+async def stream_answer(
+    record: RequestRecord,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    chunks: ChunkWriter,
+    tokens: list[str],
+    reason: str,
+    options: StreamOptions,
+    prompt_tokens: int | None,
+    thinking: list[str] | None = None,
+) -> None:
     """Stream ``tokens`` as content, after ``thinking`` in the ``options.via`` field."""
     # While the answer streams the client sends nothing, so any read that completes
     # means it hung up: that is how the server sees a Ctrl+C at once, even mid-stall.
     hangup = asyncio.ensure_future(reader.read(1))
     step = options.chunk_tokens
     thinking = thinking or []
-    thoughts = ["".join(thinking[i:i + step]) for i in range(0, len(thinking), step)]
-    pieces = ["".join(tokens[i:i + step]) for i in range(0, len(tokens), step)]
+    thoughts = ["".join(thinking[i : i + step]) for i in range(0, len(thinking), step)]
+    pieces = ["".join(tokens[i : i + step]) for i in range(0, len(tokens), step)]
     # vLLM puts the last token's text on the finish chunk when it stops for length.
     final = pieces.pop() if pieces and reason == "length" else ""
     try:
@@ -129,13 +147,21 @@ async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
                 if delay > 0:
                     await wait_unless(hangup, delay)
         record.served_text += "".join(pending_text) + final
-        timings = llama_timings(options, len(tokens), time.perf_counter() - start,
-                           len(chat_prompt_tokens(record.messages)))
-        pending.append(chunks.finish(reason, final, with_fingerprint=prompt_tokens is None,
-                                     timings=timings))
+        timings = llama_timings(
+            options,
+            len(tokens),
+            time.perf_counter() - start,
+            len(chat_prompt_tokens(record.messages)),
+        )
+        pending.append(
+            chunks.finish(reason, final, with_fingerprint=prompt_tokens is None, timings=timings)
+        )
         if prompt_tokens is not None:
-            pending.append(chunks.usage(prompt_tokens, len(thinking) + len(tokens),
-                                        len(thinking) if thinking else None))
+            pending.append(
+                chunks.usage(
+                    prompt_tokens, len(thinking) + len(tokens), len(thinking) if thinking else None
+                )
+            )
         pending.append(b"data: [DONE]\n\n")
         await send_chunks(writer, pending, hangup)
         record.done_at = time.perf_counter()
@@ -153,10 +179,16 @@ async def stream_answer(record: RequestRecord, reader: asyncio.StreamReader,
             await hangup
 
 
-async def stream_fault(record: RequestRecord, reader: asyncio.StreamReader,
-                        writer: asyncio.StreamWriter, chunks: ChunkWriter,
-                        tokens: list[str], reason: str, prompt_tokens: int | None,
-                        fault: str) -> None:
+async def stream_fault(
+    record: RequestRecord,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    chunks: ChunkWriter,
+    tokens: list[str],
+    reason: str,
+    prompt_tokens: int | None,
+    fault: str,
+) -> None:
     hangup = asyncio.ensure_future(reader.read(1))
 
     async def send(parts: list[bytes]) -> None:
@@ -168,11 +200,13 @@ async def stream_fault(record: RequestRecord, reader: asyncio.StreamReader,
     kind = fault.partition(":")[0]
     try:
         writer.write(stream_head())
+
         def on_sent(text: str) -> None:
             record.served_text = text
 
-        await stream_events(fault, chunks, tokens, reason, prompt_tokens, send,
-                            wait_for_hangup, on_sent)
+        await stream_events(
+            fault, chunks, tokens, reason, prompt_tokens, send, wait_for_hangup, on_sent
+        )
         if kind == "drop":
             writer.transport.abort()
             raise Disconnected
@@ -191,20 +225,25 @@ async def stream_fault(record: RequestRecord, reader: asyncio.StreamReader,
             await hangup
 
 
-def llama_timings(options: StreamOptions, predicted: int, seconds: float,
-             prompt: int) -> dict[str, Any] | None:
+def llama_timings(
+    options: StreamOptions, predicted: int, seconds: float, prompt: int
+) -> dict[str, Any] | None:
     """llama.cpp's ``timings`` object (wire-protocol §13), when the request asked for it."""
     if options.timings is None:
         return None
     per_second = options.timings or predicted / max(seconds, 1e-6)
     prompt_ms = max(options.ttft, 0.001) * 1000
-    return {"cache_n": options.cached, "prompt_n": prompt - options.cached,
-            "prompt_ms": round(prompt_ms, 3),
-            "prompt_per_token_ms": round(prompt_ms / max(1, prompt), 3),
-            "prompt_per_second": round(1000 * max(1, prompt) / prompt_ms, 3),
-            "predicted_n": predicted, "predicted_ms": round(1000 * predicted / per_second, 3),
-            "predicted_per_token_ms": round(1000 / per_second, 3),
-            "predicted_per_second": round(per_second, 3)}
+    return {
+        "cache_n": options.cached,
+        "prompt_n": prompt - options.cached,
+        "prompt_ms": round(prompt_ms, 3),
+        "prompt_per_token_ms": round(prompt_ms / max(1, prompt), 3),
+        "prompt_per_second": round(1000 * max(1, prompt) / prompt_ms, 3),
+        "predicted_n": predicted,
+        "predicted_ms": round(1000 * predicted / per_second, 3),
+        "predicted_per_token_ms": round(1000 / per_second, 3),
+        "predicted_per_second": round(per_second, 3),
+    }
 
 
 def stream_head() -> bytes:
@@ -214,8 +253,9 @@ def stream_head() -> bytes:
     ).encode()
 
 
-async def send_chunks(writer: asyncio.StreamWriter, events: list[bytes],
-                       hangup: asyncio.Future[bytes]) -> None:
+async def send_chunks(
+    writer: asyncio.StreamWriter, events: list[bytes], hangup: asyncio.Future[bytes]
+) -> None:
     if hangup.done():
         raise Disconnected
     # One HTTP chunk per event, as uvicorn writes each yield of vLLM's generator.
@@ -229,9 +269,15 @@ async def wait_unless(hangup: asyncio.Future[bytes], seconds: float) -> None:
         raise Disconnected
 
 
-async def whole_answer(record: RequestRecord, model: str, tokens: list[str],
-                       thinking: list[str], reason: str, options: StreamOptions,
-                       prompt_tokens: int) -> bytes:
+async def whole_answer(
+    record: RequestRecord,
+    model: str,
+    tokens: list[str],
+    thinking: list[str],
+    reason: str,
+    options: StreamOptions,
+    prompt_tokens: int,
+) -> bytes:
     """A non-streamed completion's body, after the time generating it would take."""
     generated = len(thinking) + len(tokens)
     seconds = generated / options.rate if options.rate else 0.0
@@ -239,17 +285,25 @@ async def whole_answer(record: RequestRecord, model: str, tokens: list[str],
     record.served_text = "".join(tokens)
     record.served_reasoning = "".join(thinking)
     return completion_body(
-        model, record.served_text, reason, prompt_tokens, generated,
+        model,
+        record.served_text,
+        reason,
+        prompt_tokens,
+        generated,
         llama_timings(options, generated, seconds, prompt_tokens),
         reasoning=record.served_reasoning if thinking else None,
-        reasoning_field=options.via, reasoning_tokens=len(thinking) if thinking else None)
+        reasoning_field=options.via,
+        reasoning_tokens=len(thinking) if thinking else None,
+    )
 
 
 async def send_half(writer: asyncio.StreamWriter, payload: bytes) -> None:
     """Promise the whole body, send half of it, and hang up (the ``drop`` fault)."""
-    head = (f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "
-            f"{len(payload) * 2}\r\ncontent-type: application/json\r\n\r\n")
-    writer.write(head.encode() + payload[:len(payload) // 2])
+    head = (
+        f"HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-length: "
+        f"{len(payload) * 2}\r\ncontent-type: application/json\r\n\r\n"
+    )
+    writer.write(head.encode() + payload[: len(payload) // 2])
     await writer.drain()
     writer.transport.abort()
     raise Disconnected

@@ -13,7 +13,6 @@ __all__ = ["chat_prompt_tokens", "split_tokens", "token_id"]
 _TOKEN = re.compile(r" ?[^\W\d_]{1,7}| ?\d{1,3}| ?[^\w\s]{1,2}|\n+|[ \t]+(?=[ \t]|$)|\s|.", re.S)
 
 
-
 def split_tokens(text: str) -> list[str]:
     """Cut ``text`` into tokens that join back to exactly ``text``."""
     return _TOKEN.findall(text)

@@ -57,8 +57,13 @@ class ChunkWriter:
             '"finish_reason":null,"token_ids":null}],"kv_transfer_params":null}'
         )
 
-    def finish(self, reason: str, text: str = "", with_fingerprint: bool = False,
-               timings: dict[str, Any] | None = None) -> bytes:
+    def finish(
+        self,
+        reason: str,
+        text: str = "",
+        with_fingerprint: bool = False,
+        timings: dict[str, Any] | None = None,
+    ) -> bytes:
         # From vLLM 0.22 the fingerprint rides on the finish chunk when no usage chunk follows.
         fingerprint = f',"system_fingerprint":"{_FINGERPRINT}"' if with_fingerprint else ""
         # llama.cpp puts its own speeds on the last chunk (wire-protocol §13).
@@ -69,11 +74,15 @@ class ChunkWriter:
             f'"weight_versions":null}}]{fingerprint},"kv_transfer_params":null{extra}}}'
         )
 
-    def usage(self, prompt_tokens: int, completion_tokens: int,
-              reasoning_tokens: int | None = None) -> bytes:
+    def usage(
+        self, prompt_tokens: int, completion_tokens: int, reasoning_tokens: int | None = None
+    ) -> bytes:
         # vLLM ≥ 0.28 with a reasoning parser says how many of them were thinking.
-        details = ("" if reasoning_tokens is None else
-                   f',"completion_tokens_details":{{"reasoning_tokens":{reasoning_tokens}}}')
+        details = (
+            ""
+            if reasoning_tokens is None
+            else f',"completion_tokens_details":{{"reasoning_tokens":{reasoning_tokens}}}'
+        )
         return sse_event(
             self._head + f'[],"usage":{{"prompt_tokens":{prompt_tokens},'
             f'"total_tokens":{prompt_tokens + completion_tokens},'
@@ -82,10 +91,17 @@ class ChunkWriter:
         )
 
 
-def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
-                    completion_tokens: int, timings: dict[str, Any] | None = None,
-                    reasoning: str | None = None, reasoning_field: str = "reasoning",
-                    reasoning_tokens: int | None = None) -> bytes:
+def completion_body(
+    model: str,
+    text: str,
+    reason: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    timings: dict[str, Any] | None = None,
+    reasoning: str | None = None,
+    reasoning_field: str = "reasoning",
+    reasoning_tokens: int | None = None,
+) -> bytes:
     """A non-streamed chat completion (wire-protocol §7, vLLM 0.33), its thinking in
     ``reasoning_field`` when a parser split it off."""
     body = {
@@ -93,28 +109,48 @@ def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "choices": [{
-            "index": 0,
-            "message": {"role": "assistant", "content": text, "refusal": None,
-                        "annotations": None, "audio": None, "function_call": None,
-                        "reasoning": None},
-            "logprobs": None, "finish_reason": reason, "stop_reason": None,
-            "token_ids": None, "routed_experts": None, "weight_versions": None,
-        }],
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": text,
+                    "refusal": None,
+                    "annotations": None,
+                    "audio": None,
+                    "function_call": None,
+                    "reasoning": None,
+                },
+                "logprobs": None,
+                "finish_reason": reason,
+                "stop_reason": None,
+                "token_ids": None,
+                "routed_experts": None,
+                "weight_versions": None,
+            }
+        ],
         "service_tier": None,
         "system_fingerprint": _FINGERPRINT,
-        "usage": {"prompt_tokens": prompt_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens,
-                  "completion_tokens": completion_tokens,
-                  "prompt_tokens_details": None, "completion_tokens_details": None},
-        "prompt_logprobs": None, "prompt_token_ids": None, "prompt_text": None,
-        "kv_transfer_params": None, "ec_transfer_params": None, "metrics": None,
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "completion_tokens": completion_tokens,
+            "prompt_tokens_details": None,
+            "completion_tokens_details": None,
+        },
+        "prompt_logprobs": None,
+        "prompt_token_ids": None,
+        "prompt_text": None,
+        "kv_transfer_params": None,
+        "ec_transfer_params": None,
+        "metrics": None,
     }
     if reasoning is not None:
         body["choices"][0]["message"][reasoning_field] = reasoning  # type: ignore[index]
     if reasoning_tokens is not None:
         body["usage"]["completion_tokens_details"] = {  # type: ignore[index]
-            "reasoning_tokens": reasoning_tokens}
+            "reasoning_tokens": reasoning_tokens
+        }
     if timings is not None:  # llama.cpp's, at the top level of a whole answer
         body["timings"] = timings
     return _dumps(body).encode()
@@ -123,22 +159,42 @@ def completion_body(model: str, text: str, reason: str, prompt_tokens: int,
 def models_body(models: dict[str, int]) -> bytes:
     """``GET /v1/models`` (wire-protocol §6.1): each served id with its ``max_model_len``."""
     created = int(time.time())
-    body = {"object": "list", "data": [{
-        "id": model, "object": "model", "created": created, "owned_by": "vllm",
-        "root": f"/models/{model.rsplit('/', 1)[-1].lower()}", "parent": None,
-        "max_model_len": max_model_len,
-        "permission": [{
-            "id": f"modelperm-{secrets.token_hex(16)}", "object": "model_permission",
-            "created": created, "allow_create_engine": False, "allow_sampling": True,
-            "allow_logprobs": True, "allow_search_indices": False, "allow_view": True,
-            "allow_fine_tuning": False, "organization": "*", "group": None,
-            "is_blocking": False,
-        }],
-    } for model, max_model_len in models.items()]}
+    body = {
+        "object": "list",
+        "data": [
+            {
+                "id": model,
+                "object": "model",
+                "created": created,
+                "owned_by": "vllm",
+                "root": f"/models/{model.rsplit('/', 1)[-1].lower()}",
+                "parent": None,
+                "max_model_len": max_model_len,
+                "permission": [
+                    {
+                        "id": f"modelperm-{secrets.token_hex(16)}",
+                        "object": "model_permission",
+                        "created": created,
+                        "allow_create_engine": False,
+                        "allow_sampling": True,
+                        "allow_logprobs": True,
+                        "allow_search_indices": False,
+                        "allow_view": True,
+                        "allow_fine_tuning": False,
+                        "organization": "*",
+                        "group": None,
+                        "is_blocking": False,
+                    }
+                ],
+            }
+            for model, max_model_len in models.items()
+        ],
+    }
     return _dumps(body).encode()
 
 
 def error_body(message: str, error_type: str, code: int, param: str | None = None) -> bytes:
     """vLLM's nested error body (wire-protocol §5.1, vLLM ≥ 0.10.1)."""
-    return _dumps({"error": {"message": message, "type": error_type, "param": param,
-                             "code": code}}).encode()
+    return _dumps(
+        {"error": {"message": message, "type": error_type, "param": param, "code": code}}
+    ).encode()

@@ -81,12 +81,18 @@ class TerminalAnswerView:
         thought_hint: what the folded thought's line adds (`` · /think shows it``).
     """
 
-    def __init__(self, console: Console, write: Callable[[str], None],
-                 rows: Callable[[], int], code_theme: str = "monokai",
-                 waiting_label: str = "Waiting for the model",
-                 columns: Callable[[], int | None] | None = None,
-                 cursor_probe: CursorProbe | None = None,
-                 reasoning: ReasoningMode = "fold", thought_hint: str = "") -> None:
+    def __init__(
+        self,
+        console: Console,
+        write: Callable[[str], None],
+        rows: Callable[[], int],
+        code_theme: str = "monokai",
+        waiting_label: str = "Waiting for the model",
+        columns: Callable[[], int | None] | None = None,
+        cursor_probe: CursorProbe | None = None,
+        reasoning: ReasoningMode = "fold",
+        thought_hint: str = "",
+    ) -> None:
         self._console = console
         self._rows = rows
         self._code_theme = code_theme
@@ -154,8 +160,10 @@ class TerminalAnswerView:
             # It was thinking: the thought area takes its place.
             if self._has_text and not self._stream.holding:
                 # Too tall to hold, it went to scrollback as answer text: say what it was.
-                self._unwritten += [*self._stream.finish(self._columns()), self._style(
-                    "(the text above was the model's thinking)", "dim")]
+                self._unwritten += [
+                    *self._stream.finish(self._columns()),
+                    self._style("(the text above was the model's thinking)", "dim"),
+                ]
             self._stream = MarkdownStream(self._console, self._code_theme, self._live_limit)
             self._live, self._has_text, self._opening, self._is_dirty = [], False, "", False
         self._request_frame()
@@ -164,8 +172,9 @@ class TerminalAnswerView:
         if self._has_text:
             return  # thinking after the answer began: kept for /think, not drawn
         if self._thought is None:
-            self._thought = ThoughtArea(self._console, self._code_theme, self._reasoning,
-                                        lambda: self._live_limit() - 1)
+            self._thought = ThoughtArea(
+                self._console, self._code_theme, self._reasoning, lambda: self._live_limit() - 1
+            )
         self._thought.feed(delta)
         self._is_thinking = True
         self._request_frame()
@@ -259,8 +268,9 @@ class TerminalAnswerView:
             return
         self._drawn_columns = columns
         if self._is_thinking:
-            rows = thought_rows if self._reasoning == "show" else [
-                self._spinner_row(), *thought_rows]
+            rows = (
+                thought_rows if self._reasoning == "show" else [self._spinner_row(), *thought_rows]
+            )
         else:
             rows = list(self._live) if self._has_text else [self._spinner_row()]
         rows.append(self._toolbar_row(columns))

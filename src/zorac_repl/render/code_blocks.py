@@ -31,5 +31,7 @@ def code_blocks(markdown: str) -> list[CodeBlock]:
     """Every fenced code block of ``markdown``, in order, numbered from 1."""
     tokens = MarkdownIt().enable("strikethrough").enable("table").parse(markdown)
     fences = [token for token in tokens if token.type == "fence"]
-    return [CodeBlock(number, token.info.partition(" ")[0], token.content)
-            for number, token in enumerate(fences, 1)]
+    return [
+        CodeBlock(number, token.info.partition(" ")[0], token.content)
+        for number, token in enumerate(fences, 1)
+    ]

@@ -96,8 +96,13 @@ class LiveRegion:
         # Whether the terminal re-wrapped rows at the last resize (None: it could not tell).
         self.rewraps: bool | None = None
 
-    def draw(self, final: Sequence[str], live: Sequence[str], width: int | None = None,
-             report: ResizeReport | None = None) -> None:
+    def draw(
+        self,
+        final: Sequence[str],
+        live: Sequence[str],
+        width: int | None = None,
+        report: ResizeReport | None = None,
+    ) -> None:
         """Print ``final`` rows into scrollback and show ``live`` below them.
 
         ``width`` is the terminal's width now; when it differs from the last frame's, the
@@ -107,8 +112,7 @@ class LiveRegion:
         # An empty live region is one empty row, so the cursor waits on a fresh row.
         live = list(live) or [""]
         wanted = [*final, *live]
-        if width is not None and self._width is not None and width != self._width and (
-                self._shown):
+        if width is not None and self._width is not None and width != self._width and (self._shown):
             rows_up, rows_on_screen = self._rows_after_resize(width, report)
             self._width = width
             self._rewrite(0, wanted, live, up=rows_up, old_rows=rows_on_screen)
@@ -125,8 +129,14 @@ class LiveRegion:
         # Rows only went away at the bottom: rewrite the last kept one, erasing below it.
         self._rewrite(min(same, len(wanted) - 1), wanted, live)
 
-    def _rewrite(self, start: int, wanted: list[str], live: list[str], up: int | None = None,
-                 old_rows: int | None = None) -> None:
+    def _rewrite(
+        self,
+        start: int,
+        wanted: list[str],
+        live: list[str],
+        up: int | None = None,
+        old_rows: int | None = None,
+    ) -> None:
         """Rewrite the region from row ``start`` on with ``wanted[start:]``.
 
         ``up`` and ``old_rows`` replace the cursor arithmetic after a resize.

@@ -51,8 +51,9 @@ class _TerminalTheme(SyntaxTheme):
             # Built once per token type: highlighting asks for every token of every render.
             themed = self._theme.get_style_for_token(token_type)
             color = None if themed.color == self._base_color else themed.color
-            style = Style(color=color, bold=themed.bold, italic=themed.italic,
-                          underline=themed.underline)
+            style = Style(
+                color=color, bold=themed.bold, italic=themed.italic, underline=themed.underline
+            )
             self._styles[token_type] = style
         return style
 
@@ -86,8 +87,9 @@ class _CleanCodeBlock(CodeBlock):
             language = "" if self.lexer_name == "text" else f" {self.lexer_name}"
             yield Text(f"[{self.number}]{language}", style="dim")
         code = str(self.text).rstrip()
-        yield Syntax(code, self.lexer_name, theme=_terminal_theme(self.theme), word_wrap=True,
-                     padding=0)
+        yield Syntax(
+            code, self.lexer_name, theme=_terminal_theme(self.theme), word_wrap=True, padding=0
+        )
 
 
 class ChatMarkdown(Markdown):
@@ -104,8 +106,9 @@ class ChatMarkdown(Markdown):
         "code_block": _CleanCodeBlock,
     }
 
-    def __init__(self, markup: str, code_theme: str = "monokai",
-                 first_fence: int | None = 1) -> None:
+    def __init__(
+        self, markup: str, code_theme: str = "monokai", first_fence: int | None = 1
+    ) -> None:
         super().__init__(markup, code_theme=code_theme, hyperlinks=False)
         self._next_fence = first_fence
 
@@ -130,7 +133,8 @@ def _is_blank(style: Style | None) -> bool:
         return True
     bgcolor = style.bgcolor
     return (bgcolor is None or bgcolor.is_default) and not (
-        style.underline or style.reverse or style.strike or style.overline)
+        style.underline or style.reverse or style.strike or style.overline
+    )
 
 
 def _strip_trailing(line: list[Segment]) -> list[Segment]:
@@ -149,8 +153,12 @@ def _strip_trailing(line: list[Segment]) -> list[Segment]:
 _DIM = Style(dim=True)
 
 
-def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None,
-             no_color: bool = False, dim: bool = False) -> str:
+def _to_ansi(
+    line: Iterable[Segment],
+    color_system: ColorSystem | None,
+    no_color: bool = False,
+    dim: bool = False,
+) -> str:
     if color_system is None:
         return "".join(segment.text for segment in line if not segment.control)
     parts = []
@@ -166,9 +174,14 @@ def _to_ansi(line: Iterable[Segment], color_system: ColorSystem | None,
     return "".join(parts)
 
 
-def render_lines(console: Console, markup: str, code_theme: str = "monokai",
-                 width: int | None = None, dim: bool = False,
-                 first_fence: int | None = 1) -> list[str]:
+def render_lines(
+    console: Console,
+    markup: str,
+    code_theme: str = "monokai",
+    width: int | None = None,
+    dim: bool = False,
+    first_fence: int | None = 1,
+) -> list[str]:
     """Render ``markup`` once at ``width`` (default: the console's); one ANSI string a row.
 
     ``dim`` draws every character dimmed (a reasoning model's thinking). Fenced code
@@ -177,8 +190,10 @@ def render_lines(console: Console, markup: str, code_theme: str = "monokai",
     options = console.options.update(height=None)
     if width is not None:
         options = options.update_width(width)
-    rows = console.render_lines(ChatMarkdown(markup, code_theme, first_fence), options,
-                                pad=False, new_lines=False)
+    rows = console.render_lines(
+        ChatMarkdown(markup, code_theme, first_fence), options, pad=False, new_lines=False
+    )
     color_system = _COLOR_SYSTEMS.get(console.color_system or "") if console.color_system else None
-    return [_to_ansi(_strip_trailing(list(row)), color_system, console.no_color, dim)
-            for row in rows]
+    return [
+        _to_ansi(_strip_trailing(list(row)), color_system, console.no_color, dim) for row in rows
+    ]

@@ -53,8 +53,9 @@ __all__ = ["MarkdownStream"]
 # complete lines, or by their closed items and inner blocks.
 _LINE_SETTLED_BLOCKS = frozenset({"code_block", "html_block"})
 _CHILD_SETTLED_BLOCKS = frozenset({"bullet_list_open", "blockquote_open"})
-_LEAF_BLOCKS = frozenset({"paragraph_open", "heading_open", "fence", "code_block", "hr",
-                          "html_block"})
+_LEAF_BLOCKS = frozenset(
+    {"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"}
+)
 
 
 def _parser() -> MarkdownIt:
@@ -73,9 +74,13 @@ class MarkdownStream:
         dim: draw every row dimmed (a reasoning model's thinking).
     """
 
-    def __init__(self, console: Console, code_theme: str = "monokai",
-                 max_live_rows: Callable[[], int] = lambda: 1_000_000,
-                 dim: bool = False) -> None:
+    def __init__(
+        self,
+        console: Console,
+        code_theme: str = "monokai",
+        max_live_rows: Callable[[], int] = lambda: 1_000_000,
+        dim: bool = False,
+    ) -> None:
         self._console = console
         self._dim = dim
         self._code_theme = code_theme
@@ -121,8 +126,11 @@ class MarkdownStream:
     def release(self, width: int | None = None) -> list[str]:
         """Stop holding: the held rows, at ``width``, to print once now."""
         held, self._held = self._held, None
-        return held.rows_at(width or self._frame_width or self._console.width,
-                            self._render_held) if held else []
+        return (
+            held.rows_at(width or self._frame_width or self._console.width, self._render_held)
+            if held
+            else []
+        )
 
     def update(self, width: int | None = None) -> tuple[list[str], list[str]]:
         """Finish what can be finished, rendering at ``width`` (default: the console's).
@@ -156,10 +164,10 @@ class MarkdownStream:
         if len(open_rows) - self._rows_out > limit:
             cut = min(len(open_rows) - limit, self._settled_rows())
             if cut > self._rows_out:
-                rows += open_rows[self._rows_out:cut]
+                rows += open_rows[self._rows_out : cut]
                 self._rows_out = cut
                 self._pin()
-        live = open_rows[self._rows_out:]
+        live = open_rows[self._rows_out :]
         if len(live) > limit:
             # Rows that may still change and do not fit: show the bottom; the block goes
             # to scrollback whole once it is finished.
@@ -219,11 +227,17 @@ class MarkdownStream:
             end_line = len(line_offsets) - 1 if is_last else starts[index + 1]
             if not final and (is_last or end_line >= complete_lines):
                 self._open_kind = kind
-                self._open_children = [line_offsets[line] - line_offsets[cut_line]
-                                       for line in children if line >= cut_line]
+                self._open_children = [
+                    line_offsets[line] - line_offsets[cut_line]
+                    for line in children
+                    if line >= cut_line
+                ]
                 break
-            source = tail[line_offsets[cut_line]:line_offsets[end_line]] if not is_last else (
-                tail[line_offsets[cut_line]:])
+            source = (
+                tail[line_offsets[cut_line] : line_offsets[end_line]]
+                if not is_last
+                else (tail[line_offsets[cut_line] :])
+            )
             rendered = self._with_separator(self._render(source), kind)
             self._fences_done += sum(1 for line in fences if cut_line <= line < end_line)
             if self._held is not None:
@@ -231,7 +245,7 @@ class MarkdownStream:
             # Rows handed out early came from the open region's render, which may span
             # this block and the start of the next: skip them across blocks.
             else:
-                rows += rendered[self._rows_out:]
+                rows += rendered[self._rows_out :]
             self._rows_out = max(0, self._rows_out - len(rendered))
             if self._rows_out == 0:
                 self._pinned_width = None
@@ -239,7 +253,7 @@ class MarkdownStream:
             self._blocks_done += 1
             self._previous_new_line = kind != "hr"
             cut_line = end_line
-        self._tail = "" if final else tail[line_offsets[cut_line]:]
+        self._tail = "" if final else tail[line_offsets[cut_line] :]
         return rows
 
     def _update_open_fence(self, limit: int) -> tuple[list[str], list[str]]:
@@ -254,21 +268,21 @@ class MarkdownStream:
         """
         lines = self._tail.split("\n")
         opening = next(index for index, line in enumerate(lines) if line.strip())
-        code = lines[opening + 1:]
+        code = lines[opening + 1 :]
         complete = len(code) - 1  # the last piece is a partial line, or "" after a newline
         early: list[str] = []
         if complete - self._fence_lines_out >= 2 * limit:
             committed_lines = complete - limit
-            head = "\n".join(lines[:opening + 1 + committed_lines]) + "\n"
+            head = "\n".join(lines[: opening + 1 + committed_lines]) + "\n"
             head_rows = self._with_separator(self._render(head), "fence")
-            early = head_rows[self._rows_out:]
+            early = head_rows[self._rows_out :]
             self._rows_out = len(head_rows)
             self._fence_lines_out = committed_lines
             self._pin()
         if self._fence_lines_out == 0:
             live = self._render_open()
         else:
-            window = "\n".join([lines[opening], *code[self._fence_lines_out:]])
+            window = "\n".join([lines[opening], *code[self._fence_lines_out :]])
             live = self._render(window, numbered=False)  # its label is committed already
         return early, live[-limit:]
 
@@ -285,8 +299,7 @@ class MarkdownStream:
         return max(0, len(rows) - 1)
 
     def _render_held(self, text: str, width: int, first_fence: int) -> list[str]:
-        return render_lines(self._console, text, self._code_theme, width, self._dim,
-                            first_fence)
+        return render_lines(self._console, text, self._code_theme, width, self._dim, first_fence)
 
     def _render_open(self) -> list[str]:
         if not self._tail.strip():
@@ -315,9 +328,9 @@ def _settled_head(tail: str, kind: str, children: list[int]) -> str:
     """The head of an open block that more text cannot change: its complete lines, or
     its items and inner blocks that a later one has closed (module's note)."""
     if kind in _LINE_SETTLED_BLOCKS:
-        return tail[:tail.rstrip("\n").rfind("\n") + 1]
+        return tail[: tail.rstrip("\n").rfind("\n") + 1]
     if kind in _CHILD_SETTLED_BLOCKS and len(children) > 1:
-        return tail[:children[-1]]
+        return tail[: children[-1]]
     return ""
 
 
@@ -334,8 +347,7 @@ class _HeldBlocks:
         self._text += source
         self._rows += rows
 
-    def rows_at(self, width: int,
-                render: Callable[[str, int, int], list[str]]) -> list[str]:
+    def rows_at(self, width: int, render: Callable[[str, int, int], list[str]]) -> list[str]:
         """The rows at ``width``: rendered again, whole, after a resize."""
         if self._text and self._width not in (None, width):
             self._rows = render(self._text, width, self._first_fence)

@@ -27,9 +27,12 @@ class PlainAnswerView:
         thought_is_terminal: that stream is a terminal: dim it, and keep escapes inert.
     """
 
-    def __init__(self, write: Callable[[str], None],
-                 write_thought: Callable[[str], None] | None = None,
-                 thought_is_terminal: bool = False) -> None:
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        write_thought: Callable[[str], None] | None = None,
+        thought_is_terminal: bool = False,
+    ) -> None:
         self._write = write
         self._write_thought = write_thought
         self._thought_is_terminal = thought_is_terminal

@@ -39,8 +39,9 @@ class ThoughtArea:
         max_rows: the rows the live region may give the thinking now.
     """
 
-    def __init__(self, console: Console, code_theme: str, mode: ReasoningMode,
-                 max_rows: Callable[[], int]) -> None:
+    def __init__(
+        self, console: Console, code_theme: str, mode: ReasoningMode, max_rows: Callable[[], int]
+    ) -> None:
         self.mode = mode
         self._max_rows = max_rows
         limit = max_rows if mode == "show" else (lambda: max(1, min(FOLD_ROWS, max_rows())))
@@ -67,7 +68,7 @@ class ThoughtArea:
             return committed, list(self._live)
         self._recent.extend(committed)
         rows = [*self._recent, *self._live]
-        return [], rows[-self._limit():] if rows else []
+        return [], rows[-self._limit() :] if rows else []
 
     def finish(self, width: int | None) -> list[str]:
         """The thinking ended: in ``show``, its remaining rows for scrollback."""
