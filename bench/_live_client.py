@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
-from zorac_repl.client import ChatClient, ChatRequest
 from zorac_repl.events import TextDelta
 from zorac_repl.render.markdown_stream import MarkdownStream
+from zorac_repl.server.client import ChatClient, ChatRequest
 
 _FRAME = 1 / 30
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from rich.console import Console
 
 from zorac_repl.devserver import DevServer
-from zorac_repl.devserver.tokens import split_tokens
+from zorac_repl.devserver.word_pieces import split_tokens
 from zorac_repl.render.markdown import render_lines
 
 sys.path.insert(0, os.path.dirname(__file__))

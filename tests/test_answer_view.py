@@ -13,10 +13,10 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from zorac_repl.keyboard import KeyReader
 from zorac_repl.render.answer_view import RESIZE_SETTLE_SECONDS, TerminalAnswerView
 from zorac_repl.stats import StreamStats
-from zorac_repl.terminal import CursorProbe
+from zorac_repl.terminal.keyboard import KeyReader
+from zorac_repl.terminal.screen import CursorProbe
 
 _ASK_CURSOR = "\x1b[6n"
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[78]")

@@ -7,10 +7,10 @@ import asyncio
 import pytest
 
 from tests.conftest import free_port
-from zorac_repl.client import ChatClient, ChatRequest
 from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ConnectionFailed, ContextOverflow, ServerError
 from zorac_repl.events import Finished, TextDelta, Usage
+from zorac_repl.server.client import ChatClient, ChatRequest
 
 MODEL = "Qwen/Qwen3-8B"
 

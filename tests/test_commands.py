@@ -11,10 +11,10 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
+from zorac_repl.chat.parts import ReplSession
 from zorac_repl.commands import COMMANDS, dispatch, help_text, is_secret_line
-from zorac_repl.completion import CommandCompleter
-from zorac_repl.config import Settings, load_settings, read_config_file, write_config_value
-from zorac_repl.session import ReplSession
+from zorac_repl.repl.completion import CommandCompleter
+from zorac_repl.settings.table import Settings, load_settings, read_config_file, write_config_value
 
 
 def _session(

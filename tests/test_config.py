@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from zorac_repl.config import Settings, load_settings, mask_secret
 from zorac_repl.errors import ConfigError
+from zorac_repl.settings.table import Settings, load_settings, mask_secret
 
 
 def test_defaults():

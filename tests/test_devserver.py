@@ -110,7 +110,7 @@ def test_api_key_guards_v1_only():
 
 def test_long_answers_are_deterministic_and_long(server):
     from zorac_repl.devserver.answers import answer_for
-    from zorac_repl.devserver.tokens import split_tokens
+    from zorac_repl.devserver.word_pieces import split_tokens
 
     assert answer_for("same") == answer_for("same")
     for target in (1000, 30000):

@@ -14,12 +14,12 @@ import pytest
 
 from tests.conftest import zorac_command
 from tests.terminal import Terminal
-from zorac_repl.budget import Budget
-from zorac_repl.config import Settings
-from zorac_repl.conversation import Conversation
+from zorac_repl.chat.budget import Budget
+from zorac_repl.conversation.history import Conversation
 from zorac_repl.devserver import DevServer
-from zorac_repl.live_settings import LiveSettings
-from zorac_repl.server_link import ServerLink
+from zorac_repl.server.link import ServerLink
+from zorac_repl.settings.live import LiveSettings
+from zorac_repl.settings.table import Settings
 
 WINDOW = 8192
 # flavor -> (the kind and version said, where the window came from)

@@ -244,8 +244,8 @@ def test_a_refused_connection_is_retried_briefly_before_anything_is_sent():
     import asyncio
     import threading
 
-    from zorac_repl.client import ChatClient, ChatRequest
     from zorac_repl.events import Finished
+    from zorac_repl.server.client import ChatClient, ChatRequest
 
     port = free_port()
     late = DevServer(port=port)

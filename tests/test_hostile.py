@@ -18,7 +18,7 @@ from tests.conftest import zorac_command
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ZoracError
-from zorac_repl.sse import SSEDecoder, decode_chunk
+from zorac_repl.server.sse import SSEDecoder, decode_chunk
 
 _STATS = r"Stats: \d+ tokens in"
 _ESCAPES = (b"\x1b[2J", b"\x1b]52;", b"\x1b]0;", b"\x1b]8;", b"\x07")

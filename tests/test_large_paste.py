@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
-from zorac_repl.large_paste import PLACEHOLDER_MIN, PasteStore
+from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore
 
 # One line of minified JSON, the shape that made the editor slow.
 _ITEM = '{"id":%06d,"name":"item","tags":["a","b"],"ok":true},'

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from zorac_repl.client import ChatClient, ChatRequest
-from zorac_repl.conversation import Conversation, ShapeError
+from zorac_repl.chat.summarize import older_message_count, summarize
+from zorac_repl.conversation.history import Conversation, ShapeError
+from zorac_repl.conversation.store import SessionStore
 from zorac_repl.errors import ZoracError
-from zorac_repl.session_store import SessionStore
-from zorac_repl.summarize import older_message_count, summarize
+from zorac_repl.server.client import ChatClient, ChatRequest
 from zorac_repl.tokens import TokenCounter
 
 # -- token counting ---------------------------------------------------------------------
@@ -159,7 +159,7 @@ def test_second_instance_gets_its_own_file(tmp_path):
 _SAVER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from zorac_repl.session_store import SessionStore
+    from zorac_repl.conversation.store import SessionStore
     store = SessionStore(Path(sys.argv[1]))
     big = "x" * 400_000
     number = 0

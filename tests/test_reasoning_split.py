@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zorac_repl.reasoning import (
+from zorac_repl.conversation.reasoning import (
     WINDOW,
     AnswerText,
     Confirmed,

@@ -147,7 +147,7 @@ def test_help_flag_names_every_setting():
     result = subprocess.run(
         [zorac_command(), "--help"], capture_output=True, text=True, timeout=30, check=True
     )
-    from zorac_repl.config import SETTINGS
+    from zorac_repl.settings.table import SETTINGS
 
     for spec in SETTINGS:
         assert spec.key in result.stdout

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from zorac_repl.errors import ServerError
 from zorac_repl.events import Finished, ReasoningDelta, TextDelta, Usage
-from zorac_repl.sse import SSEDecoder, decode_chunk
+from zorac_repl.server.sse import SSEDecoder, decode_chunk
 
 _VLLM_STREAM = "".join(
     (

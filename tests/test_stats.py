@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_turn import RecordingView
-from zorac_repl.client import ChatClient, ChatRequest
-from zorac_repl.conversation import Conversation
+from zorac_repl.chat.turn import run_turn
+from zorac_repl.conversation.history import Conversation
 from zorac_repl.events import ServerTimings
+from zorac_repl.server.client import ChatClient, ChatRequest
 from zorac_repl.stats import MIN_DECODE_SPAN, MIN_READS, StreamStats, format_stats
-from zorac_repl.turn import run_turn
 
 # One read: the time since the previous one (or since the request), and its deltas.
 _reads = st.lists(st.tuples(st.floats(0.0, 0.5), st.integers(1, 400)), min_size=1, max_size=40)

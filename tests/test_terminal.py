@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from zorac_repl.keyboard import KeyReader
-from zorac_repl.terminal import CursorProbe, known_to_rewrap
+from zorac_repl.terminal.keyboard import KeyReader
+from zorac_repl.terminal.screen import CursorProbe, known_to_rewrap
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from zorac_repl.client import ChatClient, ChatRequest
-from zorac_repl.conversation import Conversation
+from zorac_repl.chat.turn import TurnOutcome, run_turn
+from zorac_repl.conversation.history import Conversation
+from zorac_repl.server.client import ChatClient, ChatRequest
 from zorac_repl.stats import StreamStats, format_live, format_stats
-from zorac_repl.turn import TurnOutcome, run_turn
 
 MODEL = "Qwen/Qwen3-8B"
 

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 
 from zorac_repl import __version__
-from zorac_repl.config import SETTINGS, Settings, load_settings, read_config_file
 from zorac_repl.errors import ConfigError
 from zorac_repl.paths import config_file
-from zorac_repl.profiles import read_profiles
+from zorac_repl.settings.profiles import read_profiles
+from zorac_repl.settings.table import SETTINGS, Settings, load_settings, read_config_file
 
 __all__ = ["main"]
 
@@ -186,7 +186,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return _run_once(
                 settings, instruction, session_name if args.resume or args.session else None
             )
-        from zorac_repl.repl import run_repl
+        from zorac_repl.repl.app import run_repl
 
         return run_repl(
             settings,
@@ -220,8 +220,8 @@ def _connection_warnings(settings: Settings) -> list[str]:
 
 def _session_name(args: argparse.Namespace) -> str | int:
     """The saved session to use, or the exit code of a bad name."""
+    from zorac_repl.conversation.saved import check_name, last_session
     from zorac_repl.paths import data_dir
-    from zorac_repl.saved_conversation import check_name, last_session
 
     if args.session is not None:
         problem = check_name(args.session)

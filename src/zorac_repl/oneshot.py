@@ -16,17 +16,17 @@ import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING, TextIO, cast
 
-from zorac_repl.client import ChatClient, ChatRequest
-from zorac_repl.config import Settings
-from zorac_repl.conversation import Conversation
+from zorac_repl.chat.turn import TurnOutcome, run_turn
+from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, ZoracError
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
 from zorac_repl.render.thought_area import ReasoningMode
-from zorac_repl.saved_conversation import SavedConversation
+from zorac_repl.server.client import ChatClient, ChatRequest
+from zorac_repl.settings.table import Settings
 from zorac_repl.stats import format_context, format_stats, no_answer_line
-from zorac_repl.terminal import flushing_writer, quiet_input, terminal_columns, terminal_rows
-from zorac_repl.turn import TurnOutcome, run_turn
+from zorac_repl.terminal.screen import flushing_writer, quiet_input, terminal_columns, terminal_rows
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -196,9 +196,9 @@ def _open_session(settings: Settings, name: str, error_console: Console) -> Save
     """
     import os
 
+    from zorac_repl.chat.system_prompt import default_system_prompt
     from zorac_repl.commands import command_list
     from zorac_repl.paths import data_dir
-    from zorac_repl.system_prompt import default_system_prompt
     from zorac_repl.tokens import TokenCounter
 
     prompt = settings.system_prompt or default_system_prompt(command_list())

@@ -1,8 +1,8 @@
 """Slash commands: the registry (data), dispatch, and handlers grouped by what they act on.
 
 - ``registry``: ``COMMANDS``, lookup, dispatch, the ``/help`` text.
-- ``conversation``, ``settings``, ``server``, ``output``: the handlers, each taking the
-  one part of the session it acts on.
+- ``for_conversation``, ``for_settings``, ``for_server``, ``for_repl``, ``copy_code``,
+  ``export``: the handlers, each taking the one part it acts on.
 - ``secret_lines``: lines that must be masked and kept out of input history.
 """
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from zorac_repl.chat.parts import ReplSession
 from zorac_repl.notice import Notice
-from zorac_repl.session import ReplSession
 
 __all__ = [
     "Command",

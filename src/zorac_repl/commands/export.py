@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from zorac_repl.commands.base import CommandResult, write_new_file
-from zorac_repl.config import Settings
-from zorac_repl.conversation import Conversation
+from zorac_repl.conversation.history import Conversation
+from zorac_repl.settings.table import Settings
 
 __all__ = ["export", "to_markdown"]
 

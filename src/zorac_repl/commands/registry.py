@@ -8,57 +8,64 @@ from __future__ import annotations
 
 import difflib
 
-from zorac_repl.commands import conversation, copy, export, output, server, settings
+from zorac_repl.chat.parts import ReplSession
+from zorac_repl.commands import (
+    copy_code,
+    export,
+    for_conversation,
+    for_repl,
+    for_server,
+    for_settings,
+)
 from zorac_repl.commands.base import Command, CommandResult, UsageError, on
-from zorac_repl.session import ReplSession
 
 __all__ = ["COMMANDS", "command_list", "dispatch", "find_command", "help_text"]
 
 COMMANDS: tuple[Command, ...] = (
-    Command("/help", "show the commands and keys", on(lambda _: COMMANDS, output.show_help)),
+    Command("/help", "show the commands and keys", on(lambda _: COMMANDS, for_repl.show_help)),
     Command(
         "/clear",
         "start a new conversation (the old one is kept as a backup file)",
-        on(lambda s: s.saved, conversation.clear),
+        on(lambda s: s.saved, for_conversation.clear),
     ),
     Command(
         "/save",
         "save now (also done after every answer), or save a copy as NAME",
-        on(lambda s: s.saved, conversation.save),
+        on(lambda s: s.saved, for_conversation.save),
         usage="[NAME[!]]",
         completes="session",
     ),
     Command(
         "/load",
         "reload this session, or switch to the saved session NAME",
-        on(lambda s: s.saved, conversation.load),
+        on(lambda s: s.saved, for_conversation.load),
         usage="[NAME]",
         completes="session",
     ),
     Command(
         "/sessions",
         "list the saved sessions: size, last use, first message",
-        on(lambda s: s.saved, conversation.sessions),
+        on(lambda s: s.saved, for_conversation.sessions),
     ),
     Command(
         "/tokens",
         "show how much of the token budget the conversation uses",
-        on(lambda s: s.budget, conversation.tokens),
+        on(lambda s: s.budget, for_conversation.tokens),
     ),
     Command(
         "/summarize",
         "summarize older messages now to free up the budget",
-        on(lambda s: s.chat, conversation.summarize),
+        on(lambda s: s.chat, for_conversation.summarize),
     ),
     Command(
         "/summary",
         "show the summary of older messages, if there is one",
-        on(lambda s: s.saved, conversation.show_summary),
+        on(lambda s: s.saved, for_conversation.show_summary),
     ),
     Command(
         "/system",
         "show this conversation's system prompt, or set it (reset: default)",
-        on(lambda s: (s.saved, s.settings), conversation.system),
+        on(lambda s: (s.saved, s.settings), for_conversation.system),
         usage="[TEXT or reset]",
         subcommands=("reset",),
         takes_text=True,
@@ -66,24 +73,24 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/think",
         "show the thinking of the last answer (or of the Nth answer back)",
-        on(lambda s: s.saved, conversation.think),
+        on(lambda s: s.saved, for_conversation.think),
         usage="[N]",
     ),
     Command(
         "/edit",
         "put your last message back in the input; sending it replaces that exchange",
-        on(lambda s: s.chat, conversation.edit),
+        on(lambda s: s.chat, for_conversation.edit),
     ),
     Command(
         "/undo",
         "remove the last exchange, or the last N (asks first when N > 1)",
-        on(lambda s: s.saved, conversation.undo),
+        on(lambda s: s.saved, for_conversation.undo),
         usage="[N]",
     ),
     Command(
         "/copy",
         "copy the last answer's last code block, block N, or all of it; or write it to PATH",
-        on(lambda s: (s.conversation, s.settings.environ), copy.copy),
+        on(lambda s: (s.conversation, s.settings.environ), copy_code.copy),
         usage="[N or all] [PATH[!]]",
         subcommands=("all",),
         completes="block",
@@ -97,43 +104,43 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/retry",
         "send the last message again (after a failure, or for a new answer)",
-        on(lambda s: s.chat, conversation.retry),
+        on(lambda s: s.chat, for_conversation.retry),
     ),
     Command(
         "/model",
         "list the server's models, or switch to another one",
-        on(lambda s: s.link, server.model),
+        on(lambda s: s.link, for_server.model),
         usage="[ID]",
         completes="model",
     ),
     Command(
         "/profile",
         "list the server profiles, or switch to one (the conversation stays)",
-        on(lambda s: (s.settings, s.link), server.profile),
+        on(lambda s: (s.settings, s.link), for_server.profile),
         usage="[NAME]",
         completes="profile",
     ),
     Command(
         "/reconnect",
         "check the server again and re-detect the model",
-        on(lambda s: s.link, server.reconnect),
+        on(lambda s: s.link, for_server.reconnect),
     ),
     Command(
         "/config",
         "show or change settings (changes apply at once and are saved)",
-        on(lambda s: s.settings, settings.config),
+        on(lambda s: s.settings, for_settings.config),
         usage="list | get KEY | set KEY VALUE",
         subcommands=("list", "get", "set"),
     ),
     Command(
         "/editor",
         "write the next message in $VISUAL or $EDITOR (so does Ctrl-X Ctrl-E)",
-        on(lambda _: None, output.open_editor),
+        on(lambda _: None, for_repl.open_editor),
     ),
     Command(
         "/quit",
         "leave zorac-repl; Ctrl+D does too",
-        on(lambda _: None, output.quit_repl),
+        on(lambda _: None, for_repl.quit_repl),
         aliases=("/exit",),
     ),
 )
@@ -149,7 +156,7 @@ def find_command(name: str) -> Command | None:
 
 def help_text() -> str:
     """The ``/help`` text, built from the registry."""
-    return output.format_help(COMMANDS)
+    return for_repl.format_help(COMMANDS)
 
 
 def command_list() -> list[tuple[str, str]]:

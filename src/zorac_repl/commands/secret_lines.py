@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from zorac_repl.config import SETTINGS
+from zorac_repl.settings.table import SETTINGS
 
 __all__ = ["is_secret_line", "secret_value_start"]
 

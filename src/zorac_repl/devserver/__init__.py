@@ -1,5 +1,5 @@
 """A vLLM-faithful dev server: the backend of the tests, the benchmarks and ``--demo``."""
 
-from zorac_repl.devserver.server import DevServer, RequestRecord, StreamOptions
+from zorac_repl.devserver.http_server import DevServer, RequestRecord, StreamOptions
 
 __all__ = ["DevServer", "RequestRecord", "StreamOptions"]

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 
 from zorac_repl.devserver.flavors import FLAVORS
-from zorac_repl.devserver.server import DevServer, StreamOptions
+from zorac_repl.devserver.http_server import DevServer, StreamOptions
 from zorac_repl.devserver.streaming import THINK_SHAPES
 
 

@@ -12,7 +12,7 @@ import re
 import zlib
 from collections.abc import Callable
 
-from zorac_repl.devserver.tokens import split_tokens
+from zorac_repl.devserver.word_pieces import split_tokens
 
 __all__ = ["answer_for", "directed_answer", "parse_directives", "thinking_for"]
 

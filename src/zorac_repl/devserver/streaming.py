@@ -16,8 +16,8 @@ from email.utils import formatdate
 from typing import Any
 
 from zorac_repl.devserver.faults import stream_events
-from zorac_repl.devserver.tokens import chat_prompt_tokens
 from zorac_repl.devserver.wire import ChunkWriter, completion_body
+from zorac_repl.devserver.word_pieces import chat_prompt_tokens
 
 __all__ = [
     "THINK_SHAPES",

@@ -24,7 +24,7 @@ from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown_stream import MarkdownStream
 from zorac_repl.render.thought_area import ReasoningMode, ThoughtArea
 from zorac_repl.stats import StreamStats, format_live
-from zorac_repl.terminal import CursorProbe
+from zorac_repl.terminal.screen import CursorProbe
 
 __all__ = ["FRAMES_PER_SECOND", "RESIZE_SETTLE_SECONDS", "AnswerView", "TerminalAnswerView"]
 

@@ -13,7 +13,7 @@ from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
 from zorac_repl.commands import COMMANDS, find_command
-from zorac_repl.config import SETTINGS
+from zorac_repl.settings.table import SETTINGS
 
 __all__ = ["CommandCompleter"]
 

@@ -11,7 +11,10 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from zorac_repl.config import (
+from zorac_repl.errors import ConfigError, StoreError
+from zorac_repl.notice import Notice
+from zorac_repl.settings.profiles import read_profiles
+from zorac_repl.settings.table import (
     SETTINGS,
     Profile,
     Settings,
@@ -25,9 +28,6 @@ from zorac_repl.config import (
     spec_for,
     write_config_value,
 )
-from zorac_repl.errors import ConfigError, StoreError
-from zorac_repl.notice import Notice
-from zorac_repl.profiles import read_profiles
 
 __all__ = ["LiveSettings", "SettingsChanged"]
 

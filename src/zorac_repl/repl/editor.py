@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 
 from prompt_toolkit.buffer import Buffer
 
-from zorac_repl.large_paste import PasteStore
+from zorac_repl.repl.large_paste import PasteStore
 
 __all__ = ["NO_EDITOR", "edit_in_editor", "editor_found"]
 

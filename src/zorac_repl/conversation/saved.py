@@ -13,10 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zorac_repl.conversation import Conversation, ShapeError
-from zorac_repl.errors import StoreError
-from zorac_repl.notice import Notice
-from zorac_repl.session_store import (
+from zorac_repl.conversation.history import Conversation, ShapeError
+from zorac_repl.conversation.store import (
     DEFAULT_NAME,
     SessionInUse,
     SessionStore,
@@ -24,6 +22,8 @@ from zorac_repl.session_store import (
     saved_names,
     session_path,
 )
+from zorac_repl.errors import StoreError
+from zorac_repl.notice import Notice
 
 __all__ = ["SavedConversation", "check_name", "last_session", "remember_last"]
 

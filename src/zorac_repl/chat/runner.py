@@ -12,10 +12,10 @@ import signal
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from zorac_repl.keyboard import KeyReader
+from zorac_repl.terminal.keyboard import KeyReader
 
 if TYPE_CHECKING:
-    from zorac_repl.printer import Printer
+    from zorac_repl.render.printer import Printer
 
 __all__ = ["Runner"]
 

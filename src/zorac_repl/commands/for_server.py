@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from zorac_repl.commands.base import CommandResult, UsageError, no_arguments, result_of
-from zorac_repl.live_settings import LiveSettings
-from zorac_repl.server_link import ServerLink
+from zorac_repl.server.link import ServerLink
+from zorac_repl.settings.live import LiveSettings
 
 __all__ = ["model", "profile", "reconnect"]
 

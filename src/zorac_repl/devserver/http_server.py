@@ -49,12 +49,12 @@ from zorac_repl.devserver.streaming import (
     wait_unless,
     whole_answer,
 )
-from zorac_repl.devserver.tokens import chat_prompt_tokens, split_tokens, token_id
 from zorac_repl.devserver.wire import (
     ChunkWriter,
     error_body,
     models_body,
 )
+from zorac_repl.devserver.word_pieces import chat_prompt_tokens, split_tokens, token_id
 
 __all__ = ["DevServer", "RequestRecord", "StreamOptions"]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zorac_repl.commands.base import CommandResult, UsageError, result_of
-from zorac_repl.live_settings import LiveSettings
+from zorac_repl.settings.live import LiveSettings
 
 __all__ = ["config"]
 

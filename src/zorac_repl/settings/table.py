@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from zorac_repl.connection import Connection, resolve_api_key
 from zorac_repl.errors import ConfigError, StoreError
-from zorac_repl.setting_values import (
+from zorac_repl.settings.connection import Connection, resolve_api_key
+from zorac_repl.settings.values import (
     EFFORT,
     REASONING,
     THINKING,

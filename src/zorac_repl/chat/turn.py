@@ -22,16 +22,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, assert_never
 
-from zorac_repl.conversation import Conversation
+from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.reasoning import (
+    AnswerText,
+    Confirmed,
+    Piece,
+    Retracted,
+    ThinkSplitter,
+    Thought,
+)
 from zorac_repl.errors import ZoracError
 from zorac_repl.events import Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
-from zorac_repl.reasoning import AnswerText, Confirmed, Piece, Retracted, ThinkSplitter, Thought
 from zorac_repl.stats import StreamStats, TurnFigures
 from zorac_repl.tokens import estimate_tokens
 
 if TYPE_CHECKING:
-    from zorac_repl.client import ChatClient, ChatRequest
     from zorac_repl.render.answer_view import AnswerView
+    from zorac_repl.server.client import ChatClient, ChatRequest
 
 __all__ = ["TurnOutcome", "TurnStatus", "run_turn"]
 

@@ -3,7 +3,7 @@
 ``import openai`` costs most of a second, so it happens on first use (or in ``warm_up``,
 which the REPL runs in a background thread once the prompt is on screen). Streams use the
 SDK's raw streaming response, which keeps its auth, base URL and status-error handling,
-and parse SSE with ``zorac_repl.sse``, because building an SDK object per chunk would cap
+and parse SSE with ``zorac_repl.server.sse``, because building an SDK object per chunk would cap
 the client near 3,000 tokens/s. Every failure leaves here as a ``ZoracError`` whose text
 is one line for the user, and every stream is closed on the way out, on error and on
 cancellation alike, so the server stops generating at once.
@@ -19,8 +19,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from zorac_repl.connection import LOOPBACK, Connection, ssl_context
-from zorac_repl.discovery import ModelInfo, models_in
 from zorac_repl.errors import (
     ConnectionFailed,
     ServerError,
@@ -28,8 +26,9 @@ from zorac_repl.errors import (
     ZoracError,
 )
 from zorac_repl.events import ChatEvent, Finished, ServerTimings, Usage
-from zorac_repl.http_errors import certificate_refused, naming_controls, status_error
-from zorac_repl.sse import (
+from zorac_repl.server.discovery import ModelInfo, models_in
+from zorac_repl.server.http_errors import certificate_refused, naming_controls, status_error
+from zorac_repl.server.sse import (
     DONE,
     SSEDecoder,
     decode_chunk,
@@ -37,6 +36,7 @@ from zorac_repl.sse import (
     reasoning_tokens,
     server_timings,
 )
+from zorac_repl.settings.connection import LOOPBACK, Connection, ssl_context
 
 if TYPE_CHECKING:
     import openai

@@ -12,16 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from zorac_repl.budget import Budget
-from zorac_repl.chat import Chat
-from zorac_repl.config import Settings
-from zorac_repl.conversation import Conversation
-from zorac_repl.keyboard import KeyReader
-from zorac_repl.live_settings import LiveSettings
-from zorac_repl.printer import Printer
-from zorac_repl.runner import Runner
-from zorac_repl.saved_conversation import SavedConversation
-from zorac_repl.server_link import ServerLink
+from zorac_repl.chat.budget import Budget
+from zorac_repl.chat.core import Chat
+from zorac_repl.chat.runner import Runner
+from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.render.printer import Printer
+from zorac_repl.server.link import ServerLink
+from zorac_repl.settings.live import LiveSettings
+from zorac_repl.settings.table import Settings
+from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.tokens import TokenCounter
 
 __all__ = ["ReplSession"]
@@ -94,7 +94,7 @@ class ReplSession:
     def _system_prompt(self, settings: Settings) -> str:
         if settings.system_prompt:
             return settings.system_prompt
-        from zorac_repl.system_prompt import default_system_prompt
+        from zorac_repl.chat.system_prompt import default_system_prompt
 
         return default_system_prompt(self._command_list)
 

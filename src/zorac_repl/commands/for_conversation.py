@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from zorac_repl.budget import Budget
-from zorac_repl.chat import Chat
+from zorac_repl.chat.budget import Budget
+from zorac_repl.chat.core import Chat
 from zorac_repl.commands.base import CommandResult, count_argument, no_arguments, result_of
-from zorac_repl.live_settings import LiveSettings
-from zorac_repl.saved_conversation import SavedConversation
+from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.settings.live import LiveSettings
 
 __all__ = [
     "clear",

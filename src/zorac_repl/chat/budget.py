@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 
-from zorac_repl.config import Source
-from zorac_repl.conversation import Conversation
+from zorac_repl.conversation.history import Conversation
 from zorac_repl.errors import ZoracError
-from zorac_repl.live_settings import LiveSettings
 from zorac_repl.notice import Notice
-from zorac_repl.server_link import ServerLink
+from zorac_repl.server.link import ServerLink
+from zorac_repl.settings.live import LiveSettings
+from zorac_repl.settings.table import Source
 
 __all__ = ["Budget"]
 

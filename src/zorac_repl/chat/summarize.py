@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zorac_repl.conversation import Conversation
+from zorac_repl.conversation.history import Conversation
 
 if TYPE_CHECKING:
-    from zorac_repl.client import ChatClient, ChatRequest
+    from zorac_repl.server.client import ChatClient, ChatRequest
 
 __all__ = ["Summarized", "older_message_count", "summarize"]
 
@@ -83,8 +83,8 @@ async def summarize(
         ZoracError: the request failed; the conversation is unchanged.
         asyncio.CancelledError: cancelled (Ctrl+C); the conversation is unchanged.
     """
-    from zorac_repl.client import ChatRequest as Request
     from zorac_repl.errors import ServerError
+    from zorac_repl.server.client import ChatRequest as Request
 
     count = older_message_count(conversation, keep_recent)
     if count == 0:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import TextIO
 
-from zorac_repl.keyboard import KeyReader
+from zorac_repl.terminal.keyboard import KeyReader
 
 __all__ = [
     "CursorProbe",

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from zorac_repl.config import Profile, as_text, parse_value, spec_by_key
 from zorac_repl.errors import ConfigError
+from zorac_repl.settings.table import Profile, as_text, parse_value, spec_by_key
 
 __all__ = ["read_profiles"]
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from zorac_repl.reasoning import split_saved
+from zorac_repl.conversation.reasoning import split_saved
 from zorac_repl.tokens import TokenCounter, estimate_message_tokens
 
 __all__ = ["FORMAT_VERSION", "Conversation", "ShapeError"]

@@ -12,14 +12,14 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from zorac_repl.config import Settings
-from zorac_repl.discovery import ServerInfo, discover, ollama_window
 from zorac_repl.errors import ServerError, ZoracError
-from zorac_repl.live_settings import LiveSettings
 from zorac_repl.notice import Notice
+from zorac_repl.server.discovery import ServerInfo, discover, ollama_window
+from zorac_repl.settings.live import LiveSettings
+from zorac_repl.settings.table import Settings
 
 if TYPE_CHECKING:
-    from zorac_repl.client import ChatClient, ChatRequest, ModelInfo
+    from zorac_repl.server.client import ChatClient, ChatRequest, ModelInfo
 
 __all__ = ["ServerLink", "Superseded"]
 
@@ -61,7 +61,7 @@ class ServerLink:
     @property
     def client(self) -> ChatClient:
         if self._client is None:
-            from zorac_repl.client import ChatClient
+            from zorac_repl.server.client import ChatClient
 
             settings = self._settings.current
             self._client = ChatClient(
@@ -74,7 +74,7 @@ class ServerLink:
 
     def request(self) -> ChatRequest:
         """The request parameters the settings ask for now."""
-        from zorac_repl.client import ChatRequest
+        from zorac_repl.server.client import ChatRequest
 
         settings = self._settings.current
         return ChatRequest(
@@ -100,7 +100,7 @@ class ServerLink:
         Raises:
             ZoracError: the server cannot be reached or lists no models.
         """
-        from zorac_repl.client import models_in
+        from zorac_repl.server.client import models_in
 
         client, base_url = self.client, self._settings.current.base_url
         started = time.perf_counter()

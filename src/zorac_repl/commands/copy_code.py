@@ -12,10 +12,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from zorac_repl.clipboard import MAX_PAYLOAD, osc52
 from zorac_repl.commands.base import CommandResult, UsageError, write_new_file
-from zorac_repl.conversation import Conversation
+from zorac_repl.conversation.history import Conversation
 from zorac_repl.render.code_blocks import code_blocks
+from zorac_repl.terminal.clipboard import MAX_PAYLOAD, osc52
 
 __all__ = ["copy"]
 

@@ -32,6 +32,7 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.layout.utils import explode_text_fragments
 
 from zorac_repl import __version__
+from zorac_repl.chat.parts import ReplSession
 from zorac_repl.commands import (
     CommandResult,
     command_list,
@@ -40,18 +41,17 @@ from zorac_repl.commands import (
     is_secret_line,
     secret_value_start,
 )
-from zorac_repl.config import Settings
-from zorac_repl.editor import edit_in_editor
 from zorac_repl.errors import ZoracError
-from zorac_repl.keyboard import KeyReader
-from zorac_repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
 from zorac_repl.paths import config_file, data_dir, history_file
-from zorac_repl.server_link import Superseded
-from zorac_repl.session import ReplSession
-from zorac_repl.terminal import flushing_writer
+from zorac_repl.repl.editor import edit_in_editor
+from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
+from zorac_repl.server.link import Superseded
+from zorac_repl.settings.table import Settings
+from zorac_repl.terminal.keyboard import KeyReader
+from zorac_repl.terminal.screen import flushing_writer
 
 if TYPE_CHECKING:
-    from zorac_repl.client import ChatClient
+    from zorac_repl.server.client import ChatClient
 
 __all__ = ["run_repl"]
 
@@ -162,7 +162,7 @@ async def _chat(
     flags: dict[str, str],
     profile: str | None,
 ) -> int:
-    from zorac_repl.completion import CommandCompleter
+    from zorac_repl.repl.completion import CommandCompleter
 
     path = history_file(environ)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -352,7 +352,7 @@ def _warm_up(session: ReplSession) -> None:
     def load() -> None:
         import rich.console  # noqa: F401
 
-        from zorac_repl import turn  # noqa: F401
+        from zorac_repl.chat import turn  # noqa: F401
         from zorac_repl.render import answer_view  # noqa: F401
 
         counter.load()

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from zorac_repl.errors import ContextOverflow, ServerError, ZoracError
-from zorac_repl.sse import error_message
+from zorac_repl.server.sse import error_message
 
 __all__ = ["certificate_refused", "naming_controls", "status_error"]
 

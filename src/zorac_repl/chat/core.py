@@ -13,16 +13,16 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from zorac_repl.budget import Budget
-from zorac_repl.conversation import Conversation
+from zorac_repl.chat.budget import Budget
+from zorac_repl.chat.runner import Runner
+from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import ConnectionFailed, ContextOverflow, ZoracError
-from zorac_repl.live_settings import LiveSettings
 from zorac_repl.notice import Notice
-from zorac_repl.printer import Printer
-from zorac_repl.runner import Runner
-from zorac_repl.saved_conversation import SavedConversation
-from zorac_repl.server_link import ServerLink
-from zorac_repl.terminal import (
+from zorac_repl.render.printer import Printer
+from zorac_repl.server.link import ServerLink
+from zorac_repl.settings.live import LiveSettings
+from zorac_repl.terminal.screen import (
     CursorProbe,
     flushing_writer,
     known_to_rewrap,
@@ -31,8 +31,8 @@ from zorac_repl.terminal import (
 )
 
 if TYPE_CHECKING:
+    from zorac_repl.chat.turn import TurnOutcome
     from zorac_repl.render.thought_area import ReasoningMode
-    from zorac_repl.turn import TurnOutcome
 
 __all__ = ["Chat"]
 
@@ -130,8 +130,8 @@ class Chat:
         return removed
 
     async def _ask(self, text: str) -> str:
+        from zorac_repl.chat.turn import run_turn
         from zorac_repl.render.answer_view import TerminalAnswerView
-        from zorac_repl.turn import run_turn
 
         problem = await self._link.ensure_model()
         if problem is not None:
@@ -220,7 +220,7 @@ class Chat:
 
     async def summarize_now(self) -> Notice | None:
         """``/summarize``: the outcome, or ``None`` when a failure was already shown."""
-        from zorac_repl.summarize import older_message_count
+        from zorac_repl.chat.summarize import older_message_count
 
         keep = self._settings.current.keep_recent_messages
         if older_message_count(self.conversation, keep) == 0:
@@ -236,7 +236,7 @@ class Chat:
 
     async def _summarize(self) -> str | None:
         """Summarize with a cancellable spinner; the outcome line, or ``None`` on failure."""
-        from zorac_repl.summarize import older_message_count, summarize, summary_token_limit
+        from zorac_repl.chat.summarize import older_message_count, summarize, summary_token_limit
 
         keep = self._settings.current.keep_recent_messages
         count = older_message_count(self.conversation, keep)
@@ -276,7 +276,7 @@ class Chat:
         needed = await self._budget.shortfall(text)
         if needed is None:
             return True
-        from zorac_repl.summarize import older_message_count
+        from zorac_repl.chat.summarize import older_message_count
 
         conversation, limit, say = self.conversation, self._budget.limit, self._printer.say
         keep = self._settings.current.keep_recent_messages

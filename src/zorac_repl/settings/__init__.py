@@ -1,0 +1,1 @@
+"""Settings: the table of every setting, their sources, profiles, and the ones in force live."""
