@@ -13,6 +13,7 @@ from prompt_toolkit.document import Document
 
 from zorac_repl.chat.parts import ReplSession
 from zorac_repl.commands import COMMANDS, dispatch, help_text, is_secret_line
+from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.repl.completion import CommandCompleter
 from zorac_repl.settings.table import Settings, load_settings, read_config_file, write_config_value
 
@@ -197,7 +198,7 @@ def test_keep_recent_messages_and_stall_timeout_apply_at_once(tmp_path):
     session = _session(tmp_path)
     for number in range(2):
         session.conversation.add_user(f"q{number}")
-        session.conversation.add_assistant(f"a{number}", {})
+        session.conversation.add_assistant(f"a{number}", AnswerMeta())
     assert "older than the last 6" in _run(session, "/summarize")
     _run(session, "/config set KEEP_RECENT_MESSAGES 4")
     assert "older than the last 4" in _run(session, "/summarize")
@@ -210,11 +211,11 @@ def test_load_of_a_corrupt_file_quarantines_it_and_keeps_the_conversation(tmp_pa
     session = _session(tmp_path)
     session.saved.store.claim()
     session.conversation.add_user("still here")
-    session.conversation.add_assistant("yes", {})
+    session.conversation.add_assistant("yes", AnswerMeta())
     session.saved.store.path.write_text("{ not json")
     message = _run(session, "/load")
     assert "could not be loaded" in message and "moved to" in message
-    assert [m["content"] for m in session.conversation.messages] == ["still here", "yes"]
+    assert [m.text for m in session.conversation.messages] == ["still here", "yes"]
     session.saved.store.release()
 
 
@@ -223,10 +224,10 @@ def test_think_picks_an_answer_back_and_refuses_bad_numbers(tmp_path):
     assert _run(session, "/think") == "There is no answer yet."
     session.conversation.add_user("q1")
     session.conversation.add_assistant(
-        "a1", {"thinking": "first thought", "thinking_tokens": 3, "thinking_seconds": 1.25}
+        "a1", AnswerMeta(thinking="first thought", thinking_tokens=3, thinking_seconds=1.25)
     )
     session.conversation.add_user("q2")
-    session.conversation.add_assistant("a2", {})
+    session.conversation.add_assistant("a2", AnswerMeta())
     assert _run(session, "/think").startswith("The model did not think before the last answer")
     assert _run(session, "/think 2") == (
         "Thinking before answer 2 back (3 tokens, 1.2s):\nfirst thought"

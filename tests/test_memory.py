@@ -19,6 +19,7 @@ import pytest
 
 from zorac_repl.chat.summarize import older_message_count, summarize
 from zorac_repl.conversation.history import Conversation, ShapeError
+from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.conversation.store import SessionStore
 from zorac_repl.errors import ZoracError
 from zorac_repl.server.client import ChatClient, ChatRequest
@@ -87,7 +88,7 @@ def _conversation(pairs: int, system_prompt: str = "SYSTEM") -> Conversation:
     conversation = Conversation(system_prompt=system_prompt)
     for number in range(pairs):
         conversation.add_user(f"question {number}")
-        conversation.add_assistant(f"answer {number}", {"model": "m", "tokens": 2})
+        conversation.add_assistant(f"answer {number}", AnswerMeta(model="m", tokens=2))
     return conversation
 
 
@@ -200,7 +201,7 @@ def test_kept_messages_start_with_a_user_message():
     assert older_message_count(conversation, 5) == 4  # never keep an answer without its question
     assert older_message_count(conversation, 20) == 0
     conversation.add_user("pending")
-    assert conversation.messages[older_message_count(conversation, 3)]["role"] == "user"
+    assert conversation.messages[older_message_count(conversation, 3)].role == "user"
 
 
 def _summarize(server, conversation: Conversation, keep: int = 2):
@@ -218,7 +219,7 @@ def test_summary_replaces_older_messages_as_one_system_message(fresh_requests):
     conversation = _conversation(4)
     result = _summarize(fresh_requests, conversation)
     assert result is not None and result.replaced == 6
-    assert [m["content"] for m in conversation.messages] == ["question 3", "answer 3"]
+    assert [m.text for m in conversation.messages] == ["question 3", "answer 3"]
     sent = conversation.for_request()
     assert [m["role"] for m in sent] == ["system", "system", "user", "assistant"]
     assert sent[1]["content"].endswith(fresh_requests.chat_requests()[-1].served_text.strip())

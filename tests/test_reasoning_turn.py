@@ -86,7 +86,7 @@ def test_each_shape_keeps_thinking_apart_and_never_sends_it_back(server, shape, 
     else:
         assert thought in record.served_text and record.served_text.endswith(outcome.text)
     answer = conversation.messages[-1]
-    assert answer["content"] == outcome.text and answer["meta"]["thinking"] == thought
+    assert answer.content == outcome.text and answer.meta.thinking == thought
     assert outcome.figures.thinking_tokens and outcome.figures.thinking_tokens > 20
     # The next request carries the answer only.
     conversation.add_user("And then? [[tokens=5]]")
@@ -117,9 +117,7 @@ def test_the_exact_count_leaves_the_thinking_out(server):
     assert conversation.is_exact
     # The prompt and the answer, not the 300 tokens of thinking that will not be sent.
     usage_total = conversation.token_count()
-    without = Conversation(
-        messages=[{"role": m["role"], "content": m["content"]} for m in conversation.messages]
-    )
+    without = Conversation(messages=list(conversation.messages))  # counted locally
     assert abs(usage_total - without.token_count()) < 40
     assert outcome.figures.tokens - outcome.figures.thinking_tokens < usage_total
 
@@ -138,8 +136,8 @@ def test_provisional_text_that_was_not_thinking_is_the_answer(server):
     outcome, view = _turn(server, conversation)
     assert outcome.thinking == "" and outcome.text == server.chat_requests()[-1].served_text
     assert view.events[0] == "provisional" and "settle:True" in view.events
-    assert "meta" in conversation.messages[-1]
-    assert "thinking" not in conversation.messages[-1]["meta"]
+    assert conversation.messages[-1].meta is not None
+    assert not conversation.messages[-1].meta.thinking
 
 
 def test_closing_tag_retracts_the_provisional_text(server):

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from zorac_repl.chat.turn import TurnOutcome, run_turn
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.server.client import ChatClient, ChatRequest
 from zorac_repl.stats import StreamStats, format_live, format_stats
 
@@ -52,9 +53,9 @@ def test_complete_turn_adds_the_answer_with_metadata(fresh_requests):
     assert outcome.status == "complete" and view.ended
     served = fresh_requests.chat_requests()[-1].served_text
     assert "".join(view.shown) == outcome.text == served
-    assert [m["role"] for m in conversation.messages] == ["user", "assistant"]
-    meta = conversation.messages[-1]["meta"]
-    assert meta["model"] == MODEL and meta["tokens"] == outcome.figures.tokens > 0
+    assert [m.role for m in conversation.messages] == ["user", "assistant"]
+    meta = conversation.messages[-1].meta
+    assert meta.model == MODEL and meta.tokens == outcome.figures.tokens > 0
     assert outcome.figures.is_exact  # the server's usage was used
 
 
@@ -77,7 +78,7 @@ async def _turn_cancelled_at(
 def test_cancelled_turn_rolls_back_and_returns_the_draft(fresh_requests):
     conversation = Conversation()
     conversation.add_user("earlier")
-    conversation.add_assistant("answer", {})
+    conversation.add_assistant("answer", AnswerMeta())
     conversation.add_user("stop me [[tokens=3000 rate=300]]")
     view = RecordingView()
 
@@ -88,7 +89,7 @@ def test_cancelled_turn_rolls_back_and_returns_the_draft(fresh_requests):
     outcome = asyncio.run(_turn_cancelled_at(fresh_requests, conversation, view, first_text))
     assert outcome.status == "interrupted" and outcome.draft == "stop me [[tokens=3000 rate=300]]"
     assert outcome.text and view.ended
-    assert [m["content"] for m in conversation.messages] == ["earlier", "answer"]
+    assert [m.text for m in conversation.messages] == ["earlier", "answer"]
     assert fresh_requests.chat_requests()[-1].finished.wait(5)
     assert fresh_requests.chat_requests()[-1].disconnected_before_done
 
@@ -112,7 +113,7 @@ def test_ctrl_c_while_the_view_waits_for_a_resize_keeps_the_whole_answer(fresh_r
     outcome = asyncio.run(_turn_cancelled_at(fresh_requests, conversation, view, view.ending.wait))
     assert outcome.status == "complete"
     assert outcome.text == fresh_requests.chat_requests()[-1].served_text
-    assert [m["role"] for m in conversation.messages] == ["user", "assistant"]
+    assert [m.role for m in conversation.messages] == ["user", "assistant"]
 
 
 def test_failed_turn_rolls_back_and_keeps_the_error(server):

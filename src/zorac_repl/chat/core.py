@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.runner import Runner
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import Message, headline, to_wire
 from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import ConnectionFailed, ContextOverflow, ZoracError
 from zorac_repl.notice import Notice
@@ -84,7 +85,7 @@ class Chat:
         self._cursor_probe: CursorProbe | None = None
         self.last_unsent: str | None = None
         self.last_stats = ""
-        self.replacing: dict[str, Any] | None = None
+        self.replacing: Message | None = None
         self._warned_window = False
 
     @property
@@ -97,7 +98,7 @@ class Chat:
             return None
         messages = self.conversation.messages
         self.replacing = messages[-1]
-        return str(messages[-2]["content"])
+        return messages[-2].text
 
     async def ask(self, text: str) -> str:
         """Run one turn for ``text``; returns the draft to put back in the input."""
@@ -107,23 +108,18 @@ class Chat:
             self.conversation.put_back(replaced)
         return draft
 
-    def _take_edited_exchange(self) -> list[dict[str, Any]]:
+    def _take_edited_exchange(self) -> list[Message]:
         replacing, self.replacing = self.replacing, None
         conversation = self.conversation
         if (
             replacing is None
             or conversation.exchanges_at_end() == 0
-            or (conversation.messages[-1] is not replacing)
+            or conversation.messages[-1] != replacing
         ):
             return []  # the conversation moved on since /edit
         removed = conversation.remove_exchanges(1)
-        first = (
-            str(removed[0]["content"]).strip().splitlines()[0]
-            if str(removed[0]["content"]).strip()
-            else ""
-        )
         self._printer.say(
-            f'Replacing the last exchange ("{_shorten(first)}"): it stays '
+            f'Replacing the last exchange ("{headline(removed[0].text, 60)}"): it stays '
             "above, but leaves the conversation.",
             "dim",
         )
@@ -213,7 +209,7 @@ class Chat:
         if self.conversation.exchanges_at_end() == 0:
             return None
         removed = self.conversation.remove_exchanges(1)
-        draft = await self._ask(str(removed[0]["content"]))
+        draft = await self._ask(removed[0].text)
         if draft:  # the new answer failed: the old one comes back
             self.conversation.put_back(removed)
         return draft
@@ -304,7 +300,7 @@ class Chat:
         after = conversation.token_count() + conversation.counter.count_message(text)
         say(outcome, "dim")
         if after > limit:
-            recent = conversation.counter.count_messages(conversation.messages)
+            recent = conversation.counter.count_messages(map(to_wire, conversation.messages))
             say(
                 f"Still ~{after} tokens after summarizing, over the budget of {limit}: the "
                 f"last {len(conversation.messages)} messages alone are ~{recent}. Sending "
@@ -353,7 +349,3 @@ class Chat:
                     "/config set MAX_OUTPUT_TOKENS N.",
                     "yellow",
                 )
-
-
-def _shorten(line: str, width: int = 60) -> str:
-    return line if len(line) <= width else line[: width - 1] + "…"

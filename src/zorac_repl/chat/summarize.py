@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import UserMessage
 
 if TYPE_CHECKING:
     from zorac_repl.server.client import ChatClient, ChatRequest
@@ -53,7 +54,7 @@ def older_message_count(conversation: Conversation, keep_recent: int) -> int:
     """
     messages = conversation.messages
     cut = max(0, len(messages) - keep_recent)
-    while 0 < cut < len(messages) and messages[cut]["role"] != "user":
+    while 0 < cut < len(messages) and not isinstance(messages[cut], UserMessage):
         cut -= 1  # keep the question with its answer
     return cut
 
@@ -63,8 +64,8 @@ def _transcript(conversation: Conversation, count: int) -> str:
     if conversation.summary:
         parts.append(f"(Summary of what came before)\n{conversation.summary}")
     for message in conversation.messages[:count]:
-        speaker = "User" if message["role"] == "user" else "Assistant"
-        parts.append(f"{speaker}: {message['content']}")
+        speaker = "User" if isinstance(message, UserMessage) else "Assistant"
+        parts.append(f"{speaker}: {message.text}")
     return "\n\n".join(parts)
 
 

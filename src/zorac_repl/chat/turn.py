@@ -20,9 +20,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, assert_never
+from typing import TYPE_CHECKING, Literal, assert_never
 
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.conversation.reasoning import (
     AnswerText,
     Confirmed,
@@ -205,20 +206,17 @@ async def run_turn(
             draft=conversation.rollback_user(),
             thinking=thinking,
         )
-    meta: dict[str, Any] = {
-        "time": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": request.model,
-        "tokens": figures.tokens,
-        "duration": round(figures.duration, 3),
-        "ttft": None if figures.ttft is None else round(figures.ttft, 3),
-    }
-    if thinking:
-        # Kept with the answer for /think, never sent back (``Conversation.for_request``).
-        meta.update(
-            thinking=thinking,
-            thinking_tokens=figures.thinking_tokens,
-            thinking_seconds=round(figures.thinking_seconds or 0.0, 3),
-        )
+    # The thinking is kept with the answer for /think, never sent back (``to_wire``).
+    meta = AnswerMeta(
+        time=datetime.now(UTC).isoformat(timespec="seconds"),
+        model=request.model,
+        tokens=figures.tokens,
+        duration=round(figures.duration, 3),
+        ttft=None if figures.ttft is None else round(figures.ttft, 3),
+        thinking=thinking,
+        thinking_tokens=figures.thinking_tokens if thinking else None,
+        thinking_seconds=round(figures.thinking_seconds or 0.0, 3) if thinking else None,
+    )
     conversation.add_assistant(text, meta, _exact_context(stats, thinking))
     return TurnOutcome(status, text, figures, finish_reason, thinking=thinking)
 

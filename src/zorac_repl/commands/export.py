@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import assert_never
 
 from zorac_repl.commands.base import CommandResult, write_new_file
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import AnswerMeta, AssistantMessage, UserMessage
 from zorac_repl.settings.table import Settings
 
 __all__ = ["export", "to_markdown"]
@@ -35,51 +36,37 @@ def to_markdown(conversation: Conversation, settings: Settings, now: float) -> s
     if conversation.summary:
         lines += ["## Summary of the earlier conversation", "", conversation.summary, ""]
     for message in conversation.messages:
-        if message["role"] == "user":
-            lines += ["## You", "", str(message["content"]), ""]
-            continue
-        meta: dict[str, Any] = message.get("meta") or {}
-        lines += ["## Assistant", ""]
-        figures = _figures(meta)
-        if figures:
-            lines += [f"*{figures}*", ""]
-        thinking = meta.get("thinking")
-        if isinstance(thinking, str) and thinking:
-            lines += [
-                "<details>",
-                f"<summary>{_thought_summary(meta)}</summary>",
-                "",
-                thinking,
-                "",
-                "</details>",
-                "",
-            ]
-        lines += [str(message["content"]), ""]
+        match message:
+            case UserMessage():
+                lines += ["## You", "", message.text, ""]
+            case AssistantMessage():
+                meta = message.meta or AnswerMeta()
+                lines += ["## Assistant", ""]
+                figures = _figures(meta)
+                if figures:
+                    lines += [f"*{figures}*", ""]
+                if meta.thinking:
+                    detail = ", ".join(meta.thought_figures())
+                    summary = f"Thinking ({detail})" if detail else "Thinking"
+                    lines += ["<details>", f"<summary>{summary}</summary>", ""]
+                    lines += [meta.thinking, "", "</details>", ""]
+                lines += [message.content, ""]
+            case _:
+                assert_never(message)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _figures(meta: dict[str, Any]) -> str:
-    parts = []
-    if isinstance(meta.get("model"), str):
-        parts.append(meta["model"])
-    if isinstance(meta.get("tokens"), int):
-        parts.append(f"{meta['tokens']} tokens")
-    if isinstance(meta.get("duration"), int | float):
-        parts.append(f"{meta['duration']:.1f}s")
-    if isinstance(meta.get("ttft"), int | float):
-        parts.append(f"TTFT {meta['ttft']:.2f}s")
-    if isinstance(meta.get("time"), str):
-        parts.append(meta["time"])
+def _figures(meta: AnswerMeta) -> str:
+    parts = [meta.model] if meta.model is not None else []
+    if meta.tokens is not None:
+        parts.append(f"{meta.tokens} tokens")
+    if meta.duration is not None:
+        parts.append(f"{meta.duration:.1f}s")
+    if meta.ttft is not None:
+        parts.append(f"TTFT {meta.ttft:.2f}s")
+    if meta.time is not None:
+        parts.append(meta.time)
     return " · ".join(parts)
-
-
-def _thought_summary(meta: dict[str, Any]) -> str:
-    detail = []
-    if isinstance(meta.get("thinking_tokens"), int):
-        detail.append(f"{meta['thinking_tokens']} tokens")
-    if isinstance(meta.get("thinking_seconds"), int | float) and meta["thinking_seconds"]:
-        detail.append(f"{meta['thinking_seconds']:.1f}s")
-    return f"Thinking ({', '.join(detail)})" if detail else "Thinking"
 
 
 def _free_default(directory: Path, now: float) -> Path:

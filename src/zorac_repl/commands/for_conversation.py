@@ -5,6 +5,7 @@ from __future__ import annotations
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Chat
 from zorac_repl.commands.base import CommandResult, count_argument, no_arguments, result_of
+from zorac_repl.conversation.message import AnswerMeta, UserMessage, headline
 from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.settings.live import LiveSettings
 
@@ -44,8 +45,21 @@ async def load(saved: SavedConversation, args: str) -> CommandResult:
 
 
 async def sessions(saved: SavedConversation, args: str) -> CommandResult:
+    """``/sessions``: each saved session with its size, last use and first message."""
     no_arguments(args)
-    return result_of(saved.listing())
+    found = saved.sessions()
+    width = max(len(summary.name) for summary in found)
+    lines = ["Saved sessions (* this one):"]
+    for summary in found:
+        mark = "*" if summary.name == saved.name else " "
+        used = summary.last_used or ("unreadable" if not summary.readable else "not saved yet")
+        first = f'"{headline(summary.first_message, 40)}"' if summary.first_message else ""
+        lines.append(
+            f" {mark} {summary.name.ljust(width)}  {summary.messages:>3} msgs  "
+            f"~{summary.tokens:>6} tokens  {used}  {first}".rstrip()
+        )
+    lines.append("/load NAME switches; /save NAME saves a copy.")
+    return CommandResult("\n".join(lines))
 
 
 async def tokens(budget: Budget, args: str) -> CommandResult:
@@ -80,28 +94,21 @@ async def retry(chat: Chat, args: str) -> CommandResult:
 async def think(saved: SavedConversation, args: str) -> CommandResult:
     """``/think [N]``: the thinking of the last answer, or of the Nth answer back."""
     back = count_argument(args)
-    answers = [m for m in saved.conversation.messages if m["role"] == "assistant"]
+    answers = saved.conversation.answers()
     which = "the last answer" if back == 1 else f"answer {back} back"
     if not answers:
         return CommandResult("There is no answer yet.")
     if back > len(answers):
         count = f"{len(answers)} answer{'' if len(answers) == 1 else 's'}"
         return CommandResult(f"There is no {which}: the conversation has {count}.")
-    meta = answers[-back].get("meta") or {}
-    thinking = meta.get("thinking")
-    if not isinstance(thinking, str) or not thinking:
+    meta = answers[-back].meta or AnswerMeta()
+    if not meta.thinking:
         return CommandResult(
             f"The model did not think before {which} (or its server did not send the thinking)."
         )
-    figures = (
-        [f"{meta['thinking_tokens']} tokens"]
-        if isinstance(meta.get("thinking_tokens"), int)
-        else []
-    )
-    if isinstance(meta.get("thinking_seconds"), int | float) and meta["thinking_seconds"]:
-        figures.append(f"{meta['thinking_seconds']:.1f}s")
+    figures = meta.thought_figures()
     detail = f" ({', '.join(figures)})" if figures else ""
-    return CommandResult(f"Thinking before {which}{detail}:\n{thinking}", style="dim")
+    return CommandResult(f"Thinking before {which}{detail}:\n{meta.thinking}", style="dim")
 
 
 _SOURCES = {
@@ -171,7 +178,7 @@ async def undo(saved: SavedConversation, args: str) -> CommandResult:
         removed = saved.conversation.remove_exchanges(count)
         error = saved.save()
         lines = [f"Removed {count} exchange{'s' if count > 1 else ''} from the conversation:"]
-        lines += [f"  {_first_line(m['content'])}" for m in removed if m["role"] == "user"]
+        lines += [f"  {headline(m.text, 70)}" for m in removed if isinstance(m, UserMessage)]
         if error:
             lines.append(error.text)
         return CommandResult("\n".join(lines), style="red" if error else "dim")
@@ -183,9 +190,3 @@ async def undo(saved: SavedConversation, args: str) -> CommandResult:
         "/load will not bring them back.",
         confirmed=remove,
     )
-
-
-def _first_line(content: object, width: int = 70) -> str:
-    text = str(content).strip()
-    line = text.splitlines()[0] if text else ""
-    return line if len(line) <= width else line[: width - 1] + "…"

@@ -9,10 +9,20 @@ conversation (``/system``) is its own, and is saved with it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
+from zorac_repl.conversation.message import (
+    AnswerMeta,
+    AssistantMessage,
+    Message,
+    MessageShapeError,
+    UserMessage,
+    WireMessage,
+    message_from_json,
+    to_json,
+    to_wire,
+)
 from zorac_repl.conversation.reasoning import split_saved
 from zorac_repl.tokens import TokenCounter, estimate_message_tokens
 
@@ -35,8 +45,8 @@ class Conversation:
         own_system_prompt: this conversation's own (``/system``), saved with it; it
             replaces the default when set.
         summary: what the model wrote about messages that were summarized away.
-        messages: user and assistant messages; assistant ones carry ``meta``, which
-            holds the thinking of a reasoning model (never sent back).
+        messages: user and assistant messages; an answer's ``meta`` holds the thinking of
+            a reasoning model (never sent back).
         counter: counts tokens locally when the server has not.
     """
 
@@ -44,20 +54,20 @@ class Conversation:
     own_system_prompt: str | None = None
     profile: str | None = None  # the server profile it was last saved under
     summary: str | None = None
-    messages: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
     counter: TokenCounter = field(default_factory=TokenCounter, repr=False)
     # The server's exact prompt+completion count and how many messages it covered.
     _exact: tuple[int, int] | None = None
     # The count when last saved; shown until the encoding has loaded (a fifth of a second).
     _saved_count: int | None = None
 
-    def for_request(self) -> list[dict[str, str]]:
+    def for_request(self) -> list[WireMessage]:
         """The messages to send: system prompt, summary, then history, metadata left out."""
         prompt = self.effective_system_prompt
         head = [{"role": "system", "content": prompt}] if prompt else []
         if self.summary:
             head.append({"role": "system", "content": SUMMARY_HEADER + self.summary})
-        return head + [{"role": m["role"], "content": m["content"]} for m in self.messages]
+        return head + [to_wire(message) for message in self.messages]
 
     @property
     def effective_system_prompt(self) -> str:
@@ -72,24 +82,24 @@ class Conversation:
             self._exact = self._saved_count = None
 
     def add_user(self, text: str) -> None:
-        self.messages.append({"role": "user", "content": text})
+        self.messages.append(UserMessage(text))
         self._saved_count = None
 
     def rollback_user(self) -> str | None:
         """Take back the unanswered user message; returns its text for the draft."""
-        if self.messages and self.messages[-1]["role"] == "user":
-            return str(self.messages.pop()["content"])
+        if self.messages and isinstance(self.messages[-1], UserMessage):
+            return self.messages.pop().text
         return None
 
     def add_assistant(
-        self, text: str, meta: dict[str, Any], exact: tuple[int, bool] | None = None
+        self, text: str, meta: AnswerMeta, exact: tuple[int, bool] | None = None
     ) -> None:
         """Record a complete answer.
 
         ``exact`` is the server's count of the context, and whether it covers the answer
         too (it covers only the prompt when the answer's thinking could not be told apart).
         """
-        self.messages.append({"role": "assistant", "content": text, "meta": meta})
+        self.messages.append(AssistantMessage(text, meta))
         self._saved_count = None
         if exact is not None:
             total, with_answer = exact
@@ -97,23 +107,25 @@ class Conversation:
 
     def last_answer(self) -> str | None:
         """The last answer's text, if there is one."""
-        for message in reversed(self.messages):
-            if message["role"] == "assistant":
-                return str(message["content"])
-        return None
+        answers = self.answers()
+        return answers[-1].content if answers else None
+
+    def answers(self) -> list[AssistantMessage]:
+        """The answers, oldest first."""
+        return [message for message in self.messages if isinstance(message, AssistantMessage)]
 
     def exchanges_at_end(self) -> int:
         """How many whole exchanges (a message and its answer) end the history."""
         count, index = 0, len(self.messages) - 1
         while (
             index >= 1
-            and self.messages[index]["role"] == "assistant"
-            and self.messages[index - 1]["role"] == "user"
+            and isinstance(self.messages[index], AssistantMessage)
+            and isinstance(self.messages[index - 1], UserMessage)
         ):
             count, index = count + 1, index - 2
         return count
 
-    def remove_exchanges(self, count: int) -> list[dict[str, Any]]:
+    def remove_exchanges(self, count: int) -> list[Message]:
         """Take the last ``count`` exchanges out (never the summary); returns their messages."""
         if not 0 < count <= self.exchanges_at_end():
             raise ValueError(f"cannot remove {count} exchanges")
@@ -122,7 +134,7 @@ class Conversation:
         self._exact = self._saved_count = None
         return removed
 
-    def put_back(self, messages: list[dict[str, Any]]) -> None:
+    def put_back(self, messages: Sequence[Message]) -> None:
         """Restore exchanges ``remove_exchanges`` took out (a replacement that failed)."""
         self.messages.extend(messages)
         self._exact = self._saved_count = None
@@ -147,11 +159,6 @@ class Conversation:
         self.summary = summary
         self._exact = self._saved_count = None
 
-    def replace_exact(self, exact: tuple[int, int] | None) -> None:
-        """Forget (or set) the server's exact count after the history was edited."""
-        self._exact = exact
-        self._saved_count = None
-
     def set_system_prompt(self, text: str) -> None:
         if text != self.system_prompt:
             self.system_prompt = text
@@ -171,7 +178,7 @@ class Conversation:
             exact, covered = self._exact
             if covered == len(self.messages):
                 return exact
-            return exact + self.counter.count_messages(self.messages[covered:])
+            return exact + self.counter.count_messages(map(to_wire, self.messages[covered:]))
         return self.counter.count_messages(self.for_request())
 
     @property
@@ -179,12 +186,12 @@ class Conversation:
         """True when ``token_count`` is entirely the server's own figure."""
         return self._exact is not None and self._exact[1] == len(self.messages)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         """The saved form: versioned, without the default system prompt."""
-        data: dict[str, Any] = {
+        data: dict[str, object] = {
             "version": FORMAT_VERSION,
             "summary": self.summary,
-            "messages": self.messages,
+            "messages": [to_json(message) for message in self.messages],
             "token_count": self.token_count(),
         }
         if self.own_system_prompt is not None:
@@ -211,7 +218,9 @@ class Conversation:
         self._saved_count = count if isinstance(count, int) and count >= 0 else None
 
 
-def _checked(data: object) -> tuple[list[dict[str, Any]], str | None, tuple[int, int] | None]:
+def _checked(
+    data: object,
+) -> tuple[list[Message], str | None, tuple[int, int] | None]:
     if not isinstance(data, Mapping):
         raise ShapeError("it is not a JSON object")
     version = data.get("version")
@@ -223,16 +232,12 @@ def _checked(data: object) -> tuple[list[dict[str, Any]], str | None, tuple[int,
     raw = data.get("messages")
     if not isinstance(raw, list):
         raise ShapeError("it has no message list")
-    messages: list[dict[str, Any]] = []
+    messages: list[Message] = []
     for index, message in enumerate(raw):
-        if (
-            not isinstance(message, Mapping)
-            or message.get("role") not in ("user", "assistant")
-            or not isinstance(message.get("content"), str)
-            or not isinstance(message.get("meta", {}), Mapping)
-        ):
-            raise ShapeError(f"message {index + 1} is not a user or assistant message")
-        messages.append(dict(message))
+        try:
+            messages.append(message_from_json(message))
+        except MessageShapeError:
+            raise ShapeError(f"message {index + 1} is not a user or assistant message") from None
     cleaned = _thinking_moved_to_meta(messages)
     exact = None
     raw_exact = data.get("exact_tokens")
@@ -245,20 +250,19 @@ def _checked(data: object) -> tuple[list[dict[str, Any]], str | None, tuple[int,
     return messages, summary, exact
 
 
-def _thinking_moved_to_meta(messages: list[dict[str, Any]]) -> bool:
+def _thinking_moved_to_meta(messages: list[Message]) -> bool:
     """Move ``<think>`` text that older versions kept in answers into their metadata.
 
     Only the copy in memory changes: the file is rewritten at the next save, like any
     change. Returns whether any answer changed.
     """
     changed = False
-    for message in messages:
-        content = message["content"]
-        if message["role"] != "assistant" or "</think>" not in content:
+    for index, message in enumerate(messages):
+        if not isinstance(message, AssistantMessage) or "</think>" not in message.content:
             continue
-        thinking, answer = split_saved(content)
+        thinking, answer = split_saved(message.content)
         if thinking:
-            message["content"] = answer
-            message["meta"] = {**message.get("meta", {}), "thinking": thinking}
+            meta = replace(message.meta or AnswerMeta(), thinking=thinking)
+            messages[index] = AssistantMessage(answer, meta)
             changed = True
     return changed

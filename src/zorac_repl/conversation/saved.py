@@ -10,10 +10,16 @@ import contextlib
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from zorac_repl.conversation.history import Conversation, ShapeError
+from zorac_repl.conversation.message import (
+    Message,
+    MessageShapeError,
+    UserMessage,
+    message_from_json,
+)
 from zorac_repl.conversation.store import (
     DEFAULT_NAME,
     SessionInUse,
@@ -25,7 +31,28 @@ from zorac_repl.conversation.store import (
 from zorac_repl.errors import StoreError
 from zorac_repl.notice import Notice
 
-__all__ = ["SavedConversation", "check_name", "last_session", "remember_last"]
+__all__ = ["SavedConversation", "SessionSummary", "check_name", "last_session", "remember_last"]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """A saved session as ``/sessions`` lists it.
+
+    Attributes:
+        name: the session's name.
+        messages: how many messages it holds.
+        tokens: its token count when saved.
+        last_used: when it was last saved (local time), ``None`` if never.
+        first_message: the text of its first user message.
+        readable: False when the file could not be read.
+    """
+
+    name: str
+    messages: int
+    tokens: int
+    last_used: str | None
+    first_message: str
+    readable: bool = True
 
 
 class SavedConversation:
@@ -219,32 +246,22 @@ class SavedConversation:
             "dim",
         )
 
-    def listing(self) -> Notice:
-        """``/sessions``: each saved session with its size, last use and first message."""
-        rows = []
-        for name in saved_names(self.directory):
-            rows.append((name, *_summary(session_path(self.directory, name))))
-        if self.name not in [row[0] for row in rows]:
-            rows.insert(
+    def sessions(self) -> list[SessionSummary]:
+        """The saved sessions, this one first if it has not been saved yet."""
+        found = [_summary(name, session_path(self.directory, name)) for name in self.names()]
+        if self.name not in [summary.name for summary in found]:
+            conversation = self.conversation
+            found.insert(
                 0,
-                (
+                SessionSummary(
                     self.name,
-                    len(self.conversation.messages),
-                    self.conversation.token_count(),
-                    "not saved yet",
-                    _first_user_line(self.conversation.messages),
+                    len(conversation.messages),
+                    conversation.token_count(),
+                    None,
+                    _first_user_text(conversation.messages),
                 ),
             )
-        width = max(len(row[0]) for row in rows)
-        lines = ["Saved sessions (* this one):"]
-        for name, messages, tokens, used, first in rows:
-            mark = "*" if name == self.name else " "
-            lines.append(
-                f" {mark} {name.ljust(width)}  {messages:>3} msgs  ~{tokens:>6} tokens"
-                f"  {used}  {first}".rstrip()
-            )
-        lines.append("/load NAME switches; /save NAME saves a copy.")
-        return Notice("\n".join(lines))
+        return found
 
     def clear(self) -> Notice:
         """Start afresh, keeping the old conversation in a backup file first."""
@@ -280,29 +297,22 @@ def last_session(directory: Path) -> str:
     return name if check_name(name) is None else DEFAULT_NAME
 
 
-def _first_user_line(messages: list[dict[str, Any]], width: int = 40) -> str:
-    for message in messages:
-        if message.get("role") == "user":
-            text = str(message.get("content", "")).strip()
-            line = text.splitlines()[0] if text else ""
-            return f'"{line[: width - 1]}…"' if len(line) > width else f'"{line}"'
-    return ""
+def _first_user_text(messages: list[Message]) -> str:
+    return next((m.text for m in messages if isinstance(m, UserMessage)), "")
 
 
-def _summary(path: Path) -> tuple[int, int, str, str]:
-    """Messages, tokens, last use and first user line of a saved session file."""
+def _summary(name: str, path: Path) -> SessionSummary:
+    """What a saved session file holds, read without loading it as a conversation."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
     except (OSError, ValueError):
-        return 0, 0, "unreadable", ""
-    messages = data.get("messages") if isinstance(data, dict) else None
-    messages = messages if isinstance(messages, list) else []
+        return SessionSummary(name, 0, 0, None, "", readable=False)
+    raw = data.get("messages") if isinstance(data, dict) else None
+    messages = []
+    for message in raw if isinstance(raw, list) else []:
+        with contextlib.suppress(MessageShapeError):
+            messages.append(message_from_json(message))
     count = data.get("token_count") if isinstance(data, dict) else None
     tokens = count if isinstance(count, int) else 0
-    return (
-        len(messages),
-        tokens,
-        used,
-        _first_user_line([m for m in messages if isinstance(m, dict)]),
-    )
+    return SessionSummary(name, len(messages), tokens, used, _first_user_text(messages))
