@@ -11,25 +11,30 @@ import pytest
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
-from zorac_repl.chat.parts import ReplSession
+from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands import COMMANDS, dispatch, help_text, is_secret_line
 from zorac_repl.conversation.message import AnswerMeta
+from zorac_repl.render.printer import Printer
 from zorac_repl.repl.completion import CommandCompleter
+from zorac_repl.repl.front_end import TerminalFrontEnd
 from zorac_repl.settings.table import Settings, load_settings, read_config_file, write_config_value
 
 
 def _session(
     tmp_path: Path, environ: dict[str, str] | None = None, settings: Settings | None = None
-) -> ReplSession:
-    return ReplSession(
+) -> ChatParts:
+    printer = Printer()
+    return ChatParts(
         settings or Settings(system_prompt="S"),
         tmp_path / "data",
         tmp_path / "config" / "config.json",
         environ or {},
+        printer,
+        TerminalFrontEnd(printer, None, {}),
     )
 
 
-def _run(session: ReplSession, line: str) -> str:
+def _run(session: ChatParts, line: str) -> str:
     return asyncio.run(dispatch(session, line)).message
 
 

@@ -158,3 +158,70 @@ def test_reader_closing_the_pipe_stops_quietly_with_141(fresh_requests):
     record = fresh_requests.chat_requests()[-1]
     assert record.finished.wait(5)
     assert record.disconnected_before_done
+
+
+def _saved_session(directory, exchanges: int) -> None:
+    """A session saved by the REPL: ``exchanges`` long questions and answers."""
+    from zorac_repl.conversation.history import Conversation
+    from zorac_repl.conversation.message import AnswerMeta
+    from zorac_repl.conversation.saved import SavedConversation
+
+    conversation = Conversation()
+    for number in range(exchanges):
+        conversation.add_user(f"question {number} " + "words " * 150)
+        conversation.add_assistant(f"answer {number} " + "words " * 150, AnswerMeta(model="m"))
+    saved = SavedConversation(conversation, directory)
+    saved.restore()
+    assert saved.save() is None
+    saved.release()
+
+
+def test_continuing_a_long_session_summarizes_first_as_the_repl_does(fresh_requests, tmp_path):
+    _saved_session(tmp_path / "data", exchanges=6)
+    result = _run(
+        ["-c", "and now? [[tokens=5]]"],
+        fresh_requests,
+        MAX_INPUT_TOKENS="1500",
+        KEEP_RECENT_MESSAGES="2",
+    )
+    assert result.returncode == 0, result.stderr
+    asked = [r.messages for r in fresh_requests.chat_requests()]
+    assert "Summarize the conversation above" in asked[0][-1]["content"]
+    sent = asked[-1]
+    assert sent[1]["content"].startswith("Summary of the earlier conversation:")
+    assert [m["content"] for m in sent if m["role"] == "user"][-1] == "and now? [[tokens=5]]"
+    assert b"Summarized 10 older messages" in result.stderr
+
+
+def test_the_stats_line_counts_against_the_window_the_server_runs(fresh_requests):
+    """On a terminal's stderr, one-shot figures use the budget the REPL would show."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [zorac_command(), "hello [[tokens=5]]"],
+            input=b"",
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            env={**os.environ, "VLLM_BASE_URL": fresh_requests.base_url},
+            timeout=60,
+        )
+        os.close(follower)
+        follower = -1
+        stderr = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            stderr += chunk
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    assert result.returncode == 0
+    # The dev server's window (32768) less the room for the answer (MAX_OUTPUT_TOKENS, 4000).
+    assert b"/28768 tokens" in stderr, stderr

@@ -126,6 +126,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
+    if args.prompt or not sys.stdin.isatty() or not sys.stdout.isatty():
+        # One-shot asks at once: the SDK loads while settings and stdin are read. The
+        # REPL loads it after its first prompt is drawn instead (repl/app.py).
+        from zorac_repl.server.client import start_importing_sdk
+
+        start_importing_sdk()
     flags = {
         spec.key: getattr(args, spec.key)
         for spec in SETTINGS

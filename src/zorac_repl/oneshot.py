@@ -8,28 +8,31 @@ touches a saved conversation only when asked (``-c``, ``--session``).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
-import signal
 import sys
-from dataclasses import replace
-from typing import TYPE_CHECKING, TextIO, cast
+from collections.abc import Mapping
+from typing import TextIO, cast
 
-from zorac_repl.chat.turn import TurnOutcome, run_turn
+from zorac_repl.chat.budget import Budget
+from zorac_repl.chat.core import Asked, Chat
+from zorac_repl.chat.runner import Runner
+from zorac_repl.chat.system_prompt import system_prompt_for
+from zorac_repl.commands import command_list
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, ZoracError
+from zorac_repl.paths import config_file, data_dir
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
+from zorac_repl.render.printer import Printer
 from zorac_repl.render.thought_area import ReasoningMode
-from zorac_repl.server.client import ChatClient, ChatRequest
+from zorac_repl.server.link import ServerLink
+from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
-from zorac_repl.stats import format_context, format_stats, no_answer_line
+from zorac_repl.stats import no_answer_line
 from zorac_repl.terminal.screen import flushing_writer, quiet_input, terminal_columns, terminal_rows
-
-if TYPE_CHECKING:
-    from rich.console import Console
+from zorac_repl.tokens import TokenCounter
 
 __all__ = [
     "EXIT_CONNECTION",
@@ -71,147 +74,157 @@ async def run_oneshot(
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
     session_name: str | None = None,
+    environ: Mapping[str, str] = os.environ,
 ) -> int:
-    """Ask ``message`` once; returns the process exit code.
+    """Ask ``message`` once, through the same chat core as the REPL; returns the exit code.
 
     With ``session_name`` (``-c``, ``--session``) the question follows that saved
-    session's history and the exchange is saved into it.
+    session's history (summarized first when it would not fit, as in the REPL) and the
+    exchange is saved into it.
     """
     from rich.console import Console
 
-    error_console = Console(file=stderr, highlight=False, soft_wrap=True)
+    printer = Printer(Console(file=stderr, highlight=False, soft_wrap=True))
+    live = LiveSettings(settings, config_file(environ), environ)
+    conversation = Conversation(
+        counter=TokenCounter(settings.tiktoken_encoding),
+        system_prompt=system_prompt_for(
+            settings.system_prompt, command_list() if session_name is not None else None
+        ),
+    )
     saved = None
     if session_name is not None:
+        saved = SavedConversation(conversation, data_dir(environ), session_name)
         try:
-            saved = _open_session(settings, session_name, error_console)
+            _restore(saved, printer)
         except StoreError as exc:
-            error_console.print(
-                f"zorac-repl: {exc} Leave it first, or ask there.", markup=False, style="red"
-            )
+            printer.say(f"zorac-repl: {exc} Leave it first, or ask there.", "red")
             return EXIT_USAGE
-    client = ChatClient(
-        settings.base_url, settings.api_key_now, settings.stall_timeout, settings.connection()
+    link = ServerLink(live)
+    runner = Runner(printer)
+    front = _PipeFrontEnd(printer, stdout, stderr, runner)
+    chat = Chat(
+        live, link, Budget(live, link, conversation), conversation, saved, printer, runner, front
     )
-    outcome: TurnOutcome | None = None
     try:
-        if not settings.model:
-            settings = replace(settings, model=(await client.detect_model()).id)
+        problem = await _detect(link, settings)
+        if problem is not None:
+            printer.say(f"zorac-repl: {problem}", "red")
+            return exit_code_for(problem)
+        is_terminal = stdout.isatty() and sys.stdin.isatty()
+        with quiet_input() if is_terminal else contextlib.nullcontext():
+            asked = await chat.ask(message)
+    finally:
+        await link.close()
         if saved is not None:
-            conversation = saved.conversation
-        else:
-            # One-shot sends no built-in prompt: only one the user gave (-s, SYSTEM_PROMPT).
-            conversation = Conversation(system_prompt=settings.system_prompt)
-        conversation.add_user(message)
-        reader_gone = asyncio.Event()
-        request = ChatRequest(
-            settings.model,
-            settings.temperature,
-            settings.max_output_tokens,
-            settings.thinking,
-            settings.reasoning_effort,
-        )
-        view: AnswerView
+            saved.release()
+    return front.exit_code(asked)
+
+
+async def _detect(link: ServerLink, settings: Settings) -> ZoracError | None:
+    """Ask the server for its model and window, as the REPL does at start, so the budget
+    and the figures are the same; a failure that need not stop the question is ignored."""
+    try:
+        await link.detect()
+    except ConnectionFailed as exc:
+        return exc
+    except ZoracError as exc:
+        # A configured model can still be asked when the listing fails or names nothing.
+        return None if settings.model else exc
+    return None
+
+
+def _restore(saved: SavedConversation, printer: Printer) -> None:
+    """Claim the saved session for this process alone, and load it.
+
+    Raises:
+        StoreError: a running zorac-repl has it open.
+    """
+    for notice in saved.restore(exclusive=True):
+        if notice.style != "dim":
+            printer.say(f"zorac-repl: {notice.text}", notice.style)
+
+
+class _PipeFrontEnd:
+    """One-shot mode as the chat core's front end: the answer on stdout, the rest on stderr.
+
+    Off a terminal, stdout gets exactly the model's text; when its reader goes away
+    (``| head``), the answer stops, and the server with it.
+    """
+
+    def __init__(self, printer: Printer, stdout: TextIO, stderr: TextIO, runner: Runner) -> None:
+        self._printer = printer
+        self._stdout = stdout
+        self._stderr = stderr
+        self._runner = runner
+        self.reader_gone = False
+
+    def answer_view(self, settings: Settings) -> AnswerView:
         reasoning = cast(ReasoningMode, settings.reasoning)
-        if stdout.isatty():
-            console = Console(file=stdout, highlight=False)
-            view = TerminalAnswerView(
+        if self._stdout.isatty():
+            from rich.console import Console
+
+            console = Console(file=self._stdout, highlight=False)
+            return TerminalAnswerView(
                 console,
-                flushing_writer(stdout),
+                flushing_writer(self._stdout),
                 terminal_rows,
                 settings.code_theme,
                 columns=terminal_columns,
                 reasoning=reasoning,
                 thought_hint=" · --show-reasoning shows it",
             )
-        else:
-            write = flushing_writer(stdout)
+        write = flushing_writer(self._stdout)
 
-            def write_raw(text: str) -> None:
-                if reader_gone.is_set():
-                    return
-                try:
-                    write(text)
-                except BrokenPipeError:
-                    # The reader went away (`| head`): stop the answer, and the server.
-                    reader_gone.set()
-                    _silence(stdout)
-                    task.cancel()
+        def write_raw(text: str) -> None:
+            if self.reader_gone:
+                return
+            try:
+                write(text)
+            except BrokenPipeError:
+                # The reader went away (`| head`): stop the answer, and the server.
+                self.reader_gone = True
+                _silence(self._stdout)
+                self._runner.cancel()
 
-            # The thinking never goes to stdout: only where it was asked for, on stderr.
-            view = PlainAnswerView(
-                write_raw,
-                flushing_writer(stderr) if reasoning == "show" else None,
-                thought_is_terminal=stderr.isatty(),
-            )
-        task = asyncio.ensure_future(
-            run_turn(client, conversation, request, view, stream=settings.stream)
+        # The thinking never goes to stdout: only where it was asked for, on stderr.
+        return PlainAnswerView(
+            write_raw,
+            flushing_writer(self._stderr) if reasoning == "show" else None,
+            thought_is_terminal=self._stderr.isatty(),
         )
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGINT, task.cancel)
-        try:
-            is_terminal = stdout.isatty() and sys.stdin.isatty()
-            with quiet_input() if is_terminal else contextlib.nullcontext():
-                outcome = await task
-        finally:
-            loop.remove_signal_handler(signal.SIGINT)
-    except ZoracError as exc:
-        error_console.print(f"zorac-repl: {exc}", markup=False, style="red")
-        return exit_code_for(exc)
-    finally:
-        await client.aclose()
-        if saved is not None:
-            if outcome is not None and outcome.status == "complete":
-                error = saved.save()
-                if error is not None:
-                    error_console.print(f"zorac-repl: {error.text}", markup=False, style="red")
-            saved.release()
-    if reader_gone.is_set():
-        return EXIT_PIPE_CLOSED
-    if outcome.status == "interrupted":
-        error_console.print("Response interrupted.", markup=False, style="yellow")
-        return EXIT_INTERRUPTED
-    if outcome.error is not None:
-        error_console.print(f"zorac-repl: {outcome.error}", markup=False, style="red")
-        return exit_code_for(outcome.error)
-    if outcome.status == "unanswered":
-        error_console.print(
-            f"zorac-repl: {no_answer_line(settings.max_output_tokens)}",
-            markup=False,
-            style="yellow",
-        )
-        return EXIT_SERVER
-    if stderr.isatty():
-        context = format_context(
-            len(conversation.messages), conversation.token_count(), settings.max_input_tokens
-        )
-        error_console.print(format_stats(outcome.figures, context), markup=False, style="dim")
-    return EXIT_OK
 
+    def report(self, asked: Asked, max_output_tokens: int) -> None:
+        say = self._printer.say
+        outcome = asked.outcome
+        if self.reader_gone:
+            return
+        if outcome is None:
+            if asked.error is not None and not asked.error_told:
+                say(f"zorac-repl: {asked.error}", "red")
+        elif outcome.status == "interrupted":
+            say("Response interrupted.", "yellow")
+        elif outcome.error is not None:
+            say(f"zorac-repl: {outcome.error}", "red")
+        elif outcome.status == "unanswered":
+            say(f"zorac-repl: {no_answer_line(max_output_tokens)}", "yellow")
+        elif self._stderr.isatty():
+            say(asked.stats, "dim")
 
-def _open_session(settings: Settings, name: str, error_console: Console) -> SavedConversation:
-    """The saved session ``name``, claimed for this process alone, with its history.
-
-    Raises:
-        StoreError: a running zorac-repl has it open.
-    """
-    import os
-
-    from zorac_repl.chat.system_prompt import default_system_prompt
-    from zorac_repl.commands import command_list
-    from zorac_repl.paths import data_dir
-    from zorac_repl.tokens import TokenCounter
-
-    prompt = settings.system_prompt or default_system_prompt(command_list())
-    conversation = Conversation(
-        counter=TokenCounter(settings.tiktoken_encoding), system_prompt=prompt
-    )
-    saved = SavedConversation(conversation, data_dir(os.environ), name)
-    for notice in saved.restore(exclusive=True):
-        if notice.style != "dim":
-            error_console.print(
-                f"zorac-repl: {notice.text}", markup=False, style=notice.style or ""
-            )
-    return saved
+    def exit_code(self, asked: Asked) -> int:
+        outcome = asked.outcome
+        if self.reader_gone:
+            return EXIT_PIPE_CLOSED
+        if outcome is None:
+            # Not sent: no model, or the summary it needed failed or was cancelled.
+            return EXIT_INTERRUPTED if asked.error is None else exit_code_for(asked.error)
+        if outcome.status == "interrupted":
+            return EXIT_INTERRUPTED
+        if outcome.error is not None:
+            return exit_code_for(outcome.error)
+        if outcome.status == "unanswered":
+            return EXIT_SERVER
+        return EXIT_OK
 
 
 def _silence(stream: TextIO) -> None:

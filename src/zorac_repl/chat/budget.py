@@ -92,9 +92,14 @@ class Budget:
         A message that fits by a wide margin is never counted exactly: a huge paste
         under the budget costs no tokenizing at all.
         """
-        await self.load_counter()
         conversation = self._conversation
         limit = self.limit
+        if not conversation.messages and not conversation.summary:
+            # A first message (one-shot's usual case): bytes bound it without the encoding.
+            bound = conversation.counter.upper_bound(conversation.effective_system_prompt)
+            if bound + conversation.counter.upper_bound(text) < limit * _SURE_SHARE:
+                return None
+        await self.load_counter()
         known = conversation.token_count()
         if known + conversation.counter.upper_bound(text) < limit * _SURE_SHARE:
             return None

@@ -1,17 +1,20 @@
-"""The chat: asking, retrying and summarizing, within the budget, stoppable by Ctrl+C.
+"""The chat core: one message's way to an answer, the same for every front end.
 
 A message is sent only when the conversation fits the budget, summarizing older
 messages first when it would not. A turn that does not complete gives the message back
-as the draft; one that completes is saved at once. Nothing here waits on the terminal:
+as the draft; one that completes is saved at once. ``/edit`` and ``/retry`` replace the
+last exchange, which comes back if the new answer fails.
+
+A front end gives the core only what a front end knows (``FrontEnd``): how to draw an
+answer, and how to tell the user what came of it. Nothing here waits on the terminal:
 the runner owns the keyboard meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, cast
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.runner import Runner
@@ -23,19 +26,13 @@ from zorac_repl.notice import Notice
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
-from zorac_repl.terminal.screen import (
-    CursorProbe,
-    flushing_writer,
-    known_to_rewrap,
-    terminal_columns,
-    terminal_rows,
-)
+from zorac_repl.settings.table import Settings
 
 if TYPE_CHECKING:
     from zorac_repl.chat.turn import TurnOutcome
-    from zorac_repl.render.thought_area import ReasoningMode
+    from zorac_repl.render.answer_view import AnswerView
 
-__all__ = ["Chat"]
+__all__ = ["Asked", "Chat", "FrontEnd"]
 
 # How near the server's window a conversation is when Ollama's truncation is warned of.
 _NEAR_WINDOW = 0.6
@@ -46,21 +43,58 @@ _OLLAMA_TRUNCATES = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What came of one message.
+
+    Attributes:
+        text: the message.
+        draft: what goes back into the input: the message, unless it was answered.
+        outcome: how the turn ended; ``None`` when nothing was sent.
+        error: why nothing was sent (no model, a summary that failed), or the turn's error.
+        stats: the figures line: tokens, time, rates, and the conversation against its budget.
+        error_told: the error was said already, while the work ran (a failed summary).
+    """
+
+    text: str
+    draft: str
+    outcome: TurnOutcome | None = None
+    error: ZoracError | None = None
+    stats: str = ""
+    error_told: bool = False
+
+    @property
+    def is_answered(self) -> bool:
+        return self.outcome is not None and self.outcome.status == "complete"
+
+
+class FrontEnd(Protocol):
+    """What only a front end knows: how an answer is drawn, and how an outcome is told."""
+
+    def answer_view(self, settings: Settings) -> AnswerView:
+        """A fresh view for the next answer, drawn as ``settings`` say (theme, thinking)."""
+        ...
+
+    def report(self, asked: Asked, max_output_tokens: int) -> None:
+        """Tell the user how a message fared (the stats line, an error, the output limit)."""
+        ...
+
+
 class Chat:
-    """Sends the user's messages and shows the answers.
+    """Sends the user's messages and keeps the conversation whole.
 
     Args:
         settings: the live settings (model, temperature, limits, stream or not).
         link: the server.
         budget: the conversation's token budget.
-        saved: the conversation and its file; saved after each complete answer.
-        printer: status lines.
+        conversation: the conversation asked in.
+        saved: its file, saved after each complete answer; ``None`` keeps nothing.
+        printer: status lines while the work runs (summarizing, replacing).
         runner: runs turns and summaries so that Ctrl+C stops them.
-        environ: tells which terminal this is (how it re-wraps on a resize).
+        front: draws answers and tells outcomes.
 
     Attributes:
         last_unsent: the message of a turn that failed, for ``/retry``.
-        last_stats: the last answer's figures, for the toolbar.
         replacing: the answer ``/edit`` took its message from: the next message sent
             replaces that exchange (while it is still the last).
     """
@@ -70,27 +104,27 @@ class Chat:
         settings: LiveSettings,
         link: ServerLink,
         budget: Budget,
-        saved: SavedConversation,
+        conversation: Conversation,
+        saved: SavedConversation | None,
         printer: Printer,
         runner: Runner,
-        environ: Mapping[str, str],
+        front: FrontEnd,
     ) -> None:
         self._settings = settings
         self._link = link
         self._budget = budget
+        self._conversation = conversation
         self._saved = saved
         self._printer = printer
         self._runner = runner
-        self._environ = environ
-        self._cursor_probe: CursorProbe | None = None
+        self._front = front
         self.last_unsent: str | None = None
-        self.last_stats = ""
         self.replacing: Message | None = None
         self._warned_window = False
 
     @property
     def conversation(self) -> Conversation:
-        return self._saved.conversation
+        return self._conversation
 
     def edit(self) -> str | None:
         """``/edit``: the last message, for the input; sending it replaces its exchange."""
@@ -100,13 +134,13 @@ class Chat:
         self.replacing = messages[-1]
         return messages[-2].text
 
-    async def ask(self, text: str) -> str:
-        """Run one turn for ``text``; returns the draft to put back in the input."""
+    async def ask(self, text: str) -> Asked:
+        """Send ``text`` and tell the front end how it went."""
         replaced = self._take_edited_exchange()
-        draft = await self._ask(text)
-        if replaced and draft:  # the new answer failed: the old exchange comes back
+        asked = await self._ask(text)
+        if replaced and not asked.is_answered:  # the old exchange comes back
             self.conversation.put_back(replaced)
-        return draft
+        return asked
 
     def _take_edited_exchange(self) -> list[Message]:
         replacing, self.replacing = self.replacing, None
@@ -125,33 +159,25 @@ class Chat:
         )
         return removed
 
-    async def _ask(self, text: str) -> str:
-        from zorac_repl.chat.turn import run_turn
-        from zorac_repl.render.answer_view import TerminalAnswerView
+    async def _ask(self, text: str) -> Asked:
+        asked = await self._turn(text)
+        self._front.report(asked, self._settings.current.max_output_tokens)
+        return asked
 
-        problem = await self._link.ensure_model()
-        if problem is not None:
-            self._printer.show(problem)
-            return text
+    async def _turn(self, text: str) -> Asked:
+        from zorac_repl.chat.turn import run_turn
+
+        try:
+            await self._link.ensure_model()
+        except ZoracError as exc:
+            return Asked(text, text, error=exc)
         self._warn_of_server_truncation(text)
-        if not await self._fit_budget(text):
-            return text
+        fitted = await self._fit_budget(text)
+        if fitted is not True:
+            return Asked(text, text, error=fitted or None, error_told=True)
         self.conversation.add_user(text)
-        write = flushing_writer(sys.stdout)
-        keys = self._runner.keys
-        if self._cursor_probe is None and keys is not None:
-            self._cursor_probe = CursorProbe(write, keys, known_to_rewrap(self._environ))
         settings = self._settings.current
-        view = TerminalAnswerView(
-            self._printer.console,
-            write,
-            terminal_rows,
-            settings.code_theme,
-            columns=terminal_columns,
-            cursor_probe=self._cursor_probe,
-            reasoning=cast("ReasoningMode", settings.reasoning),
-            thought_hint=" · /think shows it",
-        )
+        view = self._front.answer_view(settings)
         # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
         outcome = await self._runner.run(
             run_turn(
@@ -162,17 +188,29 @@ class Chat:
                 stream=settings.stream,
             )
         )
-        self._report(outcome)
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete":
-            self._printer.show(self._saved.save())
+            self._save()
             await self._after_answer()
         elif isinstance(outcome.error, ConnectionFailed):
             self._link.lost()
         elif isinstance(outcome.error, ContextOverflow) and outcome.error.window:
             # The server said its real window: the next budget uses it.
             self._link.learn_window(outcome.error.window)
-        return outcome.draft or ""
+        return Asked(text, outcome.draft or "", outcome, outcome.error, self._stats_line(outcome))
+
+    def _stats_line(self, outcome: TurnOutcome) -> str:
+        from zorac_repl.stats import format_context, format_stats
+
+        conversation = self.conversation
+        context = format_context(
+            len(conversation.messages), conversation.token_count(), self._budget.limit
+        )
+        return format_stats(outcome.figures, context)
+
+    def _save(self) -> None:
+        if self._saved is not None:
+            self._printer.show(self._saved.save())
 
     def _warn_of_server_truncation(self, text: str) -> None:
         """Ollama drops the oldest messages past its window without a word: say it once,
@@ -198,10 +236,10 @@ class Chat:
                 "dim",
             )
 
-    async def retry(self) -> str | None:
+    async def retry(self) -> Asked | None:
         """Send the last message again: the one that failed, else the last one answered.
 
-        Returns the draft, or ``None`` when there is nothing to retry.
+        Returns ``None`` when there is nothing to retry.
         """
         text = self.last_unsent
         if text is not None:
@@ -209,10 +247,10 @@ class Chat:
         if self.conversation.exchanges_at_end() == 0:
             return None
         removed = self.conversation.remove_exchanges(1)
-        draft = await self._ask(removed[0].text)
-        if draft:  # the new answer failed: the old one comes back
+        asked = await self._ask(removed[0].text)
+        if not asked.is_answered:  # the old one comes back
             self.conversation.put_back(removed)
-        return draft
+        return asked
 
     async def summarize_now(self) -> Notice | None:
         """``/summarize``: the outcome, or ``None`` when a failure was already shown."""
@@ -224,14 +262,19 @@ class Chat:
                 f"Nothing to summarize: the conversation has no messages older "
                 f"than the last {keep} (KEEP_RECENT_MESSAGES)."
             )
-        problem = await self._link.ensure_model()
-        if problem is not None:
-            return problem
+        try:
+            await self._link.ensure_model()
+        except ZoracError as exc:
+            return Notice(str(exc), "red")
         done = await self._summarize()
-        return None if done is None else Notice(done, "dim")
+        return Notice(done, "dim") if isinstance(done, str) else None
 
-    async def _summarize(self) -> str | None:
-        """Summarize with a cancellable spinner; the outcome line, or ``None`` on failure."""
+    async def _summarize(self) -> str | ZoracError | None:
+        """Summarize with a cancellable spinner.
+
+        Returns the outcome line; the error when it failed, or ``None`` when it was
+        cancelled (either already told).
+        """
         from zorac_repl.chat.summarize import older_message_count, summarize, summary_token_limit
 
         keep = self._settings.current.keep_recent_messages
@@ -254,20 +297,20 @@ class Chat:
             return None
         except ZoracError as exc:
             say(f"Summarization failed: {exc} Nothing was removed from the conversation.", "red")
-            return None
+            return exc
         if result is None:
             return "Nothing to summarize."
-        self._printer.show(self._saved.save())
+        self._save()
         return (
             f"Summarized {result.replaced} older messages: ~{result.before} → "
             f"~{result.after} tokens. /summary shows the summary."
         )
 
-    async def _fit_budget(self, text: str) -> bool:
+    async def _fit_budget(self, text: str) -> bool | ZoracError:
         """Make room for ``text`` by summarizing if the next request would not fit.
 
-        Returns False when the user's message must wait (summarization failed or was
-        cancelled): nothing was lost, and the message goes back into the input.
+        Returns True when it can be sent. Otherwise the message must wait: False when
+        the summary was cancelled, its error when it failed (both told). Nothing was lost.
         """
         needed = await self._budget.shortfall(text)
         if needed is None:
@@ -290,13 +333,13 @@ class Chat:
             "dim",
         )
         outcome = await self._summarize()
-        if outcome is None:
+        if not isinstance(outcome, str):
             say(
                 "Your message was not sent; it is back in the input. Try /summarize again, "
                 "/clear to start fresh, or raise MAX_INPUT_TOKENS.",
                 "yellow",
             )
-            return False
+            return outcome or False
         after = conversation.token_count() + conversation.counter.count_message(text)
         say(outcome, "dim")
         if after > limit:
@@ -308,44 +351,3 @@ class Chat:
                 "yellow",
             )
         return True
-
-    def _report(self, outcome: TurnOutcome) -> None:
-        from zorac_repl.stats import format_context, format_stats, short_rate
-
-        conversation = self.conversation
-        context = format_context(
-            len(conversation.messages), conversation.token_count(), self._budget.limit
-        )
-        stats = format_stats(outcome.figures, context)
-        figures = outcome.figures
-        self.last_stats = f"last: {figures.tokens} tokens, {short_rate(figures)}"
-        say = self._printer.say
-        if outcome.status == "interrupted":
-            if figures.thinking_seconds is not None and figures.answer_at is None:
-                say(f"Thinking stopped after {figures.thinking_seconds:.1f}s.", "yellow")
-            say(f"Response interrupted. {stats}", "yellow")
-        elif outcome.status == "unanswered":
-            from zorac_repl.stats import no_answer_line
-
-            say(
-                f"{no_answer_line(self._settings.current.max_output_tokens)} Your message "
-                "is back in the input.",
-                "yellow",
-            )
-        elif outcome.error is not None:
-            kept = " The partial answer above was not kept." if outcome.text else ""
-            if isinstance(outcome.error, ContextOverflow):
-                kept += (
-                    " Your message is back in the input: /summarize or /clear makes "
-                    "room, then send it again."
-                )
-            say(f"{outcome.error}{kept}", "red")
-        else:
-            say(stats, "dim")
-            if outcome.finish_reason == "length":
-                say(
-                    f"The answer stopped at the output limit "
-                    f"({self._settings.current.max_output_tokens} tokens); raise it with "
-                    "/config set MAX_OUTPUT_TOKENS N.",
-                    "yellow",
-                )

@@ -13,8 +13,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from zorac_repl.chat.budget import Budget
-from zorac_repl.chat.core import Chat
+from zorac_repl.chat.core import Chat, FrontEnd
 from zorac_repl.chat.runner import Runner
+from zorac_repl.chat.system_prompt import system_prompt_for
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.render.printer import Printer
@@ -24,10 +25,10 @@ from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.tokens import TokenCounter
 
-__all__ = ["ReplSession"]
+__all__ = ["ChatParts"]
 
 
-class ReplSession:
+class ChatParts:
     """The parts behind the prompt.
 
     Args:
@@ -36,6 +37,8 @@ class ReplSession:
         session_name: the saved session to continue (``--session``).
         config_path: where ``/config set`` saves.
         environ: the environment, to tell which settings it overrides.
+        printer: where status lines go.
+        front: draws answers and tells outcomes.
         command_list: ``(usage, help)`` of each command, for the built-in system prompt.
         keys: reads the keyboard while an answer streams (``None`` off a terminal).
     """
@@ -46,6 +49,8 @@ class ReplSession:
         data_dir: Path,
         config_path: Path,
         environ: Mapping[str, str],
+        printer: Printer,
+        front: FrontEnd,
         command_list: Sequence[tuple[str, str]] = (),
         keys: KeyReader | None = None,
         session_name: str = "default",
@@ -53,7 +58,7 @@ class ReplSession:
         self._command_list = tuple(command_list)
         self.settings = LiveSettings(settings, config_path, environ)
         self.settings.on_change = self._apply
-        self.printer = Printer()
+        self.printer = printer
         self.runner = Runner(self.printer, keys)
         self.link = ServerLink(self.settings)
         conversation = Conversation(
@@ -65,7 +70,14 @@ class ReplSession:
         )
         self.budget = Budget(self.settings, self.link, conversation)
         self.chat = Chat(
-            self.settings, self.link, self.budget, self.saved, self.printer, self.runner, environ
+            self.settings,
+            self.link,
+            self.budget,
+            conversation,
+            self.saved,
+            self.printer,
+            self.runner,
+            front,
         )
 
     @property
@@ -92,11 +104,7 @@ class ReplSession:
         self.saved.release()
 
     def _system_prompt(self, settings: Settings) -> str:
-        if settings.system_prompt:
-            return settings.system_prompt
-        from zorac_repl.chat.system_prompt import default_system_prompt
-
-        return default_system_prompt(self._command_list)
+        return system_prompt_for(settings.system_prompt, self._command_list)
 
     async def _apply(self, old: Settings, new: Settings) -> None:
         """A setting changed: whatever it concerns takes effect at once."""

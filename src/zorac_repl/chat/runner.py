@@ -59,6 +59,11 @@ class Runner:
             self._running = None
             loop.remove_signal_handler(signal.SIGINT)
 
+    def cancel(self) -> None:
+        """Stop what is running, as Ctrl+C would (the reader of a pipe went away)."""
+        if self._running is not None:
+            self._running.cancel()
+
     def terminate(self) -> None:
         """SIGTERM: stop what is running; the REPL then saves and leaves."""
         self.terminating = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 
-__all__ = ["default_system_prompt"]
+__all__ = ["default_system_prompt", "system_prompt_for"]
 
 
 def default_system_prompt(
@@ -33,3 +33,12 @@ def default_system_prompt(
         "their terminal, so use Markdown, and fenced code blocks with a language for code. "
         f"{about}Alt+Enter inserts a new line; Ctrl+C stops an answer."
     )
+
+
+def system_prompt_for(system_prompt: str, commands: Sequence[tuple[str, str]] | None) -> str:
+    """The system prompt a conversation starts from: the user's (``SYSTEM_PROMPT``,
+    ``-s``) if set, else the built-in one, or none when ``commands`` is ``None`` (a
+    one-shot question that continues no session)."""
+    if system_prompt or commands is None:
+        return system_prompt
+    return default_system_prompt(commands)

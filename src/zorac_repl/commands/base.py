@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from zorac_repl.chat.parts import ReplSession
+from zorac_repl.chat.parts import ChatParts
 from zorac_repl.notice import Notice
 
 __all__ = [
@@ -64,15 +64,15 @@ class UsageError(Exception):
     """The arguments do not fit the command; its usage line is shown."""
 
 
-Handler = Callable[[ReplSession, str], Awaitable[CommandResult]]
+Handler = Callable[[ChatParts, str], Awaitable[CommandResult]]
 
 
 def on(
-    part: Callable[[ReplSession], P], handler: Callable[[P, str], Awaitable[CommandResult]]
+    part: Callable[[ChatParts], P], handler: Callable[[P, str], Awaitable[CommandResult]]
 ) -> Handler:
     """A registry handler that gives ``handler`` only ``part(session)``."""
 
-    async def handle(session: ReplSession, args: str) -> CommandResult:
+    async def handle(session: ChatParts, args: str) -> CommandResult:
         return await handler(part(session), args)
 
     return handle

@@ -85,10 +85,10 @@ async def show_summary(saved: SavedConversation, args: str) -> CommandResult:
 
 async def retry(chat: Chat, args: str) -> CommandResult:
     no_arguments(args)
-    draft = await chat.retry()
-    if draft is None:
+    asked = await chat.retry()
+    if asked is None:
         return CommandResult("Nothing to retry yet.")
-    return CommandResult(draft=draft)
+    return CommandResult(draft=asked.draft)
 
 
 async def think(saved: SavedConversation, args: str) -> CommandResult:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 
-from zorac_repl.chat.parts import ReplSession
+from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands import (
     copy_code,
     export,
@@ -164,7 +164,7 @@ def command_list() -> list[tuple[str, str]]:
     return [(f"{c.name}{' ' + c.usage if c.usage else ''}", c.help) for c in COMMANDS]
 
 
-async def dispatch(session: ReplSession, line: str) -> CommandResult:
+async def dispatch(session: ChatParts, line: str) -> CommandResult:
     """Run the command ``line`` names (it starts with ``/``)."""
     name, *rest = line.strip().split(None, 1)
     args = rest[0] if rest else ""

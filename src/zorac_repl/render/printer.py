@@ -17,10 +17,14 @@ __all__ = ["Printer"]
 
 
 class Printer:
-    """Says things to the user; Rich is imported only when the first line is printed."""
+    """Says things to the user; Rich is imported only when the first line is printed.
 
-    def __init__(self) -> None:
-        self._console: Console | None = None
+    Args:
+        console: where lines go; by default a console on stdout, made on first use.
+    """
+
+    def __init__(self, console: Console | None = None) -> None:
+        self._console = console
 
     @property
     def console(self) -> Console:

@@ -3,7 +3,7 @@
 The prompt owns the input history (in the data directory), the key bindings, completion
 and the idle toolbar. While an answer streams, prompt_toolkit is not running: the answer
 view owns the bottom of the screen, input echo is off, and Ctrl+C (SIGINT) cancels the
-turn. Everything else (conversation, settings, server) lives in ``ReplSession``.
+turn. Everything else (conversation, settings, server) lives in ``ChatParts``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.layout.utils import explode_text_fragments
 
 from zorac_repl import __version__
-from zorac_repl.chat.parts import ReplSession
+from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands import (
     CommandResult,
     command_list,
@@ -43,7 +43,9 @@ from zorac_repl.commands import (
 )
 from zorac_repl.errors import ZoracError
 from zorac_repl.paths import config_file, data_dir, history_file
+from zorac_repl.render.printer import Printer
 from zorac_repl.repl.editor import edit_in_editor
+from zorac_repl.repl.front_end import TerminalFrontEnd
 from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
 from zorac_repl.server.link import Superseded
 from zorac_repl.settings.table import Settings
@@ -138,7 +140,7 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
     return bindings
 
 
-def _toolbar(session: ReplSession) -> str:
+def _toolbar(session: ChatParts, front: TerminalFrontEnd) -> str:
     conversation = session.conversation
     context = (
         f"~{conversation.token_count()}/{session.budget.limit} tokens, "
@@ -147,8 +149,8 @@ def _toolbar(session: ReplSession) -> str:
     parts = [session.link.status]
     if session.chat.replacing is not None:
         parts.append("editing: sending replaces the last exchange")
-    if session.chat.last_stats:
-        parts.append(session.chat.last_stats)
+    if front.last_stats:
+        parts.append(front.last_stats)
     parts.append(context)
     return " " + " | ".join(parts) + " "
 
@@ -168,11 +170,15 @@ async def _chat(
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _make_private(path)
     keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
-    session = ReplSession(
+    printer = Printer()
+    front = TerminalFrontEnd(printer, keys, environ)
+    session = ChatParts(
         settings,
         data_dir(environ),
         config_file(environ),
         environ,
+        printer,
+        front,
         command_list(),
         keys,
         session_name,
@@ -182,7 +188,7 @@ async def _chat(
     prompt: PromptSession[str] = PromptSession(
         history=_FilteredHistory(str(path), pastes),
         key_bindings=_key_bindings(pastes),
-        bottom_toolbar=lambda: _toolbar(session),
+        bottom_toolbar=lambda: _toolbar(session, front),
         prompt_continuation="… ",
         completer=CommandCompleter(session.completion_sources()),
         complete_while_typing=False,
@@ -242,7 +248,7 @@ async def _chat(
 
 
 async def _read_and_run(
-    prompt: PromptSession[str], session: ReplSession, keys: KeyReader, pastes: PasteStore
+    prompt: PromptSession[str], session: ChatParts, keys: KeyReader, pastes: PasteStore
 ) -> None:
     """Read a line, run it, and again, until the user leaves or SIGTERM comes."""
     draft = ""
@@ -268,7 +274,7 @@ async def _read_and_run(
                 if result.open_editor:
                     _open_editor_at_next_prompt(prompt, pastes)
                 continue
-            draft = await session.chat.ask(text)
+            draft = (await session.chat.ask(text)).draft
         except Exception as exc:
             # A bug must not end the session or lose the message.
             if os.environ.get("ZORAC_DEBUG"):
@@ -283,7 +289,7 @@ async def _read_and_run(
                 draft = text
 
 
-async def _run_command(session: ReplSession, text: str) -> CommandResult:
+async def _run_command(session: ChatParts, text: str) -> CommandResult:
     """Run a command, asking first when it wants confirmation; show what it says."""
     result = await dispatch(session, text)
     if result.confirm and result.confirmed is not None:
@@ -344,7 +350,7 @@ def _print_styled(text: str, style: str = "dim") -> None:
     sys.stdout.flush()
 
 
-def _warm_up(session: ReplSession) -> None:
+def _warm_up(session: ChatParts) -> None:
     """Load what the first answer needs while the user types (openai takes ~1 s)."""
     client: ChatClient = session.link.client
     counter = session.conversation.counter
@@ -378,7 +384,7 @@ def _type_ahead(prompt: PromptSession[str], typed: bytes) -> None:
     store_typeahead(prompt.input, keys)
 
 
-async def _watch_server(session: ReplSession) -> None:
+async def _watch_server(session: ChatParts) -> None:
     """Find the model at start, and notice when a server that was down comes back."""
     reported = False
     while True:
@@ -413,7 +419,7 @@ async def _watch_server(session: ReplSession) -> None:
         await asyncio.sleep(_RECHECK_SECONDS)
 
 
-async def _print_above_prompt(session: ReplSession, text: str, style: str) -> None:
+async def _print_above_prompt(session: ChatParts, text: str, style: str) -> None:
     def show() -> None:
         session.printer.say(text, style)
 

@@ -41,7 +41,14 @@ from zorac_repl.settings.connection import LOOPBACK, Connection, ssl_context
 if TYPE_CHECKING:
     import openai
 
-__all__ = ["ChatClient", "ChatRequest", "Completion", "ModelInfo", "models_in"]
+__all__ = [
+    "ChatClient",
+    "ChatRequest",
+    "Completion",
+    "ModelInfo",
+    "models_in",
+    "start_importing_sdk",
+]
 
 CONNECT_TIMEOUT = 5.0
 # No byte for this long means the server has stalled (the STALL_TIMEOUT setting). It is
@@ -51,6 +58,17 @@ COMPLETION_TIMEOUT = 600.0
 # A refused connection means the request never reached the server, so it is safe to try
 # again briefly (a server restarting); nothing is ever re-sent once it was delivered.
 _REFUSED_RETRY_DELAYS = (0.2, 0.6)
+
+
+def start_importing_sdk() -> None:
+    """Start importing openai on a thread, for a front end that will ask at once.
+
+    The import takes about a second; argv, the config file, stdin and the session load
+    meanwhile. It happens once: the client's own import waits on Python's import lock.
+    """
+    threading.Thread(
+        target=importlib.import_module, args=("openai",), name="zorac-sdk-import", daemon=True
+    ).start()
 
 
 @dataclass(frozen=True, slots=True)

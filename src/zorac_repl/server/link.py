@@ -167,16 +167,19 @@ class ServerLink:
             context = f"; context window not known: {server.note or 'it did not say'}"
         return f"{server.name} at {settings.base_url}: model {settings.model}{context}"
 
-    async def ensure_model(self) -> Notice | None:
-        """Make sure a model is known; a line to show when the server cannot tell."""
+    async def ensure_model(self) -> None:
+        """Make sure a model is known, asking the server when none is set.
+
+        Raises:
+            ZoracError: the server cannot be reached or names no model.
+        """
         if self._settings.current.model:
-            return None
+            return
         try:
             await self.detect()
-        except ZoracError as exc:
+        except ZoracError:
             self.lost()
-            return Notice(str(exc), "red")
-        return None
+            raise
 
     async def reconnect(self) -> Notice:
         """A new client, and the model and its context length asked for again."""
