@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 
 from zorac_repl import __version__
@@ -36,16 +37,28 @@ server or the connection broke, 4 the server reported an error, 130 interrupted,
 
 Settings come from flags, then the server profile in use (-p), then environment
 variables, then the config file (saved by /config set; $ZORAC_CONFIG_DIR moves it), then
-defaults. Settings without a flag: MAX_INPUT_TOKENS, KEEP_RECENT_MESSAGES, STREAM,
-CODE_THEME, TIKTOKEN_ENCODING, API_KEY_COMMAND. NO_COLOR turns colour off.
+defaults. NO_COLOR turns colour off. Settings without a flag:
+{unflagged}
 """
+
+# Settings a switch sets rather than a flag with a value.
+_SWITCHES = {"STREAM": "--no-stream", "INSECURE": "--insecure", "REASONING": "--show-reasoning"}
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="zorac-repl",
         description=_DESCRIPTION,
-        epilog=_EPILOG,
+        epilog=_EPILOG.format(
+            unflagged=textwrap.fill(
+                ", ".join(
+                    spec.key for spec in SETTINGS if not spec.flag and spec.key not in _SWITCHES
+                ),
+                width=88,
+                initial_indent="  ",
+                subsequent_indent="  ",
+            )
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("prompt", nargs="*", help="ask this once and exit")
@@ -179,9 +192,9 @@ def _main(argv: Sequence[str] | None) -> int:
             api_key="",
             sources={
                 **settings.sources,
-                "VLLM_BASE_URL": "flag",
-                "VLLM_MODEL": "flag",
-                "VLLM_API_KEY": "flag",
+                "VLLM_BASE_URL": "demo",
+                "VLLM_MODEL": "demo",
+                "VLLM_API_KEY": "demo",
             },
         )
     try:

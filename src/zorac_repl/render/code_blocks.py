@@ -22,10 +22,6 @@ class CodeBlock:
     language: str
     code: str
 
-    @property
-    def lines(self) -> int:
-        return len(self.code.splitlines())
-
 
 def code_blocks(markdown: str) -> list[CodeBlock]:
     """Every fenced code block of ``markdown``, in order, numbered from 1."""

@@ -87,7 +87,6 @@ class MarkdownStream:
         self._max_live_rows = max_live_rows
         self._parser = _parser()
         self._tail = ""  # the text from the start of the open block on
-        self._text_length = 0
         self._blocks_done = 0
         self._fences_done = 0  # fenced code blocks in finished blocks: the next is +1
         self._previous_new_line = False  # whether a blank row follows the last finished block
@@ -103,15 +102,9 @@ class MarkdownStream:
         self._held: _HeldBlocks | None = None  # finished blocks kept live (see ``hold``)
         self._released: list[str] = []  # held rows let go by ``hand_out``, to commit
 
-    @property
-    def text_length(self) -> int:
-        """How many characters have been fed."""
-        return self._text_length
-
     def feed(self, text: str) -> None:
         """Add streamed text (control characters are made visible here)."""
         self._tail += visible_controls(text)
-        self._text_length += len(text)
 
     @property
     def holding(self) -> bool:

@@ -22,11 +22,10 @@ from rich.console import Console
 from zorac_repl.render.markdown_stream import MarkdownStream
 from zorac_repl.stats import StreamStats, format_thought
 
-__all__ = ["FOLD_ROWS", "REASONING_MODES", "ReasoningMode", "ThoughtArea"]
+__all__ = ["FOLD_ROWS", "ReasoningMode", "ThoughtArea"]
 
 FOLD_ROWS = 6
 ReasoningMode = Literal["fold", "show", "hide"]
-REASONING_MODES: tuple[ReasoningMode, ...] = ("fold", "show", "hide")
 
 
 class ThoughtArea:
@@ -43,7 +42,6 @@ class ThoughtArea:
         self, console: Console, code_theme: str, mode: ReasoningMode, max_rows: Callable[[], int]
     ) -> None:
         self.mode = mode
-        self._max_rows = max_rows
         limit = max_rows if mode == "show" else (lambda: max(1, min(FOLD_ROWS, max_rows())))
         self._limit = limit
         self._stream = MarkdownStream(console, code_theme, limit, dim=True)

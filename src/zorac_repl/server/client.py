@@ -442,8 +442,7 @@ def _incomplete() -> StreamInterrupted:
 
 
 def _transport_module(exc: Exception) -> Any:
-    """httpx2 (openai 3.x) or httpx (openai 1.x/2.x), whichever raised ``exc``."""
-    name = type(exc).__module__.split(".", 1)[0]
-    if name in ("httpx2", "httpx", "httpcore"):
-        return importlib.import_module("httpx2" if name == "httpx2" else "httpx")
+    """httpx2, the SDK's transport (openai 3.x), when it raised ``exc``."""
+    if type(exc).__module__.split(".", 1)[0] == "httpx2":
+        return importlib.import_module("httpx2")
     return None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,8 +57,9 @@ __all__ = [
     "write_config_value",
 ]
 
-# "session": set by a command for this run only (``/model``), never saved.
-Source = Literal["flag", "env", "profile", "file", "server", "session", "default"]
+# "session": set by a command for this run only (``/model``), never saved; "demo": the
+# built-in demo server's own values (``--demo``).
+Source = Literal["flag", "env", "profile", "file", "server", "session", "demo", "default"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -501,7 +501,6 @@ def write_config_value(path: Path, key: str, text: str | None) -> None:
     else:
         current[key] = text
     write_atomically(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
-    os.chmod(path, 0o600)
 
 
 def mask_headers(headers: tuple[tuple[str, str], ...]) -> str:

@@ -1,8 +1,9 @@
 """The terminal while an answer streams: quiet input, its size, and where its cursor is.
 
-Between prompts the terminal is in cooked mode, so typed keys would be echoed into the
-live region and tear it. ``quiet_input`` turns echo and line editing off but keeps
-signals, so Ctrl+C arrives as SIGINT and anything typed stays queued for the next prompt.
+The REPL keeps the terminal raw from its first prompt to its last (``keyboard``). One-shot
+mode has no prompt: ``quiet_input`` turns echo and line editing off there while the answer
+streams, so typed keys do not tear the live region, but keeps signals, so Ctrl+C arrives
+as SIGINT and anything typed stays queued for the shell.
 ``CursorProbe`` asks the terminal for its cursor position (after a resize); the REPL's
 ``KeyReader`` reads the answer and keeps the keys around it for the next prompt.
 """
