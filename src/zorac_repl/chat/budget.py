@@ -86,7 +86,7 @@ class Budget:
             return None
         return await self._link.client.count_prompt_tokens(messages, model)
 
-    async def shortfall(self, text: str) -> int | None:
+    async def needed_if_over(self, text: str) -> int | None:
         """The tokens the next request would need when ``text`` does not fit, else ``None``.
 
         A message that fits by a wide margin is never counted exactly: a huge paste

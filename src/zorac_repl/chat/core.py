@@ -312,7 +312,7 @@ class Chat:
         Returns True when it can be sent. Otherwise the message must wait: False when
         the summary was cancelled, its error when it failed (both told). Nothing was lost.
         """
-        needed = await self._budget.shortfall(text)
+        needed = await self._budget.needed_if_over(text)
         if needed is None:
             return True
         from zorac_repl.chat.summarize import older_message_count
