@@ -15,6 +15,7 @@ import pytest
 from tests.conftest import zorac_command
 from tests.terminal import Terminal
 from zorac_repl.chat.budget import Budget
+from zorac_repl.commands.figures import origin_text
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.devserver import DevServer
 from zorac_repl.server.link import ServerLink
@@ -71,7 +72,9 @@ def test_each_server_kind_window_and_source(flavored, tmp_path, flavor):
     assert link.server is not None
     assert (link.server.name, link.server.window, link.server.source) == (name, WINDOW, source)
     assert budget.limit == WINDOW - 4000
-    assert budget.origin() == f" (context {WINDOW} from {name} {source} less 4000 for the answer)"
+    assert origin_text(budget.origin()) == (
+        f" (context {WINDOW} from {name} {source} less 4000 for the answer)"
+    )
     assert link.described() == (
         f"{name} at {flavored[flavor].base_url}: model qwen3-8b, "
         f"context {WINDOW} tokens (from {source})"
@@ -88,7 +91,7 @@ def test_a_user_budget_always_wins(flavored, tmp_path):
         await link.close()
 
     asyncio.run(run())
-    assert budget.limit == 3000 and budget.origin() == ""
+    assert budget.limit == 3000 and budget.origin() is None
 
 
 def test_litellm_null_is_said_not_trusted(flavored, tmp_path):

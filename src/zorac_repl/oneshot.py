@@ -12,7 +12,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Mapping
-from typing import TextIO, cast
+from typing import TextIO
 
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Asked, Chat
@@ -26,7 +26,6 @@ from zorac_repl.paths import config_file, data_dir
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
 from zorac_repl.render.printer import Printer
-from zorac_repl.render.thought_area import ReasoningMode
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
@@ -160,7 +159,7 @@ class _PipeFrontEnd:
         self.reader_gone = False
 
     def answer_view(self, settings: Settings) -> AnswerView:
-        reasoning = cast(ReasoningMode, settings.reasoning)
+        reasoning = settings.reasoning
         if self._stdout.isatty():
             from rich.console import Console
 

@@ -8,18 +8,68 @@ only near the limit (the server's ``/tokenize``).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
+from typing import Literal
 
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.errors import ZoracError
-from zorac_repl.notice import Notice
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Source
 
-__all__ = ["Budget"]
+__all__ = ["Budget", "BudgetOrigin", "BudgetReport", "Counted"]
 
 # Below this share of the limit a local count is trusted without asking the server.
 _SURE_SHARE = 0.9
+
+
+# How a token figure was counted: by the server's /tokenize, from its last usage report,
+# or locally with the token counter.
+Counted = Literal["tokenize", "usage", "local"]
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetOrigin:
+    """A budget taken from the server's window.
+
+    Attributes:
+        window: the context window the server runs the model with.
+        server: the server's name (``llama.cpp b6000``), when known.
+        found_in: where it said so (``/props``, ``its overflow error``).
+        answer_room: tokens kept for the answer.
+    """
+
+    window: int
+    server: str
+    found_in: str
+    answer_room: int
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetReport:
+    """The conversation against its budget, as ``/tokens`` shows it.
+
+    Attributes:
+        used: tokens the next request's history holds.
+        limit: the budget.
+        counted: how ``used`` was counted.
+        method: the local counter's method (its encoding), for ``local``.
+        messages: messages in the history.
+        has_system_prompt: a system prompt is sent too.
+        has_summary: a summary is sent too.
+        source: where ``MAX_INPUT_TOKENS`` comes from (``server`` when from the window).
+        origin: the window it was taken from, when from the server.
+    """
+
+    used: int
+    limit: int
+    counted: Counted
+    method: str
+    messages: int
+    has_system_prompt: bool
+    has_summary: bool
+    source: Source
+    origin: BudgetOrigin | None
 
 
 class Budget:
@@ -37,7 +87,6 @@ class Budget:
         self._settings = settings
         self._link = link
         self._conversation = conversation
-        settings.derived["MAX_INPUT_TOKENS"] = lambda: (f"{self.limit}{self.origin()}", self.source)
 
     @property
     def limit(self) -> int:
@@ -54,19 +103,18 @@ class Budget:
         wanted = self._settings.current.max_output_tokens
         return wanted if wanted <= window // 2 else window // 4
 
-    def origin(self) -> str:
-        """Where a budget from the server comes from: `` (context 8192 from /props less
-        4000 for the answer)``; empty for a budget the user set."""
+    def origin(self) -> BudgetOrigin | None:
+        """Where a budget from the server comes from; ``None`` for a budget the user set."""
         window = self._link.max_model_len
         if self.source != "server" or window is None:
-            return ""
+            return None
         server = self._link.server
-        where = ""
-        if server and server.source.startswith("its "):
-            where = f" from {server.name}'s {server.source.removeprefix('its ')}"
-        elif server and server.source:
-            where = f" from {server.name} {server.source}"
-        return f" (context {window}{where} less {self._answer_room(window)} for the answer)"
+        return BudgetOrigin(
+            window,
+            server.name if server else "",
+            server.source if server else "",
+            self._answer_room(window),
+        )
 
     @property
     def source(self) -> Source:
@@ -111,7 +159,7 @@ class Budget:
         needed = exact if exact is not None else local
         return needed if needed > limit else None
 
-    async def report(self) -> Notice:
+    async def report(self) -> BudgetReport:
         """What ``/tokens`` shows: use, limit, how it was counted and where the limit is from."""
         await self.load_counter()
         conversation = self._conversation
@@ -119,29 +167,21 @@ class Budget:
             exact = await self.exact_prompt_tokens(conversation.for_request())
         except ZoracError:
             exact = None
+        counted: Counted
         if exact is not None:
-            used, how = exact, "exact, counted by the server (/tokenize)"
+            used, counted = exact, "tokenize"
         elif conversation.is_exact:
-            used, how = conversation.token_count(), "exact, from the server's last usage report"
+            used, counted = conversation.token_count(), "usage"
         else:
-            used = conversation.token_count()
-            how = f"estimated locally ({conversation.counter.method})"
-        limit = self.limit
-        share = 100 * used / limit if limit else 0.0
-        extra = []
-        if conversation.effective_system_prompt:
-            extra.append("the system prompt")
-        if conversation.summary:
-            extra.append("a summary")
-        included = f" (plus {' and '.join(extra)})" if extra else ""
-        context = self.origin()
-        return Notice(
-            "\n".join(
-                [
-                    f"Tokens:    {used} of {limit} ({share:.1f}%), {max(0, limit - used)} left",
-                    f"Messages:  {len(conversation.messages)}{included}",
-                    f"Counted:   {how}",
-                    f"Limit:     MAX_INPUT_TOKENS from {self.source}{context}",
-                ]
-            )
+            used, counted = conversation.token_count(), "local"
+        return BudgetReport(
+            used=used,
+            limit=self.limit,
+            counted=counted,
+            method=conversation.counter.method,
+            messages=len(conversation.messages),
+            has_system_prompt=bool(conversation.effective_system_prompt),
+            has_summary=bool(conversation.summary),
+            source=self.source,
+            origin=self.origin(),
         )

@@ -3,14 +3,15 @@
 Each part has one job and its own module: ``LiveSettings`` (settings in force),
 ``ServerLink`` (client, models, context length), ``SavedConversation`` (the file),
 ``Budget`` (tokens), ``Chat`` (asking, retrying, summarizing), ``Printer`` (status
-lines) and ``Runner`` (Ctrl+C and SIGTERM). This module only builds them and passes
-a setting change on to the parts it concerns.
+lines) and ``Runner`` (Ctrl+C and SIGTERM). This module builds them, and is the one
+place a setting change reaches the parts (``apply``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Chat, FrontEnd
@@ -20,10 +21,13 @@ from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
-from zorac_repl.settings.live import LiveSettings
+from zorac_repl.settings.live import Change, LiveSettings
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.tokens import TokenCounter
+
+if TYPE_CHECKING:
+    from zorac_repl.server.client import ModelInfo
 
 __all__ = ["ChatParts"]
 
@@ -57,7 +61,6 @@ class ChatParts:
     ) -> None:
         self._command_list = tuple(command_list)
         self.settings = LiveSettings(settings, config_path, environ)
-        self.settings.on_change = self._apply
         self.printer = printer
         self.runner = Runner(self.printer, keys)
         self.link = ServerLink(self.settings)
@@ -106,8 +109,15 @@ class ChatParts:
     def _system_prompt(self, settings: Settings) -> str:
         return system_prompt_for(settings.system_prompt, self._command_list)
 
-    async def _apply(self, old: Settings, new: Settings) -> None:
-        """A setting changed: whatever it concerns takes effect at once."""
+    async def apply(self, change: Change) -> None:
+        """A setting changed: whatever it concerns follows at once.
+
+        The one place a change reaches the parts: a new base URL, key or stall timeout
+        gives a new client; a new encoding a new counter; a new system prompt resets the
+        exact count. Whoever made the change (``/config set``, ``/model``, ``/profile``)
+        calls this with it.
+        """
+        old, new = change.old, change.new
         await self.link.apply(old, new)
         conversation = self.conversation
         if old.tiktoken_encoding != new.tiktoken_encoding:
@@ -117,3 +127,26 @@ class ChatParts:
                 self.printer.say(notice, "yellow")
         if old.system_prompt != new.system_prompt:
             conversation.set_system_prompt(self._system_prompt(new))
+
+    async def use_model(self, model_id: str) -> ModelInfo:
+        """``/model ID``: the server's model ``model_id``, for this run, from the next message.
+
+        Raises:
+            ZoracError: the server cannot be reached; ``UnknownModel``: it has no such model.
+        """
+        chosen = await self.link.find_model(model_id)
+        await self.apply(self.settings.use_for_session("VLLM_MODEL", chosen.id))
+        await self.link.adopt_model(chosen.id)
+        return chosen
+
+    async def use_profile(self, name: str) -> float:
+        """``/profile NAME``: its settings in force, and its server asked again.
+
+        Returns the round trip in seconds.
+
+        Raises:
+            ConfigError: no such profile, or a value in it not accepted (nothing changed).
+            ZoracError: its server cannot be reached (the profile is in use all the same).
+        """
+        await self.apply(self.settings.use_profile(name))
+        return await self.link.reconnect()

@@ -9,19 +9,18 @@ wrapped screen rows.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
 
+from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, UsageError, write_new_file
-from zorac_repl.conversation.history import Conversation
 from zorac_repl.render.code_blocks import code_blocks
 from zorac_repl.terminal.clipboard import MAX_PAYLOAD, osc52
 
 __all__ = ["copy"]
 
 
-async def copy(parts: tuple[Conversation, Mapping[str, str]], args: str) -> CommandResult:
-    conversation, environ = parts
+async def copy(parts: ChatParts, args: str) -> CommandResult:
+    conversation, environ = parts.conversation, parts.settings.environ
     which, _, path = args.partition(" ")
     answer = conversation.last_answer()
     if answer is None:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import assert_never
 
+from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, write_new_file
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import AnswerMeta, AssistantMessage, UserMessage
@@ -77,8 +78,8 @@ def _free_default(directory: Path, now: float) -> Path:
     return candidate
 
 
-async def export(parts: tuple[Conversation, Settings], args: str) -> CommandResult:
-    conversation, settings = parts
+async def export(parts: ChatParts, args: str) -> CommandResult:
+    conversation, settings = parts.conversation, parts.settings.current
     if not conversation.messages and not conversation.summary:
         return CommandResult("There is nothing to export yet.")
     now = time.time()

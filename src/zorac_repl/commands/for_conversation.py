@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Chat
+from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, count_argument, no_arguments, result_of
+from zorac_repl.commands.figures import budget_lines
 from zorac_repl.conversation.message import AnswerMeta, UserMessage, headline
 from zorac_repl.conversation.saved import SavedConversation
-from zorac_repl.settings.live import LiveSettings
 
 __all__ = [
     "clear",
@@ -64,7 +65,7 @@ async def sessions(saved: SavedConversation, args: str) -> CommandResult:
 
 async def tokens(budget: Budget, args: str) -> CommandResult:
     no_arguments(args)
-    return result_of(await budget.report())
+    return CommandResult("\n".join(budget_lines(await budget.report())))
 
 
 async def summarize(chat: Chat, args: str) -> CommandResult:
@@ -118,9 +119,9 @@ _SOURCES = {
 }
 
 
-async def system(parts: tuple[SavedConversation, LiveSettings], args: str) -> CommandResult:
+async def system(parts: ChatParts, args: str) -> CommandResult:
     """``/system [TEXT | reset]``: this conversation's system prompt."""
-    saved, settings = parts
+    saved, settings = parts.saved, parts.settings
     conversation = saved.conversation
     if not args:
         if conversation.own_system_prompt is not None:

@@ -65,7 +65,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/system",
         "show this conversation's system prompt, or set it (reset: default)",
-        on(lambda s: (s.saved, s.settings), for_conversation.system),
+        for_conversation.system,
         usage="[TEXT or reset]",
         subcommands=("reset",),
         takes_text=True,
@@ -90,7 +90,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/copy",
         "copy the last answer's last code block, block N, or all of it; or write it to PATH",
-        on(lambda s: (s.conversation, s.settings.environ), copy_code.copy),
+        copy_code.copy,
         usage="[N or all] [PATH[!]]",
         subcommands=("all",),
         completes="block",
@@ -98,7 +98,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/export",
         "write the conversation as Markdown (default: zorac-DATE-TIME.md here)",
-        on(lambda s: (s.conversation, s.settings.current), export.export),
+        export.export,
         usage="[PATH[!]]",
     ),
     Command(
@@ -109,14 +109,14 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/model",
         "list the server's models, or switch to another one",
-        on(lambda s: s.link, for_server.model),
+        for_server.model,
         usage="[ID]",
         completes="model",
     ),
     Command(
         "/profile",
         "list the server profiles, or switch to one (the conversation stays)",
-        on(lambda s: (s.settings, s.link), for_server.profile),
+        for_server.profile,
         usage="[NAME]",
         completes="profile",
     ),
@@ -128,7 +128,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/config",
         "show or change settings (changes apply at once and are saved)",
-        on(lambda s: s.settings, for_settings.config),
+        for_settings.config,
         usage="list | get KEY | set KEY VALUE",
         subcommands=("list", "get", "set"),
     ),

@@ -22,7 +22,8 @@ from rich.console import Console
 
 from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown_stream import MarkdownStream
-from zorac_repl.render.thought_area import ReasoningMode, ThoughtArea
+from zorac_repl.render.thought_area import ThoughtArea
+from zorac_repl.settings.values import ReasoningMode
 from zorac_repl.stats import StreamStats, format_live
 from zorac_repl.terminal.screen import CursorProbe
 

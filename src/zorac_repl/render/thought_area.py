@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable
-from typing import Literal
 
 from rich.console import Console
 
 from zorac_repl.render.markdown_stream import MarkdownStream
+from zorac_repl.settings.values import ReasoningMode
 from zorac_repl.stats import StreamStats, format_thought
 
-__all__ = ["FOLD_ROWS", "ReasoningMode", "ThoughtArea"]
+__all__ = ["FOLD_ROWS", "ThoughtArea"]
 
 FOLD_ROWS = 6
-ReasoningMode = Literal["fold", "show", "hide"]
 
 
 class ThoughtArea:

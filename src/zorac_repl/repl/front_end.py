@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from zorac_repl.errors import ContextOverflow
 from zorac_repl.render.printer import Printer
@@ -22,7 +22,6 @@ from zorac_repl.terminal.screen import (
 if TYPE_CHECKING:
     from zorac_repl.chat.core import Asked
     from zorac_repl.render.answer_view import AnswerView
-    from zorac_repl.render.thought_area import ReasoningMode
 
 __all__ = ["TerminalFrontEnd"]
 
@@ -64,7 +63,7 @@ class TerminalFrontEnd:
             settings.code_theme,
             columns=terminal_columns,
             cursor_probe=self._cursor_probe,
-            reasoning=cast("ReasoningMode", settings.reasoning),
+            reasoning=settings.reasoning,
             thought_hint=" · /think shows it",
         )
 

@@ -15,6 +15,7 @@ import asyncio
 import importlib
 import json
 import threading
+import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
@@ -37,6 +38,8 @@ from zorac_repl.server.sse import (
     server_timings,
 )
 from zorac_repl.settings.connection import LOOPBACK, Connection, ssl_context
+from zorac_repl.settings.table import Settings
+from zorac_repl.settings.values import Effort, Thinking
 
 if TYPE_CHECKING:
     import openai
@@ -55,9 +58,10 @@ CONNECT_TIMEOUT = 5.0
 # generous because vLLM sends nothing between the headers and the first token (prefill).
 STREAM_READ_TIMEOUT = 120.0
 COMPLETION_TIMEOUT = 600.0
-# A refused connection means the request never reached the server, so it is safe to try
-# again briefly (a server restarting); nothing is ever re-sent once it was delivered.
-_REFUSED_RETRY_DELAYS = (0.2, 0.6)
+# The transport's own retries of a connection that could not be made (refused: a server
+# restarting), at once, then after 0.5 s and 1 s. Only the connection is retried, before a
+# byte of the request is sent, so nothing is ever sent twice.
+_CONNECT_RETRIES = 3
 
 
 def start_importing_sdk() -> None:
@@ -78,8 +82,19 @@ class ChatRequest:
     model: str
     temperature: float
     max_tokens: int
-    thinking: str = "auto"  # THINKING: auto sends nothing; on/off send enable_thinking
-    reasoning_effort: str = "auto"  # REASONING_EFFORT: auto sends nothing
+    thinking: Thinking = "auto"  # THINKING: auto sends nothing; on/off send enable_thinking
+    reasoning_effort: Effort = "auto"  # REASONING_EFFORT: auto sends nothing
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChatRequest:
+        """The request the settings ask for."""
+        return cls(
+            settings.model,
+            settings.temperature,
+            settings.max_output_tokens,
+            settings.thinking,
+            settings.reasoning_effort,
+        )
 
     def extra_body(self) -> dict[str, Any]:
         """The reasoning controls, in the fields vLLM and SGLang read (wire-protocol §2.1)."""
@@ -126,6 +141,13 @@ class ChatClient:
         self._building = threading.Lock()
         self._tokenize_missing = False
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChatClient:
+        """A client for the server the settings name, with their key, timeout and TLS."""
+        return cls(
+            settings.base_url, settings.api_key_now, settings.stall_timeout, settings.connection()
+        )
+
     def warm_up(self) -> None:
         """Import openai and build the SDK client ahead of need (about a second).
 
@@ -140,8 +162,18 @@ class ChatClient:
             context = ssl_context(connection)
             module = importlib.import_module("openai")
             self._stream_timeout = module.Timeout(self.stall_timeout, connect=CONNECT_TIMEOUT)
+            # Direct connections get the transport's connection retries. A transport given
+            # to the client stops it reading proxies from the environment, so it is given
+            # only when there are none; loopback is always direct, and always retried.
+            retrying = importlib.import_module("httpx2").AsyncHTTPTransport(
+                verify=context, retries=_CONNECT_RETRIES
+            )
+            is_direct = not connection.proxy and not urllib.request.getproxies()
             http_client = module.DefaultAsyncHttpx2Client(
-                verify=context, proxy=connection.proxy or None, mounts=dict.fromkeys(LOOPBACK)
+                verify=context,
+                proxy=connection.proxy or None,
+                mounts=dict.fromkeys(LOOPBACK, retrying),
+                transport=retrying if is_direct else None,
             )
             # The SDK retries twice by default, re-sending the whole prompt each time; a
             # chat client must not do that behind the user's back.
@@ -175,7 +207,7 @@ class ChatClient:
             reply = await client.get(
                 "/models", cast_to=cast(Any, object), options={"timeout": CONNECT_TIMEOUT * 2}
             )
-        except Exception as exc:
+        except _sdk_errors() as exc:
             raise _translate(exc, self.base_url, self.stall_timeout) from exc
         if not isinstance(reply, dict):
             raise ServerError(
@@ -197,7 +229,7 @@ class ChatClient:
             return await client.get(
                 f"{root}{path}", cast_to=cast(Any, object), options={"timeout": CONNECT_TIMEOUT}
             )
-        except Exception:
+        except _sdk_errors():
             return None
 
     async def detect_model(self) -> ModelInfo:
@@ -232,7 +264,7 @@ class ChatClient:
                 },
                 options={"timeout": CONNECT_TIMEOUT * 2},
             )
-        except Exception as exc:
+        except _sdk_errors() as exc:
             import openai
 
             if isinstance(exc, openai.APIStatusError) and exc.status_code in (404, 405):
@@ -254,70 +286,60 @@ class ChatClient:
         client = await self._client()
         finished = False
         opened = False
-        for delay in (*_REFUSED_RETRY_DELAYS, None):
-            try:
-                async with client.chat.completions.with_streaming_response.create(
-                    model=request.model,
-                    messages=cast(Any, list(messages)),
-                    temperature=request.temperature,
-                    max_tokens=request.max_tokens,
-                    stream=True,
-                    stream_options={"include_usage": True},
-                    timeout=self._stream_timeout,
-                    extra_body=request.extra_body() or None,
-                ) as response:
-                    opened = True
-                    await _reject_non_stream(response)
-                    decoder = SSEDecoder()
-                    async for raw in response.iter_bytes():
-                        for data in decoder.feed(raw):
-                            if data.startswith(DONE):
-                                if not finished:
-                                    raise _incomplete()
-                                return
-                            for event in decode_chunk(data):
-                                finished = finished or isinstance(event, Finished)
-                                yield event
-                    for data in decoder.flush():
-                        if not data.startswith(DONE):
-                            for event in decode_chunk(data):
-                                finished = finished or isinstance(event, Finished)
-                                yield event
-                    # A body that ends without [DONE] is complete only if a finish reason came.
-                    if not finished:
-                        raise _incomplete()
-                    return
-            except ZoracError:
-                raise
-            except Exception as exc:
-                if not opened and delay is not None and _refused(exc):
-                    await asyncio.sleep(delay)
-                    continue
-                error = _translate(exc, self.base_url, self.stall_timeout, midstream=opened)
-                raise naming_controls(error, request.extra_body()) from exc
+        try:
+            async with client.chat.completions.with_streaming_response.create(
+                model=request.model,
+                messages=cast(Any, list(messages)),
+                temperature=request.temperature,
+                max_tokens=request.max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+                timeout=self._stream_timeout,
+                extra_body=request.extra_body() or None,
+            ) as response:
+                opened = True
+                await _reject_non_stream(response)
+                decoder = SSEDecoder()
+                async for raw in response.iter_bytes():
+                    for data in decoder.feed(raw):
+                        if data.startswith(DONE):
+                            if not finished:
+                                raise _incomplete()
+                            return
+                        for event in decode_chunk(data):
+                            finished = finished or isinstance(event, Finished)
+                            yield event
+                for data in decoder.flush():
+                    if not data.startswith(DONE):
+                        for event in decode_chunk(data):
+                            finished = finished or isinstance(event, Finished)
+                            yield event
+                # A body that ends without [DONE] is complete only if a finish reason came.
+                if not finished:
+                    raise _incomplete()
+        except ZoracError:
+            raise
+        except _sdk_errors() as exc:
+            error = _translate(exc, self.base_url, self.stall_timeout, midstream=opened)
+            raise naming_controls(error, request.extra_body()) from exc
 
     async def complete(
         self, messages: Sequence[dict[str, str]], request: ChatRequest
     ) -> Completion:
         """One non-streamed answer."""
         client = await self._client()
-        for delay in (*_REFUSED_RETRY_DELAYS, None):
-            try:
-                result = await client.chat.completions.create(
-                    model=request.model,
-                    messages=cast(Any, list(messages)),
-                    temperature=request.temperature,
-                    max_tokens=request.max_tokens,
-                    stream=False,
-                    extra_body=request.extra_body() or None,
-                )
-                break
-            except Exception as exc:
-                if delay is not None and _refused(exc):
-                    await asyncio.sleep(delay)
-                    continue
-                error = _translate(exc, self.base_url, self.stall_timeout)
-                raise naming_controls(error, request.extra_body()) from exc
+        try:
+            result = await client.chat.completions.create(
+                model=request.model,
+                messages=cast(Any, list(messages)),
+                temperature=request.temperature,
+                max_tokens=request.max_tokens,
+                stream=False,
+                extra_body=request.extra_body() or None,
+            )
+        except _sdk_errors() as exc:
+            error = _translate(exc, self.base_url, self.stall_timeout)
+            raise naming_controls(error, request.extra_body()) from exc
         if not result.choices:
             # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
             body = (result.model_extra or {}).get("error")
@@ -399,6 +421,8 @@ def _translate(
                 "The server closed the connection in the middle of the answer."
             )
         return _unreachable(base_url)
+    if transport is not None and isinstance(exc, transport.DecodingError):
+        return ServerError(f"The server's answer could not be decoded: {exc}")
     raise exc
 
 
@@ -416,11 +440,12 @@ def _unreachable(base_url: str) -> ConnectionFailed:
     )
 
 
-def _refused(exc: Exception) -> bool:
-    """True when the connection was refused: the request cannot have reached the server."""
-    cause = exc.__cause__ if exc.__cause__ is not None else exc
-    transport = _transport_module(cause) if isinstance(cause, Exception) else None
-    return transport is not None and isinstance(cause, transport.ConnectError)
+def _sdk_errors() -> tuple[type[Exception], ...]:
+    """What the SDK and its transport raise, which ``_translate`` turns into ours; anything
+    else is a bug and propagates."""
+    import openai
+
+    return (openai.APIError, importlib.import_module("httpx2").HTTPError)
 
 
 async def _reject_non_stream(response: Any) -> None:

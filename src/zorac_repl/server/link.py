@@ -12,8 +12,7 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from zorac_repl.errors import ServerError, ZoracError
-from zorac_repl.notice import Notice
+from zorac_repl.errors import ConfigError, ServerError, ZoracError
 from zorac_repl.server.discovery import ServerInfo, discover, ollama_window
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
@@ -21,11 +20,25 @@ from zorac_repl.settings.table import Settings
 if TYPE_CHECKING:
     from zorac_repl.server.client import ChatClient, ChatRequest, ModelInfo
 
-__all__ = ["ServerLink", "Superseded"]
+__all__ = ["ServerLink", "Superseded", "UnknownModel"]
 
 
 class Superseded(ZoracError):
     """The server changed while it was being asked: the answer is for one no longer used."""
+
+
+class UnknownModel(ConfigError):
+    """The server does not serve the model asked for.
+
+    Attributes:
+        model_id: the model asked for.
+        served: the models it does serve.
+    """
+
+    def __init__(self, model_id: str, served: list[str]) -> None:
+        super().__init__(f"The server has no model {model_id!r}; it serves: {', '.join(served)}.")
+        self.model_id = model_id
+        self.served = served
 
 
 _CONNECTING = "connecting…"
@@ -63,27 +76,14 @@ class ServerLink:
         if self._client is None:
             from zorac_repl.server.client import ChatClient
 
-            settings = self._settings.current
-            self._client = ChatClient(
-                settings.base_url,
-                settings.api_key_now,
-                settings.stall_timeout,
-                settings.connection(),
-            )
+            self._client = ChatClient.from_settings(self._settings.current)
         return self._client
 
     def request(self) -> ChatRequest:
         """The request parameters the settings ask for now."""
         from zorac_repl.server.client import ChatRequest
 
-        settings = self._settings.current
-        return ChatRequest(
-            settings.model,
-            settings.temperature,
-            settings.max_output_tokens,
-            settings.thinking,
-            settings.reasoning_effort,
-        )
+        return ChatRequest.from_settings(self._settings.current)
 
     async def close(self) -> None:
         if self._client is not None:
@@ -181,63 +181,54 @@ class ServerLink:
             self.lost()
             raise
 
-    async def reconnect(self) -> Notice:
-        """A new client, and the model and its context length asked for again."""
+    async def reconnect(self) -> float:
+        """A new client, and the model and its context length asked for again.
+
+        Returns the round trip in seconds.
+
+        Raises:
+            ZoracError: the server cannot be reached or lists no models.
+        """
         await self.close()
         self._settings.forget_server_value("VLLM_MODEL", "")
         try:
-            elapsed = await self.detect()
-        except ZoracError as exc:
+            return await self.detect()
+        except ZoracError:
             self.lost()
-            return Notice(str(exc), "red")
-        return Notice(f"Connected to {self.described()} ({elapsed * 1000:.0f} ms).", "green")
+            raise
 
-    async def listing(self) -> Notice:
-        """``/model``: the server's models with their context length, the current marked."""
+    async def list_models(self) -> list[ModelInfo]:
+        """The server's models with their context length, asked again.
+
+        Raises:
+            ZoracError: the server cannot be reached or lists no models.
+        """
         try:
             await self.detect()
-        except ZoracError as exc:
+        except ZoracError:
             self.lost()
-            return Notice(str(exc), "red")
-        current = self._settings.current.model
-        width = max(len(model.id) for model in self.models)
-        lines = [f"Models at {self._settings.current.base_url}:"]
-        for model in self.models:
-            mark = "*" if model.id == current else " "
-            length = (
-                f"context {model.max_model_len} tokens"
-                if model.max_model_len
-                else "context not given"
-            )
-            lines.append(f" {mark} {model.id.ljust(width)}  {length}")
-        lines.append("/model ID switches.")
-        return Notice("\n".join(lines))
+            raise
+        return self.models
 
-    async def switch_model(self, model_id: str) -> Notice:
-        """``/model ID``: use another of the server's models from the next message on."""
-        try:
-            await self.detect()
-        except ZoracError as exc:
-            self.lost()
-            return Notice(f"{exc} The model was not changed.", "red")
-        chosen = next((m for m in self.models if m.id == model_id), None)
+    async def find_model(self, model_id: str) -> ModelInfo:
+        """The server's model ``model_id``, from a fresh listing.
+
+        Raises:
+            ZoracError: the server cannot be reached.
+            UnknownModel: it does not serve ``model_id``.
+        """
+        models = await self.list_models()
+        chosen = next((model for model in models if model.id == model_id), None)
         if chosen is None:
-            return Notice(
-                f"The server has no model {model_id!r}; it serves: "
-                f"{', '.join(self.model_ids)}. The model was not changed.",
-                "red",
-            )
-        await self._settings.use_for_session("VLLM_MODEL", chosen.id)
-        # The window is the new model's: asked again the way this server tells it.
-        self.server = await self._discover(await self.client.models_payload(), chosen.id)
+            raise UnknownModel(model_id, [model.id for model in models])
+        return chosen
+
+    async def adopt_model(self, model_id: str) -> None:
+        """The model in force changed to ``model_id``: its window is asked for again, the
+        way this server tells it."""
+        self.server = await self._discover(await self.client.models_payload(), model_id)
         self.max_model_len = self.server.window
-        self.status = chosen.id
-        length = f" (context {self.max_model_len} tokens)" if self.max_model_len else ""
-        return Notice(
-            f"Now talking to {chosen.id}{length}, from the next message on; "
-            "for this run only (VLLM_MODEL in /config makes it stick).",
-            "green",
-        )
+        self.status = model_id
 
     async def apply(self, old: Settings, new: Settings) -> None:
         """Settings changed: a new server or timeout needs a new client."""

@@ -1,18 +1,18 @@
 """The settings in force while the REPL runs: listing, reading and changing them live.
 
-``/config set`` validates a value, saves it to the config file, and hands the new
-``Settings`` to whoever must react (a new client, a new token counter): changes take
-effect at once. A value set by a flag or the environment still wins, and says so.
+``/config set`` validates a value, saves it to the config file and puts it in force;
+the ``Change`` it returns goes to ``ChatParts.apply``, so the parts react at once (a new
+client, a new token counter). A value set by a flag or the environment still wins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
-from zorac_repl.errors import ConfigError, StoreError
-from zorac_repl.notice import Notice
+from zorac_repl.errors import ConfigError
 from zorac_repl.settings.profiles import read_profiles
 from zorac_repl.settings.table import (
     SETTINGS,
@@ -29,14 +29,41 @@ from zorac_repl.settings.table import (
     write_config_value,
 )
 
-__all__ = ["LiveSettings", "SettingsChanged"]
+__all__ = ["Change", "LiveSettings", "Saved", "SettingRow"]
 
-# Told the old and the new settings after a change, before the change is reported.
-SettingsChanged = Callable[[Settings, Settings], Awaitable[None]]
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The settings before and after a change; ``ChatParts.apply`` makes the parts follow."""
+
+    old: Settings
+    new: Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What ``/config set`` did: saved the value, and either put it in force (``change``)
+    or not, because a flag or a variable sets it (``overridden_by``)."""
+
+    key: str
+    change: Change | None
+    overridden_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingRow:
+    """One setting as ``/config`` shows it: its key, its value (masked) and its source."""
+
+    key: str
+    value: str
+    source: Source
 
 
 class LiveSettings:
     """The current ``Settings`` and the config file they are saved to.
+
+    Changes return a ``Change``; nothing here calls anyone back. Whoever changed a setting
+    hands the ``Change`` to ``ChatParts.apply``, the one place the parts follow it.
 
     Args:
         current: resolved at start (flags, environment, file, defaults).
@@ -48,10 +75,6 @@ class LiveSettings:
         self.current = current
         self.config_path = config_path
         self.environ = environ
-        # Settings whose value in force is worked out elsewhere (the budget from the
-        # server's context length): key -> (value shown, where it came from).
-        self.derived: dict[str, Callable[[], tuple[str, Source]]] = {}
-        self.on_change: SettingsChanged | None = None
         self.profile: str | None = None  # the server profile in use
         self._flags: Mapping[str, str] = {}
 
@@ -63,63 +86,40 @@ class LiveSettings:
         """The profiles in the config file as it is now."""
         return read_profiles(self.config_path)[0]
 
-    async def use_profile(self, name: str) -> Notice | None:
+    def use_profile(self, name: str) -> Change:
         """Put the profile ``name`` in force: settings resolved again, flags still winning.
 
-        Returns a line when it cannot (unknown profile, a value not accepted).
+        Raises:
+            ConfigError: there is no such profile, or one of its values is not accepted;
+                nothing changed.
         """
         profiles = self.profiles()
         if name not in profiles:
             known = ", ".join(profiles) or f'none (add "profiles" to {self.config_path})'
-            return Notice(
-                f"There is no profile {name!r}; profiles: {known}. Nothing was changed.", "red"
-            )
+            raise ConfigError(f"There is no profile {name!r}; profiles: {known}.")
         file_values, _ = read_config_file(self.config_path)
-        try:
-            new = load_settings(self.environ, self._flags, file_values, profiles[name])
-        except ConfigError as exc:
-            return Notice(f"{exc} Nothing was changed.", "red")
+        new = load_settings(self.environ, self._flags, file_values, profiles[name])
         old, self.current, self.profile = self.current, new, name
-        if self.on_change is not None:
-            await self.on_change(old, new)
-        return None
+        return Change(old, new)
 
     def found_on_server(self, key: str, value: object) -> None:
         """A value the server told us (the model), shown with the source ``server``."""
-        spec = spec_for(key)
-        self.current = replace(
-            self.current,
-            **{spec.field: value},  # type: ignore[arg-type]
-            sources={**self.current.sources, spec.key: "server"},
-        )
+        self.current = _with(self.current, key, value, "server")
 
-    async def use_for_session(self, key: str, value: object) -> None:
+    def use_for_session(self, key: str, value: object) -> Change:
         """Put ``value`` in force for this run only (source ``session``); nothing is saved."""
-        spec = spec_for(key)
         old = self.current
-        self.current = replace(
-            old,
-            **{spec.field: value},  # type: ignore[arg-type]
-            sources={**old.sources, spec.key: "session"},
-        )
-        if self.on_change is not None:
-            await self.on_change(old, self.current)
+        self.current = _with(old, key, value, "session")
+        return Change(old, self.current)
 
     def forget_server_value(self, key: str, empty: object) -> None:
         """Drop a value the server told us, so it is asked again (``/reconnect``)."""
-        spec = spec_for(key)
-        if self.current.source_of(spec.key) == "server":
-            self.current = replace(
-                self.current,
-                **{spec.field: empty},  # type: ignore[arg-type]
-                sources={**self.current.sources, spec.key: "default"},
-            )
+        if self.current.source_of(spec_for(key).key) == "server":
+            self.current = _with(self.current, key, empty, "default")
 
     def shown_value(self, key: str) -> str:
         """The value in force as the user should see it: secrets masked, empties named."""
         spec = spec_for(key)
-        if spec.key in self.derived:
-            return self.derived[spec.key]()[0]
         value = getattr(self.current, spec.field)
         if spec.key == "HEADERS":
             return mask_headers(value)
@@ -135,56 +135,41 @@ class LiveSettings:
             return "(not set)"
         return str(value)
 
-    def source(self, key: str) -> Source:
+    def row(self, key: str) -> SettingRow:
+        """One setting as ``/config`` shows it.
+
+        Raises:
+            ConfigError: no such setting.
+        """
         spec = spec_for(key)
-        if spec.key in self.derived:
-            return self.derived[spec.key]()[1]
-        return self.current.source_of(spec.key)
+        return SettingRow(spec.key, self.shown_value(spec.key), self.current.source_of(spec.key))
 
-    def listing(self) -> Notice:
-        """Every setting with its value and source, and where they are saved."""
-        width = max(len(spec.key) for spec in SETTINGS)
-        lines = []
-        for spec in SETTINGS:
-            value = self.shown_value(spec.key).replace("\n", "⏎ ")
-            if len(value) > 60:
-                value = value[:59] + "…"
-            lines.append(f"{spec.key.ljust(width)}  {value}  [{self.source(spec.key)}]")
-        lines.append(f"Saved settings: {self.config_path}")
-        return Notice("\n".join(lines))
+    def rows(self) -> list[SettingRow]:
+        """Every setting, in the table's order."""
+        return [self.row(spec.key) for spec in SETTINGS]
 
-    def describe(self, key: str) -> Notice:
-        try:
-            spec = spec_for(key)
-        except ConfigError as exc:
-            return Notice(str(exc), "red")
-        return Notice(f"{spec.key} = {self.shown_value(spec.key)}  [{self.source(spec.key)}]")
+    def change(self, key: str, text: str) -> Saved:
+        """Validate ``text``, save it, and put it in force unless a flag or $VAR wins.
 
-    async def change(self, key: str, text: str) -> Notice:
-        """Validate ``text``, save it, and put it in force unless a flag or $VAR wins."""
-        try:
-            spec = spec_for(key)
-            value = parse_value(spec, text, spec.key)
-        except ConfigError as exc:
-            return Notice(f"{exc} Nothing was changed.", "red")
-        try:
-            write_config_value(self.config_path, spec.key, text.strip())
-        except StoreError as exc:
-            return Notice(str(exc), "red")
+        Raises:
+            ConfigError: no such setting, or a value it does not accept; nothing changed.
+            StoreError: the config file could not be written; nothing changed.
+        """
+        spec = spec_for(key)
+        value = parse_value(spec, text, spec.key)
+        write_config_value(self.config_path, spec.key, text.strip())
         overridden = env_override(spec, self.environ)
         if overridden or self.current.source_of(spec.key) == "flag":
             winner = f"${overridden}" if overridden else "a command-line flag"
-            return Notice(
-                f"Saved {spec.key} to the config file, but {winner} sets it and still wins; "
-                f"it stays {self.shown_value(spec.key)}.",
-                "yellow",
-            )
+            return Saved(spec.key, None, winner)
         old = self.current
-        self.current = replace(
-            old,
-            **{spec.field: value},  # type: ignore[arg-type]
-            sources={**old.sources, spec.key: "file"},
-        )
-        if self.on_change is not None:
-            await self.on_change(old, self.current)
-        return Notice(f"{spec.key} = {self.shown_value(spec.key)} (saved, in effect now)", "green")
+        self.current = _with(old, spec.key, value, "file")
+        return Saved(spec.key, Change(old, self.current))
+
+
+def _with(settings: Settings, key: str, value: object, source: Source) -> Settings:
+    """``settings`` with the setting ``key`` set to ``value``, from ``source``."""
+    spec = spec_for(key)
+    # The value was parsed by the setting's own parser, so it has its field's type.
+    changes: dict[str, Any] = {spec.field: value}
+    return replace(settings, **changes, sources={**settings.sources, spec.key: source})

@@ -23,6 +23,9 @@ from zorac_repl.settings.values import (
     EFFORT,
     REASONING,
     THINKING,
+    Effort,
+    ReasoningMode,
+    Thinking,
     booleans,
     code_themes,
     encodings,
@@ -323,9 +326,9 @@ class Settings:
     code_theme: str = "monokai"
     tiktoken_encoding: str = "cl100k_base"
     system_prompt: str = ""
-    reasoning: str = "fold"
-    thinking: str = "auto"
-    reasoning_effort: str = "auto"
+    reasoning: ReasoningMode = "fold"
+    thinking: Thinking = "auto"
+    reasoning_effort: Effort = "auto"
     sources: Mapping[str, Source] = dataclasses.field(default_factory=dict, compare=False)
 
     def connection(self) -> Connection:

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Literal, TypeVar
 
 __all__ = [
     "EFFORT",
     "REASONING",
     "THINKING",
+    "Effort",
+    "ReasoningMode",
+    "Thinking",
     "booleans",
     "code_themes",
     "encodings",
@@ -154,18 +158,37 @@ def booleans() -> list[str]:
     return ["true", "false"]
 
 
-def one_of(*values: str) -> tuple[Callable[[str], str], Callable[[], list[str]]]:
-    """A parser that accepts only ``values`` (any case), and their list for completion."""
+_Choice = TypeVar("_Choice", bound=str)
 
-    def parse(text: str) -> str:
-        value = text.strip().lower()
-        if value not in values:
+# How a reasoning model's thinking is shown: folded to one line, shown dimmed, or hidden.
+ReasoningMode = Literal["fold", "show", "hide"]
+# Whether the model is asked to think (chat_template_kwargs.enable_thinking).
+Thinking = Literal["auto", "on", "off"]
+# How hard it thinks (reasoning_effort); "auto" sends nothing.
+Effort = Literal["auto", "low", "medium", "high"]
+
+
+def one_of(
+    values: Mapping[str, _Choice],
+) -> tuple[Callable[[str], _Choice], Callable[[], list[str]]]:
+    """A parser that accepts only ``values``' keys (any case), and their list for completion.
+
+    ``values`` maps each text to itself typed as its ``Literal``, so a parsed value keeps
+    its type without a cast.
+    """
+
+    def parse(text: str) -> _Choice:
+        value = values.get(text.strip().lower())
+        if value is None:
             raise ValueError(f"one of {', '.join(values)}")
         return value
 
     return parse, lambda: list(values)
 
 
-REASONING = one_of("fold", "show", "hide")
-THINKING = one_of("auto", "on", "off")
-EFFORT = one_of("auto", "low", "medium", "high")
+_REASONING: dict[str, ReasoningMode] = {"fold": "fold", "show": "show", "hide": "hide"}
+_THINKING: dict[str, Thinking] = {"auto": "auto", "on": "on", "off": "off"}
+_EFFORT: dict[str, Effort] = {"auto": "auto", "low": "low", "medium": "medium", "high": "high"}
+REASONING = one_of(_REASONING)
+THINKING = one_of(_THINKING)
+EFFORT = one_of(_EFFORT)
