@@ -12,7 +12,7 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from zorac_repl.chat.parts import ChatParts
-from zorac_repl.commands import COMMANDS, dispatch, help_text, is_secret_line
+from zorac_repl.commands import COMMANDS, dispatch, help_text, is_command, is_secret_line
 from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.render.printer import Printer
 from zorac_repl.repl.completion import CommandCompleter
@@ -251,3 +251,18 @@ def test_reasoning_settings_complete_and_validate(tmp_path):
     _run(session, "/config set REASONING_EFFORT High")
     assert session.link.request().reasoning_effort == "high"
     assert session.link.request().extra_body() == {"reasoning_effort": "high"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("/help", True, id="a command"),
+        pytest.param("/nope", True, id="an unknown command is refused, not sent"),
+        pytest.param("/system be terse\nand kind", True, id="a command that takes text"),
+        pytest.param("/etc/hosts\nwhat is this file?", False, id="a message starting with /"),
+        pytest.param("/undo\n2", False, id="several lines for a command without text"),
+        pytest.param("hello /help", False, id="a message"),
+    ],
+)
+def test_the_registry_tells_a_command_line_from_a_message(text, expected):
+    assert is_command(text) is expected

@@ -122,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     The last line of defence: an error nobody expected is one line, not a traceback,
     unless ``ZORAC_DEBUG`` is set.
     """
+    if os.environ.get("ZORAC_DEBUG"):
+        _log_to_stderr()
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -135,6 +137,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _log_to_stderr() -> None:
+    """``ZORAC_DEBUG``: zorac-repl's own log (requests, probes, retries) on stderr."""
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    logger = logging.getLogger("zorac_repl")
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
 
 
 def _main(argv: Sequence[str] | None) -> int:

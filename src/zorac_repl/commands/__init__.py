@@ -15,6 +15,7 @@ from zorac_repl.commands.registry import (
     dispatch,
     find_command,
     help_text,
+    is_command,
 )
 from zorac_repl.commands.secret_lines import is_secret_line, secret_value_start
 
@@ -27,6 +28,7 @@ __all__ = [
     "dispatch",
     "find_command",
     "help_text",
+    "is_command",
     "is_secret_line",
     "secret_value_start",
 ]

@@ -19,7 +19,7 @@ from zorac_repl.commands import (
 )
 from zorac_repl.commands.base import Command, CommandResult, UsageError, on
 
-__all__ = ["COMMANDS", "command_list", "dispatch", "find_command", "help_text"]
+__all__ = ["COMMANDS", "command_list", "dispatch", "find_command", "help_text", "is_command"]
 
 COMMANDS: tuple[Command, ...] = (
     Command("/help", "show the commands and keys", on(lambda _: COMMANDS, for_repl.show_help)),
@@ -148,6 +148,22 @@ COMMANDS: tuple[Command, ...] = (
 _BY_NAME: dict[str, Command] = {
     name: command for command in COMMANDS for name in (command.name, *command.aliases)
 }
+
+
+def is_command(text: str) -> bool:
+    """Whether ``text`` is a command line, for ``dispatch``, rather than a message.
+
+    A line starting with ``/`` is one (known or not: an unknown one is refused, not sent).
+    Several lines are one only for a command that takes text (``/system``); otherwise
+    they are a message that happens to start with ``/``.
+    """
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return False
+    if "\n" not in stripped:
+        return True
+    command = find_command(stripped.split(None, 1)[0])
+    return command is not None and command.takes_text
 
 
 def find_command(name: str) -> Command | None:

@@ -37,7 +37,7 @@ from zorac_repl.commands import (
     CommandResult,
     command_list,
     dispatch,
-    find_command,
+    is_command,
     is_secret_line,
     secret_value_start,
 )
@@ -265,8 +265,9 @@ async def _read_and_run(
         draft = ""
         if not text.strip():
             continue
+        command = is_command(text)
         try:
-            if _is_command(text):
+            if command:
                 result = await _run_command(session, text)
                 if result.should_exit:
                     break
@@ -275,16 +276,12 @@ async def _read_and_run(
                     _open_editor_at_next_prompt(prompt, pastes)
                 continue
             draft = (await session.chat.ask(text)).draft
-        except Exception as exc:
-            # A bug must not end the session or lose the message.
-            if os.environ.get("ZORAC_DEBUG"):
-                raise
-            session.printer.say(
-                f"Unexpected error: {type(exc).__name__}: {exc} "
-                "(set ZORAC_DEBUG=1 to see the traceback)",
-                "red",
-            )
-            if not text.lstrip().startswith("/"):
+        except ZoracError as exc:
+            # An error no part worded itself: one line, and the message comes back. Any
+            # other exception is a bug: cli.main says it in one line (the message is in
+            # the input history, and every complete answer was saved).
+            session.printer.say(str(exc), "red")
+            if not command:
                 session.conversation.rollback_user()
                 draft = text
 
@@ -322,17 +319,6 @@ def _open_editor_at_next_prompt(prompt: PromptSession[str], pastes: PasteStore) 
 
 def _say_editor_missing(text: str) -> None:
     run_in_terminal(lambda: _print_styled(text, "yellow"))
-
-
-def _is_command(text: str) -> bool:
-    """A line starting with ``/``; several lines only for a command that takes text."""
-    stripped = text.strip()
-    if not stripped.startswith("/"):
-        return False
-    if "\n" not in stripped:
-        return True
-    command = find_command(stripped.split(None, 1)[0])
-    return command is not None and command.takes_text
 
 
 _SGR = {"dim": "2", "red": "31", "yellow": "33", "green": "32"}
@@ -423,5 +409,6 @@ async def _print_above_prompt(session: ChatParts, text: str, style: str) -> None
     def show() -> None:
         session.printer.say(text, style)
 
-    with contextlib.suppress(Exception):
+    # The terminal may be gone (a closed window): nothing can be said then.
+    with contextlib.suppress(OSError):
         await run_in_terminal(show)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import logging
 import threading
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -43,6 +44,8 @@ from zorac_repl.settings.values import Effort, Thinking
 
 if TYPE_CHECKING:
     import openai
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "ChatClient",
@@ -230,6 +233,7 @@ class ChatClient:
                 f"{root}{path}", cast_to=cast(Any, object), options={"timeout": CONNECT_TIMEOUT}
             )
         except _sdk_errors():
+            _log.debug("probe %s%s found nothing", root, path, exc_info=True)
             return None
 
     async def detect_model(self) -> ModelInfo:
@@ -286,6 +290,12 @@ class ChatClient:
         client = await self._client()
         finished = False
         opened = False
+        _log.debug(
+            "POST %s/chat/completions (stream): model %s, %d messages",
+            self.base_url,
+            request.model,
+            len(messages),
+        )
         try:
             async with client.chat.completions.with_streaming_response.create(
                 model=request.model,
@@ -320,6 +330,7 @@ class ChatClient:
         except ZoracError:
             raise
         except _sdk_errors() as exc:
+            _log.debug("the answer failed (opened: %s)", opened, exc_info=True)
             error = _translate(exc, self.base_url, self.stall_timeout, midstream=opened)
             raise naming_controls(error, request.extra_body()) from exc
 
@@ -328,6 +339,7 @@ class ChatClient:
     ) -> Completion:
         """One non-streamed answer."""
         client = await self._client()
+        _log.debug("POST %s/chat/completions: model %s", self.base_url, request.model)
         try:
             result = await client.chat.completions.create(
                 model=request.model,
