@@ -13,7 +13,6 @@ from pathlib import Path
 
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, UsageError, write_new_file
-from zorac_repl.render.code_blocks import code_blocks
 from zorac_repl.terminal.clipboard import MAX_PAYLOAD, osc52
 
 __all__ = ["copy"]
@@ -28,6 +27,8 @@ async def copy(parts: ChatParts, args: str) -> CommandResult:
     if which.lower() == "all":
         text, what = answer, f"the whole answer ({_lines(answer)} of Markdown)"
     else:
+        from zorac_repl.render.code_blocks import code_blocks  # markdown-it: not at start-up
+
         blocks = code_blocks(answer)
         if not blocks:
             return CommandResult(

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import os
 import shlex
-import ssl
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from zorac_repl.errors import ConfigError
+
+if TYPE_CHECKING:
+    import ssl
 
 __all__ = ["LOOPBACK", "Connection", "resolve_api_key", "ssl_context"]
 
@@ -46,6 +48,8 @@ def ssl_context(connection: Connection, environ: Mapping[str, str] = os.environ)
     Raises:
         ConfigError: a CA file cannot be read.
     """
+    import ssl  # only when a client is built: the first prompt does not wait for it
+
     if connection.insecure:
         context = ssl.create_default_context()
         context.check_hostname = False
@@ -85,6 +89,8 @@ def resolve_api_key(api_key: str, api_key_file: str, api_key_command: str) -> st
                 f"({getattr(exc, 'strerror', None) or exc})."
             ) from None
     if api_key_command:
+        import subprocess
+
         try:
             result = subprocess.run(
                 shlex.split(api_key_command),
