@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,6 +63,22 @@ def server() -> Iterator[DevServer]:
     ).start()
     yield running
     running.stop()
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[..., DevServer]]:
+    """Start dev servers of one test's own (``make_server(flavor="ollama")``); each is
+    stopped when the test ends, passed or not."""
+    started: list[DevServer] = []
+
+    def make(**options: Any) -> DevServer:
+        running = DevServer(**options).start()
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()
 
 
 @pytest.fixture

@@ -79,6 +79,18 @@ class Terminal:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{pattern!r} never appeared; screen:\n{self.text()}")
 
+    def wait_flat(self, pattern: str, timeout: float = 15.0) -> re.Match[str]:
+        """Wait for ``pattern`` in the scrollback read as one line (rows joined by spaces),
+        so that a line the terminal wrapped still matches."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = re.search(pattern, " ".join(self.scrollback().split()))
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} never appeared; screen:\n{self.text()}")
+            self.pump(0.05)
+
     def wait_count(self, pattern: str, count: int, timeout: float = 15.0) -> None:
         """Wait until ``pattern`` occurs ``count`` times in scrollback and screen."""
         deadline = time.monotonic() + timeout

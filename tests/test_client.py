@@ -7,7 +7,6 @@ import asyncio
 import pytest
 
 from tests.conftest import free_port
-from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ConnectionFailed, ContextOverflow, ServerError
 from zorac_repl.events import Finished, TextDelta, Usage
 from zorac_repl.server.client import ChatClient, ChatRequest
@@ -127,25 +126,19 @@ def test_unknown_model_uses_the_servers_message(server):
         asyncio.run(run())
 
 
-def test_prompt_longer_than_the_context_is_a_context_overflow():
-    small = DevServer(max_model_len=64).start()
-    try:
-        with pytest.raises(ContextOverflow, match="too long for the model's context") as caught:
-            asyncio.run(_collect(ChatClient(small.base_url), "word " * 200, max_tokens=10))
-        assert caught.value.status == 400
-    finally:
-        small.stop()
+def test_prompt_longer_than_the_context_is_a_context_overflow(make_server):
+    small = make_server(max_model_len=64)
+    with pytest.raises(ContextOverflow, match="too long for the model's context") as caught:
+        asyncio.run(_collect(ChatClient(small.base_url), "word " * 200, max_tokens=10))
+    assert caught.value.status == 400
 
 
-def test_wrong_api_key_says_how_to_fix_it():
-    guarded = DevServer(api_key="sk-right").start()
-    try:
-        with pytest.raises(ServerError, match=r"rejected the API key.*VLLM_API_KEY"):
-            asyncio.run(_collect(ChatClient(guarded.base_url, "sk-wrong"), "hi"))
-        events = asyncio.run(_collect(ChatClient(guarded.base_url, "sk-right"), "hi [[echo]]"))
-        assert TextDelta("hi") in events
-    finally:
-        guarded.stop()
+def test_wrong_api_key_says_how_to_fix_it(make_server):
+    guarded = make_server(api_key="sk-right")
+    with pytest.raises(ServerError, match=r"rejected the API key.*VLLM_API_KEY"):
+        asyncio.run(_collect(ChatClient(guarded.base_url, "sk-wrong"), "hi"))
+    events = asyncio.run(_collect(ChatClient(guarded.base_url, "sk-right"), "hi [[echo]]"))
+    assert TextDelta("hi") in events
 
 
 def test_base_url_without_v1_is_explained(server):

@@ -11,6 +11,7 @@ import stat
 import time
 from pathlib import Path
 
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -24,10 +25,7 @@ def _start(
     model: str = "Qwen/Qwen3-8B",
     **env: str,
 ) -> Terminal:
-    term = terminal(*args, env={"VLLM_BASE_URL": server.base_url, **env})
-    term.wait_for(r"Type /help for commands")
-    term.wait_for(rf"{re.escape(model)} \|")
-    return term
+    return start_repl(terminal, server, *args, env=env, model=model)
 
 
 def _ask(

@@ -95,17 +95,14 @@ def test_models_tokenize_health_version(server):
     assert b'{"detail":"Not Found"}' in _http(server, "GET", "/nope")
 
 
-def test_api_key_guards_v1_only():
-    guarded = DevServer(api_key="k").start()
-    try:
-        raw = _http(guarded, "GET", "/v1/models")
-        assert raw.startswith(b"HTTP/1.1 401") and raw.endswith(b'{"error":"Unauthorized"}')
-        assert _http(
-            guarded, "GET", "/v1/models", headers="Authorization: Bearer k\r\n"
-        ).startswith(b"HTTP/1.1 200")
-        assert _http(guarded, "GET", "/health").startswith(b"HTTP/1.1 200")
-    finally:
-        guarded.stop()
+def test_api_key_guards_v1_only(make_server):
+    guarded = make_server(api_key="k")
+    raw = _http(guarded, "GET", "/v1/models")
+    assert raw.startswith(b"HTTP/1.1 401") and raw.endswith(b'{"error":"Unauthorized"}')
+    assert _http(guarded, "GET", "/v1/models", headers="Authorization: Bearer k\r\n").startswith(
+        b"HTTP/1.1 200"
+    )
+    assert _http(guarded, "GET", "/health").startswith(b"HTTP/1.1 200")
 
 
 def test_long_answers_are_deterministic_and_long(server):

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import zorac_command
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.chat.budget import Budget
 from zorac_repl.commands.figures import origin_text
@@ -124,94 +123,69 @@ def test_ollama_window_is_read_once_the_model_is_loaded(flavored, tmp_path):
     assert budget.limit == WINDOW - WINDOW // 4
 
 
-def _wait_flat(term: Terminal, pattern: str, timeout: float = 15.0) -> re.Match[str]:
-    """Wait for ``pattern`` in the scrollback read as one line (rows joined by spaces)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = re.search(pattern, " ".join(term.scrollback().split()))
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{pattern!r} never appeared; screen:\n{term.text()}")
-        term.pump(0.05)
-
-
 def _start(terminal: type[Terminal], server: DevServer, *args: str) -> Terminal:
-    term = terminal(*args, env={"VLLM_BASE_URL": server.base_url})
-    term.wait_for(r"Type /help for commands")
-    return term
+    return start_repl(terminal, server, *args, model=None)
 
 
 def test_the_start_up_line_and_tokens_name_the_source(terminal, flavored):
     term = _start(terminal, flavored["llamacpp-old"])
-    _wait_flat(
-        term,
+    term.wait_flat(
         r"Connected to llama\.cpp b6000 at http://127\.0\.0\.1:\d+/v1: model "
         r"qwen3-8b, context\s+8192 tokens \(from /props\)\.",
     )
     term.enter("/tokens")
-    _wait_flat(
-        term,
+    term.wait_flat(
         r"Limit:\s+MAX_INPUT_TOKENS from server \(context 8192 from llama\.cpp b6000 "
         r"/props less\s+4000 for the answer\)",
     )
     term.enter("/config get MAX_INPUT_TOKENS")
-    _wait_flat(
-        term,
+    term.wait_flat(
         r"MAX_INPUT_TOKENS = 4192 \(context 8192 from llama\.cpp b6000 /props less "
         r"4000 for\s+the answer\)\s+\[server\]",
     )
     term.enter("/reconnect")
-    _wait_flat(term, r"Connected to llama\.cpp b6000 at .* \(from /props\) \(\d+ ms\)\.")
+    term.wait_flat(r"Connected to llama\.cpp b6000 at .* \(from /props\) \(\d+ ms\)\.")
 
 
-def test_ollama_warns_before_the_server_would_truncate(terminal, tmp_path):
-    server = DevServer(model="qwen3:8b", max_model_len=1024, flavor="ollama").start()
-    try:
-        term = _start(terminal, server, "--max-tokens", "200")
-        _wait_flat(term, r"Connected to Ollama 0\.12\.6 .* window not known: the model is not")
-        term.enter("hello [[tokens=20]]")
-        _wait_flat(
-            term,
-            r"Ollama runs qwen3:8b with a 1024-token window; the budget is now "
-            r"824\s+tokens\.",
-        )
-        for number in range(8):
-            term.enter(f"question {number} " + "word " * 40 + "[[tokens=30]]")
-            term.wait_count(r"Stats: ", number + 2)
-            if "older messages will be dropped" in term.scrollback():
-                break
-        flat = " ".join(term.scrollback().split())
-        assert (
-            "Ollama is running this model with a 1024-token window; older messages will "
-            "be dropped by the server. Raise it with OLLAMA_CONTEXT_LENGTH or a Modelfile "
-            "(PARAMETER num_ctx)."
-        ) in flat
-        assert flat.count("older messages will be dropped") == 1
-        assert not any(record.truncated for record in server.chat_requests())
-    finally:
-        server.stop()
+def test_ollama_warns_before_the_server_would_truncate(make_server, terminal, tmp_path):
+    server = make_server(model="qwen3:8b", max_model_len=1024, flavor="ollama")
+    term = _start(terminal, server, "--max-tokens", "200")
+    term.wait_flat(r"Connected to Ollama 0\.12\.6 .* window not known: the model is not")
+    term.enter("hello [[tokens=20]]")
+    term.wait_flat(
+        r"Ollama runs qwen3:8b with a 1024-token window; the budget is now "
+        r"824\s+tokens\.",
+    )
+    for number in range(8):
+        term.enter(f"question {number} " + "word " * 40 + "[[tokens=30]]")
+        term.wait_count(r"Stats: ", number + 2)
+        if "older messages will be dropped" in term.scrollback():
+            break
+    flat = " ".join(term.scrollback().split())
+    assert (
+        "Ollama is running this model with a 1024-token window; older messages will "
+        "be dropped by the server. Raise it with OLLAMA_CONTEXT_LENGTH or a Modelfile "
+        "(PARAMETER num_ctx)."
+    ) in flat
+    assert flat.count("older messages will be dropped") == 1
+    assert not any(record.truncated for record in server.chat_requests())
 
 
 @pytest.mark.parametrize("flavor", ["llamacpp", "vllm", "sglang"])
-def test_overflow_figures_are_said_and_set_the_next_budget(terminal, flavor):
-    server = DevServer(model="m", max_model_len=2048, flavor=flavor).start()
-    try:
-        # The user's budget is too big for the server: the error's figures correct it.
-        term = _start(terminal, server, "--max-tokens", "100")
-        term.wait_for(r"\bm \|")
-        term.enter("/config set MAX_INPUT_TOKENS 50000")
-        term.wait_for(r"MAX_INPUT_TOKENS = 50000")
-        term.paste("big " + "word " * 2500)
-        term.enter()
-        found = _wait_flat(
-            term,
-            r"too long for the model's context \((\d+) tokens sent, "
-            r"2048 fit\)",
-        )
-        assert int(found.group(1)) > 2048
-    finally:
-        server.stop()
+def test_overflow_figures_are_said_and_set_the_next_budget(make_server, terminal, flavor):
+    server = make_server(model="m", max_model_len=2048, flavor=flavor)
+    # The user's budget is too big for the server: the error's figures correct it.
+    term = _start(terminal, server, "--max-tokens", "100")
+    term.wait_for(r"\bm \|")
+    term.enter("/config set MAX_INPUT_TOKENS 50000")
+    term.wait_for(r"MAX_INPUT_TOKENS = 50000")
+    term.paste("big " + "word " * 2500)
+    term.enter()
+    found = term.wait_flat(
+        r"too long for the model's context \((\d+) tokens sent, "
+        r"2048 fit\)",
+    )
+    assert int(found.group(1)) > 2048
 
 
 def test_one_shot_through_a_flavor(flavored):
@@ -226,20 +200,16 @@ def test_one_shot_through_a_flavor(flavored):
     assert result.returncode == 0, result.stderr
 
 
-def test_an_overflow_sets_the_budget_a_guess_had_set(terminal):
-    server = DevServer(model="m", max_model_len=2048, flavor="litellm-null").start()
-    try:
-        term = _start(terminal, server, "--max-tokens", "100")
-        _wait_flat(term, r"no max_input_tokens for this model")
-        term.paste("big " + "word " * 2500)
-        term.enter()
-        _wait_flat(term, r"too long for the model's context \(\d+ tokens sent, 2048 fit\)")
-        term.ctrl("u")  # the message is back in the input: clear it first
-        term.enter("/tokens")
-        _wait_flat(
-            term,
-            r"Tokens: \d+ of 1948 .* Limit: MAX_INPUT_TOKENS from server \(context "
-            r"2048 from LiteLLM proxy's overflow error less 100 for the answer\)",
-        )
-    finally:
-        server.stop()
+def test_an_overflow_sets_the_budget_a_guess_had_set(make_server, terminal):
+    server = make_server(model="m", max_model_len=2048, flavor="litellm-null")
+    term = _start(terminal, server, "--max-tokens", "100")
+    term.wait_flat(r"no max_input_tokens for this model")
+    term.paste("big " + "word " * 2500)
+    term.enter()
+    term.wait_flat(r"too long for the model's context \(\d+ tokens sent, 2048 fit\)")
+    term.ctrl("u")  # the message is back in the input: clear it first
+    term.enter("/tokens")
+    term.wait_flat(
+        r"Tokens: \d+ of 1948 .* Limit: MAX_INPUT_TOKENS from server \(context "
+        r"2048 from LiteLLM proxy's overflow error less 100 for the answer\)",
+    )

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import zorac_command
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ZoracError
@@ -25,12 +26,7 @@ _ESCAPES = (b"\x1b[2J", b"\x1b]52;", b"\x1b]0;", b"\x1b]8;", b"\x07")
 
 
 def _start(terminal: type[Terminal], server: DevServer, **env: str) -> Terminal:
-    term = terminal(
-        columns=200, rows=50, env={"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "S", **env}
-    )
-    term.wait_for(r"Ctrl\+D to leave")
-    term.wait_for(re.escape(server.model) + r" \|")
-    return term
+    return start_repl(terminal, server, env={"SYSTEM_PROMPT": "S", **env}, columns=200, rows=50)
 
 
 def _stats_count(term: Terminal) -> int:
@@ -79,23 +75,20 @@ def test_escapes_reach_stdout_raw_only_when_it_is_not_a_terminal(fresh_requests)
         assert sequence not in shown
 
 
-def test_markup_is_literal_in_messages_errors_and_model_names(terminal):
-    odd = DevServer(model="[bold]qwen[/bold]").start()
-    try:
-        term = _start(terminal, odd)
-        _ask(term, "[[echo]] [bold]x[/] [[x=1]] [link=http://a]y[/link]")
-        # The echo drops the directive [[x=1]], leaving two spaces; the rest is as typed.
-        assert "\n[bold]x[/]  [link=http://a]y[/link]" in term.scrollback()
-        term.enter("/config set VLLM_MODEL [red]nope[/]")
-        term.wait_for(r"VLLM_MODEL = \[red\]nope\[/\]")
-        term.enter("hello")
-        term.wait_for(r"The model `\[red\]nope\[/\]` does not exist")
-        term.ctrl("c")
-        term.enter("/config set VLLM_MODEL [bold]qwen[/bold]")
-        term.enter("/reconnect")
-        term.wait_for(r"model \[bold\]qwen\[/bold\], context 32768 tokens")
-    finally:
-        odd.stop()
+def test_markup_is_literal_in_messages_errors_and_model_names(make_server, terminal):
+    odd = make_server(model="[bold]qwen[/bold]")
+    term = _start(terminal, odd)
+    _ask(term, "[[echo]] [bold]x[/] [[x=1]] [link=http://a]y[/link]")
+    # The echo drops the directive [[x=1]], leaving two spaces; the rest is as typed.
+    assert "\n[bold]x[/]  [link=http://a]y[/link]" in term.scrollback()
+    term.enter("/config set VLLM_MODEL [red]nope[/]")
+    term.wait_for(r"VLLM_MODEL = \[red\]nope\[/\]")
+    term.enter("hello")
+    term.wait_for(r"The model `\[red\]nope\[/\]` does not exist")
+    term.ctrl("c")
+    term.enter("/config set VLLM_MODEL [bold]qwen[/bold]")
+    term.enter("/reconnect")
+    term.wait_for(r"model \[bold\]qwen\[/bold\], context 32768 tokens")
 
 
 def test_user_message_with_directive_like_text_does_not_crash(terminal, fresh_requests):
@@ -144,24 +137,21 @@ def test_zero_width_and_right_to_left_text_keep_the_layout(terminal, fresh_reque
 # -- a huge paste ---------------------------------------------------------------------------
 
 
-def test_a_1mb_paste_is_one_message_sent_intact(terminal):
-    roomy = DevServer(max_model_len=10_000_000).start()
-    try:
-        term = _start(terminal, roomy, MAX_INPUT_TOKENS="9000000")
-        lines = [
-            f"line {number:06d} of the pasted log: some text to fill it up nicely"
-            for number in range(16_500)
-        ]
-        pasted = "\n".join(lines)
-        assert len(pasted) > 1_000_000
-        term.type("\x1b[200~" + pasted + "\x1b[201~")
-        term.enter(" [[tokens=5]]")
-        deadline_count = len(roomy.chat_requests()) + 1
-        term.wait_for(_STATS, timeout=60)
-        assert len(roomy.chat_requests()) == deadline_count
-        assert roomy.chat_requests()[-1].messages[-1]["content"] == pasted + " [[tokens=5]]"
-    finally:
-        roomy.stop()
+def test_a_1mb_paste_is_one_message_sent_intact(make_server, terminal):
+    roomy = make_server(max_model_len=10_000_000)
+    term = _start(terminal, roomy, MAX_INPUT_TOKENS="9000000")
+    lines = [
+        f"line {number:06d} of the pasted log: some text to fill it up nicely"
+        for number in range(16_500)
+    ]
+    pasted = "\n".join(lines)
+    assert len(pasted) > 1_000_000
+    term.type("\x1b[200~" + pasted + "\x1b[201~")
+    term.enter(" [[tokens=5]]")
+    deadline_count = len(roomy.chat_requests()) + 1
+    term.wait_for(_STATS, timeout=60)
+    assert len(roomy.chat_requests()) == deadline_count
+    assert roomy.chat_requests()[-1].messages[-1]["content"] == pasted + " [[tokens=5]]"
 
 
 # -- /retry and SIGTERM ---------------------------------------------------------------------
@@ -282,24 +272,21 @@ def test_malformed_events_are_tolerated_or_typed(data):
         assert str(exc)
 
 
-def test_a_rejected_key_never_appears_in_what_is_printed():
-    locked = DevServer(api_key="sk-right-key-0000").start()
-    try:
-        environment = {
-            **os.environ,
-            "VLLM_BASE_URL": locked.base_url,
-            "VLLM_API_KEY": "sk-wrong-key-1234",
-            "VLLM_MODEL": locked.model,
-        }
-        result = subprocess.run(
-            [zorac_command(), "hello"],
-            capture_output=True,
-            env=environment,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
-        assert result.returncode == 4
-        assert b"sk-wrong-key-1234" not in result.stderr + result.stdout
-        assert b"rejected the API key" in result.stderr
-    finally:
-        locked.stop()
+def test_a_rejected_key_never_appears_in_what_is_printed(make_server):
+    locked = make_server(api_key="sk-right-key-0000")
+    environment = {
+        **os.environ,
+        "VLLM_BASE_URL": locked.base_url,
+        "VLLM_API_KEY": "sk-wrong-key-1234",
+        "VLLM_MODEL": locked.model,
+    }
+    result = subprocess.run(
+        [zorac_command(), "hello"],
+        capture_output=True,
+        env=environment,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 4
+    assert b"sk-wrong-key-1234" not in result.stderr + result.stdout
+    assert b"rejected the API key" in result.stderr

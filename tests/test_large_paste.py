@@ -8,6 +8,7 @@ import re
 import stat
 from pathlib import Path
 
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore
@@ -18,16 +19,9 @@ _JSON = "[" + "".join(_ITEM % n for n in range(500))  # 26 kB, one line
 
 
 def _start(terminal: type[Terminal], server: DevServer, **env: str) -> Terminal:
-    term = terminal(
-        env={
-            "VLLM_BASE_URL": server.base_url,
-            "SYSTEM_PROMPT": "S",
-            "MAX_INPUT_TOKENS": "900000",
-            **env,
-        }
+    return start_repl(
+        terminal, server, env={"SYSTEM_PROMPT": "S", "MAX_INPUT_TOKENS": "900000", **env}
     )
-    term.wait_for(r"Qwen/Qwen3-8B \|")
-    return term
 
 
 def _sent(server: DevServer, count: int, term: Terminal) -> str:

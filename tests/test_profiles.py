@@ -54,20 +54,10 @@ def _flat(term: Terminal) -> str:
     return " ".join(term.scrollback().split())
 
 
-def _wait_flat(term: Terminal, pattern: str) -> re.Match[str]:
-    import time
-
-    deadline = time.monotonic() + 15
-    while not (found := re.search(pattern, _flat(term))):
-        assert time.monotonic() < deadline, f"{pattern!r} never appeared:\n{term.text()}"
-        term.pump(0.05)
-    return found
-
-
 def test_profiles_switch_live_and_each_request_goes_to_its_own_server(terminal, two_servers):
     gpu, laptop, _ = two_servers
     term = terminal()  # default_profile: gpu-box
-    _wait_flat(term, r"Connected to vLLM 0\.33\.0 at " + re.escape(gpu.base_url))
+    term.wait_flat(r"Connected to vLLM 0\.33\.0 at " + re.escape(gpu.base_url))
     term.enter("hello [[tokens=5]]")
     term.wait_for(r"Stats: ")
     request = gpu.chat_requests()[-1]
@@ -75,19 +65,17 @@ def test_profiles_switch_live_and_each_request_goes_to_its_own_server(terminal, 
     assert request.headers["x-gate"] == "gate-secret-1"
     assert request.body is not None and request.body["temperature"] == 0.3
     term.enter("/profile")
-    _wait_flat(term, r"\* gpu-box\s+" + re.escape(gpu.base_url) + r"\s+vLLM 0\.33\.0")
-    _wait_flat(term, r"laptop-ollama\s+" + re.escape(laptop.base_url) + r"\s+not contacted yet")
+    term.wait_flat(r"\* gpu-box\s+" + re.escape(gpu.base_url) + r"\s+vLLM 0\.33\.0")
+    term.wait_flat(r"laptop-ollama\s+" + re.escape(laptop.base_url) + r"\s+not contacted yet")
     term.enter("/profile desktop")
-    _wait_flat(
-        term,
+    term.wait_flat(
         r"There is no profile 'desktop'; profiles: gpu-box, laptop-ollama\. "
         r"Nothing was changed\.",
     )
     term.type("/profile lap\t")
     term.wait_for(r"> /profile laptop-ollama")
     term.enter()
-    _wait_flat(
-        term,
+    term.wait_flat(
         r"Profile 'laptop-ollama' in use\. Connected to Ollama 0\.12\.6 at "
         + re.escape(laptop.base_url)
         + r": model qwen3:8b",
@@ -105,14 +93,13 @@ def test_profiles_switch_live_and_each_request_goes_to_its_own_server(terminal, 
         "and now? [[tokens=5]]",
     ]
     term.enter("/config get HEADERS")
-    _wait_flat(term, r"HEADERS = X-Gate: lap…te-2 \[profile\]")
+    term.wait_flat(r"HEADERS = X-Gate: lap…te-2 \[profile\]")
     assert "laptop-gate-2" not in term.scrollback()
     term.enter("/quit")
     term.close()
     # Saved sessions remember their profile; another one says so and changes nothing.
     term = terminal("-p", "gpu-box")
-    _wait_flat(
-        term,
+    term.wait_flat(
         r"It was made with the profile 'laptop-ollama' and this run uses "
         r"'gpu-box'; /profile laptop-ollama switches if you want\.",
     )

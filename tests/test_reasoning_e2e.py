@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -16,10 +17,7 @@ _FOLDED = r"Thought for [\d.]+s \((\d+) tokens\) · /think shows it"
 
 
 def _start(terminal: type[Terminal], server: DevServer, *args: str, **env: str) -> Terminal:
-    term = terminal(*args, env={"VLLM_BASE_URL": server.base_url, **env})
-    term.wait_for(r"Ctrl\+D to leave")
-    term.wait_for(r"Qwen/Qwen3-8B \|")
-    return term
+    return start_repl(terminal, server, *args, env=env)
 
 
 @pytest.mark.parametrize("shape", SHAPES)

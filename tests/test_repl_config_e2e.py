@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import free_port, zorac_command
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -22,10 +23,7 @@ def _start(terminal: type[Terminal], server: DevServer, *args: str, **env: str) 
     if not config.exists():
         config.write_text(json.dumps({"VLLM_BASE_URL": server.base_url}))
         config.chmod(0o600)
-    term = terminal(*args, columns=200, env=env)
-    term.wait_for(r"Ctrl\+D to leave")
-    term.wait_for(r"Qwen/Qwen3-8B \|")
-    return term
+    return start_repl(terminal, None, *args, env=env, columns=200, model=server.model)
 
 
 def _ask(term: Terminal, server: DevServer, text: str) -> dict:
@@ -57,32 +55,31 @@ def test_each_setting_change_reaches_the_very_next_request(terminal, fresh_reque
     assert saved["TEMPERATURE"] == "0.9" and saved["STREAM"] == "off"
 
 
-def test_base_url_and_api_key_apply_at_once_and_the_key_stays_secret(terminal, fresh_requests):
-    locked = DevServer(api_key="sk-secret-9f2c").start()
-    try:
-        term = _start(terminal, fresh_requests)
-        term.enter(f"/config set VLLM_BASE_URL {locked.base_url}")
-        term.wait_for(r"VLLM_BASE_URL = .*in effect now")
-        term.enter("hello [[tokens=5]]")
-        term.wait_for(r"rejected the API key \(HTTP 401\)")
-        term.ctrl("c")  # drop the draft
-        term.enter("/config set VLLM_API_KEY sk-secret-9f2c")
-        term.wait_for(r"VLLM_API_KEY = sk-…9f2c \(saved, in effect now\)")
-        body = _ask(term, locked, "hello again [[tokens=5]]")
-        assert body["model"] == locked.model
-        term.enter("/config get VLLM_API_KEY")
-        term.wait_count(r"sk-…9f2c", 2)
-        assert "sk-secret-9f2c" not in term.scrollback()
-        term.ctrl("d")
-        term.child.expect(r"$", timeout=5)
-        history_path = Path(os.environ["ZORAC_DATA_DIR"]) / "history"
-        history = history_path.read_text()
-        assert "/config get VLLM_API_KEY" in history and "sk-secret" not in history
-        assert oct(history_path.stat().st_mode & 0o777) == "0o600"
-        config = Path(os.environ["ZORAC_CONFIG_DIR"]) / "config.json"
-        assert oct(config.stat().st_mode & 0o777) == "0o600"
-    finally:
-        locked.stop()
+def test_base_url_and_api_key_apply_at_once_and_the_key_stays_secret(
+    make_server, terminal, fresh_requests
+):
+    locked = make_server(api_key="sk-secret-9f2c")
+    term = _start(terminal, fresh_requests)
+    term.enter(f"/config set VLLM_BASE_URL {locked.base_url}")
+    term.wait_for(r"VLLM_BASE_URL = .*in effect now")
+    term.enter("hello [[tokens=5]]")
+    term.wait_for(r"rejected the API key \(HTTP 401\)")
+    term.ctrl("c")  # drop the draft
+    term.enter("/config set VLLM_API_KEY sk-secret-9f2c")
+    term.wait_for(r"VLLM_API_KEY = sk-…9f2c \(saved, in effect now\)")
+    body = _ask(term, locked, "hello again [[tokens=5]]")
+    assert body["model"] == locked.model
+    term.enter("/config get VLLM_API_KEY")
+    term.wait_count(r"sk-…9f2c", 2)
+    assert "sk-secret-9f2c" not in term.scrollback()
+    term.ctrl("d")
+    term.child.expect(r"$", timeout=5)
+    history_path = Path(os.environ["ZORAC_DATA_DIR"]) / "history"
+    history = history_path.read_text()
+    assert "/config get VLLM_API_KEY" in history and "sk-secret" not in history
+    assert oct(history_path.stat().st_mode & 0o777) == "0o600"
+    config = Path(os.environ["ZORAC_CONFIG_DIR"]) / "config.json"
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
 
 
 def test_model_theme_and_encoding_changes_apply(terminal, fresh_requests):
@@ -163,18 +160,15 @@ def test_no_color_is_honoured(terminal, fresh_requests):
     assert not re.search(rb"\x1b\[[0-9;]*3[0-9;]*m", term.raw[start:])
 
 
-def test_a_server_that_comes_back_is_noticed(terminal):
+def test_a_server_that_comes_back_is_noticed(make_server, terminal):
     port = free_port()
     term = terminal(columns=200, env={"VLLM_BASE_URL": f"http://127.0.0.1:{port}/v1"})
     term.wait_for(r"Cannot reach http://127\.0\.0\.1:\d+/v1: is vLLM running\?")
     term.wait_for(r"server unreachable")
-    late = DevServer(port=port).start()
-    try:
-        term.wait_for(
-            r"The server at http://127\.0\.0\.1:\d+/v1 is back \(model "
-            r"Qwen/Qwen3-8B\)\.",
-            timeout=20,
-        )
-        term.wait_for(r"Qwen/Qwen3-8B \|")
-    finally:
-        late.stop()
+    make_server(port=port)  # the server comes up late
+    term.wait_for(
+        r"The server at http://127\.0\.0\.1:\d+/v1 is back \(model "
+        r"Qwen/Qwen3-8B\)\.",
+        timeout=20,
+    )
+    term.wait_for(r"Qwen/Qwen3-8B \|")

@@ -5,15 +5,13 @@ from __future__ import annotations
 import time
 
 from tests.conftest import free_port
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
 
 def _start(terminal: type[Terminal], server: DevServer, *args: str) -> Terminal:
-    term = terminal(*args, env={"VLLM_BASE_URL": server.base_url})
-    term.wait_for(r"Ctrl\+D to leave")
-    term.wait_for(r"Qwen/Qwen3-8B \|")  # the toolbar shows the detected model
-    return term
+    return start_repl(terminal, server, *args)
 
 
 def test_answer_streams_onto_the_screen_with_final_stats(terminal, fresh_requests):

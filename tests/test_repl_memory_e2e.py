@@ -7,6 +7,7 @@ import json
 import os
 from pathlib import Path
 
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -14,12 +15,7 @@ _STATS = r"Stats: \d+ tokens in"
 
 
 def _start(terminal: type[Terminal], server: DevServer, **env: str) -> Terminal:
-    term = terminal(
-        columns=200, env={"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "Be brief.", **env}
-    )
-    term.wait_for(r"Ctrl\+D to leave")
-    term.wait_for(r"Qwen/Qwen3-8B \|")
-    return term
+    return start_repl(terminal, server, env={"SYSTEM_PROMPT": "Be brief.", **env}, columns=200)
 
 
 def _turns(term: Terminal, count: int, tokens: int = 120, done: int = 0) -> None:
@@ -116,14 +112,11 @@ def test_a_corrupt_session_file_is_quarantined_at_start(terminal, fresh_requests
     assert json.loads((data / "session.json").read_text())["version"] == 1
 
 
-def test_context_overflow_from_the_server_gives_the_message_back(terminal):
-    small = DevServer(max_model_len=300).start()
-    try:
-        term = _start(terminal, small, MAX_INPUT_TOKENS="100000")
-        message = "word " * 400
-        term.enter(message.strip())
-        term.wait_for(r"too long for the model's context")
-        term.wait_for(r"/summarize or /clear makes room")
-        term.wait_for(r"> word word word")
-    finally:
-        small.stop()
+def test_context_overflow_from_the_server_gives_the_message_back(make_server, terminal):
+    small = make_server(max_model_len=300)
+    term = _start(terminal, small, MAX_INPUT_TOKENS="100000")
+    message = "word " * 400
+    term.enter(message.strip())
+    term.wait_for(r"too long for the model's context")
+    term.wait_for(r"/summarize or /clear makes room")
+    term.wait_for(r"> word word word")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import pexpect
 
+from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -22,9 +23,7 @@ _PASTE = "line one\rline two\rline three"
 
 
 def _start(terminal: type[Terminal], server: DevServer) -> Terminal:
-    term = terminal(env={"VLLM_BASE_URL": server.base_url, "SYSTEM_PROMPT": "S"})
-    term.wait_for(r"Qwen/Qwen3-8B \|")
-    return term
+    return start_repl(terminal, server, env={"SYSTEM_PROMPT": "S"})
 
 
 def _when_stats_arrive(term: Terminal, act: Callable[[], None], timeout: float = 15.0) -> None:

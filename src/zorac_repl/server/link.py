@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,8 @@ class ServerLink:
 
     Args:
         settings: the live settings; the model the server names is written there.
+        make_client: builds the client for the settings in force (a scripted fake in the
+            chat core's tests); by default ``ChatClient.from_settings``, imported on use.
 
     Attributes:
         status: what the toolbar says about the server: the model, or why there is none.
@@ -58,8 +61,11 @@ class ServerLink:
         max_model_len: the chosen model's context length, when the server said.
     """
 
-    def __init__(self, settings: LiveSettings) -> None:
+    def __init__(
+        self, settings: LiveSettings, make_client: Callable[[Settings], ChatClient] | None = None
+    ) -> None:
         self._settings = settings
+        self._make_client = make_client
         self._client: ChatClient | None = None
         self.status = _CONNECTING
         self.models: list[ModelInfo] = []
@@ -74,9 +80,12 @@ class ServerLink:
     @property
     def client(self) -> ChatClient:
         if self._client is None:
-            from zorac_repl.server.client import ChatClient
+            make_client = self._make_client
+            if make_client is None:
+                from zorac_repl.server.client import ChatClient
 
-            self._client = ChatClient.from_settings(self._settings.current)
+                make_client = ChatClient.from_settings
+            self._client = make_client(self._settings.current)
         return self._client
 
     def request(self) -> ChatRequest:
