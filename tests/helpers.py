@@ -1,4 +1,5 @@
-"""What many tests share: starting the REPL until it is ready, and a scripted fake client.
+"""What many tests share: starting the REPL until it is ready, a scripted fake client, and
+a scheduler whose time moves by hand.
 
 ``ScriptedClient`` stands in for ``ChatClient`` in tests of the chat core's own rules
 (budget, summaries, /edit, /retry), like llm's ``MockModel``: answers are queued, and
@@ -8,9 +9,11 @@ server through the real ``openai`` client instead.
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import re
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tests.terminal import Terminal
@@ -133,3 +136,62 @@ class ScriptedClient:
 
     async def aclose(self) -> None:
         pass
+
+
+@dataclass(order=True)
+class _Due:
+    when: float
+    order: int
+    callback: Callable[[], object] = field(compare=False)
+    cancelled: bool = field(default=False, compare=False)
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class ManualScheduler:
+    """A ``render.scheduler.Scheduler`` whose time moves only when the test says: frames,
+    ticks and the resize settle happen at ``advance``, never by sleeping."""
+
+    def __init__(self) -> None:
+        self.time = 0.0
+        self.sleeping = 0  # coroutines waiting in ``sleep`` now
+        self._due: list[_Due] = []
+        self._order = 0
+
+    def now(self) -> float:
+        return self.time
+
+    def call_later(self, delay: float, callback: Callable[[], object]) -> _Due:
+        self._order += 1
+        due = _Due(self.time + max(0.0, delay), self._order, callback)
+        heapq.heappush(self._due, due)
+        return due
+
+    async def sleep(self, delay: float) -> None:
+        woken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.call_later(delay, lambda: woken.done() or woken.set_result(None))
+        self.sleeping += 1
+        try:
+            await woken
+        finally:
+            self.sleeping -= 1
+
+    def advance(self, seconds: float) -> None:
+        """Move time on by ``seconds``, running what falls due, in order."""
+        target = self.time + seconds
+        while self._due and self._due[0].when <= target:
+            due = heapq.heappop(self._due)
+            self.time = due.when
+            if not due.cancelled:
+                due.callback()
+        self.time = target
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the event loop run until ``condition`` holds (I/O a test cannot drive itself)."""
+    deadline = time.monotonic() + timeout
+    await asyncio.sleep(0)  # whatever is ready runs first, even if the state holds already
+    while not condition():
+        assert time.monotonic() < deadline, "the awaited state never came"
+        await asyncio.sleep(0.001)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -22,6 +21,7 @@ from rich.console import Console
 
 from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown_stream import MarkdownStream
+from zorac_repl.render.scheduler import LoopScheduler, Scheduled, Scheduler
 from zorac_repl.render.thought_area import ThoughtArea
 from zorac_repl.settings.values import ReasoningMode
 from zorac_repl.stats import StreamStats, format_live
@@ -80,6 +80,7 @@ class TerminalAnswerView:
             copy of the region's top rows in scrollback after narrowing).
         reasoning: how a reasoning model's thinking is shown (``thought_area``).
         thought_hint: what the folded thought's line adds (`` · /think shows it``).
+        scheduler: the time now, and frames later; the event loop's by default.
     """
 
     def __init__(
@@ -93,8 +94,10 @@ class TerminalAnswerView:
         cursor_probe: CursorProbe | None = None,
         reasoning: ReasoningMode = "fold",
         thought_hint: str = "",
+        scheduler: Scheduler | None = None,
     ) -> None:
         self._console = console
+        self._scheduler = scheduler or LoopScheduler()
         self._rows = rows
         self._code_theme = code_theme
         # The terminal's real width, for counting screen rows: $COLUMNS may fix Rich's.
@@ -114,8 +117,8 @@ class TerminalAnswerView:
         self._is_dirty = False
         self._drawn_columns: int | None = None
         self._last_frame = 0.0
-        self._frame_handle: asyncio.TimerHandle | None = None
-        self._tick_handle: asyncio.TimerHandle | None = None
+        self._frame_handle: Scheduled | None = None
+        self._tick_handle: Scheduled | None = None
         self._probe = cursor_probe
         self._resizing: asyncio.Future[None] | None = None  # a redraw waits for the width
         self._unwritten: list[str] = []  # final rows of a frame a resize kept from the screen
@@ -221,15 +224,15 @@ class TerminalAnswerView:
     def _request_frame(self) -> None:
         if self._frame_handle is not None or self._resizing is not None:
             return
-        delay = max(0.0, self._last_frame + _FRAME - time.perf_counter())
-        self._frame_handle = asyncio.get_running_loop().call_later(delay, self._on_frame)
+        delay = max(0.0, self._last_frame + _FRAME - self._scheduler.now())
+        self._frame_handle = self._scheduler.call_later(delay, self._on_frame)
 
     def _on_frame(self) -> None:
         self._frame_handle = None
         self._draw()
 
     def _schedule_tick(self) -> None:
-        self._tick_handle = asyncio.get_running_loop().call_later(_TICK, self._on_tick)
+        self._tick_handle = self._scheduler.call_later(_TICK, self._on_tick)
 
     def _on_tick(self) -> None:
         self._request_frame()
@@ -238,7 +241,7 @@ class TerminalAnswerView:
     def _draw(self, report: ResizeReport | None = None, settled: bool = False) -> None:
         if self._resizing is not None:
             return  # the redraw after the resize is the next frame
-        self._last_frame = time.perf_counter()
+        self._last_frame = self._scheduler.now()
         columns = self._columns()
         if not settled and self._drawn_columns is not None and columns != self._drawn_columns:
             self._resizing = asyncio.ensure_future(self._draw_after_resize())
@@ -289,7 +292,7 @@ class TerminalAnswerView:
         try:
             columns = self._columns()
             while True:
-                await asyncio.sleep(RESIZE_SETTLE_SECONDS)
+                await self._scheduler.sleep(RESIZE_SETTLE_SECONDS)
                 position = await self._probe.position() if self._probe else None
                 if self._columns() == columns:
                     break
