@@ -172,9 +172,12 @@ def test_ollama_warns_before_the_server_would_truncate(make_server, terminal, tm
 
 
 @pytest.mark.parametrize("flavor", ["llamacpp", "vllm", "sglang"])
-def test_overflow_figures_are_said_and_set_the_next_budget(make_server, terminal, flavor):
+def test_overflow_figures_are_said_and_the_budget_the_user_set_still_wins(
+    make_server, terminal, flavor
+):
     server = make_server(model="m", max_model_len=2048, flavor=flavor)
-    # The user's budget is too big for the server: the error's figures correct it.
+    # The user's budget is too big for the server: the error's figures say so, and the
+    # next budget is still the user's (a guessed one would be corrected: the next test).
     term = _start(terminal, server, "--max-tokens", "100")
     term.wait_for(r"\bm \|")
     term.enter("/config set MAX_INPUT_TOKENS 50000")
@@ -186,6 +189,9 @@ def test_overflow_figures_are_said_and_set_the_next_budget(make_server, terminal
         r"2048 fit\)",
     )
     assert int(found.group(1)) > 2048
+    term.ctrl("u")  # the message is back in the input: clear it first
+    term.enter("/tokens")
+    term.wait_flat(r"Tokens: \d+ of 50000 .* Limit: MAX_INPUT_TOKENS from file(?! \()")
 
 
 def test_one_shot_through_a_flavor(flavored):

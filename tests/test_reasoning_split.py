@@ -10,32 +10,21 @@ from zorac_repl.conversation.reasoning import (
     AnswerText,
     Confirmed,
     Piece,
-    Retracted,
+    SortedText,
     ThinkSplitter,
-    Thought,
     split_saved,
 )
 
 
 def _outcome(pieces: list[Piece]) -> tuple[str, str]:
     """(thinking, answer) as a consumer that follows the pieces ends up with."""
-    thinking, answer, provisional = [], [], []
+    sorted_text = SortedText()
     for piece in pieces:
-        match piece:
-            case Thought(text=text):
-                thinking.append(text)
-            case AnswerText(text=text, provisional=True):
-                provisional.append(text)
-            case AnswerText(text=text):
-                assert not provisional, "answer text while provisional text is undecided"
-                answer.append(text)
-            case Confirmed():
-                answer += provisional
-                provisional.clear()
-            case Retracted():
-                provisional.clear()
-    assert not provisional, "the answer ended with provisional text undecided"
-    return "".join(thinking), "".join(answer)
+        if isinstance(piece, AnswerText) and not piece.provisional:
+            assert not sorted_text.provisional, "answer text while provisional text is undecided"
+        sorted_text.add(piece)
+    assert not sorted_text.provisional, "the answer ended with provisional text undecided"
+    return "".join(sorted_text.thinking), "".join(sorted_text.answer)
 
 
 def _split(chunks: list[str], window: int = WINDOW) -> tuple[str, str]:

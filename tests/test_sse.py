@@ -108,20 +108,27 @@ def test_error_events_raise_with_the_servers_message(payload, message):
 
 
 @pytest.mark.parametrize(
-    "payload",
+    "payload, events",
     [
-        '{"choices":[{"delta":{}}]}',
-        '{"choices":[]}',
-        '{"choices":null}',
-        "{}",
-        "[]",
-        '{"choices":[{"index":0}]}',
-        '{"choices":[{"delta":{"content":null,"reasoning":null}}]}',
-        '{"choices":[{"delta":{"content":"x"},"finish_reason":null}],"timings":{},"obfuscation":"q"}',
+        pytest.param('{"choices":[{"delta":{}}]}', [], id="empty-delta"),
+        pytest.param('{"choices":[]}', [], id="no-choices"),
+        pytest.param('{"choices":null}', [], id="null-choices"),
+        pytest.param("{}", [], id="empty-object"),
+        pytest.param("[]", [], id="a-list"),
+        pytest.param('{"choices":[{"index":0}]}', [], id="no-delta"),
+        pytest.param(
+            '{"choices":[{"delta":{"content":null,"reasoning":null}}]}', [], id="null-fields"
+        ),
+        pytest.param(
+            '{"choices":[{"delta":{"content":"x"},"finish_reason":null}],"timings":{},'
+            '"obfuscation":"q"}',
+            [TextDelta("x")],
+            id="unknown-fields-beside-text",
+        ),
     ],
 )
-def test_odd_chunks_are_tolerated(payload):
-    list(decode_chunk(payload))
+def test_odd_chunks_are_tolerated(payload, events):
+    assert list(decode_chunk(payload)) == events
 
 
 def test_non_json_data_is_a_server_error_not_a_crash():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["config_dir", "config_file", "data_dir", "history_file"]
+__all__ = ["config_dir", "config_file", "data_dir", "free_path", "history_file"]
 
 _APP = "zorac-repl"
 
@@ -43,3 +43,12 @@ def history_file(environ: Mapping[str, str]) -> Path:
 def config_file(environ: Mapping[str, str]) -> Path:
     """The settings saved with ``/config set`` (JSON)."""
     return config_dir(environ) / "config.json"
+
+
+def free_path(directory: Path, stem: str, suffix: str) -> Path:
+    """``directory/stem+suffix``, or with ``-2``, ``-3``… after the stem: the first that
+    does not exist yet (a backup, a quarantined file, an export)."""
+    candidate, number = directory / f"{stem}{suffix}", 2
+    while candidate.exists():
+        candidate, number = directory / f"{stem}-{number}{suffix}", number + 1
+    return candidate

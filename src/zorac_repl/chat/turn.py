@@ -29,6 +29,7 @@ from zorac_repl.conversation.reasoning import (
     Confirmed,
     Piece,
     Retracted,
+    SortedText,
     ThinkSplitter,
     Thought,
 )
@@ -76,14 +77,12 @@ class _Parts:
         self._view = view
         self._stats = stats
         self._splitter = ThinkSplitter()
-        self.thinking: list[str] = []
-        self.answer: list[str] = []
-        self._provisional: list[str] = []
+        self.sorted = SortedText()
 
     def reasoning(self, text: str) -> None:
         """Thinking from a reasoning field: a parser is at work, the content is answer."""
         self._apply(self._splitter.reasoning_field_seen())
-        self.thinking.append(text)
+        self.sorted.thinking.append(text)
         self._view.reasoning(text)
         self._stats.on_thinking_delta()
 
@@ -98,28 +97,18 @@ class _Parts:
     def finish(self) -> None:
         self._apply(self._splitter.finish())
 
-    def answer_so_far(self) -> str:
-        return "".join(self.answer + self._provisional)
-
     def _apply(self, pieces: list[Piece]) -> None:
         for piece in pieces:
+            self.sorted.add(piece)
             match piece:
                 case Thought(text=text):
-                    self.thinking.append(text)
                     self._view.reasoning(text)
-                case AnswerText(text=text, provisional=True):
-                    self._provisional.append(text)
-                    self._view.text(text, provisional=True)
-                case AnswerText(text=text):
-                    self.answer.append(text)
-                    self._view.text(text)
+                case AnswerText(text=text, provisional=provisional):
+                    self._view.text(text, provisional=provisional)
                 case Confirmed():
-                    self.answer += self._provisional
-                    self._provisional.clear()
                     self._stats.settle(is_answer=True)
                     self._view.settle(is_answer=True)
                 case Retracted():
-                    self._provisional.clear()
                     self._stats.settle(is_answer=False)
                     self._view.settle(is_answer=False)
                 case _:
@@ -187,8 +176,9 @@ async def run_turn(
     except BaseException:
         await _end_view(view, "failed")
         raise
-    thinking = "".join(parts.thinking).strip()
-    text = "".join(parts.answer) if status == "complete" else parts.answer_so_far()
+    thinking = "".join(parts.sorted.thinking).strip()
+    sorted_text = parts.sorted
+    text = "".join(sorted_text.answer) if status == "complete" else sorted_text.answer_so_far()
     if status == "complete" and thinking and not text.strip():
         status = "unanswered"
     await _end_view(view, status)

@@ -17,6 +17,7 @@ from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, write_new_file
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import AnswerMeta, AssistantMessage, UserMessage
+from zorac_repl.paths import free_path
 from zorac_repl.settings.table import Settings
 
 __all__ = ["export", "to_markdown"]
@@ -71,11 +72,7 @@ def _figures(meta: AnswerMeta) -> str:
 
 
 def _free_default(directory: Path, now: float) -> Path:
-    stem = f"zorac-{time.strftime('%Y%m%d-%H%M', time.localtime(now))}"
-    candidate, number = directory / f"{stem}.md", 2
-    while candidate.exists():
-        candidate, number = directory / f"{stem}-{number}.md", number + 1
-    return candidate
+    return free_path(directory, f"zorac-{time.strftime('%Y%m%d-%H%M', time.localtime(now))}", ".md")
 
 
 async def export(parts: ChatParts, args: str) -> CommandResult:

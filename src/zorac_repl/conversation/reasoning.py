@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import assert_never
 
 __all__ = [
     "WINDOW",
@@ -38,6 +39,7 @@ __all__ = [
     "Confirmed",
     "Piece",
     "Retracted",
+    "SortedText",
     "ThinkSplitter",
     "Thought",
     "split_saved",
@@ -225,23 +227,47 @@ class ThinkSplitter:
         return [AnswerText(text)] if text else []
 
 
-def split_saved(content: str) -> tuple[str, str]:
-    """An answer saved whole as ``(thinking, answer)``, by the same rule as a stream."""
-    splitter = ThinkSplitter()
-    thinking: list[str] = []
-    answer: list[str] = []
-    provisional: list[str] = []
-    for piece in [*splitter.feed(content), *splitter.finish()]:
+class SortedText:
+    """Thinking and answer as the pieces decide them; provisional text waits for its verdict.
+
+    The one reading of ``Piece``s: the turn (which also draws them), ``split_saved`` and
+    the splitter's tests all follow the pieces through it.
+
+    Attributes:
+        thinking: the thinking's pieces.
+        answer: the answer's pieces, confirmed.
+        provisional: text that may yet turn out to be thinking.
+    """
+
+    def __init__(self) -> None:
+        self.thinking: list[str] = []
+        self.answer: list[str] = []
+        self.provisional: list[str] = []
+
+    def add(self, piece: Piece) -> None:
         match piece:
             case Thought(text=text):
-                thinking.append(text)
+                self.thinking.append(text)
             case AnswerText(text=text, provisional=True):
-                provisional.append(text)
+                self.provisional.append(text)
             case AnswerText(text=text):
-                answer.append(text)
+                self.answer.append(text)
             case Confirmed():
-                answer += provisional
-                provisional.clear()
+                self.answer += self.provisional
+                self.provisional.clear()
             case Retracted():
-                provisional.clear()
-    return "".join(thinking).strip(), "".join(answer + provisional)
+                self.provisional.clear()
+            case _:
+                assert_never(piece)
+
+    def answer_so_far(self) -> str:
+        """The answer, with the provisional text still undecided."""
+        return "".join(self.answer + self.provisional)
+
+
+def split_saved(content: str) -> tuple[str, str]:
+    """An answer saved whole as ``(thinking, answer)``, by the same rule as a stream."""
+    splitter, sorted_text = ThinkSplitter(), SortedText()
+    for piece in [*splitter.feed(content), *splitter.finish()]:
+        sorted_text.add(piece)
+    return "".join(sorted_text.thinking).strip(), sorted_text.answer_so_far()

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from zorac_repl.atomic_file import write_atomically
 from zorac_repl.errors import StoreError
+from zorac_repl.paths import free_path
 
 __all__ = [
     "DEFAULT_NAME",
@@ -38,15 +39,6 @@ __all__ = [
 
 def _timestamp() -> str:
     return time.strftime("%Y%m%d-%H%M%S")
-
-
-def _free_name(directory: Path, stem: str, suffix: str) -> Path:
-    candidate = directory / f"{stem}{suffix}"
-    number = 2
-    while candidate.exists():
-        candidate = directory / f"{stem}-{number}{suffix}"
-        number += 1
-    return candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +128,7 @@ class SessionStore:
                 raise SessionInUse(
                     f"The session {self.name!r} is open in another running zorac-repl."
                 ) from None
-            own = _free_name(
+            own = free_path(
                 self.path.parent, f"{self.path.stem}-{_timestamp()}-{os.getpid()}", ".json"
             )
             self._shared_notice = (
@@ -170,7 +162,7 @@ class SessionStore:
 
     def quarantine(self, reason: str) -> LoadResult:
         """Move the session file aside and say where; it is never overwritten."""
-        target = _free_name(self.path.parent, f"{self.path.stem}.corrupt-{_timestamp()}", ".json")
+        target = free_path(self.path.parent, f"{self.path.stem}.corrupt-{_timestamp()}", ".json")
         try:
             os.replace(self.path, target)
         except OSError as exc:
@@ -190,6 +182,6 @@ class SessionStore:
 
     def backup(self, data: Any) -> Path:
         """Keep ``data`` in a timestamped file beside the session (for ``/clear``)."""
-        target = _free_name(self.path.parent, f"{self.path.stem}-backup-{_timestamp()}", ".json")
+        target = free_path(self.path.parent, f"{self.path.stem}-backup-{_timestamp()}", ".json")
         write_atomically(target, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
         return target

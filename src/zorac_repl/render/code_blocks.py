@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
+from zorac_repl.render.markdown_parser import markdown_parser
 
 __all__ = ["CodeBlock", "code_blocks"]
 
@@ -25,7 +25,7 @@ class CodeBlock:
 
 def code_blocks(markdown: str) -> list[CodeBlock]:
     """Every fenced code block of ``markdown``, in order, numbered from 1."""
-    tokens = MarkdownIt().enable("strikethrough").enable("table").parse(markdown)
+    tokens = markdown_parser().parse(markdown)
     fences = [token for token in tokens if token.type == "fence"]
     return [
         CodeBlock(number, token.info.partition(" ")[0], token.content)

@@ -41,10 +41,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from markdown_it import MarkdownIt
 from rich.console import Console
 
 from zorac_repl.render.markdown import render_lines
+from zorac_repl.render.markdown_parser import markdown_parser
 from zorac_repl.render.safe_text import visible_controls
 
 __all__ = ["MarkdownStream"]
@@ -56,11 +56,6 @@ _CHILD_SETTLED_BLOCKS = frozenset({"bullet_list_open", "blockquote_open"})
 _LEAF_BLOCKS = frozenset(
     {"paragraph_open", "heading_open", "fence", "code_block", "hr", "html_block"}
 )
-
-
-def _parser() -> MarkdownIt:
-    # The same configuration as rich.markdown.Markdown, so blocks are cut where Rich sees them.
-    return MarkdownIt().enable("strikethrough").enable("table")
 
 
 class MarkdownStream:
@@ -85,7 +80,7 @@ class MarkdownStream:
         self._dim = dim
         self._code_theme = code_theme
         self._max_live_rows = max_live_rows
-        self._parser = _parser()
+        self._parser = markdown_parser()
         self._tail = ""  # the text from the start of the open block on
         self._blocks_done = 0
         self._fences_done = 0  # fenced code blocks in finished blocks: the next is +1
