@@ -9,9 +9,20 @@ import tty
 from collections.abc import Iterator
 
 import pytest
+from prompt_toolkit.key_binding import KeyPress
+from prompt_toolkit.keys import Keys
 
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.terminal.screen import CursorProbe, known_to_rewrap
+
+
+def _typed(keys: list[KeyPress]) -> bytes:
+    """The keys as the bytes that were typed (a paste with its markers)."""
+    text = "".join(
+        f"\x1b[200~{key.data}\x1b[201~" if key.key == Keys.BracketedPaste else key.data
+        for key in keys
+    )
+    return text.encode("utf-8", "surrogateescape")
 
 
 @pytest.fixture
@@ -43,7 +54,7 @@ def _probe_with_reply(
             keys.stop()
 
     position = asyncio.run(ask())
-    return position, keys.take(), asked
+    return position, _typed(keys.take()), asked
 
 
 def test_the_cursor_report_is_read_and_keys_typed_around_it_are_kept_in_order(pty_pair):
@@ -76,7 +87,7 @@ def test_a_terminal_that_did_not_answer_is_not_asked_again(pty_pair):
 
 def _read_while_busy(
     pty_pair: tuple[int, int], chunks: list[bytes], after_stop: bytes = b""
-) -> tuple[bytes, int, list[str]]:
+) -> tuple[list[KeyPress], int, list[str]]:
     """Type ``chunks`` while busy, and ``after_stop`` just as the work ends."""
     master, slave = pty_pair
     written: list[str] = []
@@ -104,17 +115,18 @@ def _read_while_busy(
 
 
 def test_ctrl_c_stops_the_work_and_other_keys_wait_in_order(pty_pair):
-    typed, interrupts, written = _read_while_busy(pty_pair, [b"next ", b"\x03", b"q\r\x04"])
+    keys, interrupts, written = _read_while_busy(pty_pair, [b"next ", b"\x03", b"q\r\x04"])
     assert interrupts == 1
-    assert typed == b"next q\r\x04"
+    assert _typed(keys) == b"next q\r\x04"
     assert written == ["\x1b[?2004h"]  # a paste made now stays one paste
 
 
 def test_ctrl_c_inside_a_paste_is_pasted_text_not_a_stop(pty_pair):
     paste = b"\x1b[200~a\x03b\r\nc\x1b[201~"
-    typed, interrupts, _ = _read_while_busy(pty_pair, [paste[:9], paste[9:]])
+    keys, interrupts, _ = _read_while_busy(pty_pair, [paste[:9], paste[9:]])
     assert interrupts == 0
-    assert typed == paste
+    assert [key.key for key in keys] == [Keys.BracketedPaste]  # one paste, for the prompt
+    assert _typed(keys) == paste
 
 
 def test_a_large_paste_with_its_end_marker_cut_in_two_is_one_paste(pty_pair):
@@ -122,19 +134,30 @@ def test_a_large_paste_with_its_end_marker_cut_in_two_is_one_paste(pty_pair):
     chunks = [paste[start : start + 4096] for start in range(0, len(paste) - 3, 4096)]
     cut = len(paste) - 3  # the end marker arrives as "\x1b[2" and then "01~"
     chunks[-1] = paste[(len(chunks) - 1) * 4096 : cut]
-    typed, interrupts, _ = _read_while_busy(pty_pair, [*chunks, paste[cut:], b"\x03"])
+    keys, interrupts, _ = _read_while_busy(pty_pair, [*chunks, paste[cut:], b"\x03"])
     assert interrupts == 1  # only the Ctrl+C typed after the paste
-    assert typed == paste
+    assert _typed(keys) == paste
 
 
 def test_a_paste_still_arriving_when_the_work_ends_is_kept_whole(pty_pair):
-    typed, _, _ = _read_while_busy(
+    keys, _, _ = _read_while_busy(
         pty_pair, [b"\x1b[200~first line\r"], after_stop=b"second line\x1b[201~"
     )
-    assert typed == b"\x1b[200~first line\rsecond line\x1b[201~"
+    assert [key.key for key in keys] == [Keys.BracketedPaste]
+    assert _typed(keys) == b"\x1b[200~first line\rsecond line\x1b[201~"
 
 
 def test_terminals_known_to_rewrap_are_told_by_their_environment():
     assert known_to_rewrap({"TMUX": "/tmp/tmux-0/default,1,0"}) is True
     assert known_to_rewrap({"TERM_PROGRAM": "iTerm.app"}) is True
     assert known_to_rewrap({"TERM": "xterm-256color"}) is None
+
+
+def test_a_key_whose_sequence_is_cut_when_the_work_ends_is_one_key(pty_pair):
+    keys, _, _ = _read_while_busy(pty_pair, [b"a\x1b["], after_stop=b"A")
+    assert [key.key for key in keys] == ["a", Keys.Up]
+
+
+def test_a_lone_escape_typed_last_is_handed_over_as_escape(pty_pair):
+    keys, _, _ = _read_while_busy(pty_pair, [b"x\x1b"])
+    assert [key.key for key in keys] == ["x", Keys.Escape]

@@ -22,7 +22,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input.vt100 import raw_mode
-from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
+from prompt_toolkit.key_binding import KeyBindings, KeyPress, KeyPressEvent
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout.processors import (
     Processor,
@@ -355,19 +355,12 @@ def _warm_up(session: ChatParts) -> None:
     threading.Thread(target=load, name="zorac-warm-up", daemon=True).start()
 
 
-def _type_ahead(prompt: PromptSession[str], typed: bytes) -> None:
+def _type_ahead(prompt: PromptSession[str], typed: list[KeyPress]) -> None:
     """Keys typed during an answer that the session read: the next prompt gets them first."""
-    if not typed:
-        return
-    from prompt_toolkit.input.typeahead import store_typeahead
-    from prompt_toolkit.input.vt100_parser import Vt100Parser
-    from prompt_toolkit.key_binding import KeyPress
+    if typed:
+        from prompt_toolkit.input.typeahead import store_typeahead
 
-    keys: list[KeyPress] = []
-    parser = Vt100Parser(keys.append)
-    parser.feed(typed.decode("utf-8", "replace"))
-    parser.flush()
-    store_typeahead(prompt.input, keys)
+        store_typeahead(prompt.input, typed)
 
 
 async def _watch_server(session: ChatParts) -> None:

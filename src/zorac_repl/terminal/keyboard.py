@@ -3,37 +3,41 @@
 The REPL holds the terminal in raw mode for as long as it runs, so no key is ever echoed
 or eaten by the terminal's line editing between prompts (cooked mode would turn Ctrl+D
 into an end-of-file nobody reads, and echo a paste over the answer). While an answer
-streams, ``KeyReader`` reads stdin itself: Ctrl+C outside a paste stops the work, a
-cursor report answers ``CursorProbe``, and every other byte is kept, in order, for the
-next prompt. Bracketed paste stays on meanwhile, so a paste arrives there as one paste.
+streams, ``KeyReader`` reads stdin itself, through the parser the prompt uses: Ctrl+C
+outside a paste stops the work, a cursor report answers ``CursorProbe``, and every other
+key is kept, in order, for the next prompt. Bracketed paste stays on meanwhile, so a
+paste arrives there as one paste.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import os
-import re
 import select
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from prompt_toolkit.key_binding import KeyPress
 
 __all__ = ["KeyReader"]
 
-_CTRL_C = 0x03
-_PASTE_START = b"\x1b[200~"
-_PASTE_END = b"\x1b[201~"
-# The terminal's answer to ESC[6n: ESC [ row ; column R, both counted from 1.
-_CURSOR_REPORT = re.compile(rb"\x1b\[(\d+);(\d+)R")
-# An escape sequence cut off at the end of what was read: the rest is on its way.
-_UNFINISHED_ESCAPE = re.compile(rb"\x1b(\[[0-9;:<=>?]*|O)?$")
+# The paste markers the parser takes off a bracketed paste's text.
+_PASTE_MARKERS = len("\x1b[200~") + len("\x1b[201~")
 # How long ``stop`` waits for the rest of a paste or of an escape sequence.
 _PASTE_GRACE = 0.5
 _SEQUENCE_GRACE = 0.05
 
 
 class KeyReader:
-    """Reads the keyboard between prompts.
+    """Reads the keyboard between prompts, through prompt_toolkit's own parser.
+
+    The bytes are parsed once, as the prompt would parse them: a bracketed paste comes out
+    as one key (a Ctrl+C inside it is text), a cursor report as one key, Ctrl+C as one
+    key. The keys kept are handed to the next prompt as they are (``take``).
 
     Args:
         fd: the terminal's input.
@@ -41,11 +45,22 @@ class KeyReader:
     """
 
     def __init__(self, fd: int, write: Callable[[str], None]) -> None:
+        # Only the REPL makes one, and it has prompt_toolkit loaded; one-shot mode must not.
+        from prompt_toolkit.input.vt100_parser import Vt100Parser
+        from prompt_toolkit.keys import Keys
+
         self._fd = fd
         self._write = write
-        self._kept = bytearray()
-        self._scanned = 0  # bytes of ``_kept`` already looked at for Ctrl+C and markers
-        self._in_paste = False
+        self._paste, self._cursor_report, self._ctrl_c = (
+            Keys.BracketedPaste,
+            Keys.CPRResponse,
+            Keys.ControlC,
+        )
+        self._keys: list[KeyPress] = []
+        self._parser = Vt100Parser(self._on_key)
+        self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+        # Characters fed that no key has accounted for yet: a sequence or a paste under way.
+        self._unparsed = 0
         self._on_interrupt: Callable[[], object] | None = None
         self._report: asyncio.Future[tuple[int, int] | None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -77,19 +92,16 @@ class KeyReader:
             self._report.set_result(None)
         self._finish_sequence()
 
-    def take(self) -> bytes:
+    def take(self) -> list[KeyPress]:
         """The keys kept since the last call, in the order they were typed."""
-        kept = bytes(self._kept)
-        self._kept.clear()
-        self._scanned = 0
-        return kept
+        keys, self._keys = self._keys, []
+        return keys
 
     async def cursor_report(self, timeout: float) -> tuple[int, int] | None:
         """The next cursor position the terminal reports, as (row, column) from 0."""
         if self._loop is None:
             return None
         self._report = self._loop.create_future()
-        self._scan()
         try:
             return await asyncio.wait_for(self._report, timeout)
         except TimeoutError:
@@ -107,75 +119,56 @@ class KeyReader:
                 self._loop.remove_reader(self._fd)
                 self._loop = None
             return
-        self._kept += data
-        self._scan()
+        self._feed(data)
 
-    def _scan(self) -> None:
-        """Look at the new bytes: paste markers, Ctrl+C, the cursor report awaited.
+    def _feed(self, data: bytes) -> None:
+        text = self._decoder.decode(data)
+        self._unparsed += len(text)
+        self._parser.feed(text)
 
-        Linear in what arrived: a paste is skipped to its end marker in one search.
-        """
-        kept = self._kept
-        index = self._scanned
-        while index < len(kept):
-            if self._in_paste:
-                end = kept.find(_PASTE_END, index)
-                if end == -1:
-                    # The end marker may be cut off: look at its first bytes again later.
-                    index = max(index, len(kept) - len(_PASTE_END) + 1)
-                    break
-                self._in_paste = False
-                index = end + len(_PASTE_END)
-                continue
-            if kept.startswith(_PASTE_START, index):
-                self._in_paste = True
-                index += len(_PASTE_START)
-                continue
-            if len(kept) - index < len(_PASTE_START) and _PASTE_START.startswith(kept[index:]):
-                break  # maybe a marker, cut off: wait for the rest
+    def _on_key(self, key: KeyPress) -> None:
+        pasted = key.key == self._paste
+        self._unparsed -= len(key.data) + (_PASTE_MARKERS if pasted else 0)
+        if key.key == self._cursor_report:
+            # ESC [ row ; column R, counted from 1. One nobody waits for is of no use.
             if self._report is not None and not self._report.done():
-                found = _CURSOR_REPORT.match(kept, index)
-                if found is not None:
-                    position = (int(found.group(1)) - 1, int(found.group(2)) - 1)
-                    del kept[index : found.end()]  # after reading it: the match reads ``kept``
-                    self._report.set_result(position)
-                    continue
-                if _UNFINISHED_ESCAPE.fullmatch(kept, index):
-                    break
-            if kept[index] == _CTRL_C and self._on_interrupt:
-                del kept[index]
-                self._on_interrupt()
-                continue
-            index += 1
-        self._scanned = index
+                row, _, column = key.data[2:-1].partition(";")
+                self._report.set_result((int(row) - 1, int(column) - 1))
+            return
+        if key.key == self._ctrl_c and self._on_interrupt is not None:
+            self._on_interrupt()
+            return
+        self._keys.append(key)
+
+    def _is_unfinished(self) -> bool:
+        """A paste, an escape sequence or a character is only partly read."""
+        return self._unparsed > 0 or bool(self._decoder.getstate()[0])
 
     def _finish_sequence(self) -> None:
-        """Read on, briefly, when the keys kept end in the middle of a paste or sequence.
+        """Read on, briefly, when the keys end in the middle of a paste or sequence.
 
-        Handing half a paste to the prompt would make two (and send the first half).
+        Handing half a paste to the prompt would make two (and send the first half). What
+        is still unfinished after the wait is handed over as the keys it is so far.
         """
         deadline = time.monotonic() + _PASTE_GRACE
-        while self._in_paste or self._is_cut_off():
-            grace = _PASTE_GRACE if self._in_paste else _SEQUENCE_GRACE
+        while self._is_unfinished():
+            grace = _PASTE_GRACE if self._parser_in_paste else _SEQUENCE_GRACE
             left = min(deadline - time.monotonic(), grace)
             if left <= 0:
-                return
+                break
             with contextlib.suppress(OSError, ValueError):
                 ready, _, _ = select.select([self._fd], [], [], left)
                 if not ready:
-                    return
+                    break
                 data = os.read(self._fd, 65536)
                 if not data:
-                    return
-                self._kept += data
-                self._scan()
+                    break
+                self._feed(data)
+        if self._is_unfinished():
+            self._parser.flush()  # a lone Escape, say: a key of its own
+            self._unparsed = 0
 
-    def _is_cut_off(self) -> bool:
-        tail = bytes(self._kept[-8:])
-        if _UNFINISHED_ESCAPE.search(tail):
-            return True
-        try:
-            tail.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return exc.reason == "unexpected end of data"
-        return False
+    @property
+    def _parser_in_paste(self) -> bool:
+        # The parser's own state: it has read a paste's start marker and not its end.
+        return bool(getattr(self._parser, "_in_bracketed_paste", True))
