@@ -41,6 +41,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--src", help="run zorac_repl from this directory instead")
     args = parser.parse_args()
+    # As installed: bytecode compiled once (the first, unmeasured run writes it).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     server = DevServer(options=StreamOptions(rate=0.0, ttft=0.0)).start()
     try:
         with tempfile.TemporaryDirectory() as home:

@@ -261,8 +261,13 @@ def main() -> None:
         action="store_true",
         help="measure only a reasoning model's answer: 8k thinking + 8k answer",
     )
+    parser.add_argument(
+        "--src", help="run zorac-repl from this checkout's src (an older build, to compare)"
+    )
     args = parser.parse_args()
     zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
+    if args.src:
+        os.environ["PYTHONPATH"] = args.src  # the clients inherit it
     naive = [sys.executable, os.path.join(os.path.dirname(__file__), "_naive_client.py")]
     server = DevServer(max_model_len=65536).start()
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
-from zorac_repl.errors import ZoracError
+from zorac_repl.errors import ConnectionFailed, ZoracError
 from zorac_repl.events import ChatEvent, Finished, TextDelta, Usage
 from zorac_repl.server.client import ChatRequest, Completion
 
@@ -85,6 +85,7 @@ class ScriptedClient:
             error is raised.
         requests: the messages of every request, streamed or not, in order.
         window: the context length ``/v1/models`` gives for ``model``.
+        unreachable: how many more times ``/v1/models`` fails as a server that is down.
     """
 
     model: str = "scripted"
@@ -92,6 +93,7 @@ class ScriptedClient:
     answers: list[Scripted] = field(default_factory=list)
     summaries: list[str | ZoracError] = field(default_factory=list)
     requests: list[list[dict[str, str]]] = field(default_factory=list)
+    unreachable: int = 0
 
     def answer(self, *pieces: str, error: ZoracError | None = None, finish: str = "stop") -> None:
         self.answers.append(Scripted(pieces, error, finish))
@@ -118,6 +120,9 @@ class ScriptedClient:
         return Completion(summary, "stop", None)
 
     async def models_payload(self) -> dict[str, object]:
+        if self.unreachable > 0:
+            self.unreachable -= 1
+            raise ConnectionFailed("Cannot reach the scripted server: is vLLM running?")
         card: dict[str, object] = {"id": self.model, "object": "model"}
         if self.window is not None:
             card["max_model_len"] = self.window

@@ -12,7 +12,8 @@ from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 
 from zorac_repl.chat.parts import ChatParts
-from zorac_repl.commands import COMMANDS, dispatch, help_text, is_command, is_secret_line
+from zorac_repl.commands.registry import COMMANDS, dispatch, help_text, is_command
+from zorac_repl.commands.secret_lines import is_secret_line
 from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.render.printer import Printer
 from zorac_repl.repl.completion import CommandCompleter

@@ -18,7 +18,6 @@ from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Asked, Chat
 from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.system_prompt import system_prompt_for
-from zorac_repl.commands import command_list
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, ZoracError
@@ -85,11 +84,14 @@ async def run_oneshot(
 
     printer = Printer(Console(file=stderr, highlight=False, soft_wrap=True))
     live = LiveSettings(settings, config_file(environ), environ)
+    commands = None  # one-shot sends no built-in prompt, unless it continues a session
+    if session_name is not None:
+        from zorac_repl.commands.registry import command_list
+
+        commands = command_list()
     conversation = Conversation(
         counter=TokenCounter(settings.tiktoken_encoding),
-        system_prompt=system_prompt_for(
-            settings.system_prompt, command_list() if session_name is not None else None
-        ),
+        system_prompt=system_prompt_for(settings.system_prompt, commands),
     )
     saved = None
     if session_name is not None:

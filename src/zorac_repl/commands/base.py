@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from zorac_repl.chat.parts import ChatParts
 from zorac_repl.notice import Notice
+
+if TYPE_CHECKING:
+    from zorac_repl.chat.parts import ChatParts
 
 __all__ = [
     "Command",
@@ -64,7 +66,8 @@ class UsageError(Exception):
     """The arguments do not fit the command; its usage line is shown."""
 
 
-Handler = Callable[[ChatParts, str], Awaitable[CommandResult]]
+# A string for ChatParts: the prompt imports this module before the chat parts exist.
+Handler = Callable[["ChatParts", str], Awaitable[CommandResult]]
 
 
 def on(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
+from prompt_toolkit.completion import Completer, DynamicCompleter
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input.vt100 import raw_mode
 from prompt_toolkit.key_binding import KeyBindings, KeyPress, KeyPressEvent
@@ -32,33 +33,23 @@ from prompt_toolkit.layout.processors import (
 from prompt_toolkit.layout.utils import explode_text_fragments
 
 from zorac_repl import __version__
-from zorac_repl.chat.parts import ChatParts
-from zorac_repl.commands import (
-    CommandResult,
-    command_list,
-    dispatch,
-    is_command,
-    is_secret_line,
-    secret_value_start,
-)
+from zorac_repl.commands.base import CommandResult
+from zorac_repl.commands.secret_lines import is_secret_line, secret_value_start
 from zorac_repl.errors import ZoracError
 from zorac_repl.paths import config_file, data_dir, history_file
 from zorac_repl.render.printer import Printer
 from zorac_repl.repl.editor import edit_in_editor
 from zorac_repl.repl.front_end import TerminalFrontEnd
 from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
-from zorac_repl.server.link import Superseded
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.terminal.screen import flushing_writer
 
 if TYPE_CHECKING:
+    from zorac_repl.chat.parts import ChatParts
     from zorac_repl.server.client import ChatClient
 
 __all__ = ["run_repl"]
-
-# How often a server that could not be reached is tried again while the user types.
-_RECHECK_SECONDS = 5.0
 
 
 class _FilteredHistory(FileHistory):
@@ -140,7 +131,9 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
     return bindings
 
 
-def _toolbar(session: ChatParts, front: TerminalFrontEnd) -> str:
+def _toolbar(session: ChatParts | None, front: TerminalFrontEnd) -> str:
+    if session is None:
+        return " connecting… "
     conversation = session.conversation
     context = (
         f"~{conversation.token_count()}/{session.budget.limit} tokens, "
@@ -164,33 +157,24 @@ async def _chat(
     flags: dict[str, str],
     profile: str | None,
 ) -> int:
-    from zorac_repl.repl.completion import CommandCompleter
-
     path = history_file(environ)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _make_private(path)
     keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
     printer = Printer()
     front = TerminalFrontEnd(printer, keys, environ)
-    session = ChatParts(
-        settings,
-        data_dir(environ),
-        config_file(environ),
-        environ,
-        printer,
-        front,
-        command_list(),
-        keys,
-        session_name,
-    )
-    session.settings.remember_start(flags, profile)
+    loop = asyncio.get_running_loop()
+    # The chat parts (and the chat core, the server and the saved session behind them) are
+    # made once the first prompt is on screen, so drawing it never waits for their imports.
+    ready: asyncio.Future[ChatParts] = loop.create_future()
+    completer: list[Completer | None] = [None]
     pastes = PasteStore()
     prompt: PromptSession[str] = PromptSession(
         history=_FilteredHistory(str(path), pastes),
         key_bindings=_key_bindings(pastes),
-        bottom_toolbar=lambda: _toolbar(session, front),
+        bottom_toolbar=lambda: _toolbar(ready.result() if ready.done() else None, front),
         prompt_continuation="… ",
-        completer=CommandCompleter(session.completion_sources()),
+        completer=DynamicCompleter(lambda: completer[0]),
         complete_while_typing=False,
         input_processors=[_SecretMasker()],
     )
@@ -202,57 +186,96 @@ async def _chat(
     )
     for notice in notices:
         _print_styled(notice, "yellow")
-    # Reading the saved session needs no heavy import; show it before the first prompt.
-    for restored in session.saved.restore():
-        _print_styled(restored.text, restored.style or "")
-    # Heavy imports and the server check wait until the prompt is on screen, so they do
-    # not delay it: the first after_render event starts them.
     watcher: asyncio.Future[None] | None = None
+    terminated = False
 
     def start_background(_app: object) -> None:
         nonlocal watcher
         prompt.app.after_render -= start_background
+        from zorac_repl.chat.parts import ChatParts
+        from zorac_repl.commands.registry import command_list
+        from zorac_repl.repl.completion import CommandCompleter
+
+        session = ChatParts(
+            settings,
+            data_dir(environ),
+            config_file(environ),
+            environ,
+            printer,
+            front,
+            command_list(),
+            keys,
+            session_name,
+        )
+        session.settings.remember_start(flags, profile)
+        completer[0] = CommandCompleter(session.completion_sources())
+        restored = session.saved.restore()
+        ready.set_result(session)
+        if terminated:
+            session.runner.terminate()
+        # Heavy imports (openai, Rich) load on a thread while the user types.
         _warm_up(session)
-        watcher = asyncio.ensure_future(_watch_server(session))
+        watcher = asyncio.ensure_future(
+            _watch_server(session, [(notice.text, notice.style) for notice in restored])
+        )
 
     prompt.app.after_render += start_background
 
     def on_terminate() -> None:
-        session.runner.terminate()
+        nonlocal terminated
+        terminated = True
+        if ready.done():
+            ready.result().runner.terminate()
         if prompt.app.is_running:
             prompt.app.exit(exception=EOFError())
 
-    loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, on_terminate)
-    runner = session.runner
     try:
         # Raw mode from the first prompt to the last: between two prompts no key is
         # echoed over an answer or eaten by the terminal's line editing (see keyboard.py).
         with raw_mode(sys.stdin.fileno()):
-            await _read_and_run(prompt, session, keys, pastes)
+            await _read_and_run(prompt, ready, keys, pastes)
     finally:
         sys.stdout.write("\x1b[?2004l")  # bracketed paste, kept on while an answer streamed
         sys.stdout.flush()
         loop.remove_signal_handler(signal.SIGTERM)
         if watcher is not None:
             watcher.cancel()
-        if runner.terminating:
-            # Complete turns are saved as they finish; this catches anything since.
-            error = session.saved.save()
-            _print_styled(
-                error.text if error else "Terminated; the conversation is saved.",
-                "red" if error else "dim",
-            )
-        await session.close()
-    return 143 if runner.terminating else 0
+        if ready.done():
+            session = ready.result()
+            if terminated:
+                # Complete turns are saved as they finish; this catches anything since.
+                error = session.saved.save()
+                _print_styled(
+                    error.text if error else "Terminated; the conversation is saved.",
+                    "red" if error else "dim",
+                )
+            await session.close()
+    return 143 if terminated else 0
+
+
+async def _say_above_prompt(lines: list[tuple[str, str | None]]) -> None:
+    """Lines for the user above a prompt already drawn, without loading Rich for them."""
+
+    def show() -> None:
+        for text, style in lines:
+            _print_styled(text, style or "")
+
+    with contextlib.suppress(OSError):
+        await run_in_terminal(show)
 
 
 async def _read_and_run(
-    prompt: PromptSession[str], session: ChatParts, keys: KeyReader, pastes: PasteStore
+    prompt: PromptSession[str],
+    ready: asyncio.Future[ChatParts],
+    keys: KeyReader,
+    pastes: PasteStore,
 ) -> None:
     """Read a line, run it, and again, until the user leaves or SIGTERM comes."""
+    from zorac_repl.commands.registry import is_command
+
     draft = ""
-    while not session.runner.terminating:
+    while not (ready.done() and ready.result().runner.terminating):
         _type_ahead(prompt, keys.take())
         try:
             text = await prompt.prompt_async("> ", default=pastes.collapse(draft))
@@ -265,6 +288,7 @@ async def _read_and_run(
         draft = ""
         if not text.strip():
             continue
+        session = await ready  # made as the first prompt was drawn
         command = is_command(text)
         try:
             if command:
@@ -288,6 +312,8 @@ async def _read_and_run(
 
 async def _run_command(session: ChatParts, text: str) -> CommandResult:
     """Run a command, asking first when it wants confirmation; show what it says."""
+    from zorac_repl.commands.registry import dispatch
+
     result = await dispatch(session, text)
     if result.confirm and result.confirmed is not None:
         from prompt_toolkit.shortcuts import create_confirm_session
@@ -363,39 +389,20 @@ def _type_ahead(prompt: PromptSession[str], typed: list[KeyPress]) -> None:
         store_typeahead(prompt.input, typed)
 
 
-async def _watch_server(session: ChatParts) -> None:
-    """Find the model at start, and notice when a server that was down comes back."""
-    reported = False
-    while True:
-        try:
-            await session.link.detect()
-        except Superseded:
-            return  # a /profile or /config set switched servers and told the user itself
-        except ZoracError as exc:
-            session.link.lost()
-            if not reported:
-                reported = True
-                await _print_above_prompt(session, str(exc), "red")
-        else:
-            if reported:
-                await _print_above_prompt(
-                    session,
-                    f"The server at {session.settings.current.base_url} is back "
-                    f"(model {session.settings.current.model}).",
-                    "green",
-                )
-            else:
-                await _print_above_prompt(
-                    session, f"Connected to {session.link.described()}.", "dim"
-                )
-            notice = session.conversation.counter.notice()
-            if notice:
-                await _print_above_prompt(session, notice, "yellow")
-            app = get_app_or_none()
-            if app is not None:
-                app.invalidate()  # the toolbar shows the model now
-            return
-        await asyncio.sleep(_RECHECK_SECONDS)
+async def _watch_server(session: ChatParts, restored: list[tuple[str, str | None]]) -> None:
+    """What the restore said, then the server check, above the prompt; the toolbar follows."""
+    from zorac_repl.repl.server_watch import watch_server
+
+    if restored:
+        await _say_above_prompt(restored)
+
+    async def say(text: str, style: str) -> None:
+        await _print_above_prompt(session, text, style)
+
+    await watch_server(session.link, session.settings, session.conversation.counter, say)
+    app = get_app_or_none()
+    if app is not None:
+        app.invalidate()  # the toolbar shows the model now
 
 
 async def _print_above_prompt(session: ChatParts, text: str, style: str) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
-from zorac_repl.commands import COMMANDS, find_command
+from zorac_repl.commands.registry import COMMANDS, find_command
 from zorac_repl.settings.table import SETTINGS
 
 __all__ = ["CommandCompleter"]
