@@ -65,12 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     for spec in SETTINGS:
         if spec.flag:
             names = [spec.short, spec.flag] if spec.short else [spec.flag]
-            repeated = {"action": "append"} if spec.key == "HEADERS" else {}
             parser.add_argument(
                 *names,
                 dest=spec.key,
                 metavar="VALUE",
-                **repeated,  # type: ignore[arg-type]
+                action="append" if spec.key == "HEADERS" else "store",
                 help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]",
             )
     parser.add_argument(

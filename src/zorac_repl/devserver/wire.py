@@ -104,6 +104,22 @@ def completion_body(
 ) -> bytes:
     """A non-streamed chat completion (wire-protocol §7, vLLM 0.33), its thinking in
     ``reasoning_field`` when a parser split it off."""
+    message: dict[str, Any] = {
+        "role": "assistant",
+        "content": text,
+        "refusal": None,
+        "annotations": None,
+        "audio": None,
+        "function_call": None,
+        "reasoning": None,
+    }
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+        "completion_tokens": completion_tokens,
+        "prompt_tokens_details": None,
+        "completion_tokens_details": None,
+    }
     body = {
         "id": f"chatcmpl-{secrets.token_hex(16)}",
         "object": "chat.completion",
@@ -112,15 +128,7 @@ def completion_body(
         "choices": [
             {
                 "index": 0,
-                "message": {
-                    "role": "assistant",
-                    "content": text,
-                    "refusal": None,
-                    "annotations": None,
-                    "audio": None,
-                    "function_call": None,
-                    "reasoning": None,
-                },
+                "message": message,
                 "logprobs": None,
                 "finish_reason": reason,
                 "stop_reason": None,
@@ -131,13 +139,7 @@ def completion_body(
         ],
         "service_tier": None,
         "system_fingerprint": _FINGERPRINT,
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-            "completion_tokens": completion_tokens,
-            "prompt_tokens_details": None,
-            "completion_tokens_details": None,
-        },
+        "usage": usage,
         "prompt_logprobs": None,
         "prompt_token_ids": None,
         "prompt_text": None,
@@ -146,11 +148,9 @@ def completion_body(
         "metrics": None,
     }
     if reasoning is not None:
-        body["choices"][0]["message"][reasoning_field] = reasoning  # type: ignore[index]
+        message[reasoning_field] = reasoning
     if reasoning_tokens is not None:
-        body["usage"]["completion_tokens_details"] = {  # type: ignore[index]
-            "reasoning_tokens": reasoning_tokens
-        }
+        usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
     if timings is not None:  # llama.cpp's, at the top level of a whole answer
         body["timings"] = timings
     return _dumps(body).encode()

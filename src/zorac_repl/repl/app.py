@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.completion import Completer, DynamicCompleter
+from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input.vt100 import raw_mode
 from prompt_toolkit.key_binding import KeyBindings, KeyPress, KeyPressEvent
@@ -74,12 +75,15 @@ class _SecretMasker(Processor):
         start = secret_value_start(text) if transformation_input.lineno == 0 else None
         if start is None:
             return Transformation(transformation_input.fragments)
-        fragments = explode_text_fragments(transformation_input.fragments)
-        masked = [
-            (style, "•" if index >= start else char, *rest)
-            for index, (style, char, *rest) in enumerate(fragments)
-        ]
-        return Transformation(masked)  # type: ignore[arg-type]
+        masked: StyleAndTextTuples = []
+        for index, fragment in enumerate(explode_text_fragments(transformation_input.fragments)):
+            if index < start:
+                masked.append(fragment)
+            elif len(fragment) == 2:
+                masked.append((fragment[0], "•"))
+            else:
+                masked.append((fragment[0], "•", fragment[2]))
+        return Transformation(masked)
 
 
 def run_repl(

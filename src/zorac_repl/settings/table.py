@@ -15,7 +15,7 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from zorac_repl.errors import ConfigError, StoreError
 from zorac_repl.settings.connection import Connection, resolve_api_key
@@ -390,7 +390,8 @@ def load_settings(
     Raises:
         ConfigError: a value is not accepted; the message names where it came from.
     """
-    values: dict[str, object] = {}
+    # Each value comes from its own setting's parser, so it has its field's type.
+    values: dict[str, Any] = {}
     sources: dict[str, Source] = {}
     for spec in SETTINGS:
         if spec.key in flags:
@@ -410,7 +411,7 @@ def load_settings(
         elif file_values and spec.key in file_values:
             values[spec.field] = parse_value(spec, file_values[spec.key], "config file")
             sources[spec.key] = "file"
-    return Settings(**values, sources=sources)  # type: ignore[arg-type]
+    return Settings(**values, sources=sources)
 
 
 @dataclass(frozen=True, slots=True)
