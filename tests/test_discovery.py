@@ -14,7 +14,7 @@ from tests.conftest import zorac_command
 from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.chat.budget import Budget
-from zorac_repl.commands.figures import origin_text
+from zorac_repl.commands.wording import origin_text
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.devserver import DevServer
 from zorac_repl.server.link import ServerLink

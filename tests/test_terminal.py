@@ -12,6 +12,7 @@ import pytest
 from prompt_toolkit.key_binding import KeyPress
 from prompt_toolkit.keys import Keys
 
+from tests.helpers import until
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.terminal.screen import CursorProbe, known_to_rewrap
 
@@ -154,8 +155,18 @@ def test_terminals_known_to_rewrap_are_told_by_their_environment():
 
 
 def test_a_key_whose_sequence_is_cut_when_the_work_ends_is_one_key(pty_pair):
-    keys, _, _ = _read_while_busy(pty_pair, [b"a\x1b["], after_stop=b"A")
-    assert [key.key for key in keys] == ["a", Keys.Up]
+    master, slave = pty_pair
+    keys = KeyReader(slave, lambda _text: None)
+
+    async def busy() -> None:
+        keys.start(on_interrupt=lambda: None)
+        os.write(master, b"a\x1b[")
+        await until(lambda: keys._unparsed > 0)  # read: "a", and the start of a sequence
+        os.write(master, b"A")  # its end, still unread when the work ends
+        keys.stop()
+
+    asyncio.run(busy())
+    assert [key.key for key in keys.take()] == ["a", Keys.Up]
 
 
 def test_a_lone_escape_typed_last_is_handed_over_as_escape(pty_pair):

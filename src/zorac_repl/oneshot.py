@@ -19,7 +19,7 @@ from zorac_repl.chat.core import Asked, Chat
 from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.system_prompt import system_prompt_for
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.conversation.saved import SavedConversation, SessionInUse
 from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, ZoracError
 from zorac_repl.paths import config_file, data_dir
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
@@ -136,14 +136,22 @@ async def _detect(link: ServerLink, settings: Settings) -> ZoracError | None:
 
 
 def _restore(saved: SavedConversation, printer: Printer) -> None:
-    """Claim the saved session for this process alone, and load it.
+    """Claim the saved session for this process alone, and load it; say what went wrong.
 
     Raises:
-        StoreError: a running zorac-repl has it open.
+        SessionInUse: a running zorac-repl has it open.
     """
-    for notice in saved.restore(exclusive=True):
-        if notice.style != "dim":
-            printer.say(f"zorac-repl: {notice.text}", notice.style)
+    from zorac_repl.commands.wording import restored_lines
+
+    try:
+        lines = restored_lines(saved.restore(exclusive=True))
+    except SessionInUse:
+        raise
+    except StoreError as exc:
+        lines = [(str(exc), "red")]
+    for text, style in lines:
+        if style != "dim":
+            printer.say(f"zorac-repl: {text}", style)
 
 
 class _PipeFrontEnd:

@@ -21,8 +21,7 @@ from zorac_repl.chat.runner import Runner
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import Message, headline, to_wire
 from zorac_repl.conversation.saved import SavedConversation
-from zorac_repl.errors import ConnectionFailed, ContextOverflow, ZoracError
-from zorac_repl.notice import Notice
+from zorac_repl.errors import ConnectionFailed, ContextOverflow, StoreError, ZoracError
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
@@ -209,8 +208,12 @@ class Chat:
         return format_stats(outcome.figures, context)
 
     def _save(self) -> None:
-        if self._saved is not None:
-            self._printer.show(self._saved.save())
+        if self._saved is None:
+            return
+        try:
+            self._saved.save()
+        except StoreError as exc:
+            self._printer.say(f"{exc} The conversation is still here; /save tries again.", "red")
 
     def _warn_of_server_truncation(self, text: str) -> None:
         """Ollama drops the oldest messages past its window without a word: say it once,
@@ -252,22 +255,21 @@ class Chat:
             self.conversation.put_back(removed)
         return asked
 
-    async def summarize_now(self) -> Notice | None:
-        """``/summarize``: the outcome, or ``None`` when a failure was already shown."""
+    def summarizable(self) -> int:
+        """How many older messages ``/summarize`` would replace now (0: none)."""
         from zorac_repl.chat.summarize import older_message_count
 
-        keep = self._settings.current.keep_recent_messages
-        if older_message_count(self.conversation, keep) == 0:
-            return Notice(
-                f"Nothing to summarize: the conversation has no messages older "
-                f"than the last {keep} (KEEP_RECENT_MESSAGES)."
-            )
-        try:
-            await self._link.ensure_model()
-        except ZoracError as exc:
-            return Notice(str(exc), "red")
+        return older_message_count(self.conversation, self._settings.current.keep_recent_messages)
+
+    async def summarize_now(self) -> str | None:
+        """``/summarize``: the outcome line, or ``None`` when a failure was already said.
+
+        Raises:
+            ZoracError: no model is known and the server cannot name one.
+        """
+        await self._link.ensure_model()
         done = await self._summarize()
-        return Notice(done, "dim") if isinstance(done, str) else None
+        return done if isinstance(done, str) else None
 
     async def _summarize(self) -> str | ZoracError | None:
         """Summarize with a cancellable spinner.

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from zorac_repl.notice import Notice
-
 if TYPE_CHECKING:
     from zorac_repl.chat.parts import ChatParts
 
@@ -24,7 +22,6 @@ __all__ = [
     "count_argument",
     "no_arguments",
     "on",
-    "result_of",
     "write_new_file",
 ]
 
@@ -53,13 +50,6 @@ class CommandResult:
     confirmed: Callable[[], Awaitable[CommandResult]] | None = None
     terminal: str = ""
     open_editor: bool = False
-
-
-def result_of(notice: Notice | None) -> CommandResult:
-    """A part's notice as a command's result (nothing to say for ``None``)."""
-    if notice is None:
-        return CommandResult()
-    return CommandResult(notice.text, notice.style)
 
 
 class UsageError(Exception):

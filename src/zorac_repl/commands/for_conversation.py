@@ -5,10 +5,16 @@ from __future__ import annotations
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Chat
 from zorac_repl.chat.parts import ChatParts
-from zorac_repl.commands.base import CommandResult, count_argument, no_arguments, result_of
-from zorac_repl.commands.figures import budget_lines
+from zorac_repl.commands.base import CommandResult, count_argument, no_arguments
+from zorac_repl.commands.wording import budget_lines, loaded_line, save_failed
 from zorac_repl.conversation.message import AnswerMeta, UserMessage, headline
-from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.conversation.saved import (
+    NoSuchSession,
+    SavedConversation,
+    SessionExists,
+    SessionNameRefused,
+)
+from zorac_repl.errors import StoreError, ZoracError
 
 __all__ = [
     "clear",
@@ -28,21 +34,88 @@ __all__ = [
 
 async def clear(saved: SavedConversation, args: str) -> CommandResult:
     no_arguments(args)
-    return result_of(saved.clear())
+    try:
+        cleared = saved.clear()
+    except StoreError as exc:
+        return CommandResult(f"Not cleared: the backup could not be written. {exc}", style="red")
+    if cleared is None:
+        return CommandResult("The conversation is already empty.", style="dim")
+    kept = f"The previous conversation ({cleared.messages} messages) is kept in {cleared.backup}."
+    if cleared.save_error is not None:
+        return CommandResult(f"Cleared. {kept} {save_failed(cleared.save_error)}", style="yellow")
+    return CommandResult(f"Cleared. {kept}", style="dim")
 
 
 async def save(saved: SavedConversation, args: str) -> CommandResult:
     """``/save [NAME]``: save now, or save a copy under a name."""
-    if args:
-        return result_of(saved.save_as(args))
-    return result_of(saved.save_now())
+    count = len(saved.conversation.messages)
+    if not args:
+        try:
+            saved.save()
+        except StoreError as exc:
+            return CommandResult(save_failed(exc), style="red")
+        return CommandResult(f"Saved {count} messages to {saved.path}.", style="dim")
+    try:
+        name = saved.save_as(args)
+    except SessionNameRefused as exc:
+        return CommandResult(str(exc), style="red")
+    except SessionExists as exc:
+        return CommandResult(
+            f"A session named {exc.name!r} exists; nothing was saved. /save {exc.name}! "
+            "replaces it; /load it to see it first.",
+            style="red",
+        )
+    except StoreError as exc:
+        return CommandResult(f"{exc} Nothing was saved.", style="red")
+    if name == saved.name:
+        return CommandResult(f"Saved {count} messages to {saved.path}.", style="dim")
+    return CommandResult(
+        f"Saved a copy of this conversation as {name!r} ({count} messages); /load {name} "
+        "switches to it.",
+        style="dim",
+    )
 
 
 async def load(saved: SavedConversation, args: str) -> CommandResult:
     """``/load [NAME]``: reload this session, or switch to a named one."""
-    if args:
-        return result_of(saved.switch(args))
-    return result_of(saved.load())
+    if args and args != saved.name:
+        return _switch(saved, args)
+    try:
+        restored = saved.load()
+    except StoreError as exc:
+        return CommandResult(str(exc), style="red")
+    if restored.loaded is None:
+        if restored.note:
+            return CommandResult(restored.note, style="yellow")
+        return CommandResult(f"There is no saved session at {saved.path} yet.")
+    return CommandResult(loaded_line(restored.loaded, "Loaded the saved session"), style="dim")
+
+
+def _switch(saved: SavedConversation, name: str) -> CommandResult:
+    try:
+        restored = saved.switch(name)
+    except SessionNameRefused as exc:
+        return CommandResult(str(exc), style="red")
+    except NoSuchSession as exc:
+        known = ", ".join(exc.known) or "none yet"
+        return CommandResult(
+            f"There is no saved session {name!r} (saved: {known}); /save {name} makes one.",
+            style="red",
+        )
+    except StoreError as exc:  # this one not saved, that one in use or unreadable
+        return CommandResult(f"{exc} Not switched; this conversation is unchanged.", style="red")
+    loaded = restored.loaded
+    note = f" {restored.note}" if restored.note else ""
+    if loaded is None:  # an empty session, or one whose file was moved aside
+        return CommandResult(
+            f"Switched to the session {name!r} (0 messages, ~0 tokens); the previous one was "
+            f"saved.{note}",
+            style="dim",
+        )
+    line = loaded_line(
+        loaded, f"Switched to the session {name!r}", after="; the previous one was saved"
+    )
+    return CommandResult(f"{line}{note}", style="dim")
 
 
 async def sessions(saved: SavedConversation, args: str) -> CommandResult:
@@ -68,9 +141,19 @@ async def tokens(budget: Budget, args: str) -> CommandResult:
     return CommandResult("\n".join(budget_lines(await budget.report())))
 
 
-async def summarize(chat: Chat, args: str) -> CommandResult:
+async def summarize(parts: ChatParts, args: str) -> CommandResult:
     no_arguments(args)
-    return result_of(await chat.summarize_now())
+    if parts.chat.summarizable() == 0:
+        keep = parts.settings.current.keep_recent_messages
+        return CommandResult(
+            "Nothing to summarize: the conversation has no messages older than the last "
+            f"{keep} (KEEP_RECENT_MESSAGES)."
+        )
+    try:
+        done = await parts.chat.summarize_now()
+    except ZoracError as exc:
+        return CommandResult(str(exc), style="red")
+    return CommandResult(done, style="dim") if done else CommandResult()
 
 
 async def show_summary(saved: SavedConversation, args: str) -> CommandResult:
@@ -134,18 +217,12 @@ async def system(parts: ChatParts, args: str) -> CommandResult:
         if conversation.own_system_prompt is None:
             return CommandResult("This conversation already uses the default system prompt.")
         conversation.set_own_system_prompt(None)
-        error = saved.save()
-        return (
-            result_of(error)
-            if error
-            else CommandResult(
-                "This conversation uses the default system prompt again.", style="dim"
-            )
-        )
+        if (failed := _saved(saved)) is not None:
+            return failed
+        return CommandResult("This conversation uses the default system prompt again.", style="dim")
     conversation.set_own_system_prompt(args)
-    error = saved.save()
-    if error:
-        return result_of(error)
+    if (failed := _saved(saved)) is not None:
+        return failed
     return CommandResult(
         f"System prompt set for this conversation ({len(args)} characters), "
         "from the next message on; it is saved with the conversation.",
@@ -177,12 +254,12 @@ async def undo(saved: SavedConversation, args: str) -> CommandResult:
 
     async def remove() -> CommandResult:
         removed = saved.conversation.remove_exchanges(count)
-        error = saved.save()
+        failed = _saved(saved)
         lines = [f"Removed {count} exchange{'s' if count > 1 else ''} from the conversation:"]
         lines += [f"  {headline(m.text, 70)}" for m in removed if isinstance(m, UserMessage)]
-        if error:
-            lines.append(error.text)
-        return CommandResult("\n".join(lines), style="red" if error else "dim")
+        if failed is not None:
+            lines.append(failed.message)
+        return CommandResult("\n".join(lines), style="red" if failed else "dim")
 
     if count == 1:
         return await remove()
@@ -191,3 +268,12 @@ async def undo(saved: SavedConversation, args: str) -> CommandResult:
         "/load will not bring them back.",
         confirmed=remove,
     )
+
+
+def _saved(saved: SavedConversation) -> CommandResult | None:
+    """Save now; what to say when that failed."""
+    try:
+        saved.save()
+    except StoreError as exc:
+        return CommandResult(save_failed(exc), style="red")
+    return None

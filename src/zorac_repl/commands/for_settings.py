@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, UsageError
-from zorac_repl.commands.figures import origin_text
+from zorac_repl.commands.wording import origin_text
 from zorac_repl.errors import ConfigError, StoreError
 from zorac_repl.settings.live import SettingRow
 

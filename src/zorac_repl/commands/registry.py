@@ -55,7 +55,7 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "/summarize",
         "summarize older messages now to free up the budget",
-        on(lambda s: s.chat, for_conversation.summarize),
+        for_conversation.summarize,
     ),
     Command(
         "/summary",

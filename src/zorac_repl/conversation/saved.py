@@ -29,9 +29,21 @@ from zorac_repl.conversation.store import (
     session_path,
 )
 from zorac_repl.errors import StoreError
-from zorac_repl.notice import Notice
 
-__all__ = ["SavedConversation", "SessionSummary", "check_name", "last_session", "remember_last"]
+__all__ = [
+    "Cleared",
+    "Loaded",
+    "NoSuchSession",
+    "Restored",
+    "SavedConversation",
+    "SessionExists",
+    "SessionInUse",
+    "SessionNameRefused",
+    "SessionSummary",
+    "check_name",
+    "last_session",
+    "remember_last",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +65,63 @@ class SessionSummary:
     last_used: str | None
     first_message: str
     readable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A saved session now in the conversation.
+
+    Attributes:
+        messages: how many messages it holds.
+        tokens: its tokens.
+        made_with: the server profile it was made with, when not the one in use.
+        in_use: the profile in use then (``None``: none), when ``made_with`` is given.
+    """
+
+    messages: int
+    tokens: int
+    made_with: str | None = None
+    in_use: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What reading a saved session came to: the session, if any, and what the store did
+    (an unreadable file moved aside, a second instance given a file of its own)."""
+
+    loaded: Loaded | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cleared:
+    """``/clear`` done: how many messages went, where they are kept, and whether saving
+    the empty conversation failed."""
+
+    messages: int
+    backup: Path
+    save_error: StoreError | None = None
+
+
+class SessionNameRefused(StoreError):
+    """Not a name a session can have; the text says why."""
+
+
+class SessionExists(StoreError):
+    """``/save NAME`` without ``!`` where a session has that name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A session named {name!r} exists.")
+        self.name = name
+
+
+class NoSuchSession(StoreError):
+    """``/load NAME`` of a session that was never saved."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"There is no saved session {name!r}.")
+        self.name = name
+        self.known = known
 
 
 class SavedConversation:
@@ -88,163 +157,137 @@ class SavedConversation:
     def path(self) -> Path:
         return self.store.path
 
-    def restore(self, exclusive: bool = False) -> list[Notice]:
-        """Claim the file and load it, at start; returns the lines to tell the user.
-
-        It runs before the first prompt, so it prints nothing itself: Rich is not loaded yet.
+    def restore(self, exclusive: bool = False) -> Restored:
+        """Claim the file and load it, at start; says what it found, prints nothing.
 
         Raises:
             SessionInUse: ``exclusive`` was asked and another zorac-repl has the session.
+            StoreError: the file cannot be read (it stays where it is; nothing changed).
         """
         self.store.claim(exclusive)
         remember_last(self.directory, self.name)
-        loaded, notice = self._read()
-        notices = [notice] if notice else []
+        loaded, note = self._read()
         if loaded is not None and (loaded.messages or loaded.summary):
             self.conversation.adopt(loaded)
-            notices.append(
-                Notice(
-                    f"Loaded previous session ({len(loaded.messages)} messages, "
-                    f"~{loaded.token_count()} tokens).{self.other_profile()}",
-                    "dim",
-                )
-            )
-        return notices
+            return Restored(self._described(), note)
+        return Restored(None, note)
 
     def release(self) -> None:
         self.store.release()
 
-    def _read(self) -> tuple[Conversation | None, Notice | None]:
-        """The saved conversation, if one can be read, and a line to show about it.
+    def _read(self) -> tuple[Conversation | None, str]:
+        """The saved conversation, if there is one it can read, and what the store did.
 
-        A file that cannot be parsed, or is not a conversation, is quarantined; the
-        conversation in memory is never touched here.
+        A file that cannot be parsed, or is not a conversation, is quarantined (the note
+        says where it went); the conversation in memory is never touched here.
+
+        Raises:
+            StoreError: the file cannot be read at all.
         """
-        try:
-            found = self.store.load()
-        except StoreError as exc:
-            return None, Notice(str(exc), "red")
-        notice = Notice(found.notice, "yellow") if found.notice else None
+        found = self.store.load()
+        note = found.notice or ""
         if found.data is None:
-            return None, notice
+            return None, note
         loaded = Conversation(
             counter=self.conversation.counter, system_prompt=self.conversation.system_prompt
         )
         try:
             loaded.load_json(found.data)
         except ShapeError as exc:
-            return None, Notice(self.store.quarantine(str(exc)).notice or "", "yellow")
-        return loaded, notice
+            return None, self.store.quarantine(str(exc)).notice or ""
+        return loaded, note
 
-    def save(self) -> Notice | None:
-        """Save the conversation; an error line instead of raising."""
+    def _described(self) -> Loaded:
+        conversation = self.conversation
+        made, now = conversation.profile, self._profile()
+        other = made is not None and made != now
+        return Loaded(
+            len(conversation.messages),
+            conversation.token_count(),
+            made if other else None,
+            now if other else None,
+        )
+
+    def save(self) -> None:
+        """Save the conversation.
+
+        Raises:
+            StoreError: it could not be written; the conversation is still in memory.
+        """
         self.conversation.profile = self._profile()
-        try:
-            self.store.save(self.conversation.to_json())
-        except StoreError as exc:
-            return Notice(f"{exc} The conversation is still here; /save tries again.", "red")
-        return None
+        self.store.save(self.conversation.to_json())
 
-    def other_profile(self) -> str:
-        """A note when the session was made with another server profile than the one in use."""
-        made, now = self.conversation.profile, self._profile()
-        if made is None or made == now:
-            return ""
-        current = f"this run uses {now!r}" if now else "this run uses no profile"
-        return (
-            f" It was made with the profile {made!r} and {current}; /profile {made} "
-            "switches if you want."
-        )
+    def load(self) -> Restored:
+        """``/load``: the saved session again, in place of this one's unsaved changes.
 
-    def save_now(self) -> Notice:
-        error = self.save()
-        if error:
-            return error
-        return Notice(
-            f"Saved {len(self.conversation.messages)} messages to {self.store.path}.", "dim"
-        )
-
-    def load(self) -> Notice:
-        loaded, notice = self._read()
+        Raises:
+            StoreError: the file cannot be read; nothing changed.
+        """
+        loaded, note = self._read()
         if loaded is None:
-            return notice or Notice(f"There is no saved session at {self.store.path} yet.")
+            return Restored(None, note)
         self.conversation.adopt(loaded)
-        return Notice(
-            f"Loaded the saved session ({len(loaded.messages)} messages, "
-            f"~{loaded.token_count()} tokens).{self.other_profile()}",
-            "dim",
-        )
+        return Restored(self._described(), note)
 
-    def save_as(self, name: str) -> Notice:
+    def save_as(self, name: str) -> str:
         """``/save NAME``: a copy of the conversation under ``name``; this one stays current.
 
         An existing session of that name is replaced only when ``name`` ends with ``!``.
+        Returns the name saved under (this session's own: saved as usual).
+
+        Raises:
+            SessionNameRefused: not a name a session can have.
+            SessionExists: one has it, and ``!`` was not given.
+            StoreError: it could not be written.
         """
         replace = name.endswith("!")
         name = name.removesuffix("!")
         problem = check_name(name)
         if problem is not None:
-            return Notice(problem, "red")
+            raise SessionNameRefused(problem)
         if name == self.name:
-            return self.save_now()
+            self.save()
+            return name
         copy = SessionStore(self.directory, name)
         if copy.path.exists() and not replace:
-            return Notice(
-                f"A session named {name!r} exists; nothing was saved. /save {name}! "
-                "replaces it; /load it to see it first.",
-                "red",
-            )
+            raise SessionExists(name)
         try:
             copy.claim(exclusive=True)
             copy.save(self.conversation.to_json())
-        except StoreError as exc:
-            return Notice(f"{exc} Nothing was saved.", "red")
         finally:
             copy.release()
-        return Notice(
-            f"Saved a copy of this conversation as {name!r} "
-            f"({len(self.conversation.messages)} messages); /load {name} switches "
-            "to it.",
-            "dim",
-        )
+        return name
 
-    def switch(self, name: str) -> Notice:
-        """``/load NAME``: save this session, then continue the one named ``name``."""
+    def switch(self, name: str) -> Restored:
+        """``/load NAME``: save this session, then continue the one named ``name``.
+
+        Raises:
+            SessionNameRefused: not a name a session can have.
+            NoSuchSession: there is none of that name.
+            SessionInUse: another zorac-repl has it open.
+            StoreError: this one could not be saved, or that one read; nothing changed.
+        """
         problem = check_name(name)
         if problem is not None:
-            return Notice(problem, "red")
+            raise SessionNameRefused(problem)
         if name == self.name:
             return self.load()
         target = SessionStore(self.directory, name)
         if not target.path.exists():
-            known = ", ".join(saved_names(self.directory)) or "none yet"
-            return Notice(
-                f"There is no saved session {name!r} (saved: {known}); /save {name} makes one.",
-                "red",
-            )
-        error = self.save()
-        if error is not None:
-            return Notice(f"Not switched: {error.text}", "red")
-        try:
-            target.claim(exclusive=True)
-        except SessionInUse as exc:
-            return Notice(f"{exc} Not switched.", "red")
+            raise NoSuchSession(name, saved_names(self.directory))
+        self.save()
+        target.claim(exclusive=True)
         previous, self.store = self.store, target
-        loaded, notice = self._read()
-        if loaded is None and notice is not None and notice.style == "red":
+        try:
+            loaded, note = self._read()
+        except StoreError:
             self.store = previous
             target.release()
-            return notice
+            raise
         previous.release()
         remember_last(self.directory, name)
         self.conversation.adopt(loaded or Conversation())
-        note = f" {notice.text}" if notice else ""
-        return Notice(
-            f"Switched to the session {name!r} ({len(self.conversation.messages)} "
-            f"messages, ~{self.conversation.token_count()} tokens); the previous "
-            f"one was saved.{note}{self.other_profile()}",
-            "dim",
-        )
+        return Restored(self._described(), note)
 
     def sessions(self) -> list[SessionSummary]:
         """The saved sessions, this one first if it has not been saved yet."""
@@ -263,22 +306,25 @@ class SavedConversation:
             )
         return found
 
-    def clear(self) -> Notice:
-        """Start afresh, keeping the old conversation in a backup file first."""
+    def clear(self) -> Cleared | None:
+        """Start afresh, keeping the old conversation in a backup file first.
+
+        Returns ``None`` when it was empty already.
+
+        Raises:
+            StoreError: the backup could not be written; nothing was cleared.
+        """
         conversation = self.conversation
         if not conversation.messages and not conversation.summary:
-            return Notice("The conversation is already empty.", "dim")
+            return None
         count = len(conversation.messages)
-        try:
-            backup = self.store.backup(conversation.to_json())
-        except StoreError as exc:
-            return Notice(f"Not cleared: the backup could not be written. {exc}", "red")
+        backup = self.store.backup(conversation.to_json())
         conversation.clear()
-        error = self.save()
-        kept = f"The previous conversation ({count} messages) is kept in {backup}."
-        if error:
-            return Notice(f"Cleared. {kept} {error.text}", "yellow")
-        return Notice(f"Cleared. {kept}", "dim")
+        try:
+            self.save()
+        except StoreError as exc:
+            return Cleared(count, backup, exc)
+        return Cleared(count, backup)
 
 
 def remember_last(directory: Path, name: str) -> None:

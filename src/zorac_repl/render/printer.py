@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zorac_repl.notice import Notice
-
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -39,7 +37,3 @@ class Printer:
         from zorac_repl.render.safe_text import visible_controls
 
         self.console.print(visible_controls(text), markup=False, style=style, emoji=False)
-
-    def show(self, notice: Notice | None) -> None:
-        if notice is not None and notice.text:
-            self.say(notice.text, notice.style)

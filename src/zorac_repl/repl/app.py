@@ -36,7 +36,7 @@ from prompt_toolkit.layout.utils import explode_text_fragments
 from zorac_repl import __version__
 from zorac_repl.commands.base import CommandResult
 from zorac_repl.commands.secret_lines import is_secret_line, secret_value_start
-from zorac_repl.errors import ZoracError
+from zorac_repl.errors import StoreError, ZoracError
 from zorac_repl.paths import config_file, data_dir, history_file
 from zorac_repl.render.printer import Printer
 from zorac_repl.repl.editor import edit_in_editor
@@ -198,6 +198,7 @@ async def _chat(
         prompt.app.after_render -= start_background
         from zorac_repl.chat.parts import ChatParts
         from zorac_repl.commands.registry import command_list
+        from zorac_repl.commands.wording import restored_lines
         from zorac_repl.repl.completion import CommandCompleter
 
         session = ChatParts(
@@ -213,15 +214,16 @@ async def _chat(
         )
         session.settings.remember_start(flags, profile)
         completer[0] = CommandCompleter(session.completion_sources())
-        restored = session.saved.restore()
+        try:
+            restored = restored_lines(session.saved.restore())
+        except StoreError as exc:
+            restored = [(str(exc), "red")]
         ready.set_result(session)
         if terminated:
             session.runner.terminate()
         # Heavy imports (openai, Rich) load on a thread while the user types.
         _warm_up(session)
-        watcher = asyncio.ensure_future(
-            _watch_server(session, [(notice.text, notice.style) for notice in restored])
-        )
+        watcher = asyncio.ensure_future(_watch_server(session, restored))
 
     prompt.app.after_render += start_background
 
@@ -249,21 +251,24 @@ async def _chat(
             session = ready.result()
             if terminated:
                 # Complete turns are saved as they finish; this catches anything since.
-                error = session.saved.save()
-                _print_styled(
-                    error.text if error else "Terminated; the conversation is saved.",
-                    "red" if error else "dim",
-                )
+                try:
+                    session.saved.save()
+                except StoreError as exc:
+                    from zorac_repl.commands.wording import save_failed
+
+                    _print_styled(save_failed(exc), "red")
+                else:
+                    _print_styled("Terminated; the conversation is saved.", "dim")
             await session.close()
     return 143 if terminated else 0
 
 
-async def _say_above_prompt(lines: list[tuple[str, str | None]]) -> None:
+async def _say_above_prompt(lines: list[tuple[str, str]]) -> None:
     """Lines for the user above a prompt already drawn, without loading Rich for them."""
 
     def show() -> None:
         for text, style in lines:
-            _print_styled(text, style or "")
+            _print_styled(text, style)
 
     with contextlib.suppress(OSError):
         await run_in_terminal(show)
@@ -393,7 +398,7 @@ def _type_ahead(prompt: PromptSession[str], typed: list[KeyPress]) -> None:
         store_typeahead(prompt.input, typed)
 
 
-async def _watch_server(session: ChatParts, restored: list[tuple[str, str | None]]) -> None:
+async def _watch_server(session: ChatParts, restored: list[tuple[str, str]]) -> None:
     """What the restore said, then the server check, above the prompt; the toolbar follows."""
     from zorac_repl.repl.server_watch import watch_server
 

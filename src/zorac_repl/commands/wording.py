@@ -1,10 +1,15 @@
-"""How commands word the parts' figures: where the budget comes from, and the budget itself."""
+"""How the parts' values are worded for the user: the budget, a loaded session, a failed save.
+
+The commands and both front ends say them the same way.
+"""
 
 from __future__ import annotations
 
 from zorac_repl.chat.budget import BudgetOrigin, BudgetReport
+from zorac_repl.conversation.saved import Loaded, Restored
+from zorac_repl.errors import StoreError
 
-__all__ = ["budget_lines", "origin_text"]
+__all__ = ["budget_lines", "loaded_line", "origin_text", "restored_lines", "save_failed"]
 
 _COUNTED = {
     "tokenize": "exact, counted by the server (/tokenize)",
@@ -42,3 +47,31 @@ def budget_lines(report: BudgetReport) -> list[str]:
         f"Counted:   {how}",
         f"Limit:     MAX_INPUT_TOKENS from {report.source}{origin_text(report.origin)}",
     ]
+
+
+def save_failed(error: StoreError) -> str:
+    """A save that failed, and that nothing was lost."""
+    return f"{error} The conversation is still here; /save tries again."
+
+
+def loaded_line(loaded: Loaded, lead: str, after: str = "") -> str:
+    """``Loaded previous session (4 messages, ~310 tokens).``, and a note when it was made
+    with another server profile than the one in use."""
+    text = f"{lead} ({loaded.messages} messages, ~{loaded.tokens} tokens){after}."
+    if loaded.made_with is not None:
+        current = (
+            f"this run uses {loaded.in_use!r}" if loaded.in_use else "this run uses no profile"
+        )
+        text += (
+            f" It was made with the profile {loaded.made_with!r} and {current}; "
+            f"/profile {loaded.made_with} switches if you want."
+        )
+    return text
+
+
+def restored_lines(restored: Restored) -> list[tuple[str, str]]:
+    """What to say at start about the saved session: (text, style) lines."""
+    lines = [(restored.note, "yellow")] if restored.note else []
+    if restored.loaded is not None:
+        lines.append((loaded_line(restored.loaded, "Loaded previous session"), "dim"))
+    return lines
