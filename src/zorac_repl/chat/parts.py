@@ -9,7 +9,7 @@ place a setting change reaches the parts (``apply``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,21 +86,6 @@ class ChatParts:
     @property
     def conversation(self) -> Conversation:
         return self.saved.conversation
-
-    def completion_sources(self) -> dict[str, Callable[[], list[str]]]:
-        """What a command's argument can be now, by ``Command.completes``."""
-        return {
-            "model": lambda: self.link.model_ids,
-            "block": self._block_numbers,
-            "session": self.saved.names,
-            "profile": lambda: list(self.settings.profiles()),
-        }
-
-    def _block_numbers(self) -> list[str]:
-        from zorac_repl.render.code_blocks import code_blocks
-
-        answer = self.conversation.last_answer()
-        return [str(block.number) for block in code_blocks(answer)] if answer else []
 
     async def close(self) -> None:
         await self.link.close()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
     from zorac_repl.chat.parts import ChatParts
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Command",
     "CommandResult",
+    "CompletionKind",
     "Handler",
     "UsageError",
     "count_argument",
@@ -109,6 +110,11 @@ def write_new_file(
     return None
 
 
+# What a command's first argument is, for completion: a model id, a saved session's name,
+# a code block's number, a server profile's name.
+CompletionKind = Literal["model", "session", "block", "profile"]
+
+
 @dataclass(frozen=True, slots=True)
 class Command:
     """One slash command.
@@ -132,7 +138,7 @@ class Command:
     aliases: tuple[str, ...] = ()
     usage: str = ""
     subcommands: tuple[str, ...] = ()
-    completes: str = ""
+    completes: CompletionKind | None = None
     takes_text: bool = False
 
     @property

@@ -199,7 +199,7 @@ async def _chat(
         from zorac_repl.chat.parts import ChatParts
         from zorac_repl.commands.registry import command_list
         from zorac_repl.commands.wording import restored_lines
-        from zorac_repl.repl.completion import CommandCompleter
+        from zorac_repl.repl.completion import CommandCompleter, completion_sources
 
         session = ChatParts(
             settings,
@@ -213,7 +213,7 @@ async def _chat(
             session_name,
         )
         session.settings.remember_start(flags, profile)
-        completer[0] = CommandCompleter(session.completion_sources())
+        completer[0] = CommandCompleter(completion_sources(session))
         try:
             restored = restored_lines(session.saved.restore())
         except StoreError as exc:

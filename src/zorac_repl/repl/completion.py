@@ -12,10 +12,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from prompt_toolkit.completion import CompleteEvent, Completer, Completion
 from prompt_toolkit.document import Document
 
+from zorac_repl.chat.parts import ChatParts
+from zorac_repl.commands.base import CompletionKind
 from zorac_repl.commands.registry import COMMANDS, find_command
 from zorac_repl.settings.table import SETTINGS
 
-__all__ = ["CommandCompleter"]
+__all__ = ["CommandCompleter", "completion_sources"]
 
 
 def _matching(
@@ -36,7 +38,7 @@ class CommandCompleter(Completer):
             ``model`` (the server's model ids, as last fetched), ``session``, ``block``.
     """
 
-    def __init__(self, arguments: Mapping[str, Callable[[], list[str]]]) -> None:
+    def __init__(self, arguments: Mapping[CompletionKind, Callable[[], list[str]]]) -> None:
         self._arguments = arguments
 
     def get_completions(
@@ -68,7 +70,7 @@ class CommandCompleter(Completer):
         if len(words) == 4 and words[1].lower() == "set":
             yield from _matching(words[3], self._values(words[2].upper()), case_insensitive=False)
 
-    def _argument(self, kind: str) -> list[str]:
+    def _argument(self, kind: CompletionKind) -> list[str]:
         source = self._arguments.get(kind)
         return source() if source is not None else []
 
@@ -82,3 +84,20 @@ class CommandCompleter(Completer):
             return spec.choices()
         except Exception:  # a broken optional library must not break typing
             return []
+
+
+def completion_sources(parts: ChatParts) -> dict[CompletionKind, Callable[[], list[str]]]:
+    """What a command's argument can be now, by ``Command.completes``."""
+
+    def block_numbers() -> list[str]:
+        from zorac_repl.render.code_blocks import code_blocks
+
+        answer = parts.conversation.last_answer()
+        return [str(block.number) for block in code_blocks(answer)] if answer else []
+
+    return {
+        "model": lambda: parts.link.model_ids,
+        "block": block_numbers,
+        "session": parts.saved.names,
+        "profile": lambda: list(parts.settings.profiles()),
+    }

@@ -21,9 +21,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["Fetch", "ModelInfo", "ServerInfo", "discover", "models_in", "ollama_window"]
+__all__ = [
+    "Fetch",
+    "ModelInfo",
+    "ServerInfo",
+    "ServerKind",
+    "discover",
+    "models_in",
+    "ollama_window",
+]
 
 # GET a path at the server's root (``/props``) or under /v1 (``/v1/...``): JSON or None.
 Fetch = Callable[[str], Awaitable[Any]]
@@ -52,6 +60,19 @@ def models_in(payload: dict[str, Any]) -> list[ModelInfo]:
     return models
 
 
+# The servers told apart (wire-protocol §8); the last is any other OpenAI-compatible one.
+ServerKind = Literal[
+    "vLLM",
+    "SGLang",
+    "llama.cpp",
+    "Ollama",
+    "LM Studio",
+    "TGI",
+    "LiteLLM proxy",
+    "an OpenAI-compatible server",
+]
+
+
 @dataclass(frozen=True, slots=True)
 class ServerInfo:
     """What was found: the server, its version, the model's window and where it came from.
@@ -60,7 +81,7 @@ class ServerInfo:
         note: something the user should know (a window not known yet, a null in LiteLLM).
     """
 
-    kind: str
+    kind: ServerKind
     version: str | None = None
     window: int | None = None
     source: str = ""

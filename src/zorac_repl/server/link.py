@@ -168,7 +168,9 @@ class ServerLink:
         """``llama.cpp b6000 at http://gpu:8080/v1: model qwen3-8b, context 8192 tokens
         (from /props)``."""
         settings = self._settings.current
-        server = self.server or ServerInfo("the server")
+        server = self.server
+        if server is None:
+            return f"the server at {settings.base_url}: model {settings.model}"
         if server.window:
             source = f" (from {server.source})" if server.source else ""
             context = f", context {server.window} tokens{source}"
