@@ -14,13 +14,14 @@ import heapq
 import re
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ConnectionFailed, ZoracError
 from zorac_repl.events import ChatEvent, Finished, TextDelta, Usage
-from zorac_repl.server.client import ChatRequest, Completion
+from zorac_repl.server.client import ChatClient, ChatRequest, Completion
 
 
 def start_repl(
@@ -200,3 +201,13 @@ async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the awaited state never came"
         await asyncio.sleep(0.001)
+
+
+@asynccontextmanager
+async def client_for(server: DevServer | str, api_key: str = "") -> AsyncIterator[ChatClient]:
+    """A real ``ChatClient`` for the dev server ``server`` (or a base URL), closed after."""
+    client = ChatClient(server if isinstance(server, str) else server.base_url, api_key)
+    try:
+        yield client
+    finally:
+        await client.aclose()

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from tests.conftest import free_port
+from tests.helpers import client_for
 from zorac_repl.errors import ConnectionFailed, ContextOverflow, ServerError
 from zorac_repl.events import Finished, TextDelta, Usage
 from zorac_repl.server.client import ChatClient, ChatRequest
@@ -46,11 +47,8 @@ def test_length_finish_keeps_the_text_of_the_finish_chunk(fresh_requests):
 
 def test_models_report_context_length(server):
     async def run() -> object:
-        client = ChatClient(server.base_url)
-        try:
+        async with client_for(server) as client:
             return await client.detect_model()
-        finally:
-            await client.aclose()
 
     info = asyncio.run(run())
     assert (info.id, info.max_model_len) == (MODEL, server.max_model_len)
@@ -58,13 +56,10 @@ def test_models_report_context_length(server):
 
 def test_non_streamed_completion(fresh_requests):
     async def run() -> object:
-        client = ChatClient(fresh_requests.base_url)
-        try:
+        async with client_for(fresh_requests) as client:
             return await client.complete(
                 [{"role": "user", "content": "hello [[echo]]"}], ChatRequest(MODEL, 0.1, 100)
             )
-        finally:
-            await client.aclose()
 
     result = asyncio.run(run())
     assert result.text == "hello" and result.finish_reason == "stop"
@@ -113,14 +108,11 @@ def test_unreachable_server_is_one_clear_line():
 
 def test_unknown_model_uses_the_servers_message(server):
     async def run() -> None:
-        client = ChatClient(server.base_url)
-        try:
+        async with client_for(server) as client:
             async for _ in client.stream(
                 [{"role": "user", "content": "x"}], ChatRequest("gpt-4", 0.1, 10)
             ):
                 pass
-        finally:
-            await client.aclose()
 
     with pytest.raises(ServerError, match=r"HTTP 404\): The model `gpt-4` does not exist"):
         asyncio.run(run())

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import client_for
 from zorac_repl.chat.summarize import older_message_count, summarize
 from zorac_repl.conversation.history import Conversation, ShapeError
 from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.conversation.store import SessionStore
 from zorac_repl.errors import ZoracError
-from zorac_repl.server.client import ChatClient, ChatRequest
+from zorac_repl.server.client import ChatRequest
 from zorac_repl.tokens import TokenCounter
 
 # -- token counting ---------------------------------------------------------------------
@@ -206,11 +207,8 @@ def test_kept_messages_start_with_a_user_message():
 
 def _summarize(server, conversation: Conversation, keep: int = 2):
     async def run():
-        client = ChatClient(server.base_url)
-        try:
+        async with client_for(server) as client:
             return await summarize(client, conversation, ChatRequest(server.model, 0.1, 500), keep)
-        finally:
-            await client.aclose()
 
     return asyncio.run(run())
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -27,9 +26,9 @@ def test_thinking_streams_in_a_bounded_area_then_folds_to_one_line(terminal, fre
     if shape != "close":
         term.wait_for(r"Thinking… [\d.]+s")
         term.wait_for(r"thinking \| \d+ tokens \| [\d.]+s \| [\d.]+ tok/s")
-        # However long the thought, the area shows at most six of its rows.
-        time.sleep(1.5)
-        term.pump()
+        # However long the thought, the area shows at most six of its rows: once 200
+        # tokens of it have come, far more than six rows' worth.
+        term.wait_for(r"thinking \| ([2-9]\d\d|\d{4,}) tokens")
         screen = term.text().splitlines()
         header = next(i for i, row in enumerate(screen) if "Thinking…" in row)
         toolbar = next(i for i, row in enumerate(screen) if "thinking |" in row)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 
 import pytest
@@ -103,7 +104,10 @@ def test_ctrl_c_while_thinking_prints_no_answer_and_stops_the_server(fresh_reque
     ):
         assert time.monotonic() < deadline
         time.sleep(0.05)
-    time.sleep(0.3)
+    # The client has the thinking when it writes it, on stderr (--show-reasoning).
+    assert process.stderr is not None
+    ready, _, _ = select.select([process.stderr], [], [], 20)
+    assert ready and process.stderr.read1(1)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=10)
     assert process.returncode == 130

@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
+from tests.helpers import client_for
 from zorac_repl.chat.turn import TurnOutcome, run_turn
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.server.client import ChatClient, ChatRequest
+from zorac_repl.server.client import ChatRequest
 from zorac_repl.stats import StreamStats, format_stats
 
 MODEL = "Qwen/Qwen3-8B"
@@ -56,13 +57,10 @@ def _turn(
     view = view or ThoughtView()
 
     async def run() -> TurnOutcome:
-        client = ChatClient(server.base_url)
-        try:
+        async with client_for(server) as client:
             return await run_turn(
                 client, conversation, request or ChatRequest(MODEL, 0.1, 4000), view, stream=stream
             )
-        finally:
-            await client.aclose()
 
     return asyncio.run(run()), view
 

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import client_for
 from tests.test_turn import RecordingView
 from zorac_repl.chat.turn import run_turn
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.events import ServerTimings
-from zorac_repl.server.client import ChatClient, ChatRequest
+from zorac_repl.server.client import ChatRequest
 from zorac_repl.stats import MIN_DECODE_SPAN, MIN_READS, StreamStats, format_stats
 
 # One read: the time since the previous one (or since the request), and its deltas.
@@ -93,8 +94,7 @@ def _figures_from(server, message: str, stream: bool = True):
     conversation.add_user(message)
 
     async def ask():
-        client = ChatClient(server.base_url)
-        try:
+        async with client_for(server) as client:
             return await run_turn(
                 client,
                 conversation,
@@ -102,8 +102,6 @@ def _figures_from(server, message: str, stream: bool = True):
                 RecordingView(),
                 stream=stream,
             )
-        finally:
-            await client.aclose()
 
     return asyncio.run(ask()).figures
 

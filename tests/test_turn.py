@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from tests.helpers import client_for
 from zorac_repl.chat.turn import TurnOutcome, run_turn
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import AnswerMeta
-from zorac_repl.server.client import ChatClient, ChatRequest
+from zorac_repl.server.client import ChatRequest
 from zorac_repl.stats import StreamStats, format_live, format_stats
 
 MODEL = "Qwen/Qwen3-8B"
@@ -43,11 +44,8 @@ def test_complete_turn_adds_the_answer_with_metadata(fresh_requests):
     view = RecordingView()
 
     async def run() -> object:
-        client = ChatClient(fresh_requests.base_url)
-        try:
+        async with client_for(fresh_requests) as client:
             return await run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view)
-        finally:
-            await client.aclose()
 
     outcome = asyncio.run(run())
     assert outcome.status == "complete" and view.ended
@@ -63,16 +61,13 @@ async def _turn_cancelled_at(
     server, conversation: Conversation, view: RecordingView, moment: Callable[[], Awaitable[object]]
 ) -> TurnOutcome:
     """Run a turn and cancel it, as Ctrl+C does, once ``moment`` has come."""
-    client = ChatClient(server.base_url)
-    try:
+    async with client_for(server) as client:
         task = asyncio.ensure_future(
             run_turn(client, conversation, ChatRequest(MODEL, 0.1, 4000), view)
         )
         await moment()
         task.cancel()
         return await task
-    finally:
-        await client.aclose()
 
 
 def test_cancelled_turn_rolls_back_and_returns_the_draft(fresh_requests):
@@ -121,13 +116,10 @@ def test_failed_turn_rolls_back_and_keeps_the_error(server):
     conversation.add_user("hello")
 
     async def run() -> object:
-        client = ChatClient(server.base_url)
-        try:
+        async with client_for(server) as client:
             return await run_turn(
                 client, conversation, ChatRequest("nope", 0.1, 10), RecordingView()
             )
-        finally:
-            await client.aclose()
 
     outcome = asyncio.run(run())
     assert outcome.status == "failed" and outcome.draft == "hello"
