@@ -188,16 +188,24 @@ def _complete(text: str, models: list[str] | None = None) -> list[str]:
 
 
 def test_completion_covers_commands_subcommands_keys_and_values():
-    assert _complete("/su") == ["/summarize", "/summary"]
-    assert _complete("/ex") == ["/export", "/exit"]
-    assert _complete("/config ") == ["list", "get", "set"]
-    assert _complete("/config set TEMP") == ["TEMPERATURE"]
+    assert _complete("/su") == ["/summarize ", "/summary "]
+    assert _complete("/ex") == ["/export ", "/exit "]
+    assert _complete("/config ") == ["list ", "get ", "set "]
+    assert _complete("/config set TEMP") == ["TEMPERATURE "]
     assert _complete("/config get max_") == ["MAX_OUTPUT_TOKENS", "MAX_INPUT_TOKENS"]
     assert _complete("/config set STREAM ") == ["true", "false"]
     assert "monokai" in _complete("/config set CODE_THEME mon")
     assert "cl100k_base" in _complete("/config set TIKTOKEN_ENCODING ")
     assert _complete("/config set VLLM_MODEL Q", ["Qwen/Qwen3-8B", "llama"]) == ["Qwen/Qwen3-8B"]
     assert _complete("hello /con") == []
+
+
+def test_a_completed_word_that_another_follows_ends_with_a_space():
+    # "/config s<Tab>T" must read "/config set T", not "/config setT".
+    document = Document("/config s")
+    (completion,) = CommandCompleter({}).get_completions(document, CompleteEvent())
+    buffer_text = document.text[: len(document.text) + completion.start_position]
+    assert buffer_text + completion.text + "T" == "/config set T"
 
 
 def test_keep_recent_messages_and_stall_timeout_apply_at_once(tmp_path):
@@ -267,3 +275,14 @@ def test_reasoning_settings_complete_and_validate(tmp_path):
 )
 def test_the_registry_tells_a_command_line_from_a_message(text, expected):
     assert is_command(text) is expected
+
+
+def test_copy_takes_one_path_quoted_if_it_has_spaces(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    session = _session(tmp_path)
+    session.conversation.add_user("code please")
+    session.conversation.add_assistant("```python\nprint(1)\n```", AnswerMeta())
+    assert _run(session, "/copy 1 2 3") == "Usage: /copy [N or all] [PATH[!]]"
+    assert not (tmp_path / "2 3").exists()
+    assert _run(session, '/copy 1 "my file.py"').startswith("Wrote code block 1")
+    assert (tmp_path / "my file.py").read_text() == "print(1)\n"

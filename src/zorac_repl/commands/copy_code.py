@@ -9,6 +9,7 @@ wrapped screen rows.
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 
 from zorac_repl.chat.parts import ChatParts
@@ -20,7 +21,7 @@ __all__ = ["copy"]
 
 async def copy(parts: ChatParts, args: str) -> CommandResult:
     conversation, environ = parts.conversation, parts.settings.environ
-    which, _, path = args.partition(" ")
+    which, path = _arguments(args)
     answer = conversation.last_answer()
     if answer is None:
         return CommandResult("There is no answer to copy from yet.")
@@ -80,3 +81,18 @@ def _write(text: str, what: str, path: str, which: str) -> CommandResult:
 def _lines(text: str) -> str:
     count = len(text.splitlines())
     return f"{count} line{'' if count == 1 else 's'}"
+
+
+def _arguments(args: str) -> tuple[str, str]:
+    """``[N or all] [PATH]``, with a path that has spaces in quotes (``"my file.py"``).
+
+    Raises:
+        UsageError: more than those two, or an unclosed quote (``/copy 1 2 3``).
+    """
+    try:
+        words = shlex.split(args)
+    except ValueError:
+        raise UsageError from None
+    if len(words) > 2:
+        raise UsageError
+    return (words[0] if words else ""), (words[1] if len(words) == 2 else "")

@@ -21,13 +21,15 @@ __all__ = ["CommandCompleter", "completion_sources"]
 
 
 def _matching(
-    word: str, candidates: Iterable[str], case_insensitive: bool = True
+    word: str, candidates: Iterable[str], case_insensitive: bool = True, then: str = ""
 ) -> Iterator[Completion]:
+    """``candidates`` that start with ``word``; ``then`` follows a word that another word
+    follows (a command, a subcommand, a setting's key), as a shell's completion does."""
     folded = word.lower() if case_insensitive else word
     for candidate in candidates:
         text = candidate.lower() if case_insensitive else candidate
         if text.startswith(folded):
-            yield Completion(candidate, start_position=-len(word))
+            yield Completion(candidate + then, start_position=-len(word), display=candidate)
 
 
 class CommandCompleter(Completer):
@@ -50,13 +52,13 @@ class CommandCompleter(Completer):
         words = text.split(" ")
         if len(words) == 1:
             names = [name for c in COMMANDS for name in (c.name, *c.aliases)]
-            yield from _matching(words[0], names)
+            yield from _matching(words[0], names, then=" ")
             return
         command = find_command(words[0])
         if command is None:
             return
         if len(words) == 2:
-            yield from _matching(words[1], command.subcommands)
+            yield from _matching(words[1], command.subcommands, then=" ")
             if command.completes:
                 yield from _matching(
                     words[1], self._argument(command.completes), case_insensitive=False
@@ -65,7 +67,8 @@ class CommandCompleter(Completer):
         if command.name != "/config" or words[1].lower() not in ("get", "set"):
             return
         if len(words) == 3:
-            yield from _matching(words[2], [spec.key for spec in SETTINGS])
+            then = " " if words[1].lower() == "set" else ""
+            yield from _matching(words[2], [spec.key for spec in SETTINGS], then=then)
             return
         if len(words) == 4 and words[1].lower() == "set":
             yield from _matching(words[3], self._values(words[2].upper()), case_insensitive=False)
