@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from zorac_repl.chat.turn import TurnOutcome
     from zorac_repl.render.answer_view import AnswerView
 
-__all__ = ["Asked", "Chat", "FrontEnd"]
+__all__ = ["Asked", "Chat", "FrontEnd", "save_failed"]
 
 # How near the server's window a conversation is when Ollama's truncation is warned of.
 _NEAR_WINDOW = 0.6
@@ -40,6 +40,11 @@ _OLLAMA_TRUNCATES = (
     "messages will be dropped by the server. Raise it with "
     "OLLAMA_CONTEXT_LENGTH or a Modelfile (PARAMETER num_ctx)."
 )
+
+
+def save_failed(error: StoreError) -> str:
+    """A save that failed, and that nothing was lost (the conversation is in memory)."""
+    return f"{error} The conversation is still here; /save tries again."
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +218,7 @@ class Chat:
         try:
             self._saved.save()
         except StoreError as exc:
-            self._printer.say(f"{exc} The conversation is still here; /save tries again.", "red")
+            self._printer.say(save_failed(exc), "red")
 
     def _warn_of_server_truncation(self, text: str) -> None:
         """Ollama drops the oldest messages past its window without a word: say it once,
@@ -277,11 +282,10 @@ class Chat:
         Returns the outcome line; the error when it failed, or ``None`` when it was
         cancelled (either already told).
         """
-        from zorac_repl.chat.summarize import older_message_count, summarize, summary_token_limit
+        from zorac_repl.chat.summarize import summarize, summary_token_limit
 
         keep = self._settings.current.keep_recent_messages
-        count = older_message_count(self.conversation, keep)
-        label = f"Summarizing {count} older messages… (Ctrl+C cancels)"
+        label = f"Summarizing {self.summarizable()} older messages… (Ctrl+C cancels)"
         say = self._printer.say
         try:
             result = await self._runner.run(
@@ -317,11 +321,8 @@ class Chat:
         needed = await self._budget.needed_if_over(text)
         if needed is None:
             return True
-        from zorac_repl.chat.summarize import older_message_count
-
         conversation, limit, say = self.conversation, self._budget.limit, self._printer.say
-        keep = self._settings.current.keep_recent_messages
-        if older_message_count(conversation, keep) == 0:
+        if self.summarizable() == 0:
             say(
                 f"This message makes the conversation ~{needed} tokens, over the budget of "
                 f"{limit}, and there is nothing old enough to summarize. Sending it anyway; "

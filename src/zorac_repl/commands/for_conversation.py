@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from zorac_repl.chat.budget import Budget
-from zorac_repl.chat.core import Chat
+from zorac_repl.chat.core import Chat, save_failed
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, count_argument, no_arguments
-from zorac_repl.commands.wording import budget_lines, loaded_line, save_failed
+from zorac_repl.commands.wording import budget_lines, loaded_line
 from zorac_repl.conversation.message import AnswerMeta, UserMessage, headline
 from zorac_repl.conversation.saved import (
     NoSuchSession,

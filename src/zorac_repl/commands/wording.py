@@ -1,4 +1,4 @@
-"""How the parts' values are worded for the user: the budget, a loaded session, a failed save.
+"""How the parts' values are worded for the user: the budget, a loaded session.
 
 The commands and both front ends say them the same way.
 """
@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from zorac_repl.chat.budget import BudgetOrigin, BudgetReport
 from zorac_repl.conversation.saved import Loaded, Restored
-from zorac_repl.errors import StoreError
 
-__all__ = ["budget_lines", "loaded_line", "origin_text", "restored_lines", "save_failed"]
+__all__ = ["budget_lines", "loaded_line", "origin_text", "restored_lines"]
 
 _COUNTED = {
     "tokenize": "exact, counted by the server (/tokenize)",
@@ -47,11 +46,6 @@ def budget_lines(report: BudgetReport) -> list[str]:
         f"Counted:   {how}",
         f"Limit:     MAX_INPUT_TOKENS from {report.source}{origin_text(report.origin)}",
     ]
-
-
-def save_failed(error: StoreError) -> str:
-    """A save that failed, and that nothing was lost."""
-    return f"{error} The conversation is still here; /save tries again."
 
 
 def loaded_line(loaded: Loaded, lead: str, after: str = "") -> str:

@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -254,7 +254,7 @@ async def _chat(
                 try:
                     session.saved.save()
                 except StoreError as exc:
-                    from zorac_repl.commands.wording import save_failed
+                    from zorac_repl.chat.core import save_failed
 
                     _print_styled(save_failed(exc), "red")
                 else:
@@ -263,13 +263,9 @@ async def _chat(
     return 143 if terminated else 0
 
 
-async def _say_above_prompt(lines: list[tuple[str, str]]) -> None:
-    """Lines for the user above a prompt already drawn, without loading Rich for them."""
-
-    def show() -> None:
-        for text, style in lines:
-            _print_styled(text, style)
-
+async def _above_prompt(show: Callable[[], object]) -> None:
+    """Run ``show`` above a prompt already drawn, which is then drawn again."""
+    # The terminal may be gone (a closed window): nothing can be said then.
     with contextlib.suppress(OSError):
         await run_in_terminal(show)
 
@@ -402,22 +398,18 @@ async def _watch_server(session: ChatParts, restored: list[tuple[str, str]]) -> 
     """What the restore said, then the server check, above the prompt; the toolbar follows."""
     from zorac_repl.repl.server_watch import watch_server
 
+    def say_restored() -> None:
+        # Said without Rich, which the warm-up thread may still be loading.
+        for text, style in restored:
+            _print_styled(text, style)
+
     if restored:
-        await _say_above_prompt(restored)
+        await _above_prompt(say_restored)
 
     async def say(text: str, style: str) -> None:
-        await _print_above_prompt(session, text, style)
+        await _above_prompt(lambda: session.printer.say(text, style))
 
     await watch_server(session.link, session.settings, session.conversation.counter, say)
     app = get_app_or_none()
     if app is not None:
         app.invalidate()  # the toolbar shows the model now
-
-
-async def _print_above_prompt(session: ChatParts, text: str, style: str) -> None:
-    def show() -> None:
-        session.printer.say(text, style)
-
-    # The terminal may be gone (a closed window): nothing can be said then.
-    with contextlib.suppress(OSError):
-        await run_in_terminal(show)

@@ -42,8 +42,7 @@ async def watch_server(
             await link.detect()
         except Superseded:
             return  # a /profile or /config set switched servers and told the user itself
-        except ZoracError as exc:
-            link.lost()
+        except ZoracError as exc:  # the link now says the server is unreachable
             if not reported:
                 reported = True
                 await say(str(exc), "red")

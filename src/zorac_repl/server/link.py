@@ -106,9 +106,21 @@ class ServerLink:
     async def detect(self) -> float:
         """Ask the server for its models; returns the round trip in seconds.
 
+        A failure leaves the toolbar saying the server is unreachable.
+
         Raises:
             ZoracError: the server cannot be reached or lists no models.
+            Superseded: the server changed meanwhile (nothing is marked).
         """
+        try:
+            return await self._detect()
+        except Superseded:
+            raise
+        except ZoracError:
+            self.lost()
+            raise
+
+    async def _detect(self) -> float:
         from zorac_repl.server.client import models_in
 
         client, base_url = self.client, self._settings.current.base_url
@@ -184,13 +196,8 @@ class ServerLink:
         Raises:
             ZoracError: the server cannot be reached or names no model.
         """
-        if self._settings.current.model:
-            return
-        try:
+        if not self._settings.current.model:
             await self.detect()
-        except ZoracError:
-            self.lost()
-            raise
 
     async def reconnect(self) -> float:
         """A new client, and the model and its context length asked for again.
@@ -202,11 +209,7 @@ class ServerLink:
         """
         await self.close()
         self._settings.forget_server_value("VLLM_MODEL", "")
-        try:
-            return await self.detect()
-        except ZoracError:
-            self.lost()
-            raise
+        return await self.detect()
 
     async def list_models(self) -> list[ModelInfo]:
         """The server's models with their context length, asked again.
@@ -214,11 +217,7 @@ class ServerLink:
         Raises:
             ZoracError: the server cannot be reached or lists no models.
         """
-        try:
-            await self.detect()
-        except ZoracError:
-            self.lost()
-            raise
+        await self.detect()
         return self.models
 
     async def find_model(self, model_id: str) -> ModelInfo:
