@@ -82,9 +82,10 @@ def test_bad_flag_names_the_flag():
 @pytest.mark.parametrize(
     "secret, shown",
     [
-        ("sk-abcdefgh12349f2c", "sk-…9f2c"),
+        ("sk-abcdefgh12349f2c", "…9f2c"),
+        ("hunter2hunter2", "…r2"),  # a short secret shows less
         ("", "(not set)"),
-        ("short", "…rt"),
+        ("short", "(set, 5 characters)"),
     ],
 )
 def test_secrets_are_masked(secret, shown):

@@ -129,7 +129,7 @@ def test_a_proxys_html_error_page_is_one_clear_line(server, proxy):
     assert result.returncode == 4
     line = result.stderr.strip()
     assert len(line.splitlines()) == 1 and "<html" not in line.lower()
-    assert "answered HTTP 502 with an HTML page" in line and "--proxy" in line
+    assert "answered HTTP 502 with a web page" in line and "--proxy" in line
 
 
 def test_headers_reach_the_server_and_bad_ones_are_refused(fresh_requests):
@@ -197,7 +197,7 @@ def test_a_failing_key_command_is_one_line(keyed):
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "zorac-repl: API_KEY_COMMAND failed with exit code 1: no such entry."
+        "zorac-repl: API_KEY_COMMAND failed with exit code 1; run it yourself to see why."
     )
 
 

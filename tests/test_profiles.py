@@ -93,7 +93,7 @@ def test_profiles_switch_live_and_each_request_goes_to_its_own_server(terminal, 
         "and now? [[tokens=5]]",
     ]
     term.enter("/config get HEADERS")
-    term.wait_flat(r"HEADERS = X-Gate: lap…te-2 \[profile\]")
+    term.wait_flat(r"HEADERS = X-Gate: …-2 \[profile\]")
     assert "laptop-gate-2" not in term.scrollback()
     term.enter("/quit")
     term.close()

@@ -66,11 +66,11 @@ def test_base_url_and_api_key_apply_at_once_and_the_key_stays_secret(
     term.wait_for(r"rejected the API key \(HTTP 401\)")
     term.ctrl("c")  # drop the draft
     term.enter("/config set VLLM_API_KEY sk-secret-9f2c")
-    term.wait_for(r"VLLM_API_KEY = sk-…9f2c \(saved, in effect now\)")
+    term.wait_for(r"VLLM_API_KEY = …2c \(saved, in effect now\)")
     body = _ask(term, locked, "hello again [[tokens=5]]")
     assert body["model"] == locked.model
     term.enter("/config get VLLM_API_KEY")
-    term.wait_count(r"sk-…9f2c", 2)
+    term.wait_count(r"…2c", 2)
     assert "sk-secret-9f2c" not in term.scrollback()
     term.ctrl("d")
     term.child.expect(r"$", timeout=5)

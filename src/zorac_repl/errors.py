@@ -6,7 +6,8 @@
     ├── ConnectionFailed         server unreachable, timed out or dropped; /reconnect may help
     │   └── StreamInterrupted    the connection broke after tokens had arrived
     ├── ServerError              the server answered with an error (status and body kept)
-    │   └── ContextOverflow      the prompt does not fit the model's context
+    │   ├── ContextOverflow      the prompt does not fit the model's context
+    │   └── TooLarge             the server sent more than a size limit allows
     ├── ConfigError              a bad setting value (nothing was changed)
     └── StoreError               a file could not be read or written
 
@@ -23,6 +24,7 @@ __all__ = [
     "ServerError",
     "StoreError",
     "StreamInterrupted",
+    "TooLarge",
     "ZoracError",
 ]
 
@@ -70,6 +72,11 @@ class ContextOverflow(ServerError):
         super().__init__(message, status)
         self.window = window
         self.prompt_tokens = prompt_tokens
+
+
+class TooLarge(ServerError):
+    """The server sent more than one of the size limits allows (``MAX_ANSWER_BYTES``,
+    ``MAX_EVENT_BYTES``); the rest was not read, and the connection was closed."""
 
 
 class ConfigError(ZoracError):

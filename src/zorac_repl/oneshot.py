@@ -20,7 +20,7 @@ from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.system_prompt import system_prompt_for
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.saved import SavedConversation, SessionInUse
-from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, ZoracError
+from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, TooLarge, ZoracError
 from zorac_repl.paths import config_file, data_dir
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
@@ -38,6 +38,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PIPE_CLOSED",
     "EXIT_SERVER",
+    "EXIT_TOO_LARGE",
     "EXIT_USAGE",
     "compose_message",
     "run_oneshot",
@@ -47,6 +48,7 @@ EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_CONNECTION = 3
 EXIT_SERVER = 4
+EXIT_TOO_LARGE = 5
 EXIT_INTERRUPTED = 130
 # As if killed by SIGPIPE (128 + 13), like other Unix tools whose reader went away.
 EXIT_PIPE_CLOSED = 141
@@ -61,6 +63,8 @@ def compose_message(instruction: str | None, material: str | None) -> str:
 def exit_code_for(error: ZoracError) -> int:
     if isinstance(error, ConnectionFailed):
         return EXIT_CONNECTION
+    if isinstance(error, TooLarge):
+        return EXIT_TOO_LARGE
     if isinstance(error, ServerError):
         return EXIT_SERVER
     return EXIT_USAGE

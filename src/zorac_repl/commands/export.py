@@ -29,7 +29,7 @@ def to_markdown(conversation: Conversation, settings: Settings, now: float) -> s
         "# zorac-repl conversation",
         "",
         f"- Model: {settings.model or '(not known)'}",
-        f"- Server: {settings.base_url}",
+        f"- Server: {settings.shown_base_url}",
         f"- Exported: {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}",
         "",
     ]

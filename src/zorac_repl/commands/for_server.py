@@ -36,7 +36,7 @@ async def model(parts: ChatParts, args: str) -> CommandResult:
         return CommandResult(str(exc), style="red")
     current = parts.settings.current.model
     width = max(len(found.id) for found in models)
-    lines = [f"Models at {parts.settings.current.base_url}:"]
+    lines = [f"Models at {parts.settings.current.shown_base_url}:"]
     for found in models:
         mark = "*" if found.id == current else " "
         length = (

@@ -182,7 +182,7 @@ async def _chat(
         complete_while_typing=False,
         input_processors=[_SecretMasker()],
     )
-    where = "the built-in demo server" if is_demo else settings.base_url
+    where = "the built-in demo server" if is_demo else settings.shown_base_url
     named = f" Session {session_name!r}." if session_name != "default" else ""
     _print_styled(
         f"zorac-repl {__version__}, talking to {where}.{named} "

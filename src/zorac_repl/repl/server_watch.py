@@ -50,7 +50,7 @@ async def watch_server(
             current = settings.current
             if reported:
                 await say(
-                    f"The server at {current.base_url} is back (model {current.model}).",
+                    f"The server at {current.shown_base_url} is back (model {current.model}).",
                     "green",
                 )
             else:

@@ -29,7 +29,15 @@ from zorac_repl.errors import (
 )
 from zorac_repl.events import ChatEvent, Finished, ServerTimings, Usage
 from zorac_repl.server.discovery import ModelInfo, models_in
-from zorac_repl.server.http_errors import certificate_refused, naming_controls, status_error
+from zorac_repl.server.http_errors import (
+    certificate_refused,
+    naming_controls,
+    one_line,
+    redirect_refused,
+    status_error,
+    web_page_error,
+)
+from zorac_repl.server.limits import NO_COMPRESSION, BodyLimits, response_hook
 from zorac_repl.server.sse import (
     DONE,
     SSEDecoder,
@@ -38,7 +46,7 @@ from zorac_repl.server.sse import (
     reasoning_tokens,
     server_timings,
 )
-from zorac_repl.settings.connection import LOOPBACK, Connection, ssl_context
+from zorac_repl.settings.connection import LOOPBACK, Connection, shown_url, ssl_context
 from zorac_repl.settings.table import Settings
 from zorac_repl.settings.values import Effort, Thinking
 
@@ -57,10 +65,10 @@ __all__ = [
 ]
 
 CONNECT_TIMEOUT = 5.0
-# No byte for this long means the server has stalled (the STALL_TIMEOUT setting). It is
-# generous because vLLM sends nothing between the headers and the first token (prefill).
+# No byte, and no event, for this long means the server has stalled (the STALL_TIMEOUT
+# setting). It is generous because vLLM sends nothing between the headers and the first
+# token (prefill). A non-streamed answer must come whole within it.
 STREAM_READ_TIMEOUT = 120.0
-COMPLETION_TIMEOUT = 600.0
 # The transport's own retries of a connection that could not be made (refused: a server
 # restarting), at once, then after 0.5 s and 1 s. Only the connection is retried, before a
 # byte of the request is sent, so nothing is ever sent twice.
@@ -134,9 +142,12 @@ class ChatClient:
         api_key: str | Callable[[], str] = "",
         stall_timeout: float = STREAM_READ_TIMEOUT,
         connection: Connection | None = None,
+        limits: BodyLimits | None = None,
     ) -> None:
         self.base_url = base_url
+        self.shown_url = shown_url(base_url)  # a password in it masked, for messages
         self.stall_timeout = stall_timeout
+        self.limits = limits or BodyLimits()
         self._api_key = api_key
         self._connection = connection or Connection()
         self._sdk: openai.AsyncOpenAI | None = None
@@ -148,7 +159,13 @@ class ChatClient:
     def from_settings(cls, settings: Settings) -> ChatClient:
         """A client for the server the settings name, with their key, timeout and TLS."""
         return cls(
-            settings.base_url, settings.api_key_now, settings.stall_timeout, settings.connection()
+            settings.base_url,
+            settings.api_key_now,
+            settings.stall_timeout,
+            settings.connection(),
+            BodyLimits(
+                settings.max_answer_bytes, settings.max_event_bytes, settings.max_error_bytes
+            ),
         )
 
     def warm_up(self) -> None:
@@ -172,11 +189,16 @@ class ChatClient:
                 verify=context, retries=_CONNECT_RETRIES
             )
             is_direct = not connection.proxy and not urllib.request.getproxies()
+            # Redirects are not followed: httpx would carry every -H header (a proxy's
+            # secret, a Cloudflare Access token) and the whole conversation to wherever
+            # the server points; the user is told where instead.
             http_client = module.DefaultAsyncHttpx2Client(
                 verify=context,
                 proxy=connection.proxy or None,
                 mounts=dict.fromkeys(LOOPBACK, retrying),
                 transport=retrying if is_direct else None,
+                follow_redirects=False,
+                event_hooks={"response": [response_hook(self.limits)]},
             )
             # The SDK retries twice by default, re-sending the whole prompt each time; a
             # chat client must not do that behind the user's back.
@@ -184,10 +206,8 @@ class ChatClient:
                 base_url=self.base_url,
                 api_key=key or "EMPTY",
                 max_retries=0,
-                timeout=module.Timeout(
-                    max(COMPLETION_TIMEOUT, self.stall_timeout), connect=CONNECT_TIMEOUT
-                ),
-                default_headers=dict(connection.headers) or None,
+                timeout=module.Timeout(self.stall_timeout, connect=CONNECT_TIMEOUT),
+                default_headers={**NO_COMPRESSION, **dict(connection.headers)},
                 http_client=http_client,
             )
 
@@ -211,10 +231,10 @@ class ChatClient:
                 "/models", cast_to=cast(Any, object), options={"timeout": CONNECT_TIMEOUT * 2}
             )
         except _sdk_errors() as exc:
-            raise _translate(exc, self.base_url, self.stall_timeout) from exc
+            raise _translate(exc, self.shown_url, self.stall_timeout) from exc
         if not isinstance(reply, dict):
             raise ServerError(
-                f"The server at {self.base_url} answered /v1/models with "
+                f"The server at {self.shown_url} answered /v1/models with "
                 "something that is not a model list; does the URL end in /v1?"
             )
         return reply
@@ -232,7 +252,7 @@ class ChatClient:
             return await client.get(
                 f"{root}{path}", cast_to=cast(Any, object), options={"timeout": CONNECT_TIMEOUT}
             )
-        except _sdk_errors():
+        except _sdk_errors(_and=ZoracError):
             _log.debug("probe %s%s found nothing", root, path, exc_info=True)
             return None
 
@@ -241,7 +261,7 @@ class ChatClient:
         models = await self.list_models()
         if not models:
             raise ServerError(
-                f"The server at {self.base_url} lists no models; pass --model or set VLLM_MODEL."
+                f"The server at {self.shown_url} lists no models; pass --model or set VLLM_MODEL."
             )
         return models[0]
 
@@ -268,7 +288,7 @@ class ChatClient:
                 },
                 options={"timeout": CONNECT_TIMEOUT * 2},
             )
-        except _sdk_errors() as exc:
+        except _sdk_errors(_and=ZoracError) as exc:
             import openai
 
             if isinstance(exc, openai.APIStatusError) and exc.status_code in (404, 405):
@@ -292,7 +312,7 @@ class ChatClient:
         opened = False
         _log.debug(
             "POST %s/chat/completions (stream): model %s, %d messages",
-            self.base_url,
+            self.shown_url,
             request.model,
             len(messages),
         )
@@ -308,10 +328,18 @@ class ChatClient:
                 extra_body=request.extra_body() or None,
             ) as response:
                 opened = True
-                await _reject_non_stream(response)
-                decoder = SSEDecoder()
+                await _reject_non_stream(response, self.shown_url)
+                decoder = SSEDecoder(self.limits.event)
+                loop = asyncio.get_running_loop()
+                # Silence is caught by the read timeout; this catches a server that keeps
+                # sending (comments, a line that never ends) without a single event.
+                last_event = loop.time()
                 async for raw in response.iter_bytes():
-                    for data in decoder.feed(raw):
+                    events = decoder.feed(raw)
+                    if not events and loop.time() - last_event > self.stall_timeout:
+                        raise _stalled(self.stall_timeout)
+                    for data in events:
+                        last_event = loop.time()
                         if data.startswith(DONE):
                             if not finished:
                                 raise _incomplete()
@@ -331,17 +359,22 @@ class ChatClient:
             raise
         except _sdk_errors() as exc:
             _log.debug("the answer failed (opened: %s)", opened, exc_info=True)
-            error = _translate(exc, self.base_url, self.stall_timeout, midstream=opened)
+            error = _translate(exc, self.shown_url, self.stall_timeout, midstream=opened)
             raise naming_controls(error, request.extra_body()) from exc
 
     async def complete(
         self, messages: Sequence[dict[str, str]], request: ChatRequest
     ) -> Completion:
-        """One non-streamed answer."""
+        """One non-streamed answer; it must come whole within ``stall_timeout``.
+
+        Raises:
+            ConnectionFailed: unreachable, or no answer in time.
+            ServerError: an HTTP error, an error body, or a reply that is not the API's.
+        """
         client = await self._client()
-        _log.debug("POST %s/chat/completions: model %s", self.base_url, request.model)
+        _log.debug("POST %s/chat/completions: model %s", self.shown_url, request.model)
         try:
-            result = await client.chat.completions.create(
+            raw = await client.chat.completions.with_raw_response.create(
                 model=request.model,
                 messages=cast(Any, list(messages)),
                 temperature=request.temperature,
@@ -350,42 +383,77 @@ class ChatClient:
                 extra_body=request.extra_body() or None,
             )
         except _sdk_errors() as exc:
-            error = _translate(exc, self.base_url, self.stall_timeout)
+            error = _translate(exc, self.shown_url, self.stall_timeout, waiting_whole=True)
             raise naming_controls(error, request.extra_body()) from exc
-        if not result.choices:
-            # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
-            body = (result.model_extra or {}).get("error")
-            raise ServerError(f"Server error: {error_message(body, 'the answer was empty.')}")
-        choice = result.choices[0]
-        usage = None
-        if result.usage is not None:
-            usage = Usage(
-                result.usage.prompt_tokens,
-                result.usage.completion_tokens,
-                reasoning_tokens(result.usage.model_dump()),
-            )
-        message = choice.message
-        text = message.content if message is not None else None
-        extra = (message.model_extra if message is not None else None) or {}
-        # Same rule as a stream: ``reasoning`` if it has text, else ``reasoning_content``.
-        reasoning = next(
-            (
-                value
-                for value in (extra.get("reasoning"), extra.get("reasoning_content"))
-                if isinstance(value, str) and value
-            ),
-            "",
+        reply = raw.http_response
+        return completion_from(reply.content, reply.headers.get("content-type", ""), self.shown_url)
+
+
+def completion_from(content: bytes, content_type: str, base_url: str) -> Completion:
+    """A non-streamed reply's answer, from its bytes: JSON is parsed here, not by the SDK,
+    so a web page or an error body with HTTP 200 is one line, not an ``AttributeError``.
+
+    Raises:
+        ServerError: the reply is not a chat completion.
+    """
+    text = content.decode("utf-8", "replace")
+    try:
+        body = json.loads(text)
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        if "html" in content_type or text.lstrip()[:1] == "<":
+            raise web_page_error(base_url, 200)
+        raise ServerError(
+            f"The server's reply is not the API's JSON: {one_line(text) or 'it was empty'}"
         )
-        timings = server_timings((result.model_extra or {}).get("timings"))
-        return Completion(text or "", choice.finish_reason, usage, timings, reasoning)
+    choices = body.get("choices")
+    choice = choices[0] if isinstance(choices, list) and choices else None
+    if not isinstance(choice, dict):
+        # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
+        raise ServerError(
+            f"Server error: {error_message(body.get('error'), 'the answer was empty.')}"
+        )
+    message = choice.get("message")
+    message = message if isinstance(message, dict) else {}
+    answer = message.get("content")
+    # Same rule as a stream: ``reasoning`` if it has text, else ``reasoning_content``.
+    reasoning = next(
+        (
+            value
+            for value in (message.get("reasoning"), message.get("reasoning_content"))
+            if isinstance(value, str) and value
+        ),
+        "",
+    )
+    usage = None
+    figures = body.get("usage")
+    if isinstance(figures, dict):
+        prompt, completion = figures.get("prompt_tokens"), figures.get("completion_tokens")
+        if isinstance(prompt, int) and isinstance(completion, int):
+            usage = Usage(prompt, completion, reasoning_tokens(figures))
+    reason = choice.get("finish_reason")
+    return Completion(
+        answer if isinstance(answer, str) else "",
+        reason if isinstance(reason, str) else None,
+        usage,
+        server_timings(body.get("timings")),
+        reasoning,
+    )
 
 
 def _translate(
-    exc: Exception, base_url: str, stall_timeout: float, midstream: bool = False
+    exc: Exception,
+    base_url: str,
+    stall_timeout: float,
+    midstream: bool = False,
+    waiting_whole: bool = False,
 ) -> ZoracError:
     """Turn an SDK or transport exception into one line the user can act on."""
     import openai
 
+    if isinstance(exc, openai.APIStatusError) and 300 <= exc.status_code < 400:
+        return redirect_refused(base_url, exc.status_code, exc.response.headers.get("location"))
     if isinstance(exc, openai.APIStatusError):
         return status_error(
             exc.status_code,
@@ -401,6 +469,11 @@ def _translate(
             return ConnectionFailed(
                 f"Cannot reach {base_url}: no connection within "
                 f"{CONNECT_TIMEOUT:.0f}s. Is the host up, and the port right?"
+            )
+        if waiting_whole:
+            return StreamInterrupted(
+                f"No answer within {stall_timeout:g}s (STALL_TIMEOUT). Without streaming the "
+                "whole answer must come in that time: raise STALL_TIMEOUT for long ones."
             )
         return _stalled(stall_timeout)
     if isinstance(exc, openai.APIConnectionError) and certificate_refused(exc):
@@ -452,17 +525,25 @@ def _unreachable(base_url: str) -> ConnectionFailed:
     )
 
 
-def _sdk_errors() -> tuple[type[Exception], ...]:
+def _sdk_errors(_and: type[Exception] | None = None) -> tuple[type[Exception], ...]:
     """What the SDK and its transport raise, which ``_translate`` turns into ours; anything
-    else is a bug and propagates."""
+    else is a bug and propagates. ``_and``: one more class to catch with them."""
     import openai
 
-    return (openai.APIError, importlib.import_module("httpx2").HTTPError)
+    errors: tuple[type[Exception], ...] = (
+        openai.APIError,
+        importlib.import_module("httpx2").HTTPError,
+    )
+    return (*errors, _and) if _and is not None else errors
 
 
-async def _reject_non_stream(response: Any) -> None:
-    """An error body sent with HTTP 200 instead of a stream (LM Studio, wire-protocol §8.3)."""
-    if "json" not in response.headers.get("content-type", ""):
+async def _reject_non_stream(response: Any, base_url: str) -> None:
+    """An error body sent with HTTP 200 instead of a stream (LM Studio, wire-protocol §8.3),
+    or a web page (a login page, a captive portal)."""
+    content_type = response.headers.get("content-type", "")
+    if "html" in content_type:
+        raise web_page_error(base_url, response.status_code)
+    if "json" not in content_type:
         return
     raw = await response.read()
     try:

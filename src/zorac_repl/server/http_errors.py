@@ -8,6 +8,7 @@ certificate, and which reasoning control a 400 may be about.
 
 from __future__ import annotations
 
+import logging
 import re
 import ssl
 from collections.abc import Mapping
@@ -16,7 +17,19 @@ from typing import Any
 from zorac_repl.errors import ContextOverflow, ServerError, ZoracError
 from zorac_repl.server.sse import error_message
 
-__all__ = ["certificate_refused", "naming_controls", "status_error"]
+__all__ = [
+    "certificate_refused",
+    "naming_controls",
+    "one_line",
+    "redirect_refused",
+    "status_error",
+    "web_page_error",
+]
+
+_log = logging.getLogger(__name__)
+
+# A server's text in one of our lines is cut here: the rest is in the ZORAC_DEBUG log.
+_SHOWN = 160
 
 # Wire-protocol §5.2: how each server words "the prompt does not fit".
 _OVERFLOW_MARKERS = (
@@ -101,6 +114,49 @@ def certificate_refused(exc: BaseException) -> str:
     return ""
 
 
+def one_line(text: str, limit: int = _SHOWN) -> str:
+    """The one line of a server's text worth showing, at most ``limit`` characters.
+
+    That is the first line with words in it, or, for a Python traceback, its last line
+    (the exception); the whole text goes to the debug log (``ZORAC_DEBUG``).
+    """
+    lines = [line.strip() for line in text[: 64 * 1024].splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if len(lines) > 1 or len(lines[0]) > limit:
+        _log.debug("the server's whole text: %s", text)
+    chosen = lines[-1] if lines[0].startswith("Traceback (most recent call last)") else lines[0]
+    return chosen if len(chosen) <= limit else chosen[: limit - 1].rstrip() + "…"
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending as a sentence does, so a hint after it reads as a new one."""
+    return text if text.endswith((".", "!", "?", "…")) else f"{text}."
+
+
+def web_page_error(base_url: str, status: int) -> ServerError:
+    """A web page where the API should answer: a login page, a captive portal, a proxy."""
+    return ServerError(
+        f"Something between here and {base_url} answered HTTP {status} with a web page, "
+        "not the API's JSON: a login page, a captive portal or a proxy? Check --proxy "
+        "(HTTPS_PROXY, NO_PROXY) and --base-url.",
+        status,
+    )
+
+
+def redirect_refused(base_url: str, status: int, location: str | None) -> ServerError:
+    """A 3xx: not followed, so no header, key or message went to the other address."""
+    from zorac_repl.settings.connection import shown_url
+
+    where = shown_url(one_line(location or "", 120)) if location else "another address"
+    return ServerError(
+        f"The server at {base_url} redirected the request (HTTP {status}) to {where}; "
+        "redirects are not followed, so nothing was sent there. If that address is the "
+        "server, use it as --base-url.",
+        status,
+    )
+
+
 def _looks_like_html(body: object) -> bool:
     text = body.lstrip()[:200].lower() if isinstance(body, str) else ""
     return text.startswith(("<!doctype", "<html", "<head", "<body")) or "<html" in text
@@ -112,16 +168,12 @@ def status_error(
     """The line for an HTTP error status from the server (or from something in between)."""
     if _looks_like_html(body) or "text/html" in content_type:
         # A proxy's or gateway's own error page: its HTML says nothing useful on one line.
-        return ServerError(
-            f"Something between here and {base_url} answered HTTP {status} with an HTML "
-            "page, not the server's JSON: a proxy or gateway? Check --proxy (HTTPS_PROXY, "
-            "NO_PROXY) and --base-url.",
-            status,
-        )
-    message = error_message(body, reason or "no details")
-    text = f"{message} {body}" if isinstance(body, dict) else message
+        return web_page_error(base_url, status)
+    full = error_message(body, reason or "no details")
+    message = one_line(full) or reason or "no details"
+    text = f"{full} {body}" if isinstance(body, dict) else full
     if status == 400 and any(marker in text for marker in _OVERFLOW_MARKERS):
-        window, prompt = _overflow_figures(body, message)
+        window, prompt = _overflow_figures(body, full)
         figures = (
             f" ({prompt} tokens sent, {window} fit)"
             if window is not None and prompt is not None
@@ -142,5 +194,8 @@ def status_error(
         return ServerError(
             f"The server has no such endpoint (HTTP 404): does {base_url} end in /v1?", status
         )
-    hint = " Check --model or VLLM_MODEL." if status == 404 else ""
-    return ServerError(f"Server error (HTTP {status}): {message}{hint}", status)
+    if status == 404 and "model" in message.lower():
+        return ServerError(
+            f"Server error (HTTP 404): {_sentence(message)} Check --model or VLLM_MODEL.", status
+        )
+    return ServerError(f"Server error (HTTP {status}): {message}", status)

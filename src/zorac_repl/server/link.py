@@ -123,7 +123,7 @@ class ServerLink:
     async def _detect(self) -> float:
         from zorac_repl.server.client import models_in
 
-        client, base_url = self.client, self._settings.current.base_url
+        client, base_url = self.client, self._settings.current.shown_base_url
         started = time.perf_counter()
         payload = await client.models_payload()
         elapsed = time.perf_counter() - started
@@ -182,13 +182,13 @@ class ServerLink:
         settings = self._settings.current
         server = self.server
         if server is None:
-            return f"the server at {settings.base_url}: model {settings.model}"
+            return f"the server at {settings.shown_base_url}: model {settings.model}"
         if server.window:
             source = f" (from {server.source})" if server.source else ""
             context = f", context {server.window} tokens{source}"
         else:
             context = f"; context window not known: {server.note or 'it did not say'}"
-        return f"{server.name} at {settings.base_url}: model {settings.model}{context}"
+        return f"{server.name} at {settings.shown_base_url}: model {settings.model}{context}"
 
     async def ensure_model(self) -> None:
         """Make sure a model is known, asking the server when none is set.
@@ -242,12 +242,7 @@ class ServerLink:
 
     async def apply(self, old: Settings, new: Settings) -> None:
         """Settings changed: a new server or timeout needs a new client."""
-        if (old.base_url, old.stall_timeout, old.connection(), *_key_sources(old)) != (
-            new.base_url,
-            new.stall_timeout,
-            new.connection(),
-            *_key_sources(new),
-        ):
+        if _client_made_from(old) != _client_made_from(new):
             await self.close()
         if (old.base_url, old.api_key) != (new.base_url, new.api_key):
             self.max_model_len = None
@@ -257,6 +252,19 @@ class ServerLink:
             self.status = _CONNECTING
         if old.model != new.model and new.model:
             self.status = new.model
+
+
+def _client_made_from(settings: Settings) -> tuple[object, ...]:
+    """What the HTTP client is built from: a change to any of it needs a new client."""
+    return (
+        settings.base_url,
+        settings.stall_timeout,
+        settings.connection(),
+        settings.max_answer_bytes,
+        settings.max_event_bytes,
+        settings.max_error_bytes,
+        *_key_sources(settings),
+    )
 
 
 def _key_sources(settings: Settings) -> tuple[str, str, str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from zorac_repl.errors import ServerError
 from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
+from zorac_repl.server.limits import BodyLimits
 
 __all__ = [
     "DONE",
@@ -31,35 +32,60 @@ DONE = "[DONE]"
 class SSEDecoder:
     """Turns a byte stream, cut anywhere, into the ``data`` payload of each event.
 
+    Each byte is looked at a bounded number of times, so a huge line costs linear time,
+    and no line or event may grow past ``max_event_bytes`` (``TooLarge`` instead): a server
+    that never ends a line cannot take the memory.
+
     llama.cpp (mid-2025) sends errors as an ``error:`` field that SSE parsers would drop
     (wire-protocol §8.1); such a payload is returned as ``{"error": ...}`` JSON text so the
     caller reports it like any other error event.
     """
 
-    def __init__(self) -> None:
-        self._pending = b""
+    def __init__(self, max_event_bytes: int = 4 * 1024**2) -> None:
+        self._max = max_event_bytes
+        self._pending = bytearray()  # the start of a line whose end has not come
+        self._after_cr = False  # the last byte seen was \r: a \n next belongs to it
         self._data: list[str] = []
+        self._data_size = 0
 
     def feed(self, chunk: bytes) -> list[str]:
-        """Add bytes; return the data of every event they complete."""
-        buffer = self._pending + chunk
-        if b"\r" in buffer:
-            # A lone trailing \r may be the first half of \r\n: keep it for the next read.
-            keep_cr = buffer.endswith(b"\r")
-            if keep_cr:
-                buffer = buffer[:-1]
-            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-            if keep_cr:
-                buffer += b"\r"
-        lines = buffer.split(b"\n")
-        self._pending = lines.pop()
-        return self._take_lines(lines)
+        """Add bytes; return the data of every event they complete.
+
+        Raises:
+            TooLarge: a line or an event passed ``max_event_bytes``.
+        """
+        if self._after_cr and chunk.startswith(b"\n"):
+            chunk = chunk[1:]
+        if not chunk:
+            return []
+        self._after_cr = chunk.endswith(b"\r")
+        if b"\r" in chunk:
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = chunk.split(b"\n")
+        if len(lines) == 1:
+            self._grow(chunk)
+            return []
+        first = lines[0]
+        if self._pending:
+            self._grow(first)
+            first = bytes(self._pending)
+            self._pending.clear()
+        lines[0] = first
+        last = lines.pop()
+        out = self._take_lines(lines)
+        self._grow(last)
+        return out
 
     def flush(self) -> list[str]:
         """End of body: return the data of a last event that had no closing blank line."""
-        lines = [self._pending.rstrip(b"\r")] if self._pending else []
-        self._pending = b""
+        lines = [bytes(self._pending)] if self._pending else []
+        self._pending.clear()
         return self._take_lines([*lines, b""])
+
+    def _grow(self, piece: bytes) -> None:
+        if len(self._pending) + len(piece) + self._data_size > self._max:
+            raise BodyLimits(event=self._max).event_too_large()
+        self._pending += piece
 
     def _take_lines(self, lines: list[bytes]) -> list[str]:
         out: list[str] = []
@@ -69,17 +95,24 @@ class SSEDecoder:
                 if data:
                     out.append("\n".join(data))
                     data.clear()
+                    self._data_size = 0
                 continue
             if raw.startswith(b"data:"):
                 value = raw[5:]
                 if value.startswith(b" "):
                     value = value[1:]
-                data.append(value.decode("utf-8", "replace"))
+                self._add_data(value.decode("utf-8", "replace"))
             elif raw.startswith(b"error:"):
                 payload = raw[6:].strip().decode("utf-8", "replace")
-                data.append(json.dumps({"error": _loads_or_text(payload)}))
+                self._add_data(json.dumps({"error": _loads_or_text(payload)}))
             # ":" comments and unknown fields (event:, id:, retry:) are ignored.
         return out
+
+    def _add_data(self, value: str) -> None:
+        self._data_size += len(value)
+        if self._data_size > self._max:
+            raise BodyLimits(event=self._max).event_too_large()
+        self._data.append(value)
 
 
 def _loads_or_text(value: str) -> Any:

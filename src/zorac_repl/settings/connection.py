@@ -26,7 +26,13 @@ from zorac_repl.errors import ConfigError
 if TYPE_CHECKING:
     import ssl
 
-__all__ = ["LOOPBACK", "Connection", "resolve_api_key", "ssl_context"]
+__all__ = [
+    "LOOPBACK",
+    "Connection",
+    "resolve_api_key",
+    "shown_url",
+    "ssl_context",
+]
 
 # Never through a proxy: the dev server, an SSH tunnel, a server on this machine.
 LOOPBACK = ("all://127.0.0.1", "all://localhost", "all://[::1]")
@@ -78,11 +84,11 @@ def resolve_api_key(api_key: str, api_key_file: str, api_key_command: str) -> st
         ConfigError: the file cannot be read, or the command fails (one line).
     """
     if api_key:
-        return api_key
+        return _checked_key(api_key, "The API key")
     if api_key_file:
         try:
             with open(api_key_file, encoding="utf-8") as file:
-                return file.read().strip()
+                return _checked_key(file.read().strip(), f"The API key in {api_key_file}")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(
                 f"Cannot read the API key file {api_key_file} "
@@ -102,13 +108,44 @@ def resolve_api_key(api_key: str, api_key_file: str, api_key_command: str) -> st
         except (OSError, ValueError, subprocess.SubprocessError) as exc:
             raise ConfigError(f"API_KEY_COMMAND could not run ({exc}).") from None
         if result.returncode != 0:
-            detail = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
+            # Its stderr is not shown: a failing secret tool may print the secret there.
             raise ConfigError(
-                f"API_KEY_COMMAND failed with exit code {result.returncode}"
-                f"{': ' + detail if detail else ''}."
+                f"API_KEY_COMMAND failed with exit code {result.returncode}; "
+                "run it yourself to see why."
             )
         key = result.stdout.strip()
         if not key:
             raise ConfigError("API_KEY_COMMAND printed nothing; it should print the key.")
-        return key.splitlines()[0]
+        return _checked_key(key.splitlines()[0], "The key API_KEY_COMMAND printed")
     return ""
+
+
+def _checked_key(key: str, origin: str) -> str:
+    """``key``, if it can go in an HTTP header: one line of printable ASCII.
+
+    Raises:
+        ConfigError: it cannot; the line says why without showing the key.
+    """
+    if key.isascii() and key.isprintable():
+        return key
+    if "\n" in key or "\r" in key:
+        why = "holds a line break; a key is one line"
+    elif not key.isascii():
+        why = "holds a character that is not ASCII, which HTTP headers cannot carry"
+    else:
+        why = "holds a control character"
+    raise ConfigError(f"{origin} {why}.")
+
+
+def shown_url(url: str) -> str:
+    """``url`` as it may be shown or written: a password in it is masked
+    (``http://user:****@host/v1``)."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority, slash, path = rest.partition("/")
+    user_info, at, host = authority.rpartition("@")
+    if not at or ":" not in user_info:
+        return url
+    user = user_info.split(":", 1)[0]
+    return f"{scheme}://{user}:****@{host}{slash}{path}"

@@ -125,6 +125,8 @@ class LiveSettings:
             return mask_headers(value)
         if spec.is_secret:
             return mask_secret(str(value))
+        if spec.key == "VLLM_BASE_URL":
+            return self.current.shown_base_url
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, float) and value.is_integer():

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from zorac_repl.errors import ConfigError, StoreError
-from zorac_repl.settings.connection import Connection, resolve_api_key
+from zorac_repl.settings.connection import Connection, resolve_api_key, shown_url
 from zorac_repl.settings.values import (
     EFFORT,
     REASONING,
@@ -36,6 +36,7 @@ from zorac_repl.settings.values import (
     parse_positive_int,
     parse_proxy,
     parse_seconds,
+    parse_size,
     parse_temperature,
     parse_text,
     parse_theme,
@@ -213,6 +214,31 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "seconds without data before an answer counts as stalled",
     ),
     SettingSpec(
+        "MAX_ANSWER_BYTES",
+        "max_answer_bytes",
+        ("MAX_ANSWER_BYTES",),
+        None,
+        parse_size,
+        "most bytes one answer may take from the server, decompressed (e.g. 64M); "
+        "past it the answer stops",
+    ),
+    SettingSpec(
+        "MAX_EVENT_BYTES",
+        "max_event_bytes",
+        ("MAX_EVENT_BYTES",),
+        None,
+        parse_size,
+        "most bytes one line or one event of a stream may have (e.g. 4M)",
+    ),
+    SettingSpec(
+        "MAX_ERROR_BYTES",
+        "max_error_bytes",
+        ("MAX_ERROR_BYTES",),
+        None,
+        parse_size,
+        "most bytes of a server's error reply that are read (e.g. 64K); the rest is dropped",
+    ),
+    SettingSpec(
         "STREAM",
         "stream",
         ("STREAM",),
@@ -322,6 +348,9 @@ class Settings:
     max_input_tokens: int = 12000
     keep_recent_messages: int = 6
     stall_timeout: float = 120.0
+    max_answer_bytes: int = 64 * 1024**2
+    max_event_bytes: int = 4 * 1024**2
+    max_error_bytes: int = 64 * 1024
     stream: bool = True
     code_theme: str = "monokai"
     tiktoken_encoding: str = "cl100k_base"
@@ -330,6 +359,11 @@ class Settings:
     thinking: Thinking = "auto"
     reasoning_effort: Effort = "auto"
     sources: Mapping[str, Source] = dataclasses.field(default_factory=dict, compare=False)
+
+    @property
+    def shown_base_url(self) -> str:
+        """The server's URL as it may be shown or written: a password in it is masked."""
+        return shown_url(self.base_url)
 
     def connection(self) -> Connection:
         """What the HTTP client is built from: headers, TLS trust, proxy."""
@@ -515,9 +549,9 @@ def mask_headers(headers: tuple[tuple[str, str], ...]) -> str:
 
 
 def mask_secret(value: str) -> str:
-    """Show a secret as its first three and last four characters: ``sk-…9f2c``."""
+    """Show a secret by at most its last four characters, fewer for a short one: enough
+    to tell two keys apart (``…9f2c``), never enough to guess one."""
     if not value:
         return "(not set)"
-    if len(value) <= 8:
-        return "…" + value[-2:]
-    return f"{value[:3]}…{value[-4:]}"
+    shown = 4 if len(value) >= 16 else 2 if len(value) >= 10 else 0
+    return "…" + value[-shown:] if shown else f"(set, {len(value)} characters)"

@@ -30,10 +30,12 @@ __all__ = [
     "parse_positive_int",
     "parse_proxy",
     "parse_seconds",
+    "parse_size",
     "parse_temperature",
     "parse_text",
     "parse_theme",
     "parse_url",
+    "size_text",
 ]
 
 
@@ -72,6 +74,27 @@ def parse_seconds(text: str) -> float:
     if not 0 < value <= 86400:
         raise ValueError("a number of seconds above 0, e.g. 120")
     return value
+
+
+_SIZE = re.compile(r"(?P<number>\d+)\s*(?P<unit>[kmg]?)(?:i?b)?", re.IGNORECASE)
+_UNIT = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+
+
+def parse_size(text: str) -> int:
+    """A size in bytes: ``4194304``, ``4M``, ``64MiB``, ``512K``, ``1G`` (powers of 1024)."""
+    found = _SIZE.fullmatch(text.strip().replace("_", ""))
+    if found is None or int(found["number"]) <= 0:
+        raise ValueError("a size above 0 in bytes, or with K, M or G, e.g. 4M")
+    return int(found["number"]) * _UNIT[found["unit"].lower()]
+
+
+def size_text(size: int) -> str:
+    """``size`` as ``parse_size`` reads it, in the largest unit that divides it: ``4M``."""
+    for unit in ("G", "M", "K"):
+        scale = _UNIT[unit.lower()]
+        if size % scale == 0:
+            return f"{size // scale}{unit}"
+    return str(size)
 
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
