@@ -125,7 +125,8 @@ def raw_server(**scripts: Script) -> Iterator[RawServer]:
             script = state.scripts.get(request.path.split("?")[0], state.default)
             if script is None:
                 script = reply(404, b'{"detail":"Not Found"}')
-            script(request, self.request)
+            with suppress(OSError):  # the client hung up: what a hostile server expects
+                script(request, self.request)
 
     class Server(socketserver.ThreadingTCPServer):
         daemon_threads = True

@@ -286,3 +286,44 @@ def test_copy_takes_one_path_quoted_if_it_has_spaces(tmp_path, monkeypatch):
     assert not (tmp_path / "2 3").exists()
     assert _run(session, '/copy 1 "my file.py"').startswith("Wrote code block 1")
     assert (tmp_path / "my file.py").read_text() == "print(1)\n"
+
+
+def test_copy_leaves_out_control_characters_and_says_how_many(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    session = _session(tmp_path)
+    session.conversation.add_user("code please")
+    hidden = "echo safe\x1b[201~\nrm -rf ~\x07\n"
+    session.conversation.add_assistant(f"```sh\n{hidden}```", AnswerMeta())
+    result = asyncio.run(dispatch(session, "/copy"))
+    assert "less 2 control characters" in result.message
+    assert result.terminal is not None
+    import base64
+
+    payload = result.terminal.split(";")[-1].rstrip("\x07\\\x1b")
+    assert base64.b64decode(payload).decode() == "echo safe[201~\nrm -rf ~\n"
+    assert _run(session, "/copy 1 out.sh").startswith("Wrote code block 1")
+    written = tmp_path / "out.sh"
+    assert written.read_text() == "echo safe[201~\nrm -rf ~\n"
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+def test_export_shows_control_characters_in_what_the_server_named(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model = "test-model\x1b]52;c;cm0gLXJmIH4=\x07"
+    session = _session(tmp_path, settings=Settings(system_prompt="S", model=model))
+    session.conversation.add_user("hi")
+    session.conversation.add_assistant("hello", AnswerMeta(model=model))
+    assert _run(session, "/export out.md").startswith("Exported 2 messages")
+    written = tmp_path / "out.md"
+    text = written.read_text()
+    assert "\x1b" not in text and "\x07" not in text and "test-model␛]52;" in text
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("path", ["x" * 300 + ".md", "bad\x00name.md"])
+def test_export_to_an_impossible_path_is_one_line(tmp_path, monkeypatch, path):
+    monkeypatch.chdir(tmp_path)
+    session = _session(tmp_path)
+    session.conversation.add_user("hi")
+    session.conversation.add_assistant("hello", AnswerMeta())
+    assert _run(session, f"/export {path}").startswith("Cannot write ")

@@ -126,7 +126,7 @@ def test_zero_width_and_right_to_left_text_keep_the_layout(terminal, fresh_reque
     for line in (
         "Zero width: a\u200bb\u200cc\u200dd\ufeffe done.",
         "Right to left: \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627 "
-        "\u202eevil\u202c done.",
+        "\\u202eevil\\u202c done.",  # an override is shown, not obeyed
         "Family: \U0001f468\u200d\U0001f469\u200d\U0001f467 and CJK \u4f60\u597d done.",
     ):
         assert line in written

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -42,6 +43,11 @@ defaults. NO_COLOR turns colour off. Settings without a flag:
 """
 
 # Settings a switch sets rather than a flag with a value.
+# Piped text past this is refused: more than any model's context, and memory to match.
+MAX_STDIN_BYTES = 16 * 1024 * 1024
+# Header names that carry a credential, warned about when given as a flag (ps shows them).
+_SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|pass", re.IGNORECASE)
+
 _SWITCHES = {"STREAM": "--no-stream", "INSECURE": "--insecure", "REASONING": "--show-reasoning"}
 
 
@@ -130,12 +136,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("ZORAC_DEBUG"):
             raise
-        print(
-            f"zorac-repl: unexpected error: {type(exc).__name__}: {exc} "
-            "(set ZORAC_DEBUG=1 to see the traceback)",
-            file=sys.stderr,
+        _error(
+            f"unexpected error: {type(exc).__name__}: {str(exc)[:200]} "
+            "(set ZORAC_DEBUG=1 to see the traceback)"
         )
         return 1
+
+
+def _error(text: str) -> None:
+    """One line on stderr, its control characters shown, not obeyed: it may hold text
+    from a server or a file (an escape in a config key, a profile's name)."""
+    from zorac_repl.render.safe_text import visible_controls
+
+    print(visible_controls(f"zorac-repl: {text}"), file=sys.stderr)
 
 
 def _log_to_stderr() -> None:
@@ -177,13 +190,13 @@ def _main(argv: Sequence[str] | None) -> int:
     name = args.profile or os.environ.get("ZORAC_PROFILE") or default_profile
     if name is not None and name not in profiles:
         known = ", ".join(profiles) if profiles else f'none (add "profiles" to {path})'
-        print(f"zorac-repl: there is no profile {name!r}; profiles: {known}.", file=sys.stderr)
+        _error(f"there is no profile {name!r}; profiles: {known}.")
         return 2
     profile = profiles[name] if name is not None else None
     try:
         settings = load_settings(os.environ, flags, file_values, profile)
     except ConfigError as exc:
-        print(f"zorac-repl: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 2
     notices += _connection_warnings(settings)
     session_name = _session_name(args)
@@ -213,7 +226,7 @@ def _main(argv: Sequence[str] | None) -> int:
         instruction = " ".join(args.prompt) or None
         if instruction is not None or not sys.stdin.isatty() or not sys.stdout.isatty():
             for notice in notices:
-                print(f"zorac-repl: {notice}", file=sys.stderr)
+                _error(notice)
             return _run_once(
                 settings, instruction, session_name if args.resume or args.session else None
             )
@@ -241,6 +254,14 @@ def _connection_warnings(settings: Settings) -> list[str]:
             "TLS certificate checks are off (--insecure): anyone between here "
             "and the server can read and change the conversation."
         )
+    secret_headers = [
+        name for name, _ in settings.headers if _SECRET_HEADER.search(name) is not None
+    ]
+    if settings.source_of("HEADERS") == "flag" and secret_headers:
+        warnings.append(
+            f"-H {secret_headers[0]} is visible to other users in the process list (ps); "
+            "prefer $ZORAC_HEADERS or a profile's headers."
+        )
     if settings.source_of("VLLM_API_KEY") == "flag":
         warnings.append(
             "--api-key is visible to other users in the process list (ps); "
@@ -257,7 +278,7 @@ def _session_name(args: argparse.Namespace) -> str | int:
     if args.session is not None:
         problem = check_name(args.session)
         if problem is not None:
-            print(f"zorac-repl: --session: {problem}", file=sys.stderr)
+            _error(f"--session: {problem}")
             return 2
         return str(args.session)
     if args.resume:
@@ -272,23 +293,25 @@ def _run_once(settings: Settings, instruction: str | None, session_name: str | N
 
     material = None
     if not sys.stdin.isatty():
-        raw = sys.stdin.buffer.read()
+        # One byte past the limit is enough to know: a 1 GB pipe never sits in memory.
+        raw = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
+        if len(raw) > MAX_STDIN_BYTES:
+            _error(
+                f"stdin holds more than {MAX_STDIN_BYTES // (1 << 20)} MB, more text than any "
+                "model's context takes; pipe a part of it (head -c, grep, sed -n)."
+            )
+            return EXIT_USAGE
         try:
             material = raw.decode("utf-8")
         except UnicodeDecodeError:
-            print(
-                "zorac-repl: stdin is not UTF-8 text; pipe text, not binary data.", file=sys.stderr
-            )
+            _error("stdin is not UTF-8 text; pipe text, not binary data.")
             return EXIT_USAGE
         if "\x00" in material:
-            print(
-                "zorac-repl: stdin holds binary data (NUL bytes); pipe text instead.",
-                file=sys.stderr,
-            )
+            _error("stdin holds binary data (NUL bytes); pipe text instead.")
             return EXIT_USAGE
     message = compose_message(instruction, material)
     if not message:
-        print("zorac-repl: nothing to ask: pass a prompt or pipe text on stdin.", file=sys.stderr)
+        _error("nothing to ask: pass a prompt or pipe text on stdin.")
         return EXIT_USAGE
     try:
         return asyncio.run(run_oneshot(settings, message, session_name=session_name))

@@ -6,6 +6,7 @@ server link…), never the whole session; ``on`` makes it fit the registry's cal
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,9 +97,13 @@ def write_new_file(
     Returns the line to show when it could not (``command`` is what to type with ``!``),
     ``None`` when it was written.
     """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
     try:
-        with open(target, "w" if overwrite else "x", encoding="utf-8") as file:
+        # 0600 like the session: an answer or a conversation may hold anything.
+        with os.fdopen(os.open(target, flags, 0o600), "w", encoding="utf-8") as file:
             file.write(content)
+    except ValueError:
+        return CommandResult(f"Cannot write {target}: a path cannot hold a NUL.", style="red")
     except FileExistsError:
         return CommandResult(
             f"{target} exists; nothing was written. End the path with ! to "

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, UsageError, write_new_file
+from zorac_repl.render.safe_text import without_controls
 from zorac_repl.terminal.clipboard import MAX_PAYLOAD, osc52
 
 __all__ = ["copy"]
@@ -52,6 +53,11 @@ async def copy(parts: ChatParts, args: str) -> CommandResult:
         text = block.code
         language = f"{block.language}, " if block.language else ""
         what = f"code block {block.number} ({language}{_lines(block.code)})"
+    text, dropped = without_controls(text)
+    if dropped:
+        # A hidden ESC[201~ would end a shell's bracketed paste and run the lines after
+        # it: what is copied is what was shown, less the controls.
+        what += f", less {dropped} control character{'' if dropped == 1 else 's'}"
     if path.strip():
         return _write(text, what, path.strip(), which)
     clipboard = osc52(text, environ)

@@ -18,6 +18,7 @@ from zorac_repl.commands.base import CommandResult, write_new_file
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import AnswerMeta, AssistantMessage, UserMessage
 from zorac_repl.paths import free_path
+from zorac_repl.render.safe_text import visible_controls
 from zorac_repl.settings.table import Settings
 
 __all__ = ["export", "to_markdown"]
@@ -28,7 +29,7 @@ def to_markdown(conversation: Conversation, settings: Settings, now: float) -> s
     lines = [
         "# zorac-repl conversation",
         "",
-        f"- Model: {settings.model or '(not known)'}",
+        f"- Model: {visible_controls(settings.model) or '(not known)'}",
         f"- Server: {settings.shown_base_url}",
         f"- Exported: {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}",
         "",
@@ -59,7 +60,8 @@ def to_markdown(conversation: Conversation, settings: Settings, now: float) -> s
 
 
 def _figures(meta: AnswerMeta) -> str:
-    parts = [meta.model] if meta.model is not None else []
+    # The model's id comes from the server: `cat` of the file must not obey it.
+    parts = [visible_controls(meta.model)] if meta.model is not None else []
     if meta.tokens is not None:
         parts.append(f"{meta.tokens} tokens")
     if meta.duration is not None:
@@ -84,8 +86,11 @@ async def export(parts: ChatParts, args: str) -> CommandResult:
     target = (
         Path(os.path.expanduser(args.removesuffix("!"))) if args else _free_default(Path.cwd(), now)
     )
-    if target.is_dir():
-        target = _free_default(target, now)
+    try:
+        if target.is_dir():
+            target = _free_default(target, now)
+    except (OSError, ValueError):
+        pass  # a name too long, or with a NUL: writing it says why
     problem = write_new_file(
         target, to_markdown(conversation, settings, now), overwrite, f"/export {args}"
     )
