@@ -197,6 +197,22 @@ def test_sigterm_during_an_answer_saves_what_is_complete_and_exits(terminal, fre
     assert record.finished.wait(5) and record.disconnected_before_done
 
 
+def test_sighup_restores_the_terminal_saves_and_exits_129(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    _ask(term, "kept [[tokens=5]]")
+    term.enter("cut short [[tokens=4000 rate=200]]")
+    term.wait_for(r"tok/s \| TTFT")
+    start = len(term.raw)
+    term.child.kill(signal.SIGHUP)
+    term.child.expect(pexpect.EOF, timeout=10)
+    term.child.close()
+    assert term.child.exitstatus == 129
+    written = term.raw[start:] + (term.child.before or b"")
+    assert b"\x1b[?25h" in written and b"\x1b[?2004l" in written
+    saved = json.loads((Path(os.environ["ZORAC_DATA_DIR"]) / "session.json").read_text())
+    assert [m["content"] for m in saved["messages"] if m["role"] == "user"] == ["kept [[tokens=5]]"]
+
+
 # -- the SSE parser under fuzzing ------------------------------------------------------------
 
 

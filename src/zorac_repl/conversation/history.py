@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from zorac_repl.conversation.message import (
     AnswerMeta,
     AssistantMessage,
+    MOST_TOKENS,
     Message,
     MessageShapeError,
     UserMessage,
@@ -243,7 +244,12 @@ def _checked(
     raw_exact = data.get("exact_tokens")
     if isinstance(raw_exact, Mapping):
         total, covered = raw_exact.get("total"), raw_exact.get("messages")
-        if isinstance(total, int) and isinstance(covered, int) and 0 < covered <= len(messages):
+        if (
+            isinstance(total, int)
+            and isinstance(covered, int)
+            and 0 < total <= MOST_TOKENS
+            and 0 < covered <= len(messages)
+        ):
             exact = (total, covered)
     if cleaned:
         exact = None  # the server counted the thinking that is no longer sent

@@ -200,11 +200,19 @@ def _of(value: object, kind: type[_T]) -> _T | None:
     return value if isinstance(value, kind) else None
 
 
+# A count or a figure read from a file is believed only within these: a hand-edited or
+# hostile file must not show "~-1000000000 tokens".
+MOST_TOKENS = 10**9
+_MOST_SECONDS = 10.0**7
+
+
 def _whole(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MOST_TOKENS else None
 
 
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return value
+    return value if 0 <= value <= _MOST_SECONDS else None

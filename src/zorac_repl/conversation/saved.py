@@ -280,13 +280,17 @@ class SavedConversation:
         previous, self.store = self.store, target
         try:
             loaded, note = self._read()
+            if loaded is None:
+                # Quarantined: a failed load changes nothing, where answers are saved least.
+                moved = note.replace("; starting a fresh session.", ".")
+                raise StoreError(f"{moved} Nothing changed: {previous.name!r} goes on.")
         except StoreError:
             self.store = previous
             target.release()
             raise
         previous.release()
         remember_last(self.directory, name)
-        self.conversation.adopt(loaded or Conversation())
+        self.conversation.adopt(loaded)
         return Restored(self._described(), note)
 
     def sessions(self) -> list[SessionSummary]:
@@ -352,7 +356,7 @@ def _summary(name: str, path: Path) -> SessionSummary:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         used = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return SessionSummary(name, 0, 0, None, "", readable=False)
     raw = data.get("messages") if isinstance(data, dict) else None
     messages = []

@@ -159,6 +159,8 @@ class SessionStore:
             return LoadResult(json.loads(text))
         except json.JSONDecodeError as exc:
             return self.quarantine(f"it is not valid JSON ({exc.msg} at line {exc.lineno})")
+        except RecursionError:
+            return self.quarantine("it is nested too deeply to read")
 
     def quarantine(self, reason: str) -> LoadResult:
         """Move the session file aside and say where; it is never overwritten."""

@@ -191,7 +191,7 @@ async def _chat(
     for notice in notices:
         _print_styled(notice, "yellow")
     watcher: asyncio.Future[None] | None = None
-    terminated = False
+    terminated = 0  # the signal that ends the REPL: SIGTERM, or SIGHUP (the terminal went)
 
     def start_background(_app: object) -> None:
         nonlocal watcher
@@ -227,24 +227,28 @@ async def _chat(
 
     prompt.app.after_render += start_background
 
-    def on_terminate() -> None:
+    def on_terminate(signum: int) -> None:
         nonlocal terminated
-        terminated = True
+        terminated = signum
         if ready.done():
             ready.result().runner.terminate()
         if prompt.app.is_running:
             prompt.app.exit(exception=EOFError())
 
-    loop.add_signal_handler(signal.SIGTERM, on_terminate)
+    for signum in _ENDING_SIGNALS:
+        loop.add_signal_handler(signum, on_terminate, signum)
     try:
         # Raw mode from the first prompt to the last: between two prompts no key is
         # echoed over an answer or eaten by the terminal's line editing (see keyboard.py).
         with raw_mode(sys.stdin.fileno()):
             await _read_and_run(prompt, ready, keys, pastes)
     finally:
-        sys.stdout.write("\x1b[?2004l")  # bracketed paste, kept on while an answer streamed
-        sys.stdout.flush()
-        loop.remove_signal_handler(signal.SIGTERM)
+        with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
+            # Bracketed paste, kept on while an answer streamed; the cursor, shown.
+            sys.stdout.write("\x1b[?2004l\x1b[?25h")
+            sys.stdout.flush()
+        for signum in _ENDING_SIGNALS:
+            loop.remove_signal_handler(signum)
         if watcher is not None:
             watcher.cancel()
         if ready.done():
@@ -256,11 +260,21 @@ async def _chat(
                 except StoreError as exc:
                     from zorac_repl.chat.core import save_failed
 
-                    _print_styled(save_failed(exc), "red")
+                    with contextlib.suppress(OSError):
+                        _print_styled(save_failed(exc), "red")
                 else:
-                    _print_styled("Terminated; the conversation is saved.", "dim")
+                    with contextlib.suppress(OSError):
+                        _print_styled(_ENDED_BY[terminated], "dim")
             await session.close()
-    return 143 if terminated else 0
+    # As a shell reports a process killed by the signal: 143 for SIGTERM, 129 for SIGHUP.
+    return 128 + terminated if terminated else 0
+
+
+_ENDING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+_ENDED_BY: dict[int, str] = {
+    signal.SIGTERM: "Terminated; the conversation is saved.",
+    signal.SIGHUP: "The terminal hung up; the conversation is saved.",
+}
 
 
 async def _above_prompt(show: Callable[[], object]) -> None:

@@ -548,7 +548,7 @@ async def _reject_non_stream(response: Any, base_url: str) -> None:
     raw = await response.read()
     try:
         body = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     error = body.get("error") if isinstance(body, dict) else None
     message = error_message(error, "it sent JSON instead of a stream; is the base URL right?")

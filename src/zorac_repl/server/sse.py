@@ -118,7 +118,7 @@ class SSEDecoder:
 def _loads_or_text(value: str) -> Any:
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return value
 
 
@@ -146,6 +146,8 @@ def decode_chunk(data: str) -> Iterator[ChatEvent]:
         chunk = json.loads(data)
     except ValueError:
         raise ServerError(f"The server sent data that is not JSON: {data[:80]!r}") from None
+    except RecursionError:
+        raise ServerError("The server sent JSON nested too deeply to read.") from None
     if not isinstance(chunk, dict):
         return
     error = chunk.get("error")

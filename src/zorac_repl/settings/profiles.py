@@ -43,12 +43,17 @@ def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]
     """
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return {}, None, []  # read_config_file reports the file's problems
     if not isinstance(raw, dict):
         return {}, None, []
     found: dict[str, Profile] = {}
     warnings: list[str] = []
+    if "profiles" in raw and not isinstance(raw["profiles"], dict):
+        warnings.append(
+            f'"profiles" in {path} is not an object of named profiles; ignored. '
+            'Write it as {"profiles": {"NAME": {"base_url": ...}}}.'
+        )
     for name, entries in (
         (raw.get("profiles") or {}).items() if isinstance(raw.get("profiles"), dict) else []
     ):
@@ -62,6 +67,14 @@ def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]
             if spec is None:
                 warnings.append(
                     f"The profile {name!r} in {path} has an unknown key {key}; ignored."
+                )
+                continue
+            if setting != "HEADERS" and not isinstance(value, str | int | float | bool):
+                # A list or an object would become its Python text: the key "['x']".
+                warnings.append(
+                    f"{key} in the profile {name!r} in {path} is a "
+                    f"{'list' if isinstance(value, list) else 'JSON ' + type(value).__name__}, "
+                    "not a single value; ignored."
                 )
                 continue
             text = _headers_text(value) if setting == "HEADERS" else as_text(value)

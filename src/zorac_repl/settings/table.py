@@ -485,6 +485,11 @@ def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
             f"The config file {path} is not valid JSON ({exc.msg}, line {exc.lineno});"
             " its settings are ignored until it is fixed."
         ]
+    except RecursionError:
+        return {}, [
+            f"The config file {path} is nested too deeply to read; its settings are "
+            "ignored until it is fixed."
+        ]
     if not isinstance(raw, dict):
         return {}, [f"The config file {path} is not a JSON object; its settings are ignored."]
     values: dict[str, str] = {}
@@ -526,9 +531,11 @@ def write_config_value(path: Path, key: str, text: str | None) -> None:
         current = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         current = {}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise StoreError(
-            f"Not saved: the config file {path} cannot be read ({exc}); fix or remove it first."
+            f"Not saved: the config file {path} cannot be read "
+            f"({'nested too deeply' if isinstance(exc, RecursionError) else exc}); "
+            "fix or remove it first."
         ) from None
     if not isinstance(current, dict):
         raise StoreError(
