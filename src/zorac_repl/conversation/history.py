@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from zorac_repl.conversation.message import (
+    MOST_TOKENS,
     AnswerMeta,
     AssistantMessage,
-    MOST_TOKENS,
     Message,
     MessageShapeError,
     UserMessage,
