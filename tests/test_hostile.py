@@ -213,6 +213,26 @@ def test_sighup_restores_the_terminal_saves_and_exits_129(terminal, fresh_reques
     assert [m["content"] for m in saved["messages"] if m["role"] == "user"] == ["kept [[tokens=5]]"]
 
 
+def test_a_data_directory_that_cannot_be_made_is_said_once_and_chat_goes_on(
+    terminal, fresh_requests, tmp_path
+):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    term = _start(terminal, fresh_requests, ZORAC_DATA_DIR=str(blocker / "data"))
+    _ask(term, "first [[tokens=5]]")
+    _ask(term, "second [[tokens=5]]")
+    screen = term.scrollback()
+    assert screen.count("The input history") == 1 and "cannot be written" in screen
+    assert screen.count("session.json: Not a directory") == 1  # saving: said once too
+    assert "cannot be read" not in screen  # nothing was there to restore
+    assert "Unhandled exception" not in screen and "Press ENTER" not in screen
+    assert "Traceback" not in screen
+    term.ctrl("d")
+    term.child.expect(pexpect.EOF, timeout=10)
+    term.child.close()
+    assert term.child.exitstatus == 0
+
+
 # -- the SSE parser under fuzzing ------------------------------------------------------------
 
 

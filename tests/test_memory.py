@@ -151,7 +151,8 @@ def test_second_instance_gets_its_own_file(tmp_path):
     second.claim()
     notice = second.load().notice
     assert notice is not None and "Another zorac-repl" in notice
-    assert second.path != first.path
+    assert second.path != first.path and second.name == "default-2"
+    assert second.path == tmp_path / "sessions" / "default-2.json" and "default-2" in notice
     second.save(_conversation(3).to_json())
     assert len(first.load().data["messages"]) == 2  # untouched by the second instance
     first.release()

@@ -125,6 +125,7 @@ class Chat:
         self.last_unsent: str | None = None
         self.replacing: Message | None = None
         self._warned_window = False
+        self._save_problem: str | None = None  # the last save's failure, until one works
 
     @property
     def conversation(self) -> Conversation:
@@ -218,7 +219,12 @@ class Chat:
         try:
             self._saved.save()
         except StoreError as exc:
-            self._printer.say(save_failed(exc), "red")
+            # Said once while it keeps failing the same way (a full disk): not every turn.
+            if str(exc) != self._save_problem:
+                self._printer.say(save_failed(exc), "red")
+            self._save_problem = str(exc)
+        else:
+            self._save_problem = None
 
     def _warn_of_server_truncation(self, text: str) -> None:
         """Ollama drops the oldest messages past its window without a word: say it once,

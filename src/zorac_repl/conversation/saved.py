@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -335,7 +336,10 @@ def remember_last(directory: Path, name: str) -> None:
     """Note ``name`` as the session used last interactively (for ``-c``)."""
     with contextlib.suppress(OSError):
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        (directory / "last-session").write_text(name + "\n", encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+        with os.fdopen(os.open(directory / "last-session", flags, 0o600), "w") as file:
+            os.fchmod(file.fileno(), 0o600)  # one made 0644 by an older version
+            file.write(name + "\n")
 
 
 def last_session(directory: Path) -> str:

@@ -6,7 +6,10 @@
 - A file that cannot be read is moved aside with a timestamp, never overwritten, and the
   user is told where it went.
 - One running zorac-repl owns the session file, through an advisory lock held as long as
-  it runs. A second one is given a file of its own, so neither overwrites the other.
+  it runs; the lock file goes when it is released. A second one becomes a session of its
+  own (``default-2``), which ``/sessions``, ``/load`` and ``-c`` reach like any other.
+- No file is opened through a symbolic link, and temporary files that a killed process
+  left behind are removed when a session is claimed.
 - Besides the default session (``session.json``) there are named ones, in ``sessions/``
   (``/save NAME``, ``/load NAME``, ``--session NAME``), under the same rules; a name is
   checked to be a plain file name.
@@ -14,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -76,15 +80,64 @@ def session_path(directory: Path, name: str) -> Path:
     return directory / "sessions" / f"{name}.json"
 
 
+# What the store writes beside a session, which is not a session: a /clear backup, a
+# quarantined file.
+_NOT_A_SESSION = re.compile(r".*(-backup-|\.corrupt-)\d{8}-\d{6}(-\d+)?")
+
+
 def saved_names(directory: Path) -> list[str]:
     """The sessions saved in ``directory``: the default first if it exists, then by name."""
     names = [DEFAULT_NAME] if session_path(directory, DEFAULT_NAME).exists() else []
     folder = directory / "sessions"
     if folder.is_dir():
         names += sorted(
-            path.stem for path in folder.glob("*.json") if check_name(path.stem) is None
+            path.stem
+            for path in folder.glob("*.json")
+            if check_name(path.stem) is None and not _NOT_A_SESSION.fullmatch(path.stem)
         )
     return names
+
+
+def remove_stale_temporaries(directory: Path, older_than: float = 600.0) -> None:
+    """Remove the temporary files of saves that a killed process never finished.
+
+    Only those older than ``older_than`` seconds: a younger one may be another running
+    zorac-repl's save in progress.
+    """
+    cutoff = time.time() - older_than
+    for path in directory.glob(".*.json.*.tmp"):
+        with contextlib.suppress(OSError):
+            if path.lstat().st_mtime < cutoff:
+                path.unlink()
+
+
+def _lock(path: Path) -> IO[bytes] | None:
+    """Hold the lock of the session file ``path``; ``None`` when another process has it.
+
+    The lock file is removed on release, so a lock taken on a file that was removed
+    meanwhile is taken again on the new one.
+
+    Raises:
+        OSError: the lock file cannot be made (a symbolic link is refused).
+    """
+    import fcntl
+
+    lock_path = path.with_suffix(".lock")
+    while True:
+        fd = os.open(lock_path, os.O_CREAT | os.O_WRONLY | os.O_NOFOLLOW, 0o600)
+        lock = os.fdopen(fd, "wb")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            return None
+        try:
+            same = os.stat(lock_path, follow_symlinks=False).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            return lock
+        lock.close()  # released and removed between our open and our lock
 
 
 class SessionInUse(StoreError):
@@ -114,33 +167,44 @@ class SessionStore:
         """
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(self.path.with_suffix(".lock"), os.O_CREAT | os.O_WRONLY, 0o600)
-            lock = os.fdopen(fd, "wb")
+            remove_stale_temporaries(self.path.parent)
+            lock = _lock(self.path)
         except OSError:
             return  # no locking possible; saving will report the real problem
-        import fcntl
-
-        try:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.close()
+        if lock is None:
             if exclusive:
                 raise SessionInUse(
                     f"The session {self.name!r} is open in another running zorac-repl."
-                ) from None
-            own = free_path(
-                self.path.parent, f"{self.path.stem}-{_timestamp()}-{os.getpid()}", ".json"
-            )
-            self._shared_notice = (
-                f"Another zorac-repl is using {self.path}; this one starts fresh and "
-                f"saves to {own}."
-            )
-            self.path = own
-            return
+                )
+            lock = self._claim_another()
         self._lock = lock
+
+    def _claim_another(self) -> IO[bytes] | None:
+        """The session is open elsewhere: become a new session of its own, ``NAME-2``..."""
+        for number in range(2, 1000):
+            name = f"{self.name[:60]}-{number}"
+            path = session_path(self.directory, name)
+            if path.exists():
+                continue
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+                lock = _lock(path)
+            except OSError:
+                return None
+            if lock is None:
+                continue
+            self._shared_notice = (
+                f"Another zorac-repl is using the session {self.name!r}; this one starts "
+                f"fresh as {name!r} (later: /load {name}, or zorac-repl --session {name})."
+            )
+            self.name, self.path = name, path
+            return lock
+        return None
 
     def release(self) -> None:
         if self._lock is not None:
+            with contextlib.suppress(OSError):
+                self.path.with_suffix(".lock").unlink()  # while held: see _lock
             self._lock.close()
             self._lock = None
 
@@ -151,8 +215,8 @@ class SessionStore:
             return LoadResult(None, notice)
         try:
             text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return LoadResult()
+        except (FileNotFoundError, NotADirectoryError):
+            return LoadResult()  # nothing saved yet; where saving fails, saving says so
         except (OSError, UnicodeDecodeError) as exc:
             return self.quarantine(f"it could not be read ({exc})")
         try:

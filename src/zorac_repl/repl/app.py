@@ -15,14 +15,12 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app_or_none, run_in_terminal
 from prompt_toolkit.completion import Completer, DynamicCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
-from prompt_toolkit.history import FileHistory
 from prompt_toolkit.input.vt100 import raw_mode
 from prompt_toolkit.key_binding import KeyBindings, KeyPress, KeyPressEvent
 from prompt_toolkit.keys import Keys
@@ -35,12 +33,13 @@ from prompt_toolkit.layout.utils import explode_text_fragments
 
 from zorac_repl import __version__
 from zorac_repl.commands.base import CommandResult
-from zorac_repl.commands.secret_lines import is_secret_line, secret_value_start
+from zorac_repl.commands.secret_lines import secret_value_start
 from zorac_repl.errors import StoreError, ZoracError
 from zorac_repl.paths import config_file, data_dir, history_file
 from zorac_repl.render.printer import Printer
 from zorac_repl.repl.editor import edit_in_editor
 from zorac_repl.repl.front_end import TerminalFrontEnd
+from zorac_repl.repl.input_history import InputHistory
 from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
@@ -51,20 +50,6 @@ if TYPE_CHECKING:
     from zorac_repl.server.client import ChatClient
 
 __all__ = ["run_repl"]
-
-
-class _FilteredHistory(FileHistory):
-    """Input history that never records a line holding a secret (``/config set VLLM_API_KEY``),
-    and keeps a large paste itself, not its placeholder."""
-
-    def __init__(self, filename: str, pastes: PasteStore) -> None:
-        super().__init__(filename)
-        self._pastes = pastes
-
-    def append_string(self, string: str) -> None:
-        string = self._pastes.expand(string)
-        if not is_secret_line(string):
-            super().append_string(string)
 
 
 class _SecretMasker(Processor):
@@ -102,13 +87,6 @@ def run_repl(
     return asyncio.run(
         _chat(settings, environ, is_demo, notices, session_name, dict(flags or {}), profile)
     )
-
-
-def _make_private(path: Path) -> None:
-    """The input history holds what the user typed: readable by the user only."""
-    with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_CREAT | os.O_APPEND | os.O_WRONLY, 0o600))
-        os.chmod(path, 0o600)
 
 
 def _key_bindings(pastes: PasteStore) -> KeyBindings:
@@ -161,9 +139,9 @@ async def _chat(
     flags: dict[str, str],
     profile: str | None,
 ) -> int:
-    path = history_file(environ)
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _make_private(path)
+    pastes = PasteStore()
+    history = InputHistory(history_file(environ), pastes)
+    history.prepare()
     keys = KeyReader(sys.stdin.fileno(), flushing_writer(sys.stdout))
     printer = Printer()
     front = TerminalFrontEnd(printer, keys, environ)
@@ -172,9 +150,8 @@ async def _chat(
     # made once the first prompt is on screen, so drawing it never waits for their imports.
     ready: asyncio.Future[ChatParts] = loop.create_future()
     completer: list[Completer | None] = [None]
-    pastes = PasteStore()
     prompt: PromptSession[str] = PromptSession(
-        history=_FilteredHistory(str(path), pastes),
+        history=history,
         key_bindings=_key_bindings(pastes),
         bottom_toolbar=lambda: _toolbar(ready.result() if ready.done() else None, front),
         prompt_continuation="… ",
@@ -277,6 +254,13 @@ _ENDED_BY: dict[int, str] = {
 }
 
 
+def _say_problems(history: object) -> None:
+    """The input history's problems (a full disk), each said once."""
+    problems = history.problems if isinstance(history, InputHistory) else []
+    while problems:
+        _print_styled(problems.pop(0), "yellow")
+
+
 async def _above_prompt(show: Callable[[], object]) -> None:
     """Run ``show`` above a prompt already drawn, which is then drawn again."""
     # The terminal may be gone (a closed window): nothing can be said then.
@@ -294,7 +278,9 @@ async def _read_and_run(
     from zorac_repl.commands.registry import is_command
 
     draft = ""
+    history = prompt.history
     while not (ready.done() and ready.result().runner.terminating):
+        _say_problems(history)
         _type_ahead(prompt, keys.take())
         try:
             text = await prompt.prompt_async("> ", default=pastes.collapse(draft))
@@ -303,6 +289,7 @@ async def _read_and_run(
             continue
         except EOFError:
             break
+        _say_problems(history)
         text = pastes.expand(text)
         draft = ""
         if not text.strip():
