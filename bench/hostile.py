@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.raw_server import forever, raw_server, reply, stream_of  # noqa: E402
+from tests.raw_server import forever, raw_server, reply, stream_of
 
 _CLIENT = """
 import asyncio, sys, time

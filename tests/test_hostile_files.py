@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import AnswerMeta
 from zorac_repl.conversation.saved import SavedConversation, last_session, remember_last
 from zorac_repl.conversation.store import SessionStore, saved_names
 from zorac_repl.errors import StoreError
@@ -19,6 +20,7 @@ from zorac_repl.repl.input_history import InputHistory
 from zorac_repl.repl.large_paste import PasteStore
 from zorac_repl.settings.profiles import read_profiles
 from zorac_repl.settings.table import read_config_file, write_config_value
+from zorac_repl.tokens import TokenCounter
 
 DEEP = "[" * 100_000 + "]" * 100_000
 
@@ -208,3 +210,33 @@ def test_a_second_repl_is_a_session_that_load_reaches(tmp_path: Path):
     first.switch("default-2")
     assert first.conversation.messages[0].text == "from the second"
     first.release()
+
+
+# -- a long conversation ---------------------------------------------------------------------
+
+
+class _CountingCounter(TokenCounter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls = 0
+
+    def count(self, text: str) -> int:
+        self.calls += 1
+        return super().count(text)
+
+
+def test_a_long_conversation_is_counted_once_per_message_not_per_redraw():
+    counter = _CountingCounter()
+    counter.load()
+    conversation = Conversation(counter=counter, system_prompt="S")
+    for number in range(1000):
+        conversation.add_user(f"question {number}")
+        conversation.add_assistant(f"answer {number}", AnswerMeta())
+    first = conversation.token_count()
+    counter.calls = 0
+    assert conversation.token_count() == first
+    assert counter.calls <= 3  # the system prompt, not the 2,000 messages
+    conversation.add_user("one more")
+    assert conversation.token_count() > first
+    assert counter.calls <= 8
+    assert conversation.token_count() == counter.count_messages(conversation.for_request())

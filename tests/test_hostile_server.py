@@ -196,3 +196,26 @@ def test_a_key_that_cannot_be_a_header_is_named_as_such(tmp_path, key, why):
     path.write_text(key)
     with pytest.raises(ConfigError, match=why):
         resolve_api_key("", str(path), "")
+
+
+def test_a_summary_answered_with_a_web_page_fails_cleanly_and_removes_nothing():
+    from zorac_repl.chat.summarize import summarize
+    from zorac_repl.conversation.history import Conversation
+    from zorac_repl.conversation.message import AnswerMeta
+
+    conversation = Conversation()
+    for number in range(6):
+        conversation.add_user(f"question {number}")
+        conversation.add_assistant(f"answer {number}", AnswerMeta())
+    with raw_server(chat=reply(200, LOGIN, "text/html")) as srv:
+        client = ChatClient(srv.base_url)
+
+        async def run() -> None:
+            try:
+                await summarize(client, conversation, REQUEST, keep_recent=2)
+            finally:
+                await client.aclose()
+
+        with pytest.raises(ServerError, match="web page"):
+            asyncio.run(run())
+    assert len(conversation.messages) == 12 and conversation.summary is None
