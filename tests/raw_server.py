@@ -154,3 +154,29 @@ def forever(piece: bytes, pause: float = 0.0) -> Callable[[], Iterator[bytes]]:
                 time.sleep(pause)
 
     return pieces
+
+
+def after(seconds: float, script: Script) -> Script:
+    """A script: ``script``, once ``seconds`` have passed (a slow server)."""
+
+    def delayed(request: Request, stream: socket.socket) -> None:
+        time.sleep(seconds)
+        script(request, stream)
+
+    return delayed
+
+
+def sse_answer(words: list[str], pause: float = 0.0) -> Script:
+    """A script: a complete streamed answer, one word a chunk, ``pause`` seconds apart."""
+    import json
+
+    def pieces() -> Iterator[bytes]:
+        for word in words:
+            choice = {"index": 0, "delta": {"content": word}, "finish_reason": None}
+            yield b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
+            time.sleep(pause)
+        end = {"index": 0, "delta": {}, "finish_reason": "stop"}
+        yield b"data: " + json.dumps({"choices": [end]}).encode() + b"\n\n"
+        yield b"data: [DONE]\n\n"
+
+    return stream_of(pieces)

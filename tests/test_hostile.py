@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import zorac_command
 from tests.helpers import start_repl
+from tests.raw_server import after, models, raw_server, sse_answer
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ZoracError
@@ -231,6 +232,27 @@ def test_a_data_directory_that_cannot_be_made_is_said_once_and_chat_goes_on(
     term.child.expect(pexpect.EOF, timeout=10)
     term.child.close()
     assert term.child.exitstatus == 0
+
+
+def test_the_connected_line_waits_for_an_answer_started_before_it(terminal):
+    words = [f"word{n} " for n in range(30)]
+    slow_models = after(1.5, models("m"))
+    with raw_server(models=slow_models, chat=sse_answer(words, pause=0.1)) as server:
+        term = start_repl(
+            terminal,
+            None,
+            env={"VLLM_BASE_URL": server.base_url, "VLLM_MODEL": "m"},
+            model=None,
+            columns=120,
+            rows=40,
+        )
+        term.enter("hello")
+        term.wait_for(r"Stats: \d+ tokens in", timeout=30)
+        term.wait_for(r"Connected to", timeout=30)
+        screen = term.scrollback()
+    assert screen.index("Stats:") < screen.index("Connected to")
+    assert screen.count("word0 word1") == 1
+    assert "connecting…" not in screen.split("Connected to")[0].split("> hello")[-1]
 
 
 # -- the SSE parser under fuzzing ------------------------------------------------------------

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import get_app_or_none, run_in_terminal
+from prompt_toolkit.application import Application, run_in_terminal
 from prompt_toolkit.completion import Completer, DynamicCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input.vt100 import raw_mode
@@ -200,7 +200,7 @@ async def _chat(
             session.runner.terminate()
         # Heavy imports (openai, Rich) load on a thread while the user types.
         _warm_up(session)
-        watcher = asyncio.ensure_future(_watch_server(session, restored))
+        watcher = asyncio.ensure_future(_watch_server(session, restored, prompt.app))
 
     prompt.app.after_render += start_background
 
@@ -261,8 +261,14 @@ def _say_problems(history: object) -> None:
         _print_styled(problems.pop(0), "yellow")
 
 
-async def _above_prompt(show: Callable[[], object]) -> None:
-    """Run ``show`` above a prompt already drawn, which is then drawn again."""
+async def _above_prompt(show: Callable[[], object], app: Application[str]) -> None:
+    """Run ``show`` above the prompt of ``app``, which is then drawn again.
+
+    While an answer streams there is no prompt: the line waits for the next one, so it
+    never lands inside the answer's live region.
+    """
+    while not app.is_running:
+        await asyncio.sleep(0.02)
     # The terminal may be gone (a closed window): nothing can be said then.
     with contextlib.suppress(OSError):
         await run_in_terminal(show)
@@ -395,7 +401,9 @@ def _type_ahead(prompt: PromptSession[str], typed: list[KeyPress]) -> None:
         store_typeahead(prompt.input, typed)
 
 
-async def _watch_server(session: ChatParts, restored: list[tuple[str, str]]) -> None:
+async def _watch_server(
+    session: ChatParts, restored: list[tuple[str, str]], app: Application[str]
+) -> None:
     """What the restore said, then the server check, above the prompt; the toolbar follows."""
     from zorac_repl.repl.server_watch import watch_server
 
@@ -405,12 +413,11 @@ async def _watch_server(session: ChatParts, restored: list[tuple[str, str]]) -> 
             _print_styled(text, style)
 
     if restored:
-        await _above_prompt(say_restored)
+        await _above_prompt(say_restored, app)
 
     async def say(text: str, style: str) -> None:
-        await _above_prompt(lambda: session.printer.say(text, style))
+        await _above_prompt(lambda: session.printer.say(text, style), app)
 
     await watch_server(session.link, session.settings, session.conversation.counter, say)
-    app = get_app_or_none()
-    if app is not None:
+    if app.is_running:
         app.invalidate()  # the toolbar shows the model now
