@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from zorac_repl.devserver.answers import answer_for
+from zorac_repl.render import markdown_stream
 from zorac_repl.render.live_region import LiveRegion, ResizeReport
 from zorac_repl.render.markdown import render_lines
 from zorac_repl.render.markdown_stream import MarkdownStream
@@ -88,6 +89,70 @@ def test_any_document_in_any_chunks_ends_as_the_one_shot_render(
     assert _stream_rows(text, cuts, updates, live_rows, width) == render_lines(
         _console(width), text
     )
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(_BLOCKS, min_size=1, max_size=8),
+    st.sampled_from(["\n\n", "\n"]),
+    st.lists(st.integers(min_value=0, max_value=5000), max_size=30),
+    st.lists(st.booleans(), min_size=1, max_size=5),
+    st.sampled_from([1, 4, 1000]),
+    st.sampled_from([10, 40, 200]),
+)
+def test_a_big_open_block_previewed_still_ends_as_the_one_shot_render(
+    blocks, joiner, cuts, updates, live_rows, big
+):
+    """The same rule with the preview path taken for any open block past ``big``."""
+    text = joiner.join(blocks)
+    cuts = [cut % (len(text) + 1) for cut in cuts]
+    original = markdown_stream.BIG_OPEN
+    markdown_stream.BIG_OPEN = big
+    try:
+        rows = _stream_rows(text, cuts, updates, live_rows)
+    finally:
+        markdown_stream.BIG_OPEN = original
+    assert rows == render_lines(_console(), text)
+
+
+class _CountingStream(MarkdownStream):
+    """Counts the characters each frame renders, and all it parses."""
+
+    rendered = 0
+    parsed = 0
+
+    def _render(self, text: str, numbered: bool = True) -> list[str]:
+        self.rendered += len(text)
+        return super()._render(text, numbered)
+
+    def _take_finished_blocks(self, final: bool) -> list[str]:
+        self.parsed += len(self._tail)
+        return super()._take_finished_blocks(final)
+
+
+@pytest.mark.parametrize("line_every", [None, 70])
+def test_a_megabyte_line_costs_linear_work_not_quadratic(line_every):
+    """A 1 MB paragraph streamed in 4-character tokens, a frame every 64 tokens: no
+    frame renders more than a screenful's worth of its text, and all the parsing adds
+    up to a few times its length (every frame parsed and rendered all of it before)."""
+    word = "abc "
+    size, frame = 1_000_000, 64
+    stream = _CountingStream(_console(), max_live_rows=lambda: 30)
+    sent, largest_frame = 0, 0
+    for token in range(size // len(word)):
+        piece = word
+        if line_every and token % line_every == line_every - 1:
+            piece = "abc\n"
+        stream.feed(piece)
+        sent += len(piece)
+        if token % frame == 0:
+            before = stream.rendered
+            stream.update()
+            largest_frame = max(largest_frame, stream.rendered - before)
+    rows = stream.finish()
+    assert largest_frame <= markdown_stream.BIG_OPEN
+    assert stream.parsed < 8 * sent
+    assert len(rows) >= size // WIDTH  # the whole paragraph, once, at the end
 
 
 @pytest.mark.parametrize("block", _BLOCKS.elements)

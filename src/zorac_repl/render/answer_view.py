@@ -216,10 +216,19 @@ class TerminalAnswerView:
             if self._is_thinking:
                 self._fold_thought(status)
             columns = self._columns()
-            final = [*self._unwritten, *self._stream.finish(columns)]
+            cancelled = False
+            if self._stream.is_big:
+                # Rendering a megabyte takes a second or more: not on the event loop,
+                # which must keep answering Ctrl+C and the server meanwhile.
+                rest, cancelled = await _finished_off_loop(self._stream, columns)
+            else:
+                rest = self._stream.finish(columns)
+            final = [*self._unwritten, *rest]
             self._unwritten = []
             self._region.draw(final, [], columns)
             self._region.clear()
+            if cancelled:
+                raise asyncio.CancelledError
 
     def _request_frame(self) -> None:
         if self._frame_handle is not None or self._resizing is not None:
@@ -324,3 +333,15 @@ class TerminalAnswerView:
         if self._console.no_color or self._console.color_system is None:
             return text
         return self._console.get_style(style).render(text)
+
+
+async def _finished_off_loop(stream: MarkdownStream, columns: int | None) -> tuple[list[str], bool]:
+    """``stream.finish(columns)`` on a thread, and whether the wait was cancelled (a second
+    Ctrl+C): the rows are drawn once either way, so it waits for them regardless."""
+    work = asyncio.ensure_future(asyncio.to_thread(stream.finish, columns))
+    cancelled = False
+    while True:
+        try:
+            return await asyncio.shield(work), cancelled
+        except asyncio.CancelledError:
+            cancelled = True

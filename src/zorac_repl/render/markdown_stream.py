@@ -29,6 +29,12 @@ one-shot render. Either way no row on screen or in scrollback is ever wrong, dup
 or lost. One thing streaming cannot match: a reference link whose definition (``[x]: url``)
 comes after the block that uses it was finished; that use stays the literal ``[x]``.
 
+An open block past ``BIG_OPEN`` characters (a megabyte on one line, a paragraph without
+end) is not parsed and rendered whole on every frame, which made a long line quadratic:
+its live rows are a preview of its end, rendered from just enough of its last characters,
+and the text is parsed again only when a line has ended and the text has grown by a
+quarter since the last parse. Rows in scrollback are still the one-shot render.
+
 A resize changes the width every later block is rendered at. The open block is the
 exception once some of its rows were handed out: it keeps the width those rows had
 until it finishes, so the rest of it continues them exactly (if the terminal is now
@@ -48,6 +54,11 @@ from zorac_repl.render.markdown_parser import markdown_parser
 from zorac_repl.render.safe_text import visible_controls
 
 __all__ = ["MarkdownStream"]
+
+# Past this many characters the open block's live rows are a preview of its end.
+BIG_OPEN = 32_768
+# ... and it is parsed again only once it has grown by this factor (amortized linear).
+_REPARSE_GROWTH = 1.25
 
 # Blocks whose top rows can be final before they end (see the module's note): by their
 # complete lines, or by their closed items and inner blocks.
@@ -82,6 +93,10 @@ class MarkdownStream:
         self._max_live_rows = max_live_rows
         self._parser = markdown_parser()
         self._tail = ""  # the text from the start of the open block on
+        # Text fed since the last update: joined onto the tail once a frame, not once a
+        # token (``str +=`` on an attribute copies the whole tail every time).
+        self._fed: list[str] = []
+        self._fed_length = 0
         self._blocks_done = 0
         self._fences_done = 0  # fenced code blocks in finished blocks: the next is +1
         self._previous_new_line = False  # whether a blank row follows the last finished block
@@ -96,10 +111,24 @@ class MarkdownStream:
         self._live_top_rows: int | None = None
         self._held: _HeldBlocks | None = None  # finished blocks kept live (see ``hold``)
         self._released: list[str] = []  # held rows let go by ``hand_out``, to commit
+        self._parsed_length = -1  # len(self._tail) at the last parse (-1: none yet)
 
     def feed(self, text: str) -> None:
         """Add streamed text (control characters are made visible here)."""
-        self._tail += visible_controls(text)
+        self._fed.append(visible_controls(text))
+        self._fed_length += len(text)
+
+    @property
+    def is_big(self) -> bool:
+        """The open text is past ``BIG_OPEN``: its last render takes long."""
+        return len(self._tail) + self._fed_length > BIG_OPEN
+
+    def _absorb(self) -> None:
+        """Join the text fed since the last update onto the tail."""
+        if self._fed:
+            self._tail += "".join(self._fed)
+            self._fed.clear()
+            self._fed_length = 0
 
     @property
     def holding(self) -> bool:
@@ -129,10 +158,17 @@ class MarkdownStream:
             The rows to print above the live region (once), and the open block's live rows.
         """
         self._frame_width = width
-        rows = self._released + self._take_finished_blocks(final=False)
+        self._absorb()
+        parse = self._worth_parsing()
+        rows = self._released + (self._take_finished_blocks(final=False) if parse else [])
         self._released = []
         limit = max(1, self._max_live_rows())
         width = width or self._console.width
+        if len(self._tail) > BIG_OPEN and self._open_kind != "fence":
+            if self._held is not None:
+                rows += self.release(width)  # far taller than the live region: let go
+            self._live_top_rows = None
+            return rows, self._preview(limit)
         if self._held is not None:
             live = self._held.rows_at(width, self._render_held) + self._render_open()
             if len(live) <= limit:
@@ -164,6 +200,23 @@ class MarkdownStream:
             self._live_top_rows = len(live)
         return rows, live
 
+    def _worth_parsing(self) -> bool:
+        """Whether parsing the tail again can finish a block: only if a line has ended
+        since the last parse (a block finishes when a later one begins on a complete
+        line) and, for a big tail, once it has grown enough to keep the cost linear."""
+        tail, parsed = self._tail, self._parsed_length
+        if parsed < 0 or parsed > len(tail):
+            return True
+        if tail.find("\n", parsed) == -1:
+            return False
+        return len(tail) <= BIG_OPEN or len(tail) >= parsed * _REPARSE_GROWTH
+
+    def _preview(self, limit: int) -> list[str]:
+        """The live rows of a big open block: its end, from just enough of its text."""
+        width = self._pinned_width or self._frame_width or self._console.width
+        end = self._tail[-2 * (limit + 1) * max(width, 20) :]
+        return self._render(end, numbered=False)[-limit:]
+
     def hand_out(self, rows: int) -> bool:
         """The top ``rows`` of the last live rows went to scrollback: never give them again.
 
@@ -190,6 +243,7 @@ class MarkdownStream:
     def finish(self, width: int | None = None) -> list[str]:
         """The stream has ended: every remaining row, to print once (at ``width``)."""
         self._frame_width = width
+        self._absorb()
         rows = self._released + self.release(width)
         self._released = []
         return rows + self._take_finished_blocks(final=True)
@@ -197,6 +251,7 @@ class MarkdownStream:
     def _take_finished_blocks(self, final: bool) -> list[str]:
         tail = self._tail
         tokens = self._parser.parse(tail)
+        self._parsed_length = -1 if final else len(tail)
         starts = [t.map[0] for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
         kinds = [t.type for t in tokens if t.level == 0 and t.nesting >= 0 and t.map]
         children = [t.map[0] for t in tokens if t.level == 1 and t.nesting >= 0 and t.map]
@@ -242,6 +297,8 @@ class MarkdownStream:
             self._previous_new_line = kind != "hr"
             cut_line = end_line
         self._tail = "" if final else tail[line_offsets[cut_line] :]
+        if cut_line:
+            self._parsed_length = len(self._tail)
         return rows
 
     def _update_open_fence(self, limit: int) -> tuple[list[str], list[str]]:
