@@ -43,6 +43,7 @@ from zorac_repl.repl.input_history import InputHistory
 from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
+from zorac_repl.terminal.paste_parser import LinearPasteInput
 from zorac_repl.terminal.screen import flushing_writer
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ async def _chat(
     ready: asyncio.Future[ChatParts] = loop.create_future()
     completer: list[Completer | None] = [None]
     prompt: PromptSession[str] = PromptSession(
+        input=LinearPasteInput(sys.stdin),
         history=history,
         key_bindings=_key_bindings(pastes),
         bottom_toolbar=lambda: _toolbar(ready.result() if ready.done() else None, front),

@@ -46,8 +46,9 @@ class KeyReader:
 
     def __init__(self, fd: int, write: Callable[[str], None]) -> None:
         # Only the REPL makes one, and it has prompt_toolkit loaded; one-shot mode must not.
-        from prompt_toolkit.input.vt100_parser import Vt100Parser
         from prompt_toolkit.keys import Keys
+
+        from zorac_repl.terminal.paste_parser import LinearPasteParser
 
         self._fd = fd
         self._write = write
@@ -57,7 +58,7 @@ class KeyReader:
             Keys.ControlC,
         )
         self._keys: list[KeyPress] = []
-        self._parser = Vt100Parser(self._on_key)
+        self._parser = LinearPasteParser(self._on_key)
         self._decoder = codecs.getincrementaldecoder("utf-8")("surrogateescape")
         # Characters fed that no key has accounted for yet: a sequence or a paste under way.
         self._unparsed = 0
