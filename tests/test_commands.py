@@ -327,3 +327,22 @@ def test_export_to_an_impossible_path_is_one_line(tmp_path, monkeypatch, path):
     session.conversation.add_user("hi")
     session.conversation.add_assistant("hello", AnswerMeta())
     assert _run(session, f"/export {path}").startswith("Cannot write ")
+
+
+def test_a_base_url_with_a_password_stays_out_of_history():
+    assert is_secret_line("/config set VLLM_BASE_URL http://me:pw@gpu:8000/v1")
+    assert not is_secret_line("/config set VLLM_BASE_URL http://gpu:8000/v1")
+    assert not is_secret_line("/config set VLLM_BASE_URL http://me@gpu:8000/v1")
+
+
+def test_a_password_in_the_base_url_is_masked_in_config_models_and_export(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(system_prompt="S", base_url="http://me:hunter2pw@127.0.0.1:9/v1")
+    session = _session(tmp_path, settings=settings)
+    shown = _run(session, "/config get VLLM_BASE_URL")
+    assert "hunter2pw" not in shown and "me:****@127.0.0.1:9" in shown
+    session.conversation.add_user("hi")
+    session.conversation.add_assistant("hello", AnswerMeta())
+    _run(session, "/export out.md")
+    text = (tmp_path / "out.md").read_text()
+    assert "hunter2pw" not in text and "me:****@" in text

@@ -1,4 +1,5 @@
-"""Input lines that hold a secret (``/config set VLLM_API_KEY …``): masked, never in history."""
+"""Input lines that hold a secret (``/config set VLLM_API_KEY …``, a base URL with a
+password): masked or kept out of history."""
 
 from __future__ import annotations
 
@@ -22,6 +23,18 @@ def secret_value_start(line: str) -> int | None:
     return found.end()
 
 
+# A URL with a password in it: ``http://user:pass@host``.
+_PASSWORD_IN_URL = re.compile(r"://[^/@\s]*:[^/@\s]*@")
+
+
 def is_secret_line(line: str) -> bool:
-    """True for a ``/config set`` of a secret setting: it must stay out of input history."""
-    return secret_value_start(line) is not None
+    """True for a ``/config set`` of a secret setting, or of a base URL that holds a
+    password: it must stay out of input history."""
+    if secret_value_start(line) is not None:
+        return True
+    found = _SECRET_SET.match(line)
+    return (
+        found is not None
+        and found.group(1).upper() == "VLLM_BASE_URL"
+        and _PASSWORD_IN_URL.search(line, found.end()) is not None
+    )
