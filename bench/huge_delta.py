@@ -107,19 +107,24 @@ def _ctrl_c_during(delta_bytes: int, src: str | None, limit: float) -> str:
         try:
             mark = len(program.output)
             program.send(b"go\r")
-            if not sent.wait(30):
-                return "the delta was never sent"
-            time.sleep(0.05)  # the client is reading it
+            # Pressed once the client is drawing the delta (or has refused it).
+            deadline = time.perf_counter() + limit
+            while True:
+                seen = bytes(program.output[mark:])
+                if b"MAX_EVENT_BYTES" in seen:
+                    return "stopped by MAX_EVENT_BYTES, before any Ctrl+C"
+                if b"xxxxxxxxxx" in seen:
+                    break
+                if time.perf_counter() > deadline:
+                    return f"the delta was not drawn within {limit:.0f} s"
+                with contextlib.suppress(TimeoutError):
+                    program.read_until(b"\x00never", after=len(program.output), timeout=0.05)
             pressed = time.perf_counter()
             program.send(b"\x03")
             try:
                 done = program.read_until(b"interrupted", after=mark, timeout=limit)
             except TimeoutError:
-                try:
-                    program.read_until(b"MAX_EVENT_BYTES", after=mark, timeout=0.1)
-                except TimeoutError:
-                    return f"no answer to Ctrl+C within {limit:.0f} s"
-                return "stopped by MAX_EVENT_BYTES"
+                return f"no answer to Ctrl+C within {limit:.0f} s"
             hung_up = f"{(gone[0] - pressed) * 1000:.0f} ms" if gone else "never"
             return (
                 f"{hung_up} from Ctrl+C to the server seeing the client hang up, "

@@ -215,3 +215,13 @@ def test_the_budget_is_the_servers_window_less_the_room_for_the_answer(tmp_path)
         Budget(LiveSettings(settings, tmp_path / "c.json", {}), chat.link, chat.conversation).limit
         == 7192
     )  # a default MAX_INPUT_TOKENS is a guess
+
+
+def test_an_answer_after_a_dropped_one_clears_server_unreachable(tmp_path):
+    chat = _Chat(tmp_path)
+    chat.client.answer("Half", error=StreamInterrupted("dropped"))
+    chat.ask("one")
+    assert chat.link.status == "server unreachable"
+    chat.client.answer("Whole.")
+    assert chat.ask("two").is_answered
+    assert chat.link.status == chat.client.model

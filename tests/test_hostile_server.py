@@ -219,3 +219,35 @@ def test_a_summary_answered_with_a_web_page_fails_cleanly_and_removes_nothing():
         with pytest.raises(ServerError, match="web page"):
             asyncio.run(run())
     assert len(conversation.messages) == 12 and conversation.summary is None
+
+
+def test_https_to_a_plain_http_server_says_it_does_not_speak_tls(server):
+    error = _error_of(ChatClient(server.base_url.replace("http://", "https://")))
+    assert isinstance(error, ConnectionFailed)
+    assert "does not speak TLS" in str(error) and "vLLM running" not in str(error)
+
+
+def test_a_server_that_answers_every_path_with_its_model_list_is_not_lm_studio():
+    from zorac_repl.server.discovery import discover
+
+    listing = {"object": "list", "data": [{"id": "m", "object": "model", "owned_by": "x"}]}
+
+    async def fetch(path: str) -> object:
+        return listing  # a catch-all: the same JSON for /api/v0/models, /props, ...
+
+    found = asyncio.run(discover(fetch, listing, "m"))
+    assert found.name == "an OpenAI-compatible server"
+
+
+def test_a_login_page_for_the_model_list_is_named_a_web_page():
+    with raw_server(models=reply(200, LOGIN, "text/html")) as srv:
+        client = ChatClient(srv.base_url)
+
+        async def listing() -> None:
+            try:
+                await client.list_models()
+            finally:
+                await client.aclose()
+
+        with pytest.raises(ServerError, match="with a web page"):
+            asyncio.run(listing())

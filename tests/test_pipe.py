@@ -225,3 +225,11 @@ def test_the_stats_line_counts_against_the_window_the_server_runs(fresh_requests
     assert result.returncode == 0
     # The dev server's window (32768) less the room for the answer (MAX_OUTPUT_TOKENS, 4000).
     assert b"/28768 tokens" in stderr, stderr
+
+
+def test_an_answer_cut_by_the_output_limit_exits_6_with_a_line(fresh_requests):
+    result = _run(["--max-tokens", "30", "Explain KV cache [[tokens=400]]"], fresh_requests)
+    assert result.returncode == 6, result.stderr
+    record = fresh_requests.chat_requests()[-1]
+    assert result.stdout.decode().strip() == record.served_text.strip()
+    assert "stopped at the output limit (30 tokens)" in result.stderr.decode()

@@ -38,3 +38,22 @@ def test_a_server_that_is_down_is_said_once_and_its_return_is_said(tmp_path):
         assert link.status == "scripted"
 
     asyncio.run(watch())
+
+
+def test_a_configured_model_the_server_does_not_list_is_said_not_connected(tmp_path):
+    client = ScriptedClient()
+    settings = LiveSettings(Settings(model="nope"), tmp_path / "c.json", {})
+    link = ServerLink(settings, make_client=lambda _: client)
+    said: list[tuple[str, str]] = []
+
+    async def say(text: str, style: str) -> None:
+        said.append((text, style))
+
+    asyncio.run(watch_server(link, settings, TokenCounter(), say))
+    assert said == [
+        (
+            "The server has no model 'nope'; it serves: scripted. Messages may fail: "
+            "/model NAME picks one it serves.",
+            "yellow",
+        )
+    ]

@@ -34,6 +34,7 @@ from zorac_repl.tokens import TokenCounter
 
 __all__ = [
     "EXIT_CONNECTION",
+    "EXIT_CUT_OFF",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_PIPE_CLOSED",
@@ -49,6 +50,8 @@ EXIT_USAGE = 2
 EXIT_CONNECTION = 3
 EXIT_SERVER = 4
 EXIT_TOO_LARGE = 5
+# The answer is all there was room for: the output limit (MAX_OUTPUT_TOKENS) cut it off.
+EXIT_CUT_OFF = 6
 EXIT_INTERRUPTED = 130
 # As if killed by SIGPIPE (128 + 13), like other Unix tools whose reader went away.
 EXIT_PIPE_CLOSED = 141
@@ -116,6 +119,8 @@ async def run_oneshot(
         if problem is not None:
             printer.say(f"zorac-repl: {problem}", "red")
             return exit_code_for(problem)
+        if link.unlisted is not None:
+            printer.say(f"zorac-repl: {link.unlisted} Asking anyway; -m NAME picks one.", "yellow")
         is_terminal = stdout.isatty() and sys.stdin.isatty()
         with quiet_input() if is_terminal else contextlib.nullcontext():
             asked = await chat.ask(message)
@@ -221,8 +226,16 @@ class _PipeFrontEnd:
             say(f"zorac-repl: {outcome.error}", "red")
         elif outcome.status == "unanswered":
             say(f"zorac-repl: {no_answer_line(max_output_tokens)}", "yellow")
-        elif self._stderr.isatty():
-            say(asked.stats, "dim")
+        else:
+            if self._stderr.isatty():
+                say(asked.stats, "dim")
+            if outcome.finish_reason == "length":
+                # Said even in a pipe: the file holds an answer that stops mid-sentence.
+                say(
+                    f"zorac-repl: the answer stopped at the output limit ({max_output_tokens} "
+                    "tokens); raise it with --max-tokens N.",
+                    "yellow",
+                )
 
     def exit_code(self, asked: Asked) -> int:
         outcome = asked.outcome
@@ -237,6 +250,8 @@ class _PipeFrontEnd:
             return exit_code_for(outcome.error)
         if outcome.status == "unanswered":
             return EXIT_SERVER
+        if outcome.finish_reason == "length":
+            return EXIT_CUT_OFF
         return EXIT_OK
 
 

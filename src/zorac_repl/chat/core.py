@@ -21,7 +21,7 @@ from zorac_repl.chat.runner import Runner
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import Message, headline, to_wire
 from zorac_repl.conversation.saved import SavedConversation
-from zorac_repl.errors import ConnectionFailed, ContextOverflow, StoreError, ZoracError
+from zorac_repl.errors import ConnectionFailed, ContextOverflow, ServerError, StoreError, ZoracError
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
@@ -194,6 +194,8 @@ class Chat:
             )
         )
         self.last_unsent = None if outcome.status == "complete" else text
+        if outcome.status in ("complete", "unanswered") or isinstance(outcome.error, ServerError):
+            self._link.answered()  # it answered, even if with an error
         if outcome.status == "complete":
             self._save()
             await self._after_answer()

@@ -58,6 +58,8 @@ from zorac_repl.devserver.word_pieces import chat_prompt_tokens, split_tokens, t
 
 __all__ = ["DevServer", "RequestRecord", "StreamOptions"]
 
+_TLS_HANDSHAKE = b"\x16"  # the first byte of a TLS hello
+
 _log = logging.getLogger(__name__)
 
 
@@ -179,10 +181,22 @@ class DevServer:
                 writer.close()
 
     async def _handle_one(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        request_line = await reader.readline()
-        if not request_line:
+        first = await reader.read(1)
+        if not first:
             return False
-        method, target, _ = request_line.decode("latin-1").split(" ", 2)
+        request_line = b"" if first == _TLS_HANDSHAKE else first + await reader.readline()
+        parts = request_line.decode("latin-1").split(" ", 2)
+        if len(parts) != 3:
+            # As uvicorn answers a TLS hello (https:// to this plain-HTTP server) or any
+            # line that is not HTTP: a 400 in plain text, then the connection closes.
+            message = b"Invalid HTTP request received."
+            writer.write(
+                b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(message), message)
+            )
+            await writer.drain()
+            return False
+        method, target, _ = parts
         headers: dict[str, str] = {}
         while True:
             line = await reader.readline()

@@ -53,6 +53,11 @@ async def watch_server(
                     f"The server at {current.shown_base_url} is back (model {current.model}).",
                     "green",
                 )
+            elif link.unlisted is not None:
+                await say(
+                    f"{link.unlisted} Messages may fail: /model NAME picks one it serves.",
+                    "yellow",
+                )
             else:
                 await say(f"Connected to {link.described()}.", "dim")
             notice = counter.notice()

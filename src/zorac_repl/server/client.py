@@ -34,6 +34,7 @@ from zorac_repl.server.http_errors import (
     naming_controls,
     one_line,
     redirect_refused,
+    speaks_no_tls,
     status_error,
     web_page_error,
 )
@@ -232,6 +233,8 @@ class ChatClient:
             )
         except _sdk_errors() as exc:
             raise _translate(exc, self.shown_url, self.stall_timeout) from exc
+        if isinstance(reply, str) and reply.lstrip()[:1] == "<":
+            raise web_page_error(self.shown_url, 200)
         if not isinstance(reply, dict):
             raise ServerError(
                 f"The server at {self.shown_url} answered /v1/models with "
@@ -476,6 +479,11 @@ def _translate(
                 "whole answer must come in that time: raise STALL_TIMEOUT for long ones."
             )
         return _stalled(stall_timeout)
+    if isinstance(exc, openai.APIConnectionError) and speaks_no_tls(exc):
+        return ConnectionFailed(
+            f"The server at {base_url} does not speak TLS: it answered in plain HTTP. "
+            "Use http:// in --base-url, or put TLS in front of it."
+        )
     if isinstance(exc, openai.APIConnectionError) and certificate_refused(exc):
         return ConnectionFailed(
             f"The certificate of {base_url} is not trusted ({certificate_refused(exc)})"

@@ -144,7 +144,9 @@ async def discover(fetch: Fetch, models: dict[str, Any], model: str) -> ServerIn
         version = info.get("version")
         return ServerInfo("TGI", version if isinstance(version, str) else None, window, "/info")
     litellm = await fetch("/v1/model/info")
-    if isinstance(litellm, dict) and "data" in litellm:
+    if isinstance(litellm, dict) and any(
+        "model_name" in _dict(entry) for entry in _list(litellm.get("data"))
+    ):
         entry = next(
             (_dict(e) for e in _list(litellm.get("data")) if _dict(e).get("model_name") == model),
             {},
@@ -195,7 +197,12 @@ async def _lm_studio(fetch: Fetch, model: str) -> ServerInfo | None:
                         return ServerInfo("LM Studio", None, window, "/api/v1/models")
         return ServerInfo("LM Studio", None, None, "", "the model is not loaded yet")
     older = await fetch("/api/v0/models")
-    if isinstance(older, dict) and "data" in older:
+    entries = [_dict(e) for e in _list(older.get("data"))] if isinstance(older, dict) else []
+    # LM Studio's own fields: a server that answers every path with its /v1/models
+    # (a catch-all proxy) has a "data" list too.
+    if isinstance(older, dict) and any(
+        key in entry for entry in entries for key in ("state", "max_context_length", "arch")
+    ):
         entry = next(
             (_dict(e) for e in _list(older.get("data")) if _dict(e).get("id") == model), {}
         )

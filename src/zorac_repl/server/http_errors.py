@@ -22,6 +22,7 @@ __all__ = [
     "naming_controls",
     "one_line",
     "redirect_refused",
+    "speaks_no_tls",
     "status_error",
     "web_page_error",
 ]
@@ -155,6 +156,28 @@ def redirect_refused(base_url: str, status: int, location: str | None) -> Server
         "server, use it as --base-url.",
         status,
     )
+
+
+# What OpenSSL says when the other end answers a TLS hello in plain HTTP.
+_PLAIN_HTTP_MARKERS = (
+    "WRONG_VERSION_NUMBER",
+    "record layer failure",
+    "HTTP_REQUEST",
+    "packet length",
+)
+
+
+def speaks_no_tls(exc: BaseException) -> bool:
+    """True when an https:// connection failed because the server answered in plain HTTP."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        is_tls = isinstance(seen, ssl.SSLError) or "SSL" in type(seen).__name__
+        if is_tls and any(marker in str(seen) for marker in _PLAIN_HTTP_MARKERS):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _looks_like_html(body: object) -> bool:

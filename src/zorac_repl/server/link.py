@@ -68,6 +68,8 @@ class ServerLink:
         self._make_client = make_client
         self._client: ChatClient | None = None
         self.status = _CONNECTING
+        # The configured model, when the server's listing leaves it out (``-m nope``).
+        self.unlisted: UnknownModel | None = None
         self.models: list[ModelInfo] = []
         self.max_model_len: int | None = None
         self.server: ServerInfo | None = None
@@ -103,6 +105,11 @@ class ServerLink:
         """A request could not reach the server."""
         self.status = _UNREACHABLE
 
+    def answered(self) -> None:
+        """The server answered: whatever was said of it being unreachable is over."""
+        if self.status == _UNREACHABLE:
+            self.status = self._settings.current.model or _CONNECTING
+
     async def detect(self) -> float:
         """Ask the server for its models; returns the round trip in seconds.
 
@@ -134,6 +141,10 @@ class ServerLink:
             )
         wanted = self._settings.current.model
         model = wanted or models[0].id
+        served = [found.id for found in models]
+        # Some servers take names they do not list (an alias, Ollama's "name" for
+        # "name:latest"): said, not refused.
+        self.unlisted = UnknownModel(wanted, served) if wanted and wanted not in served else None
         server = await self._discover(payload, model, client)
         if client is not self._client:
             # The server changed meanwhile (/profile, /config set): this answer is stale.
