@@ -225,3 +225,17 @@ def test_an_answer_after_a_dropped_one_clears_server_unreachable(tmp_path):
     chat.client.answer("Whole.")
     assert chat.ask("two").is_answered
     assert chat.link.status == chat.client.model
+
+
+def test_retry_says_what_it_sends_again(tmp_path):
+    chat = _Chat(tmp_path)
+    chat.client.answer("Half", error=StreamInterrupted("dropped"))
+    chat.ask("explain KV cache")
+    chat.client.answer("Whole.")
+    asyncio.run(chat.chat.retry())
+    assert 'Sending again: "explain KV cache"' in chat.status.getvalue()
+    chat.client.answer("Another.")
+    asyncio.run(chat.chat.retry())
+    assert 'Asking again, in place of the last answer: "explain KV cache"' in (
+        chat.status.getvalue()
+    )

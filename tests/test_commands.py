@@ -60,10 +60,25 @@ def test_help_lists_every_command_from_the_registry():
 
 
 def test_unknown_command_suggests_the_closest(tmp_path):
+    escape = " to send a message that starts with /, begin it with //."
     assert _run(_session(tmp_path), "/sumary") == (
-        "Unknown command: /sumary. Did you mean /summary? Type /help for the list."
+        f"Unknown command: /sumary. Did you mean /summary? Type /help for the list;{escape}"
     )
-    assert _run(_session(tmp_path), "/zzz") == "Unknown command: /zzz. Type /help for the list."
+    assert _run(_session(tmp_path), "/zzz") == (
+        f"Unknown command: /zzz. Type /help for the list;{escape}"
+    )
+    assert asyncio.run(dispatch(_session(tmp_path), "/etc/hosts what is it")).draft == (
+        "/etc/hosts what is it"
+    )
+
+
+def test_a_doubled_slash_sends_a_message_that_starts_with_one():
+    from zorac_repl.commands.registry import message_text
+
+    assert not is_command("//etc/hosts what is this file")
+    assert message_text("//etc/hosts what is this file") == "/etc/hosts what is this file"
+    assert message_text("  //x") == "  /x"
+    assert message_text("no slash") == "no slash"
 
 
 @pytest.mark.parametrize(
@@ -346,3 +361,17 @@ def test_a_password_in_the_base_url_is_masked_in_config_models_and_export(tmp_pa
     _run(session, "/export out.md")
     text = (tmp_path / "out.md").read_text()
     assert "hunter2pw" not in text and "me:****@" in text
+
+
+def test_summary_is_shown_as_markdown(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    session = _session(tmp_path)
+    session.conversation.replace_older(0, "They discussed **paged attention** and `vLLM`.")
+    result = asyncio.run(dispatch(session, "/summary"))
+    assert result.markdown.startswith("They discussed **paged attention**")
+    out = io.StringIO()
+    Printer(Console(file=out, width=80, color_system=None)).markdown(result.markdown)
+    assert "They discussed paged attention and vLLM." in out.getvalue()

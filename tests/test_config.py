@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from zorac_repl.errors import ConfigError
-from zorac_repl.settings.table import Settings, load_settings, mask_secret
+from zorac_repl.settings.table import Profile, Settings, load_settings, mask_secret
 
 
 def test_defaults():
@@ -90,3 +90,36 @@ def test_bad_flag_names_the_flag():
 )
 def test_secrets_are_masked(secret, shown):
     assert mask_secret(secret) == shown
+
+
+def test_a_bad_header_is_named_without_its_value():
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, {"HEADERS": "X-Good: secret-1\nX Bad Name: secret-2"})
+    message = str(caught.value)
+    assert "'X Bad Name'" in message and "secret" not in message and "(hidden)" not in message
+    with pytest.raises(ConfigError, match="header 2 of 2 has no ':'"):
+        load_settings({}, {"HEADERS": "X-Good: 1\nX-Token"})
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, {"HEADERS": "Bearer sk-abc123"})
+    assert "sk-abc123" not in str(caught.value)
+
+
+def test_a_header_flag_adds_to_the_profiles_headers():
+    profile = Profile("gpu", {"HEADERS": "CF-Access-Client-Id: id-1\nX-Trace: old"})
+    settings = load_settings({}, {"HEADERS": "X-Trace: new"}, profile=profile)
+    assert settings.headers == (("CF-Access-Client-Id", "id-1"), ("X-Trace", "new"))
+
+
+def test_config_set_keeps_a_hand_edited_files_order_and_indent(tmp_path):
+    from zorac_repl.settings.table import write_config_value
+
+    path = tmp_path / "config.json"
+    path.write_text(
+        '{\n    "VLLM_MODEL": "m",\n    "TEMPERATURE": "0.3",\n    "CODE_THEME": "x"\n}\n'
+    )
+    write_config_value(path, "TEMPERATURE", "0.7")
+    write_config_value(path, "STREAM", "false")
+    assert path.read_text() == (
+        '{\n    "VLLM_MODEL": "m",\n    "TEMPERATURE": "0.7",\n    "CODE_THEME": "x",\n'
+        '    "STREAM": "false"\n}\n'
+    )

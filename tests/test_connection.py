@@ -150,8 +150,8 @@ def test_headers_reach_the_server_and_bad_ones_are_refused(fresh_requests):
     result = _run("hi", "-H", "no colon here")
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "zorac-repl: --header: (hidden) is not valid; expected "
-        "'Name: value' per header, e.g. 'X-Api-Key: abc123'."
+        "zorac-repl: --header: the header has no ':' between a name and a value, e.g. "
+        "'X-Api-Key: abc123' (its text is not shown: it may be a secret)."
     )
 
 

@@ -217,7 +217,12 @@ def test_copy_refuses_a_payload_too_big_for_terminals(terminal, fresh_requests):
     term = _start(terminal, fresh_requests, "--max-tokens", "20000")
     _ask(term, fresh_requests, "big [[longline=80000]]", timeout=90)
     term.enter("/copy all")
-    term.wait_for(r"too\s+big\s+for\s+a\s+terminal's\s+clipboard[^>]*/copy\s+all\s+PATH\s+writes")
+    found = term.wait_for(
+        r"is\s+([\d,]+)\s+bytes,\s+more\s+than\s+a\s+terminal's\s+clipboard\s+takes\s+"
+        r"\(([\d,]+)\s+bytes\s+at\s+most\)[^>]*/copy\s+all\s+PATH\s+writes"
+    )
+    size, limit = (int(group.replace(",", "")) for group in found.groups())
+    assert size > limit  # the two figures agree with the refusal
 
 
 def test_export_writes_markdown_and_never_overwrites(terminal, fresh_requests, tmp_path):
@@ -335,8 +340,19 @@ def test_editor_command_and_missing_editor(terminal, fresh_requests, tmp_path):
     term.close()
     term = _start(terminal, fresh_requests, VISUAL="no-such-editor-here")
     term.enter("/editor")
-    term.wait_for(r"No editor found: set \$VISUAL or \$EDITOR")
+    term.wait_for(r"\$VISUAL is 'no-such-editor-here', which is not a program")
     term.type("x")
     term.child.send("\x18\x05")  # Ctrl-X Ctrl-E
-    term.wait_count(r"No editor found", 2)
+    term.wait_count(r"which is not a program", 2)
     assert "x" in term.input_line()
+
+
+def test_an_editor_that_fails_is_said_and_the_input_stays(terminal, fresh_requests, tmp_path):
+    script = tmp_path / "failing-editor"
+    script.write_text("#!/bin/sh\nprintf 'half-written' > \"$1\"\nexit 3\n")
+    script.chmod(0o755)
+    term = _start(terminal, fresh_requests, EDITOR=str(script))
+    term.type("my draft")
+    term.child.send("\x18\x05")  # Ctrl-X Ctrl-E
+    term.wait_for(r"exited with code 3; the input was left as it was")
+    assert "my draft" in term.input_line() and "half-written" not in term.input_line()

@@ -151,6 +151,14 @@ def test_help_flag_names_every_setting():
         if spec.flag:
             assert spec.flag in result.stdout
     assert "--version" in result.stdout and "NO_COLOR" in result.stdout
+    # Values named as the README names them, not all "VALUE".
+    for shown in ("--base-url URL", "--api-key-file PATH", "--max-tokens N", "--stall-timeout"):
+        assert shown in result.stdout
+    assert " VALUE" not in result.stdout.replace("'NAME: VALUE'", "")
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for spec in SETTINGS:
+        if spec.flag:
+            assert spec.flag in readme, f"the README's flag list lacks {spec.flag}"
 
 
 def test_no_color_is_honoured(terminal, fresh_requests):

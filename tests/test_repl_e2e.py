@@ -87,7 +87,19 @@ def test_server_down_gives_one_line_and_the_repl_stays_usable(terminal):
 def test_unknown_command_suggests_the_closest(terminal, server):
     term = _start(terminal, server)
     term.enter("/hepl")
-    term.wait_for(r"Unknown command: /hepl\. Did you mean /help\? Type /help for the list\.")
+    term.wait_for(r"Unknown command: /hepl\. Did you mean /help\? Type /help for the list;")
+
+
+def test_an_unknown_command_stays_in_the_input_and_double_slash_sends_it(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    term.enter("/etc/hosts what is this file")
+    term.wait_for(r"begin it with //")
+    term.wait_for(r"> /etc/hosts what is this file")  # the line came back
+    term.type("\x01/")  # Ctrl+A, then one more slash at the start
+    term.enter("")
+    term.wait_for(r"Stats:")
+    content = fresh_requests.chat_requests()[-1].messages[-1]["content"]
+    assert content == "/etc/hosts what is this file"
 
 
 def test_alt_enter_inserts_a_newline_and_enter_sends_one_message(terminal, fresh_requests):

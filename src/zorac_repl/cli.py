@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
             parser.add_argument(
                 *names,
                 dest=spec.key,
-                metavar="VALUE",
+                metavar=spec.metavar,
                 action="append" if spec.key == "HEADERS" else "store",
                 help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]",
             )

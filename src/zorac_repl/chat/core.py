@@ -259,10 +259,15 @@ class Chat:
         """
         text = self.last_unsent
         if text is not None:
+            self._printer.say(f'Sending again: "{headline(text, 60)}"', "dim")
             return await self.ask(text)
         if self.conversation.exchanges_at_end() == 0:
             return None
         removed = self.conversation.remove_exchanges(1)
+        self._printer.say(
+            f'Asking again, in place of the last answer: "{headline(removed[0].text, 60)}"',
+            "dim",
+        )
         asked = await self._ask(removed[0].text)
         if not asked.is_answered:  # the old one comes back
             self.conversation.put_back(removed)

@@ -42,6 +42,7 @@ class CommandResult:
         confirm: a yes/no question to ask first; ``confirmed`` runs on yes.
         terminal: bytes for the terminal itself (an OSC 52 clipboard write).
         open_editor: open the input in $VISUAL/$EDITOR at the next prompt.
+        markdown: text rendered as Markdown after the message (a summary).
     """
 
     message: str = ""
@@ -52,6 +53,7 @@ class CommandResult:
     confirmed: Callable[[], Awaitable[CommandResult]] | None = None
     terminal: str = ""
     open_editor: bool = False
+    markdown: str = ""  # rendered as Markdown after ``message``
 
 
 class UsageError(Exception):

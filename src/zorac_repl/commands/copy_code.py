@@ -63,10 +63,9 @@ async def copy(parts: ChatParts, args: str) -> CommandResult:
     clipboard = osc52(text, environ)
     if clipboard is None:
         return CommandResult(
-            f"{what[0].upper()}{what[1:]} is too big for a terminal's "
-            f"clipboard ({len(text.encode())} bytes; terminals take about "
-            f"{MAX_PAYLOAD * 3 // 4 // 1000} kB): /copy {which or 'N'} "
-            "PATH writes it to a file.",
+            f"{what[0].upper()}{what[1:]} is {len(text.encode()):,} bytes, more than a "
+            f"terminal's clipboard takes ({MAX_PAYLOAD * 3 // 4:,} bytes at most): "
+            f"/copy {which or 'N'} PATH writes it to a file.",
             style="yellow",
         )
     note = f" {clipboard.note}" if clipboard.note else ""

@@ -164,7 +164,7 @@ async def show_summary(saved: SavedConversation, args: str) -> CommandResult:
             "There is no summary yet: the conversation has not been "
             "summarized. /summarize makes one."
         )
-    return CommandResult(f"Summary of the earlier conversation:\n{summary}")
+    return CommandResult("Summary of the earlier conversation:", style="dim", markdown=summary)
 
 
 async def retry(chat: Chat, args: str) -> CommandResult:

@@ -158,12 +158,20 @@ def is_command(text: str) -> bool:
     they are a message that happens to start with ``/``.
     """
     stripped = text.strip()
-    if not stripped.startswith("/"):
-        return False
+    if not stripped.startswith("/") or stripped.startswith("//"):
+        return False  # "//etc/hosts ..." is a message that starts with "/"
     if "\n" not in stripped:
         return True
     command = find_command(stripped.split(None, 1)[0])
     return command is not None and command.takes_text
+
+
+def message_text(text: str) -> str:
+    """The message a non-command line sends: a leading ``//`` escapes one ``/``."""
+    start = len(text) - len(text.lstrip())
+    if text.startswith("//", start):
+        return text[:start] + text[start + 1 :]
+    return text
 
 
 def find_command(name: str) -> Command | None:
@@ -189,7 +197,10 @@ async def dispatch(session: ChatParts, line: str) -> CommandResult:
         close = difflib.get_close_matches(name.lower(), list(_BY_NAME), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]}?" if close else ""
         return CommandResult(
-            f"Unknown command: {name}.{hint} Type /help for the list.", style="red"
+            f"Unknown command: {name}.{hint} Type /help for the list; to send a message "
+            "that starts with /, begin it with //.",
+            style="red",
+            draft=line,  # kept: it may be a message after all
         )
     try:
         return await command.handler(session, args.strip())

@@ -37,3 +37,12 @@ class Printer:
         from zorac_repl.render.safe_text import visible_controls
 
         self.console.print(visible_controls(text), markup=False, style=style, emoji=False)
+
+    def markdown(self, text: str) -> None:
+        """Render ``text`` as Markdown, as an answer is (a summary the model wrote)."""
+        from zorac_repl.render.markdown import render_lines
+        from zorac_repl.render.safe_text import visible_controls
+
+        rows = render_lines(self.console, visible_controls(text), first_fence=None)
+        self.console.file.write("".join(f"{row}\n" for row in rows))
+        self.console.file.flush()

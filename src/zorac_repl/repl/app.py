@@ -283,7 +283,7 @@ async def _read_and_run(
     pastes: PasteStore,
 ) -> None:
     """Read a line, run it, and again, until the user leaves or SIGTERM comes."""
-    from zorac_repl.commands.registry import is_command
+    from zorac_repl.commands.registry import is_command, message_text
 
     draft = ""
     history = prompt.history
@@ -313,7 +313,7 @@ async def _read_and_run(
                 if result.open_editor:
                     _open_editor_at_next_prompt(prompt, pastes)
                 continue
-            draft = (await session.chat.ask(text)).draft
+            draft = (await session.chat.ask(message_text(text))).draft
         except ZoracError as exc:
             # An error no part worded itself: one line, and the message comes back. Any
             # other exception is a bug: cli.main says it in one line (the message is in
@@ -344,6 +344,8 @@ async def _run_command(session: ChatParts, text: str) -> CommandResult:
         sys.stdout.flush()
     if result.message:
         session.printer.say(result.message, result.style)
+    if result.markdown:
+        session.printer.markdown(result.markdown)
     return result
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ class SettingSpec:
         is_secret: masked wherever it is shown, and kept out of input history.
         choices: lists the accepted values, for completion, where they can be listed.
         short: the flag's one-letter form, as peers spell it (``-m`` model, ``-s`` system).
+        metavar: what ``--help`` calls the flag's value (``URL``, ``PATH``, ``N``).
     """
 
     key: str
@@ -91,6 +93,7 @@ class SettingSpec:
     is_secret: bool = False
     choices: Callable[[], list[str]] | None = None
     short: str | None = None
+    metavar: str = "VALUE"
 
 
 SETTINGS: tuple[SettingSpec, ...] = (
@@ -101,6 +104,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "--base-url",
         parse_url,
         "server URL, including /v1",
+        metavar="URL",
     ),
     SettingSpec(
         "VLLM_API_KEY",
@@ -111,6 +115,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "API key sent as a Bearer token (vLLM --api-key); visible in "
         "ps as a flag: prefer the variable, --api-key-file or API_KEY_COMMAND",
         is_secret=True,
+        metavar="KEY",
     ),
     SettingSpec(
         "API_KEY_FILE",
@@ -119,6 +124,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "--api-key-file",
         parse_file,
         "read the API key from this file",
+        metavar="PATH",
     ),
     SettingSpec(
         "API_KEY_COMMAND",
@@ -138,6 +144,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "newline-separated in the variable); values are masked",
         is_secret=True,
         short="-H",
+        metavar="'NAME: VALUE'",
     ),
     SettingSpec(
         "CA_BUNDLE",
@@ -146,6 +153,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "--ca-bundle",
         parse_file,
         "PEM file of CAs to trust (a self-signed or corporate CA)",
+        metavar="PATH",
     ),
     SettingSpec(
         "INSECURE",
@@ -163,6 +171,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "--proxy",
         parse_proxy,
         "proxy URL; overrides HTTPS_PROXY/HTTP_PROXY (loopback never goes through one)",
+        metavar="URL",
     ),
     SettingSpec(
         "VLLM_MODEL",
@@ -172,6 +181,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         parse_text,
         "model id; empty means ask the server (/v1/models)",
         short="-m",
+        metavar="ID",
     ),
     SettingSpec(
         "TEMPERATURE",
@@ -180,6 +190,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "--temperature",
         parse_temperature,
         "sampling temperature, 0 to 2",
+        metavar="T",
     ),
     SettingSpec(
         "MAX_OUTPUT_TOKENS",
@@ -188,6 +199,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "--max-tokens",
         parse_positive_int,
         "most tokens one answer may have",
+        metavar="N",
     ),
     SettingSpec(
         "MAX_INPUT_TOKENS",
@@ -212,6 +224,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "--stall-timeout",
         parse_seconds,
         "seconds without data before an answer counts as stalled",
+        metavar="SECONDS",
     ),
     SettingSpec(
         "MAX_ANSWER_BYTES",
@@ -273,6 +286,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         parse_text,
         "system prompt; empty means the built-in one (date, commands)",
         short="-s",
+        metavar="TEXT",
     ),
     SettingSpec(
         "REASONING",
@@ -283,6 +297,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "a reasoning model's thinking: fold (one line after), show "
         "(all of it, dimmed; on stderr in a pipe) or hide",
         choices=REASONING[1],
+        metavar="fold|show|hide",
     ),
     SettingSpec(
         "THINKING",
@@ -293,6 +308,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "ask the model to think: auto (send nothing), on or off "
         "(chat_template_kwargs.enable_thinking, Qwen3-style)",
         choices=THINKING[1],
+        metavar="auto|on|off",
     ),
     SettingSpec(
         "REASONING_EFFORT",
@@ -303,6 +319,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "how hard the model thinks: auto (send "
         "nothing), low, medium or high (reasoning_effort, gpt-oss)",
         choices=EFFORT[1],
+        metavar="auto|low|medium|high",
     ),
 )
 
@@ -391,6 +408,8 @@ def parse_value(spec: SettingSpec, text: str, origin: str) -> object:
     try:
         return spec.parse(text)
     except ValueError as exc:
+        if spec.key == "HEADERS":
+            raise ConfigError(f"{origin}: {exc}.") from None  # names the header, not its value
         shown = "(hidden)" if spec.is_secret else repr(text)
         raise ConfigError(f"{origin}: {shown} is not valid; expected {exc}.") from None
 
@@ -431,6 +450,14 @@ def load_settings(
         if spec.key in flags:
             values[spec.field] = parse_value(spec, flags[spec.key], f"{spec.flag}")
             sources[spec.key] = "flag"
+            if spec.key == "HEADERS" and profile is not None and "HEADERS" in profile.values:
+                # -H adds to the profile's headers (a gateway's token stays); same name: -H.
+                given = {name.lower() for name, _ in values[spec.field]}
+                kept = parse_headers(profile.values["HEADERS"])
+                values[spec.field] = (
+                    tuple(pair for pair in kept if pair[0].lower() not in given)
+                    + values[spec.field]
+                )
             continue
         if profile is not None and spec.key in profile.values:
             values[spec.field] = parse_value(
@@ -528,9 +555,10 @@ def write_config_value(path: Path, key: str, text: str | None) -> None:
     from zorac_repl.atomic_file import write_atomically
 
     try:
-        current = json.loads(path.read_text(encoding="utf-8"))
+        original = path.read_text(encoding="utf-8")
+        current = json.loads(original)
     except FileNotFoundError:
-        current = {}
+        original, current = "", {}
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise StoreError(
             f"Not saved: the config file {path} cannot be read "
@@ -545,7 +573,14 @@ def write_config_value(path: Path, key: str, text: str | None) -> None:
         current.pop(key, None)
     else:
         current[key] = text
-    write_atomically(path, json.dumps(current, indent=2, sort_keys=True) + "\n")
+    # The file may be written by hand: its order and its indent stay as they were.
+    write_atomically(path, json.dumps(current, indent=_indent_of(original)) + "\n")
+
+
+def _indent_of(text: str) -> int:
+    """The indent a JSON file's first nested line uses (2 for a new file)."""
+    found = re.search(r"\n( +)\S", text)
+    return len(found.group(1)) if found else 2
 
 
 def mask_headers(headers: tuple[tuple[str, str], ...]) -> str:

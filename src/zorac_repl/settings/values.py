@@ -151,13 +151,25 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 def parse_headers(text: str) -> tuple[tuple[str, str], ...]:
     """``Name: value`` lines (one per ``-H``, or newline-separated) as pairs."""
     headers = []
-    for line in text.splitlines():
-        if not line.strip():
-            continue
+    lines = [line for line in text.splitlines() if line.strip()]
+    for number, line in enumerate(lines, 1):
+        # Which one failed, by its name or its place, never its value: it may be a secret.
         name, colon, value = line.partition(":")
-        if not colon or not _HEADER_NAME.fullmatch(name.strip()) or "\r" in value:
-            raise ValueError("'Name: value' per header, e.g. 'X-Api-Key: abc123'")
-        headers.append((name.strip(), value.strip()))
+        name = name.strip()
+        if not colon:
+            which = f"header {number} of {len(lines)}" if len(lines) > 1 else "the header"
+            raise ValueError(
+                f"{which} has no ':' between a name and a value, e.g. 'X-Api-Key: abc123' "
+                "(its text is not shown: it may be a secret)"
+            )
+        if not _HEADER_NAME.fullmatch(name):
+            raise ValueError(
+                f"the header name {name!r} is not valid: letters, digits and '-', "
+                "e.g. 'X-Api-Key: abc123'"
+            )
+        if "\r" in value:
+            raise ValueError(f"the value of the header {name!r} holds a line break")
+        headers.append((name, value.strip()))
     return tuple(headers)
 
 
