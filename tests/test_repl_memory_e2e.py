@@ -118,5 +118,15 @@ def test_context_overflow_from_the_server_gives_the_message_back(make_server, te
     message = "word " * 400
     term.enter(message.strip())
     term.wait_for(r"too long for the model's context")
-    term.wait_for(r"/summarize or /clear makes room")
+    term.wait_for(r"The message alone is ~\d+ tokens: send a shorter one")
     term.wait_for(r"> word word word")
+
+
+def test_a_message_the_server_counts_over_its_window_is_not_sent(make_server, terminal):
+    small = make_server(max_model_len=300)
+    term = _start(terminal, small)
+    term.wait_for(r"context 300 tokens")
+    term.enter(("word " * 400).strip())
+    term.wait_flat(r"counted by the server\), more than the model's window of 300; it was not sent")
+    term.wait_for(r"> word word word")  # back in the input
+    assert small.chat_requests() == []

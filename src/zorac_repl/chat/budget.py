@@ -17,7 +17,7 @@ from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Source
 
-__all__ = ["Budget", "BudgetOrigin", "BudgetReport", "Counted"]
+__all__ = ["Budget", "BudgetOrigin", "BudgetReport", "Counted", "Needed"]
 
 # Below this share of the limit a local count is trusted without asking the server.
 _SURE_SHARE = 0.9
@@ -70,6 +70,21 @@ class BudgetReport:
     has_summary: bool
     source: Source
     origin: BudgetOrigin | None
+
+
+@dataclass(frozen=True, slots=True)
+class Needed:
+    """What the next request would need, over the budget.
+
+    Attributes:
+        tokens: the whole prompt with the new message.
+        exact: counted by the server itself (vLLM ``/tokenize``), not estimated here.
+        message: the new message's own share (counted here).
+    """
+
+    tokens: int
+    exact: bool
+    message: int
 
 
 class Budget:
@@ -134,7 +149,7 @@ class Budget:
             return None
         return await self._link.client.count_prompt_tokens(messages, model)
 
-    async def needed_if_over(self, text: str) -> int | None:
+    async def needed_if_over(self, text: str) -> Needed | None:
         """The tokens the next request would need when ``text`` does not fit, else ``None``.
 
         A message that fits by a wide margin is never counted exactly: a huge paste
@@ -157,7 +172,9 @@ class Budget:
         pending = [*conversation.for_request(), {"role": "user", "content": text}]
         exact = await self.exact_prompt_tokens(pending)
         needed = exact if exact is not None else local
-        return needed if needed > limit else None
+        if needed <= limit:
+            return None
+        return Needed(needed, exact is not None, conversation.counter.count_message(text))
 
     async def report(self) -> BudgetReport:
         """What ``/tokens`` shows: use, limit, how it was counted and where the limit is from."""

@@ -65,6 +65,7 @@ class Asked:
     outcome: TurnOutcome | None = None
     error: ZoracError | None = None
     stats: str = ""
+    advice: str = ""  # what makes room, after the server refused the prompt as too long
     error_told: bool = False
 
     @property
@@ -201,10 +202,16 @@ class Chat:
             await self._after_answer()
         elif isinstance(outcome.error, ConnectionFailed):
             self._link.lost()
-        elif isinstance(outcome.error, ContextOverflow) and outcome.error.window:
-            # The server said its real window: the next budget uses it.
-            self._link.learn_window(outcome.error.window)
-        return Asked(text, outcome.draft or "", outcome, outcome.error, self._stats_line(outcome))
+        advice = ""
+        if isinstance(outcome.error, ContextOverflow):
+            if outcome.error.window:
+                # The server said its real window: the next budget uses it.
+                self._link.learn_window(outcome.error.window)
+            window = outcome.error.window or self._link.max_model_len or self._budget.limit
+            advice = self.room_advice(self.conversation.counter.count_message(text), window)
+        return Asked(
+            text, outcome.draft or "", outcome, outcome.error, self._stats_line(outcome), advice
+        )
 
     def _stats_line(self, outcome: TurnOutcome) -> str:
         from zorac_repl.stats import format_context, format_stats
@@ -273,6 +280,20 @@ class Chat:
             self.conversation.put_back(removed)
         return asked
 
+    def room_advice(self, message_tokens: int, window: int) -> str:
+        """What will make room for a message of ``message_tokens``, from the figures: a
+        shorter message when it alone nearly fills ``window``, else what frees the most."""
+        if message_tokens > window * 0.8:
+            return (
+                f"The message alone is ~{message_tokens} tokens: send a shorter one, or a "
+                "part of it."
+            )
+        if self.summarizable():
+            return "/summarize makes room (older messages become a summary), then send it again."
+        if self.conversation.exchanges_at_end():
+            return "/undo drops the last exchange, or /clear starts afresh (kept in a backup)."
+        return "Send a shorter message."
+
     def summarizable(self) -> int:
         """How many older messages ``/summarize`` would replace now (0: none)."""
         from zorac_repl.chat.summarize import older_message_count
@@ -331,15 +352,26 @@ class Chat:
         Returns True when it can be sent. Otherwise the message must wait: False when
         the summary was cancelled, its error when it failed (both told). Nothing was lost.
         """
-        needed = await self._budget.needed_if_over(text)
-        if needed is None:
+        over = await self._budget.needed_if_over(text)
+        if over is None:
             return True
+        needed = over.tokens
         conversation, limit, say = self.conversation, self._budget.limit, self._printer.say
+        window = self._link.max_model_len
+        if over.exact and window is not None and needed > window:
+            # The server counted it: it would refuse it. Uploading it would only cost time.
+            say(
+                f"This message makes the prompt {needed} tokens (counted by the server), "
+                f"more than the model's window of {window}; it was not sent and is back in "
+                f"the input. {self.room_advice(over.message, window)}",
+                "red",
+            )
+            return False
         if self.summarizable() == 0:
             say(
                 f"This message makes the conversation ~{needed} tokens, over the budget of "
                 f"{limit}, and there is nothing old enough to summarize. Sending it anyway; "
-                "/clear starts fresh if the server refuses.",
+                f"if the server refuses: {self.room_advice(over.message, window or limit)}",
                 "yellow",
             )
             return True

@@ -87,10 +87,7 @@ class TerminalFrontEnd:
         elif outcome.error is not None:
             kept = " The partial answer above was not kept." if outcome.text else ""
             if isinstance(outcome.error, ContextOverflow):
-                kept += (
-                    " Your message is back in the input: /summarize or /clear makes "
-                    "room, then send it again."
-                )
+                kept += f" Your message is back in the input. {asked.advice}"
             say(f"{outcome.error}{kept}", "red")
         else:
             say(asked.stats, "dim")
