@@ -75,7 +75,7 @@ def _start(base_url: str, src: str | None) -> tuple[PtyProgram, str]:
     zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
     program = PtyProgram([zorac], environment, 40, 100)
     program.read_until(b"Ctrl+D", timeout=30)
-    program.read_until(b"tokens, 0 msgs", timeout=30)
+    program.read_until(b"0 msgs", timeout=30)
     return program, data_dir
 
 

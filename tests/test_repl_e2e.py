@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from tests.conftest import free_port
@@ -140,3 +141,28 @@ def pexpect_eof() -> object:
     import pexpect
 
     return pexpect.EOF
+
+
+def test_the_toolbars_last_figures_go_with_their_answer(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    term.enter("hello [[tokens=5]]")
+    term.wait_for(r"Stats:")
+    term.wait_for(r"last: \d+ tokens")
+    term.enter("/undo")
+    term.wait_for(r"0 msgs")
+    assert "last:" not in term.text().splitlines()[-1]
+    term.enter("again [[fault=drop]]")
+    term.wait_for(r"closed the connection|ended the answer")
+    term.wait_for(r"0 msgs")
+    assert "last:" not in term.text().splitlines()[-1]
+
+
+def test_the_toolbar_and_tokens_give_the_same_count(terminal, fresh_requests):
+    term = _start(terminal, fresh_requests)
+    term.enter("hello [[tokens=40]]")
+    term.wait_for(r"Stats:")
+    term.enter("/tokens")
+    told = term.wait_for(r"Tokens:\s+(\d+) of \d+")
+    term.wait_for(r"Limit:")
+    toolbar = re.search(r"~(\d+)/\d+ tokens", term.text().splitlines()[-1])
+    assert toolbar and toolbar.group(1) == told.group(1)  # it said 642 and 646 before

@@ -118,3 +118,32 @@ def test_a_fast_short_answer_over_the_wire_shows_an_end_to_end_rate(fresh_reques
     figures = _figures_from(fresh_requests, "hi [[tokens=30]]")
     assert figures.rate_kind == "end-to-end"
     assert figures.tokens_per_second <= figures.tokens / figures.duration * (1 + 1e-9)
+
+
+def test_the_live_toolbar_shows_no_rate_before_the_first_token():
+    from zorac_repl.stats import StreamStats, format_live
+
+    now = [100.0]
+    stats = StreamStats(clock=lambda: now[0])
+    now[0] += 2.0
+    assert "tok/s" not in format_live(stats)
+
+
+def test_toolbar_fields_are_dropped_whole_least_missed_first():
+    from zorac_repl.repl.app import fit_fields
+
+    fields = [
+        (0, "Qwen/Qwen3-8B"),
+        (2, "last: 112 tokens, 79.9 tok/s"),
+        (1, "~775/28768 tokens"),
+        (3, "4 msgs"),
+    ]
+    assert fit_fields(fields, 200) == (
+        " Qwen/Qwen3-8B | last: 112 tokens, 79.9 tok/s | ~775/28768 tokens | 4 msgs "
+    )
+    assert (
+        fit_fields(fields, 70)
+        == " Qwen/Qwen3-8B | last: 112 tokens, 79.9 tok/s | ~775/28768 tokens "
+    )
+    assert fit_fields(fields, 40) == " Qwen/Qwen3-8B | ~775/28768 tokens "
+    assert fit_fields(fields, 10) == " Qwen/Qwe…"  # alone, it is cut to fit

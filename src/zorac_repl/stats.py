@@ -240,7 +240,9 @@ def format_live(stats: StreamStats) -> str:
     """The toolbar while an answer streams: ``245 tokens | 2.1s | 64.5 tok/s | TTFT 0.21s``."""
     now = stats._clock()
     rate, kind = stats.rate(now)
-    parts = [f"{stats.tokens} tokens", f"{now - stats.started:.1f}s", _rate_text(rate, kind)]
+    parts = [f"{stats.tokens} tokens", f"{now - stats.started:.1f}s"]
+    if stats.tokens:  # no rate before the first token: "0.0 tok/s" says nothing true
+        parts.append(_rate_text(rate, kind))
     if stats.ttft is not None:
         parts.append(f"TTFT {stats.ttft:.2f}s")
     if stats.is_thinking:

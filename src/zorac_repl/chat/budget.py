@@ -187,6 +187,7 @@ class Budget:
         counted: Counted
         if exact is not None:
             used, counted = exact, "tokenize"
+            conversation.note_exact(exact)
         elif conversation.is_exact:
             used, counted = conversation.token_count(), "usage"
         else:

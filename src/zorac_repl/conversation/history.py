@@ -217,6 +217,11 @@ class Conversation:
                 del counts[key]
         return total
 
+    def note_exact(self, total: int) -> None:
+        """The server counted the whole prompt as it stands (``/tokenize``): the figure
+        shown everywhere is that one, so the toolbar and ``/tokens`` agree."""
+        self._exact = (total, len(self.messages))
+
     @property
     def is_exact(self) -> bool:
         """True when ``token_count`` is entirely the server's own figure."""

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import Application, run_in_terminal
+from prompt_toolkit.application import Application, get_app_or_none, run_in_terminal
 from prompt_toolkit.completion import Completer, DynamicCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input.vt100 import raw_mode
@@ -118,17 +118,34 @@ def _toolbar(session: ChatParts | None, front: TerminalFrontEnd) -> str:
     if session is None:
         return " connecting… "
     conversation = session.conversation
-    context = (
-        f"~{conversation.token_count()}/{session.budget.limit} tokens, "
-        f"{len(conversation.messages)} msgs"
-    )
-    parts = [session.link.status]
+    messages = conversation.messages
+    # Fields by how much they are missed when the line is too narrow, most first.
+    fields = [
+        (0, session.link.status),
+        (1, f"~{conversation.token_count()}/{session.budget.limit} tokens"),
+        (3, f"{len(messages)} msgs"),
+    ]
     if session.chat.replacing is not None:
-        parts.append("editing: sending replaces the last exchange")
-    if front.last_stats:
-        parts.append(front.last_stats)
-    parts.append(context)
-    return " " + " | ".join(parts) + " "
+        fields.insert(1, (0, "editing: sending replaces the last exchange"))
+    if front.last_stats and messages and messages[-1].text == front.last_answer:
+        fields.insert(-2, (2, front.last_stats))
+    return fit_fields(fields, _columns() - 1)
+
+
+def fit_fields(fields: list[tuple[int, str]], width: int) -> str:
+    """`` a | b | c `` in ``width`` columns: whole fields are dropped, the least missed
+    (highest number) first, never cut mid-word; the first is cut only when alone."""
+    kept = list(fields)
+    line = " " + " | ".join(text for _, text in kept) + " "
+    while len(line) > width and len(kept) > 1:
+        kept.remove(max(kept[1:], key=lambda field: field[0]))
+        line = " " + " | ".join(text for _, text in kept) + " "
+    return line if len(line) <= width else line[: max(1, width - 1)] + "…"
+
+
+def _columns() -> int:
+    app = get_app_or_none()
+    return app.output.get_size().columns if app is not None else 80
 
 
 async def _chat(

@@ -35,7 +35,8 @@ class TerminalFrontEnd:
         environ: tells which terminal this is (how it re-wraps on a resize).
 
     Attributes:
-        last_stats: the last answer's figures, for the toolbar.
+        last_stats: the last answer's figures, for the toolbar, while that answer
+            (``last_answer``) ends the conversation.
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class TerminalFrontEnd:
         self._environ = environ
         self._cursor_probe: CursorProbe | None = None
         self.last_stats = ""
+        self.last_answer = ""  # the answer ``last_stats`` describes
 
     def answer_view(self, settings: Settings) -> AnswerView:
         from zorac_repl.render.answer_view import TerminalAnswerView
@@ -77,7 +79,10 @@ class TerminalFrontEnd:
                 say(str(asked.error), "red")
             return
         figures = outcome.figures
-        self.last_stats = f"last: {figures.tokens} tokens, {short_rate(figures)}"
+        if outcome.status == "complete":
+            # The toolbar's "last:" figures belong to this answer, and go with it (/undo).
+            self.last_stats = f"last: {figures.tokens} tokens, {short_rate(figures)}"
+            self.last_answer = outcome.text
         if outcome.status == "interrupted":
             if figures.thinking_seconds is not None and figures.answer_at is None:
                 say(f"Thinking stopped after {figures.thinking_seconds:.1f}s.", "yellow")
