@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import stat
 from pathlib import Path
 
@@ -35,8 +36,15 @@ def _session(
     )
 
 
-def _run(session: ChatParts, line: str) -> str:
-    return asyncio.run(dispatch(session, line)).message
+def _run(session: ChatParts, line: str, width: int = 200) -> str:
+    """What the command prints, its tables laid out ``width`` columns wide."""
+    from zorac_repl.render.printer import table_lines
+
+    result = asyncio.run(dispatch(session, line))
+    lines = [result.message] if result.message else []
+    for table in result.tables:
+        lines += [table.heading, *table_lines(table.rows, width, table.cut), table.footer]
+    return "\n".join(line for line in lines if line)
 
 
 def test_help_lists_every_command_from_the_registry():
@@ -179,8 +187,22 @@ def test_api_key_is_masked_in_list_and_get(tmp_path):
 def test_config_list_shows_every_key_with_its_source(tmp_path):
     session = _session(tmp_path, {"TEMPERATURE": "0.5"}, load_settings({"TEMPERATURE": "0.5"}, {}))
     text = _run(session, "/config list")
-    assert "TEMPERATURE           0.5  [env]" in text
-    assert "STREAM                true  [default]" in text
+    assert re.search(r"  TEMPERATURE +\[env\] +0\.5\n", text)
+    assert re.search(r"  STREAM +\[default\] +true\n", text)
+
+
+def test_tables_wrap_at_words_under_their_column_or_are_cut(tmp_path):
+    session = _session(tmp_path)
+    help_text = _run(session, "/help", width=60)
+    lines = help_text.splitlines()
+    assert all(len(line) <= 60 for line in lines)
+    copy = next(index for index, line in enumerate(lines) if line.startswith("  /copy"))
+    start = lines[copy].index("copy a code block") if "copy a code block" in lines[copy] else None
+    follow = lines[copy + 1]
+    assert start is None or follow[:start].strip() == ""  # a hanging indent, not column 0
+    listing = _run(session, "/config list", width=60).splitlines()[:-1]  # less the footer
+    budget = next(line for line in listing if "MAX_INPUT_TOKENS" in line)
+    assert "…" not in budget and all(len(line) <= 60 for line in listing)
 
 
 @pytest.mark.parametrize(

@@ -351,7 +351,7 @@ def test_an_editor_that_fails_is_said_and_the_input_stays(terminal, fresh_reques
     script = tmp_path / "failing-editor"
     script.write_text("#!/bin/sh\nprintf 'half-written' > \"$1\"\nexit 3\n")
     script.chmod(0o755)
-    term = _start(terminal, fresh_requests, EDITOR=str(script))
+    term = _start(terminal, fresh_requests, EDITOR=str(script), VISUAL="")
     term.type("my draft")
     term.child.send("\x18\x05")  # Ctrl-X Ctrl-E
     term.wait_for(r"exited with code 3; the input was left as it was")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 
@@ -42,7 +43,7 @@ def test_piped_prompt_prints_exactly_the_served_text(fresh_requests):
 
 
 def test_argument_prompt_streams_a_long_answer_byte_for_byte(fresh_requests):
-    result = _run(["Explain KV cache [[tokens=4000]]"], fresh_requests)
+    result = _run(["--max-tokens", "5000", "Explain KV cache [[tokens=4000]]"], fresh_requests)
     assert result.returncode == 0, result.stderr
     record = fresh_requests.chat_requests()[-1]
     assert len(record.served_text) > 10_000
@@ -233,3 +234,21 @@ def test_an_answer_cut_by_the_output_limit_exits_6_with_a_line(fresh_requests):
     record = fresh_requests.chat_requests()[-1]
     assert result.stdout.decode().strip() == record.served_text.strip()
     assert "stopped at the output limit (30 tokens)" in result.stderr.decode()
+
+
+def test_one_shot_lines_on_a_terminal_wrap_at_words(fresh_requests):
+    import pexpect
+
+    environment = {**os.environ, "VLLM_BASE_URL": fresh_requests.base_url}
+    child = pexpect.spawn(
+        zorac_command(), ["hello [[tokens=5]]"], env=environment, timeout=30, dimensions=(40, 44)
+    )
+    child.expect(pexpect.EOF)
+    shown = child.before.decode()
+    stats = re.search(r"Stats:[\s\S]*", shown)
+    assert stats is not None
+    rows = [re.sub(r"\x1b\[[0-9;]*m", "", row).strip() for row in stats.group(0).splitlines()]
+    text = " ".join(rows)
+    for word in ("tokens", "Total:", "msgs,"):
+        assert word in text.split()  # never "tok" / "ens" split across rows
+    assert all(len(row) <= 44 for row in rows)

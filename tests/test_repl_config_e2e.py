@@ -111,7 +111,7 @@ def test_environment_override_is_reported(terminal, fresh_requests):
     term.enter("/config set TEMPERATURE 1")
     term.wait_for(r"but \$TEMPERATURE sets it and still wins; it stays 0\.4")
     term.enter("/config list")
-    term.wait_for(r"TEMPERATURE\s+0\.4\s+\[env\]")
+    term.wait_for(r"TEMPERATURE\s+\[env\]\s+0\.4")
 
 
 def test_tab_completes_commands_and_keys(terminal, fresh_requests):

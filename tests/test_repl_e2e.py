@@ -166,3 +166,22 @@ def test_the_toolbar_and_tokens_give_the_same_count(terminal, fresh_requests):
     term.wait_for(r"Limit:")
     toolbar = re.search(r"~(\d+)/\d+ tokens", term.text().splitlines()[-1])
     assert toolbar and toolbar.group(1) == told.group(1)  # it said 642 and 646 before
+
+
+def _words_whole(screen: str, sentence: str) -> bool:
+    """Every word of ``sentence`` appears whole on some row of ``screen``."""
+    rows = {word for row in screen.splitlines() for word in row.split()}
+    return all(word in rows for word in sentence.split())
+
+
+def test_start_up_lines_wrap_at_words_in_a_narrow_terminal(terminal, fresh_requests):
+    term = _start_narrow(terminal, fresh_requests)
+    screen = term.scrollback()
+    assert _words_whole(screen, "Type /help for commands, Ctrl+D to leave.")
+    assert _words_whole(screen, "visible to other users in the process list (ps);")
+
+
+def _start_narrow(terminal, server):
+    return start_repl(
+        terminal, server, "--api-key", "k-123", env={"SYSTEM_PROMPT": "S"}, columns=44
+    )

@@ -89,7 +89,8 @@ async def run_oneshot(
     """
     from rich.console import Console
 
-    printer = Printer(Console(file=stderr, highlight=False, soft_wrap=True))
+    # On a terminal, lines wrap at words; into a file or a pipe, each stays one line.
+    printer = Printer(Console(file=stderr, highlight=False, soft_wrap=not stderr.isatty()))
     live = LiveSettings(settings, config_file(environ), environ)
     commands = None  # one-shot sends no built-in prompt, unless it continues a session
     if session_name is not None:
@@ -119,8 +120,6 @@ async def run_oneshot(
         if problem is not None:
             printer.say(f"zorac-repl: {problem}", "red")
             return exit_code_for(problem)
-        if link.unlisted is not None:
-            printer.say(f"zorac-repl: {link.unlisted} Asking anyway; -m NAME picks one.", "yellow")
         is_terminal = stdout.isatty() and sys.stdin.isatty()
         with quiet_input() if is_terminal else contextlib.nullcontext():
             asked = await chat.ask(message)

@@ -20,6 +20,7 @@ __all__ = [
     "CommandResult",
     "CompletionKind",
     "Handler",
+    "Table",
     "UsageError",
     "count_argument",
     "no_arguments",
@@ -28,6 +29,24 @@ __all__ = [
 ]
 
 P = TypeVar("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """Rows of columns for the terminal: every column as wide as its widest cell, the last
+    one wrapped at word boundaries under itself (a hanging indent), or cut with "…" when
+    ``cut`` (a row that should stay one line, such as ``/sessions``).
+
+    Attributes:
+        heading: a line before the rows, if any.
+        rows: the cells of each row.
+        footer: a line after them, if any.
+    """
+
+    heading: str = ""
+    rows: tuple[tuple[str, ...], ...] = ()
+    footer: str = ""
+    cut: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +62,7 @@ class CommandResult:
         terminal: bytes for the terminal itself (an OSC 52 clipboard write).
         open_editor: open the input in $VISUAL/$EDITOR at the next prompt.
         markdown: text rendered as Markdown after the message (a summary).
+        tables: rows shown as columns after the message, fitted to the terminal's width.
     """
 
     message: str = ""
@@ -54,6 +74,7 @@ class CommandResult:
     terminal: str = ""
     open_editor: bool = False
     markdown: str = ""  # rendered as Markdown after ``message``
+    tables: tuple[Table, ...] = ()
 
 
 class UsageError(Exception):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Chat, save_failed
 from zorac_repl.chat.parts import ChatParts
-from zorac_repl.commands.base import CommandResult, count_argument, no_arguments
+from zorac_repl.commands.base import CommandResult, Table, count_argument, no_arguments
 from zorac_repl.commands.wording import budget_lines, loaded_line
 from zorac_repl.conversation.message import AnswerMeta, UserMessage, headline
 from zorac_repl.conversation.saved import (
@@ -121,19 +121,30 @@ def _switch(saved: SavedConversation, name: str) -> CommandResult:
 async def sessions(saved: SavedConversation, args: str) -> CommandResult:
     """``/sessions``: each saved session with its size, last use and first message."""
     no_arguments(args)
-    found = saved.sessions()
-    width = max(len(summary.name) for summary in found)
-    lines = ["Saved sessions (* this one):"]
-    for summary in found:
+    rows = []
+    for summary in saved.sessions():
         mark = "*" if summary.name == saved.name else " "
         used = summary.last_used or ("unreadable" if not summary.readable else "not saved yet")
-        first = f'"{headline(summary.first_message, 40)}"' if summary.first_message else ""
-        lines.append(
-            f" {mark} {summary.name.ljust(width)}  {summary.messages:>3} msgs  "
-            f"~{summary.tokens:>6} tokens  {used}  {first}".rstrip()
+        first = f'"{headline(summary.first_message, 200)}"' if summary.first_message else ""
+        rows.append(
+            (
+                f"{mark} {summary.name}",
+                f"{summary.messages:>3} msgs",
+                f"~{summary.tokens:>6} tokens",
+                used,
+                first,
+            )
         )
-    lines.append("/load NAME switches; /save NAME saves a copy.")
-    return CommandResult("\n".join(lines))
+    return CommandResult(
+        tables=(
+            Table(
+                "Saved sessions (* this one):",
+                tuple(rows),
+                "/load NAME switches; /save NAME saves a copy.",
+                cut=True,
+            ),
+        )
+    )
 
 
 async def tokens(budget: Budget, args: str) -> CommandResult:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zorac_repl.commands.base import Command, CommandResult, no_arguments
+from zorac_repl.commands.base import Command, CommandResult, Table, no_arguments
 
 __all__ = ["format_help", "open_editor", "quit_repl", "show_help"]
 
@@ -18,9 +18,9 @@ _KEYS = (
 )
 
 
-def format_help(commands: Sequence[Command]) -> str:
-    """The ``/help`` text for ``commands``: a line per form, then the keys."""
-    # A command with alternative forms ("list | get KEY") gets a line per form.
+def help_tables(commands: Sequence[Command]) -> tuple[Table, Table]:
+    """``/help``: a row per command form, then the keys."""
+    # A command with alternative forms ("list | get KEY") gets a row per form.
     rows: list[tuple[str, str]] = []
     for command in commands:
         aliases = f" (also {', '.join(command.aliases)})" if command.aliases else ""
@@ -28,16 +28,22 @@ def format_help(commands: Sequence[Command]) -> str:
         for number, form in enumerate(forms):
             label = f"{command.name} {form}".rstrip()
             rows.append((label, f"{command.help}{aliases}" if number == 0 else ""))
-    width = max(len(label) for label, _ in rows)
-    lines = ["Commands:"]
-    lines += [f"  {label.ljust(width)}  {text}".rstrip() for label, text in rows]
-    lines += ["Keys:", *(f"  {key.ljust(13)}  {text}" for key, text in _KEYS)]
+    return Table("Commands:", tuple(rows)), Table("Keys:", tuple(_KEYS))
+
+
+def format_help(commands: Sequence[Command], width: int = 10_000) -> str:
+    """The ``/help`` text, as plain lines ``width`` columns wide."""
+    from zorac_repl.render.printer import table_lines
+
+    lines = []
+    for table in help_tables(commands):
+        lines += [table.heading, *table_lines(table.rows, width, cut=False)]
     return "\n".join(lines)
 
 
 async def show_help(commands: Sequence[Command], args: str) -> CommandResult:
     no_arguments(args)
-    return CommandResult(format_help(commands))
+    return CommandResult(tables=help_tables(commands))
 
 
 async def quit_repl(_: object, args: str) -> CommandResult:

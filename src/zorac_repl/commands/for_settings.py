@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from zorac_repl.chat.parts import ChatParts
-from zorac_repl.commands.base import CommandResult, UsageError
+from zorac_repl.commands.base import CommandResult, Table, UsageError
 from zorac_repl.commands.wording import origin_text
 from zorac_repl.errors import ConfigError, StoreError
 from zorac_repl.settings.live import SettingRow
@@ -11,7 +11,6 @@ from zorac_repl.settings.live import SettingRow
 __all__ = ["config"]
 
 # Longer values are cut in /config list; /config get shows them whole.
-_LIST_WIDTH = 60
 
 
 async def config(parts: ChatParts, args: str) -> CommandResult:
@@ -43,15 +42,10 @@ def _row(parts: ChatParts, key: str) -> SettingRow:
 
 def _listing(parts: ChatParts) -> CommandResult:
     rows = [_row(parts, row.key) for row in parts.settings.rows()]
-    width = max(len(row.key) for row in rows)
-    lines = []
-    for row in rows:
-        value = row.value.replace("\n", "⏎ ")
-        if len(value) > _LIST_WIDTH:
-            value = value[: _LIST_WIDTH - 1] + "…"
-        lines.append(f"{row.key.ljust(width)}  {value}  [{row.source}]")
-    lines.append(f"Saved settings: {parts.settings.config_path}")
-    return CommandResult("\n".join(lines))
+    cells = tuple((row.key, f"[{row.source}]", row.value.replace("\n", "⏎ ")) for row in rows)
+    return CommandResult(
+        tables=(Table("", cells, f"Saved settings: {parts.settings.config_path}"),)
+    )
 
 
 async def _set(parts: ChatParts, key: str, text: str) -> CommandResult:

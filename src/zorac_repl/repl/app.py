@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import sys
+import textwrap
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
@@ -363,6 +365,8 @@ async def _run_command(session: ChatParts, text: str) -> CommandResult:
         session.printer.say(result.message, result.style)
     if result.markdown:
         session.printer.markdown(result.markdown)
+    for table in result.tables:
+        session.printer.table(table.rows, table.heading, table.footer, table.cut)
     return result
 
 
@@ -388,6 +392,11 @@ def _print_styled(text: str, style: str = "dim") -> None:
     from zorac_repl.render.safe_text import visible_controls
 
     text = visible_controls(text)
+    if sys.stdout.isatty():
+        # Wrapped at words, as Rich wraps the other lines: the terminal would cut mid-word.
+        text = "\n".join(
+            textwrap.wrap(text, shutil.get_terminal_size().columns, break_on_hyphens=False)
+        )
     # NO_COLOR forbids colour, not dimness.
     if sys.stdout.isatty() and (style == "dim" or "NO_COLOR" not in os.environ):
         text = f"\x1b[{_SGR.get(style, '0')}m{text}\x1b[0m"
