@@ -14,6 +14,7 @@ _KEYS = (
     ("Tab", "complete commands, settings and values"),
     ("Ctrl+C", "stop the answer; at the prompt, clear the line"),
     ("Ctrl+D", "leave, on an empty line"),
+    ("Ctrl+Z", "suspend, at the prompt or while an answer streams; fg resumes"),
     ("Ctrl-X Ctrl-E", "edit the input in $VISUAL or $EDITOR"),
 )
 

@@ -172,6 +172,7 @@ async def _chat(
     completer: list[Completer | None] = [None]
     prompt: PromptSession[str] = PromptSession(
         input=LinearPasteInput(sys.stdin),
+        enable_suspend=True,  # Ctrl+Z stops the REPL like any shell program; fg resumes
         history=history,
         key_bindings=_key_bindings(pastes),
         bottom_toolbar=lambda: _toolbar(ready.result() if ready.done() else None, front),

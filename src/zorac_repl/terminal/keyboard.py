@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from prompt_toolkit.key_binding import KeyPress
 
-__all__ = ["KeyReader"]
+__all__ = ["KeyReader", "suspend"]
 
 # The paste markers the parser takes off a bracketed paste's text.
 _PASTE_MARKERS = len("\x1b[200~") + len("\x1b[201~")
@@ -52,10 +52,11 @@ class KeyReader:
 
         self._fd = fd
         self._write = write
-        self._paste, self._cursor_report, self._ctrl_c = (
+        self._paste, self._cursor_report, self._ctrl_c, self._ctrl_z = (
             Keys.BracketedPaste,
             Keys.CPRResponse,
             Keys.ControlC,
+            Keys.ControlZ,
         )
         self._keys: list[KeyPress] = []
         self._parser = LinearPasteParser(self._on_key)
@@ -139,6 +140,9 @@ class KeyReader:
         if key.key == self._ctrl_c and self._on_interrupt is not None:
             self._on_interrupt()
             return
+        if key.key == self._ctrl_z:
+            suspend(self._fd, self._write)
+            return
         self._keys.append(key)
 
     def _is_unfinished(self) -> bool:
@@ -173,3 +177,19 @@ class KeyReader:
     def _parser_in_paste(self) -> bool:
         # The parser's own state: it has read a paste's start marker and not its end.
         return bool(getattr(self._parser, "_in_bracketed_paste", True))
+
+
+def suspend(fd: int, write: Callable[[str], None]) -> None:
+    """Ctrl+Z while busy: stop like any shell program, the terminal as the shell wants it
+    (cooked, echo on, bracketed paste off), and take it back on ``fg``.
+
+    The answer waits meanwhile: the whole process stops, and goes on where it was.
+    """
+    import signal
+
+    from prompt_toolkit.input.vt100 import cooked_mode
+
+    write("\x1b[?2004l\x1b[?25h")
+    with cooked_mode(fd):
+        os.kill(0, signal.SIGTSTP)  # the process group, as a shell's job
+    write("\x1b[?2004h")
