@@ -175,3 +175,20 @@ def test_provisional_text_from_a_plain_model_streams_at_once(terminal, fresh_req
     assert "Thought for" not in term.scrollback()
     assert record.served_text.count("Section 2 begins") == 1
     assert term.scrollback().count("Section 2 begins here") == 1
+
+
+def test_in_a_narrow_terminal_the_fold_line_leaves_no_thinking_behind(terminal, fresh_requests):
+    term = start_repl(terminal, fresh_requests, columns=44, rows=30)
+    term.enter("Explain batching [[think=200 rate=300]]")
+    term.wait_for(r"Stats:", timeout=30)
+    record = fresh_requests.chat_requests()[-1]
+    thought_words = set(record.served_reasoning.split())
+    answer_words = set(record.served_text.split())
+    rows = term.scrollback().splitlines()
+    first = next(i for i, row in enumerate(rows) if row.startswith("Thought for"))
+    folded = " ".join(row.strip() for row in rows[first : first + 2])
+    assert re.search(r"Thought for [\d.]+s \(\d+ tokens\) · /think shows it", folded)
+    # The row after the fold line is the answer's (or blank), never leftover thinking.
+    after = next(row for row in rows[first + 1 :] if row.strip() and "/think" not in row)
+    leftover = set(after.split()) & (thought_words - answer_words)
+    assert not leftover, after

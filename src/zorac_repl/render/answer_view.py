@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import textwrap
 from collections.abc import Callable
 from typing import Protocol
 
@@ -195,7 +196,11 @@ class TerminalAnswerView:
         rows = thought.finish(self._columns())
         if status in ("complete", "unanswered"):
             hint = self._thought_hint if status == "complete" else ""
-            rows.append(self._style(thought.folded_line(self._stats, hint), "dim"))
+            # Rows of at most the width: a row the terminal wraps itself is one the live
+            # region does not count, and the rows below it keep old thinking text.
+            line = thought.folded_line(self._stats, hint)
+            for row in textwrap.wrap(line, max(10, self._columns() or 80), break_on_hyphens=False):
+                rows.append(self._style(row, "dim"))
         self._unwritten += rows
 
     def _live_limit(self) -> int:
