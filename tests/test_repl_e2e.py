@@ -185,3 +185,19 @@ def _start_narrow(terminal, server):
     return start_repl(
         terminal, server, "--api-key", "k-123", env={"SYSTEM_PROMPT": "S"}, columns=44
     )
+
+
+def test_a_message_taller_than_the_screen_reaches_scrollback_once_whole(terminal, fresh_requests):
+    term = start_repl(terminal, fresh_requests, env={"SYSTEM_PROMPT": "S"}, rows=20)
+    lines = [f"review line {n:03d} of the request" for n in range(60)]
+    term.child.send("\x1b[200~" + "\n".join(lines) + " [[tokens=5]]\x1b[201~")
+    term.wait_for(r"review line 059")
+    term.enter()
+    term.wait_for(r"Stats:")
+    scrollback = term.scrollback()
+    for line in lines:
+        assert scrollback.count(line) == 1, line
+    positions = [scrollback.index(line) for line in lines]
+    assert positions == sorted(positions)
+    between = scrollback[positions[0] : positions[-1]]
+    assert "msgs" not in between and "Qwen" not in between  # no toolbar row inside it

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import Application, get_app_or_none, run_in_terminal
+from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.completion import Completer, DynamicCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input.vt100 import raw_mode
@@ -181,6 +182,7 @@ async def _chat(
         complete_while_typing=False,
         input_processors=[_SecretMasker()],
     )
+    _keep_tall_inputs_whole(prompt)
     where = "the built-in demo server" if is_demo else settings.shown_base_url
     named = f" Session {session_name!r}." if session_name != "default" else ""
     _print_styled(
@@ -276,6 +278,37 @@ _ENDED_BY: dict[int, str] = {
 }
 
 
+def _keep_tall_inputs_whole(prompt: PromptSession[str]) -> None:
+    """An input taller than the screen is drawn by prompt_toolkit as its visible rows
+    only: accepted, they alone would reach scrollback (the message's start never would,
+    and a toolbar row would). Such an input is erased when accepted and written whole."""
+    buffer = prompt.default_buffer
+    accept = buffer.accept_handler
+
+    def accept_whole(accepted: Buffer) -> bool:
+        size = prompt.app.output.get_size()
+        prompt.app.erase_when_done = _rows_of(accepted.text, size.columns) >= size.rows - 1
+        return accept(accepted) if accept is not None else False
+
+    buffer.accept_handler = accept_whole
+
+
+def _rows_of(text: str, columns: int) -> int:
+    """The screen rows ``text`` takes after a two-column prompt."""
+    from rich.cells import cell_len
+
+    return sum(max(1, -(-(cell_len(line) + 2) // max(1, columns))) for line in text.split("\n"))
+
+
+def _write_input(text: str) -> None:
+    """The accepted input as the prompt showed it, every line of it, into scrollback."""
+    from zorac_repl.render.safe_text import visible_controls
+
+    lines = visible_controls(text).split("\n")
+    sys.stdout.write("> " + "\n… ".join(lines) + "\n")
+    sys.stdout.flush()
+
+
 def _say_problems(history: object) -> None:
     """The input history's problems (a full disk), each said once."""
     problems = history.problems if isinstance(history, InputHistory) else []
@@ -317,6 +350,9 @@ async def _read_and_run(
             continue
         except EOFError:
             break
+        if prompt.app.erase_when_done:  # too tall for the screen: it goes to scrollback whole
+            prompt.app.erase_when_done = False
+            _write_input(text)
         _say_problems(history)
         text = pastes.expand(text)
         draft = ""
