@@ -201,3 +201,16 @@ def test_a_message_taller_than_the_screen_reaches_scrollback_once_whole(terminal
     assert positions == sorted(positions)
     between = scrollback[positions[0] : positions[-1]]
     assert "msgs" not in between and "Qwen" not in between  # no toolbar row inside it
+
+
+def test_ctrl_l_clears_row_by_row_not_with_a_whole_screen_erase(terminal, fresh_requests):
+    term = start_repl(terminal, fresh_requests, env={"SYSTEM_PROMPT": "S"}, rows=15)
+    start = len(term.raw)
+    term.child.send("\x0c")  # Ctrl+L
+    term.wait_for(r"Qwen")  # the toolbar is back at once
+    # A whole-screen erase is what tmux's scroll-on-clear pushes into its history: a
+    # blank screenful and the old prompt (tmux 3.3 and later, by default).
+    assert b"\x1b[2J" not in term.raw[start:]
+    assert "Ctrl+D to leave" not in term.text()  # the old screen is gone
+    term.enter("hello [[tokens=5]]")
+    term.wait_for(r"Stats:")

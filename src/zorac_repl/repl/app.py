@@ -109,6 +109,21 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
             data = pastes.hold(data)
         event.current_buffer.insert_text(data)
 
+    @bindings.add("c-l")
+    def _clear_screen(event: KeyPressEvent) -> None:
+        """Ctrl+L: clear the screen row by row. tmux (scroll-on-clear, on since 3.3)
+        pushes a whole-screen erase into scrollback: a blank screenful and a prompt."""
+        renderer, output = event.app.renderer, event.app.output
+        renderer.erase()
+        rows = output.get_size().rows
+        output.write_raw("".join(f"\x1b[{row};1H\x1b[2K" for row in range(1, rows + 1)))
+        output.cursor_goto(0, 0)
+        output.flush()
+        # What a cursor report would say now: every row is below the cursor. Asking would
+        # race the redraw, and the toolbar waits for the answer.
+        renderer._min_available_height = rows
+        event.app.invalidate()
+
     @bindings.add("c-x", "c-e")
     def _edit(event: KeyPressEvent) -> None:
         """Ctrl-X Ctrl-E: the input in $VISUAL or $EDITOR, large pastes in full."""
