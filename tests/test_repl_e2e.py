@@ -88,13 +88,13 @@ def test_server_down_gives_one_line_and_the_repl_stays_usable(terminal):
 def test_unknown_command_suggests_the_closest(terminal, server):
     term = _start(terminal, server)
     term.enter("/hepl")
-    term.wait_for(r"Unknown command: /hepl\. Did you mean /help\? Type /help for the list;")
+    term.wait_flat(r"Unknown command: /hepl\. Did you mean /help\? Type /help for the list;")
 
 
 def test_an_unknown_command_stays_in_the_input_and_double_slash_sends_it(terminal, fresh_requests):
     term = _start(terminal, fresh_requests)
     term.enter("/etc/hosts what is this file")
-    term.wait_for(r"begin it with //")
+    term.wait_flat(r"begin it with //")
     term.wait_for(r"> /etc/hosts what is this file")  # the line came back
     term.type("\x01/")  # Ctrl+A, then one more slash at the start
     term.enter("")
@@ -214,3 +214,15 @@ def test_ctrl_l_clears_row_by_row_not_with_a_whole_screen_erase(terminal, fresh_
     assert "Ctrl+D to leave" not in term.text()  # the old screen is gone
     term.enter("hello [[tokens=5]]")
     term.wait_for(r"Stats:")
+
+
+def test_up_arrow_recalls_a_large_paste_as_its_placeholder(terminal, fresh_requests):
+    term = start_repl(terminal, fresh_requests, env={"SYSTEM_PROMPT": "S"})
+    pasted = "".join(f"log line {n}\n" for n in range(3000))  # 37 kB: a placeholder
+    term.child.send("\x1b[200~" + pasted + "\x1b[201~")
+    term.wait_for(r"\[pasted \d+ kB, 3001 lines\]")
+    term.enter(" [[tokens=5]]")
+    term.wait_for(r"Stats:")
+    term.child.send("\x1b[A")  # Up
+    term.wait_for(r"> \[pasted \d+ kB, 3001 lines\] \[\[tokens=5\]\]")
+    assert "log line 2999" not in term.text()
