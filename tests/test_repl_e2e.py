@@ -226,3 +226,17 @@ def test_up_arrow_recalls_a_large_paste_as_its_placeholder(terminal, fresh_reque
     term.child.send("\x1b[A")  # Up
     term.wait_for(r"> \[pasted \d+ kB, 3001 lines\] \[\[tokens=5\]\]")
     assert "log line 2999" not in term.text()
+
+
+def test_ctrl_c_on_an_input_taller_than_the_screen_leaves_nothing_of_it(terminal, fresh_requests):
+    term = start_repl(terminal, fresh_requests, env={"SYSTEM_PROMPT": "S"}, rows=20)
+    lines = [f"draft line {n:03d}" for n in range(60)]
+    term.child.send("\x1b[200~" + "\n".join(lines) + "\x1b[201~")
+    term.wait_for(r"draft line 059")
+    term.ctrl("c")
+    term.wait_for(r"Qwen")
+    time.sleep(0.3)
+    term.pump(0.2)
+    assert "draft line" not in term.scrollback()  # no fragment, no toolbar row with it
+    term.enter("hello [[tokens=5]]")
+    term.wait_for(r"Stats:")

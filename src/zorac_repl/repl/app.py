@@ -109,6 +109,15 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
             data = pastes.hold(data)
         event.current_buffer.insert_text(data)
 
+    @bindings.add("c-c")
+    def _abort(event: KeyPressEvent) -> None:
+        """Ctrl+C: drop the input. One taller than the screen is erased whole: prompt_toolkit
+        would leave its visible rows and the toolbar in scrollback."""
+        app = event.app
+        size = app.output.get_size()
+        app.erase_when_done = _rows_of(event.current_buffer.text, size.columns) >= size.rows - 1
+        app.exit(exception=KeyboardInterrupt, style="class:aborting")
+
     @bindings.add("c-l")
     def _clear_screen(event: KeyPressEvent) -> None:
         """Ctrl+L: clear the screen row by row. tmux (scroll-on-clear, on since 3.3)
@@ -361,6 +370,7 @@ async def _read_and_run(
         try:
             text = await prompt.prompt_async("> ", default=pastes.collapse(draft))
         except KeyboardInterrupt:
+            prompt.app.erase_when_done = False
             draft = ""
             continue
         except EOFError:
