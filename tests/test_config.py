@@ -123,3 +123,15 @@ def test_config_set_keeps_a_hand_edited_files_order_and_indent(tmp_path):
         '{\n    "VLLM_MODEL": "m",\n    "TEMPERATURE": "0.7",\n    "CODE_THEME": "x",\n'
         '    "STREAM": "false"\n}\n'
     )
+
+
+def test_size_settings_are_read_and_shown_with_units(tmp_path):
+    from zorac_repl.settings.live import LiveSettings
+
+    settings = load_settings({"MAX_ANSWER_BYTES": "64M", "MAX_ERROR_BYTES": "512K"}, {})
+    assert settings.max_answer_bytes == 64 * 1024**2 and settings.max_error_bytes == 512 * 1024
+    live = LiveSettings(settings, tmp_path / "config.json", {})
+    assert live.shown_value("MAX_ANSWER_BYTES") == "64M"
+    assert live.shown_value("MAX_EVENT_BYTES") == "4M"
+    with pytest.raises(ConfigError, match="a size above 0"):
+        load_settings({"MAX_EVENT_BYTES": "lots"}, {})

@@ -28,6 +28,7 @@ from zorac_repl.settings.table import (
     spec_for,
     write_config_value,
 )
+from zorac_repl.settings.values import parse_size, size_text
 
 __all__ = ["Change", "LiveSettings", "Saved", "SettingRow"]
 
@@ -127,6 +128,8 @@ class LiveSettings:
             return mask_secret(str(value))
         if spec.key == "VLLM_BASE_URL":
             return self.current.shown_base_url
+        if spec.parse is parse_size:
+            return size_text(int(value))  # 64M, not 67108864
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, float) and value.is_integer():
