@@ -212,6 +212,10 @@ def test_ctrl_l_clears_row_by_row_not_with_a_whole_screen_erase(terminal, fresh_
     # blank screenful and the old prompt (tmux 3.3 and later, by default).
     assert b"\x1b[2J" not in term.raw[start:]
     assert "Ctrl+D to leave" not in term.text()  # the old screen is gone
+    # Nor from the top-left corner by the redraws after it (prompt_toolkit erases down
+    # from the prompt): the prompt is on the second row.
+    screen = term.text().splitlines()
+    assert screen[0].strip() == "" and screen[1].startswith(">")
     term.enter("hello [[tokens=5]]")
     term.wait_for(r"Stats:")
 

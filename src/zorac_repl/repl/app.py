@@ -120,17 +120,22 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
 
     @bindings.add("c-l")
     def _clear_screen(event: KeyPressEvent) -> None:
-        """Ctrl+L: clear the screen row by row. tmux (scroll-on-clear, on since 3.3)
-        pushes a whole-screen erase into scrollback: a blank screenful and a prompt."""
+        """Ctrl+L: clear the screen row by row, and draw the prompt on the second row.
+
+        tmux (scroll-on-clear, on since 3.3) pushes the screen into its history whenever
+        it is erased from the top-left corner, by ``ESC[2J`` or by the ``ESC[J`` that
+        prompt_toolkit sends before each redraw: with the prompt on the first row, every
+        later Enter pushed a blank screenful, a prompt and the toolbar into scrollback.
+        """
         renderer, output = event.app.renderer, event.app.output
         renderer.erase()
         rows = output.get_size().rows
         output.write_raw("".join(f"\x1b[{row};1H\x1b[2K" for row in range(1, rows + 1)))
-        output.cursor_goto(0, 0)
+        output.write_raw("\x1b[2;1H")
         output.flush()
-        # What a cursor report would say now: every row is below the cursor. Asking would
-        # race the redraw, and the toolbar waits for the answer.
-        renderer._min_available_height = rows
+        # What a cursor report would say now: the rows below the cursor. Asking would race
+        # the redraw, and the toolbar waits for the answer.
+        renderer._min_available_height = rows - 1
         event.app.invalidate()
 
     @bindings.add("c-x", "c-e")
