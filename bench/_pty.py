@@ -11,8 +11,10 @@ import fcntl
 import os
 import pty
 import select
+import shutil
 import struct
 import subprocess
+import sys
 import termios
 import time
 
@@ -51,11 +53,15 @@ class PtyProgram:
             if not ready or remaining <= 0:
                 tail = bytes(self.output[-300:])
                 raise TimeoutError(f"{marker!r} never came; last output: {tail!r}")
-            data = os.read(self._master, 1 << 20)
-            self.output += data
-            if b"\x1b[6n" in data:
-                os.write(self._master, b"\x1b[2;1R")
+            self.take(os.read(self._master, 1 << 20))
         return time.perf_counter()
+
+    def take(self, data: bytes) -> None:
+        """Keep what the program wrote, and answer a cursor-position request in it as a
+        terminal does (prompt_toolkit waits up to a second at Enter for one unanswered)."""
+        self.output += data
+        if b"\x1b[6n" in data:
+            os.write(self._master, b"\x1b[2;1R")
 
     def send(self, data: bytes) -> None:
         os.write(self._master, data)
@@ -64,3 +70,23 @@ class PtyProgram:
         self.process.kill()
         self.process.wait(10)
         os.close(self._master)
+
+
+def start_zorac(
+    base_url: str, data_dir: str, src: str | None = None, columns: int = 100, **env: str
+) -> PtyProgram:
+    """The installed ``zorac-repl`` on a 40-row pty against ``base_url``, its files in
+    ``data_dir``; with ``src``, zorac_repl's code from that checkout (a before-and-after)."""
+    environment = {
+        **os.environ,
+        "VLLM_BASE_URL": base_url,
+        "ZORAC_DATA_DIR": data_dir,
+        "ZORAC_CONFIG_DIR": data_dir,
+        "MAX_INPUT_TOKENS": "9000000",
+        "TERM": "xterm-256color",
+        **env,
+    }
+    if src:
+        environment["PYTHONPATH"] = src
+    zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
+    return PtyProgram([zorac], environment, 40, columns)

@@ -23,7 +23,7 @@ from pathlib import Path
 from zorac_repl.devserver import DevServer
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _pty import PtyProgram
+from _pty import start_zorac
 
 
 def _session(messages: int) -> dict[str, object]:
@@ -53,18 +53,7 @@ def main() -> None:
     server = DevServer(max_model_len=10_000_000).start()
     data_dir = tempfile.mkdtemp(prefix="zorac-keys-")
     (Path(data_dir) / "session.json").write_text(json.dumps(_session(args.messages)))
-    environment = {
-        **os.environ,
-        "VLLM_BASE_URL": server.base_url,
-        "ZORAC_DATA_DIR": data_dir,
-        "ZORAC_CONFIG_DIR": data_dir,
-        "MAX_INPUT_TOKENS": "9000000",
-        "TERM": "xterm-256color",
-    }
-    if args.src:
-        environment["PYTHONPATH"] = args.src
-    zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
-    program = PtyProgram([zorac], environment, 40, 120)
+    program = start_zorac(server.base_url, data_dir, args.src, columns=120)
     try:
         program.read_until(b"3-8B", timeout=60)  # the toolbar shows the model
         time.sleep(1.0)  # the encoding loads in the background: measure after it has

@@ -26,7 +26,7 @@ import time
 from zorac_repl.devserver import DevServer
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _pty import PtyProgram
+from _pty import PtyProgram, start_zorac
 
 
 def _paste(program: PtyProgram, data: bytes) -> None:
@@ -36,12 +36,7 @@ def _paste(program: PtyProgram, data: bytes) -> None:
     while view:
         readable, writable, _ = select.select([master], [master], [], 5.0)
         if readable:
-            data = os.read(master, 1 << 20)
-            program.output += data
-            if b"\x1b[6n" in data:
-                # Answered as a terminal does: prompt_toolkit waits up to a second, at
-                # Enter, for a cursor report it asked for and never got.
-                os.write(master, b"\x1b[2;1R")
+            program.take(os.read(master, 1 << 20))
         if writable:
             written = os.write(master, view[:4096])
             view = view[written:]
@@ -77,18 +72,7 @@ SHAPES = {
 
 def run_once(server: DevServer, text: bytes, src: str | None) -> tuple[float, float]:
     data_dir = tempfile.mkdtemp(prefix="zorac-paste-")
-    environment = {
-        **os.environ,
-        "VLLM_BASE_URL": server.base_url,
-        "ZORAC_DATA_DIR": data_dir,
-        "ZORAC_CONFIG_DIR": data_dir,
-        "MAX_INPUT_TOKENS": "9000000",
-        "TERM": "xterm-256color",
-    }
-    if src:
-        environment["PYTHONPATH"] = src
-    zorac = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
-    program = PtyProgram([zorac], environment, 40, 100)
+    program = start_zorac(server.base_url, data_dir, src)
     try:
         program.read_until(b"3-8B", timeout=30)  # the toolbar shows the model
         before = len(server.chat_requests())
