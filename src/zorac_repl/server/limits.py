@@ -13,10 +13,13 @@ from __future__ import annotations
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from zorac_repl.errors import ServerError, TooLarge
 from zorac_repl.settings.values import size_text
+
+if TYPE_CHECKING:
+    import httpx2
 
 __all__ = ["NO_COMPRESSION", "BodyLimits", "response_hook"]
 
@@ -47,12 +50,14 @@ class BodyLimits:
         )
 
 
-def response_hook(limits: BodyLimits) -> Callable[[Any], Awaitable[None]]:
+def response_hook(limits: BodyLimits) -> Callable[[httpx2.Response], Awaitable[None]]:
     """An httpx response hook that bounds every body by ``limits``, and inflates it itself."""
     import httpx2
 
     class BoundedStream(httpx2.AsyncByteStream):
-        def __init__(self, inner: Any, cap: int, is_error: bool, encoding: str) -> None:
+        def __init__(
+            self, inner: httpx2.AsyncByteStream, cap: int, is_error: bool, encoding: str
+        ) -> None:
             self._inner = inner
             self._cap = cap
             self._is_error = is_error
@@ -75,10 +80,12 @@ def response_hook(limits: BodyLimits) -> Callable[[Any], Awaitable[None]]:
         async def aclose(self) -> None:
             await self._inner.aclose()
 
-    async def hook(response: Any) -> None:
+    async def hook(response: httpx2.Response) -> None:
         encoding = response.headers.get("content-encoding", "identity").strip().lower()
         is_error = response.status_code >= 300
         cap = limits.error if is_error else limits.answer
+        if not isinstance(response.stream, httpx2.AsyncByteStream):
+            raise TypeError("the limits are for the async client's streams")
         response.stream = BoundedStream(response.stream, cap, is_error, encoding)
         if "content-encoding" in response.headers:
             # Inflated here already: httpx must not inflate it again, without a limit.

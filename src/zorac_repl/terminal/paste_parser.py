@@ -10,7 +10,9 @@ paste is joined once, when its end marker comes. Everything else is the parent's
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TextIO
 
+from prompt_toolkit.input.posix_utils import PosixStdinReader
 from prompt_toolkit.input.vt100 import Vt100Input
 from prompt_toolkit.input.vt100_parser import Vt100Parser
 from prompt_toolkit.key_binding import KeyPress
@@ -50,14 +52,20 @@ class LinearPasteParser(Vt100Parser):
         self.feed(whole[end + len(_END) :])
 
 
-class LinearPasteInput(Vt100Input):
-    """The terminal's input for the prompt, parsed by ``LinearPasteParser`` and read in
-    64 KiB reads (a paste in 1 KiB reads costs one trip through the event loop each)."""
+class _LargeReads(PosixStdinReader):
+    """Reads of 64 KiB: a paste in prompt_toolkit's 1 KiB reads costs one trip through the
+    event loop each."""
 
-    def __init__(self, stdin: object) -> None:
-        super().__init__(stdin)  # type: ignore[arg-type]
+    def read(self, count: int = 65536) -> str:
+        return super().read(count)
+
+
+class LinearPasteInput(Vt100Input):
+    """The terminal's input for the prompt: parsed by ``LinearPasteParser``, read 64 KiB at
+    a time."""
+
+    def __init__(self, stdin: TextIO) -> None:
+        super().__init__(stdin)
         # ``_buffer`` is a new list after each read: look it up at each key.
         self.vt100_parser = LinearPasteParser(lambda key_press: self._buffer.append(key_press))
-        reader = self.stdin_reader
-        read = reader.read
-        reader.read = lambda count=65536: read(count)  # type: ignore[method-assign]
+        self.stdin_reader = _LargeReads(self._fileno, encoding=stdin.encoding)
