@@ -28,7 +28,7 @@ from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
-from zorac_repl.stats import no_answer_line
+from zorac_repl.stats import cut_off_line, no_answer_line
 from zorac_repl.terminal.screen import flushing_writer, quiet_input, terminal_columns, terminal_rows
 from zorac_repl.tokens import TokenCounter
 
@@ -230,11 +230,7 @@ class _PipeFrontEnd:
                 say(asked.stats, "dim")
             if outcome.finish_reason == "length":
                 # Said even in a pipe: the file holds an answer that stops mid-sentence.
-                say(
-                    f"zorac-repl: the answer stopped at the output limit ({max_output_tokens} "
-                    "tokens); raise it with --max-tokens N.",
-                    "yellow",
-                )
+                say(f"zorac-repl: {cut_off_line(max_output_tokens)}", "yellow")
 
     def exit_code(self, asked: Asked) -> int:
         outcome = asked.outcome

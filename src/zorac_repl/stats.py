@@ -32,6 +32,7 @@ __all__ = [
     "RateKind",
     "StreamStats",
     "TurnFigures",
+    "cut_off_line",
     "format_context",
     "format_live",
     "format_stats",
@@ -258,6 +259,14 @@ def format_thought(seconds: float | None, tokens: int | None) -> str:
     count = "" if tokens is None else f" ({tokens} token{'' if tokens == 1 else 's'})"
     took = "" if seconds is None else f" for {seconds:.1f}s"
     return f"Thought{took}{count}"
+
+
+def cut_off_line(max_output_tokens: int) -> str:
+    """What to say when the output limit cut the answer off (``finish_reason: length``)."""
+    return (
+        f"The answer stopped at the output limit ({max_output_tokens} tokens); raise it "
+        "with /config set MAX_OUTPUT_TOKENS N (or --max-tokens)."
+    )
 
 
 def no_answer_line(max_output_tokens: int) -> str:

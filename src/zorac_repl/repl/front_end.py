@@ -70,7 +70,7 @@ class TerminalFrontEnd:
         )
 
     def report(self, asked: Asked, max_output_tokens: int) -> None:
-        from zorac_repl.stats import no_answer_line, short_rate
+        from zorac_repl.stats import cut_off_line, no_answer_line, short_rate
 
         say = self._printer.say
         outcome = asked.outcome
@@ -97,8 +97,4 @@ class TerminalFrontEnd:
         else:
             say(asked.stats, "dim")
             if outcome.finish_reason == "length":
-                say(
-                    f"The answer stopped at the output limit ({max_output_tokens} tokens); "
-                    "raise it with /config set MAX_OUTPUT_TOKENS N.",
-                    "yellow",
-                )
+                say(cut_off_line(max_output_tokens), "yellow")
