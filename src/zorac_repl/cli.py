@@ -147,14 +147,9 @@ def _error(text: str) -> None:
     """One line on stderr, its control characters shown, not obeyed: it may hold text
     from a server or a file (an escape in a config key, a profile's name)."""
     from zorac_repl.render.safe_text import visible_controls
+    from zorac_repl.terminal.screen import wrapped_for
 
-    line = visible_controls(f"zorac-repl: {text}")
-    if sys.stderr.isatty():  # wrapped at words: the terminal would cut mid-word
-        import shutil
-
-        columns = shutil.get_terminal_size().columns
-        line = "\n".join(textwrap.wrap(line, columns, break_on_hyphens=False))
-    print(line, file=sys.stderr)
+    print(wrapped_for(sys.stderr, visible_controls(f"zorac-repl: {text}")), file=sys.stderr)
 
 
 def _log_to_stderr() -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import textwrap
 from collections.abc import Callable
 from typing import Protocol
 
@@ -26,7 +25,7 @@ from zorac_repl.render.scheduler import LoopScheduler, Scheduled, Scheduler
 from zorac_repl.render.thought_area import ThoughtArea
 from zorac_repl.settings.values import ReasoningMode
 from zorac_repl.stats import StreamStats, format_live
-from zorac_repl.terminal.screen import CursorProbe
+from zorac_repl.terminal.screen import CursorProbe, wrap_words
 
 __all__ = ["FRAMES_PER_SECOND", "RESIZE_SETTLE_SECONDS", "AnswerView", "TerminalAnswerView"]
 
@@ -199,7 +198,7 @@ class TerminalAnswerView:
             # Rows of at most the width: a row the terminal wraps itself is one the live
             # region does not count, and the rows below it keep old thinking text.
             line = thought.folded_line(self._stats, hint)
-            for row in textwrap.wrap(line, max(10, self._columns() or 80), break_on_hyphens=False):
+            for row in wrap_words(line, max(10, self._columns() or 80)):
                 rows.append(self._style(row, "dim"))
         self._unwritten += rows
 

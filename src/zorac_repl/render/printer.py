@@ -70,11 +70,10 @@ class Printer:
 
 def table_lines(rows: Sequence[Sequence[str]], width: int, cut: bool, indent: int = 2) -> list[str]:
     """The lines of ``rows`` in ``width`` columns (see ``Printer.table``)."""
-    import textwrap
-
     from rich.cells import cell_len, set_cell_size
 
     from zorac_repl.render.safe_text import visible_controls
+    from zorac_repl.terminal.screen import wrap_words
 
     cleaned = [[visible_controls(cell) for cell in row] for row in rows]
     columns = max((len(row) for row in cleaned), default=0)
@@ -96,7 +95,7 @@ def table_lines(rows: Sequence[Sequence[str]], width: int, cut: bool, indent: in
                 ).rstrip()
             )
             continue
-        pieces = textwrap.wrap(last, room, break_on_hyphens=False) or [""]
+        pieces = wrap_words(last, room)
         lines.append((lead + pieces[0]).rstrip())
         lines += [" " * cell_len(lead) + piece for piece in pieces[1:]]
     return lines

@@ -11,10 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import sys
-import textwrap
 import threading
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
@@ -47,7 +45,7 @@ from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_p
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.terminal.paste_parser import LinearPasteInput
-from zorac_repl.terminal.screen import flushing_writer
+from zorac_repl.terminal.screen import flushing_writer, wrapped_for
 
 if TYPE_CHECKING:
     from zorac_repl.chat.parts import ChatParts
@@ -458,12 +456,7 @@ def _print_styled(text: str, style: str = "dim") -> None:
     """A status line, written without Rich so the first prompt need not wait for it."""
     from zorac_repl.render.safe_text import visible_controls
 
-    text = visible_controls(text)
-    if sys.stdout.isatty():
-        # Wrapped at words, as Rich wraps the other lines: the terminal would cut mid-word.
-        text = "\n".join(
-            textwrap.wrap(text, shutil.get_terminal_size().columns, break_on_hyphens=False)
-        )
+    text = wrapped_for(sys.stdout, visible_controls(text))  # as Rich wraps the others
     # NO_COLOR forbids colour, not dimness.
     if sys.stdout.isatty() and (style == "dim" or "NO_COLOR" not in os.environ):
         text = f"\x1b[{_SGR.get(style, '0')}m{text}\x1b[0m"

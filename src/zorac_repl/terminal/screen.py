@@ -25,6 +25,8 @@ __all__ = [
     "quiet_input",
     "terminal_columns",
     "terminal_rows",
+    "wrap_words",
+    "wrapped_for",
 ]
 
 
@@ -63,6 +65,21 @@ def terminal_columns(fd: int = 1) -> int | None:
         return os.get_terminal_size(fd).columns or None
     except OSError:
         return None
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    """``text`` in rows of at most ``width`` columns, cut at spaces (a word longer than a
+    row is cut too); the terminal would cut mid-word."""
+    import textwrap
+
+    return textwrap.wrap(text, max(1, width), break_on_hyphens=False) or [""]
+
+
+def wrapped_for(stream: TextIO, text: str) -> str:
+    """``text`` wrapped at words for ``stream`` when it is a terminal; as it is otherwise
+    (a file or a pipe keeps each line whole)."""
+    columns = terminal_columns(stream.fileno()) if stream.isatty() else None
+    return "\n".join(wrap_words(text, columns)) if columns else text
 
 
 def flushing_writer(stream: TextIO) -> Callable[[str], None]:
