@@ -27,12 +27,11 @@ from zorac_repl.errors import (
     StreamInterrupted,
     ZoracError,
 )
-from zorac_repl.events import ChatEvent, Finished, ServerTimings, Usage
+from zorac_repl.events import ChatEvent, Finished
 from zorac_repl.server.discovery import ModelInfo, models_in
 from zorac_repl.server.http_errors import (
     certificate_refused,
     naming_controls,
-    one_line,
     redirect_refused,
     speaks_no_tls,
     status_error,
@@ -44,9 +43,8 @@ from zorac_repl.server.sse import (
     SSEDecoder,
     decode_chunk,
     error_message,
-    reasoning_tokens,
-    server_timings,
 )
+from zorac_repl.server.whole_reply import Completion, completion_from
 from zorac_repl.settings.connection import LOOPBACK, Connection, shown_url, ssl_context
 from zorac_repl.settings.table import Settings
 from zorac_repl.settings.values import Effort, Thinking
@@ -116,17 +114,6 @@ class ChatRequest:
         if self.reasoning_effort != "auto":
             extra["reasoning_effort"] = self.reasoning_effort
         return extra
-
-
-@dataclass(frozen=True, slots=True)
-class Completion:
-    """A whole, non-streamed answer; ``reasoning`` is the thinking a parser split off."""
-
-    text: str
-    finish_reason: str | None
-    usage: Usage | None
-    timings: ServerTimings | None = None
-    reasoning: str = ""
 
 
 class ChatClient:
@@ -390,59 +377,6 @@ class ChatClient:
             raise naming_controls(error, request.extra_body()) from exc
         reply = raw.http_response
         return completion_from(reply.content, reply.headers.get("content-type", ""), self.shown_url)
-
-
-def completion_from(content: bytes, content_type: str, base_url: str) -> Completion:
-    """A non-streamed reply's answer, from its bytes: JSON is parsed here, not by the SDK,
-    so a web page or an error body with HTTP 200 is one line, not an ``AttributeError``.
-
-    Raises:
-        ServerError: the reply is not a chat completion.
-    """
-    text = content.decode("utf-8", "replace")
-    try:
-        body = json.loads(text)
-    except (ValueError, RecursionError):
-        body = None
-    if not isinstance(body, dict):
-        if "html" in content_type or text.lstrip()[:1] == "<":
-            raise web_page_error(base_url, 200)
-        raise ServerError(
-            f"The server's reply is not the API's JSON: {one_line(text) or 'it was empty'}"
-        )
-    choices = body.get("choices")
-    choice = choices[0] if isinstance(choices, list) and choices else None
-    if not isinstance(choice, dict):
-        # LM Studio answers an unknown path with HTTP 200 and an error body (§8.3).
-        raise ServerError(
-            f"Server error: {error_message(body.get('error'), 'the answer was empty.')}"
-        )
-    message = choice.get("message")
-    message = message if isinstance(message, dict) else {}
-    answer = message.get("content")
-    # Same rule as a stream: ``reasoning`` if it has text, else ``reasoning_content``.
-    reasoning = next(
-        (
-            value
-            for value in (message.get("reasoning"), message.get("reasoning_content"))
-            if isinstance(value, str) and value
-        ),
-        "",
-    )
-    usage = None
-    figures = body.get("usage")
-    if isinstance(figures, dict):
-        prompt, completion = figures.get("prompt_tokens"), figures.get("completion_tokens")
-        if isinstance(prompt, int) and isinstance(completion, int):
-            usage = Usage(prompt, completion, reasoning_tokens(figures))
-    reason = choice.get("finish_reason")
-    return Completion(
-        answer if isinstance(answer, str) else "",
-        reason if isinstance(reason, str) else None,
-        usage,
-        server_timings(body.get("timings")),
-        reasoning,
-    )
 
 
 def _translate(
