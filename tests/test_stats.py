@@ -130,7 +130,7 @@ def test_the_live_toolbar_shows_no_rate_before_the_first_token():
 
 
 def test_toolbar_fields_are_dropped_whole_least_missed_first():
-    from zorac_repl.repl.app import fit_fields
+    from zorac_repl.repl.toolbar import fit_fields
 
     fields = [
         (0, "Qwen/Qwen3-8B"),

@@ -18,8 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.application import Application, get_app_or_none, run_in_terminal
-from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.application import Application, run_in_terminal
 from prompt_toolkit.completion import Completer, DynamicCompleter
 from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input.vt100 import raw_mode
@@ -42,6 +41,8 @@ from zorac_repl.repl.editor import edit_in_editor
 from zorac_repl.repl.front_end import TerminalFrontEnd
 from zorac_repl.repl.input_history import InputHistory
 from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
+from zorac_repl.repl.tall_input import keep_tall_inputs_whole, taller_than_screen, write_input
+from zorac_repl.repl.toolbar import toolbar_text
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.terminal.paste_parser import LinearPasteInput
@@ -112,8 +113,7 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
         """Ctrl+C: drop the input. One taller than the screen is erased whole: prompt_toolkit
         would leave its visible rows and the toolbar in scrollback."""
         app = event.app
-        size = app.output.get_size()
-        app.erase_when_done = _rows_of(event.current_buffer.text, size.columns) >= size.rows - 1
+        app.erase_when_done = taller_than_screen(app, event.current_buffer.text)
         app.exit(exception=KeyboardInterrupt, style="class:aborting")
 
     @bindings.add("c-l")
@@ -144,40 +144,6 @@ def _key_bindings(pastes: PasteStore) -> KeyBindings:
     return bindings
 
 
-def _toolbar(session: ChatParts | None, front: TerminalFrontEnd) -> str:
-    if session is None:
-        return " connecting… "
-    conversation = session.conversation
-    messages = conversation.messages
-    # Fields by how much they are missed when the line is too narrow, most first.
-    fields = [
-        (0, session.link.status),
-        (1, f"~{conversation.token_count()}/{session.budget.limit} tokens"),
-        (3, f"{len(messages)} msgs"),
-    ]
-    if session.chat.replacing is not None:
-        fields.insert(1, (0, "editing: sending replaces the last exchange"))
-    if front.last_stats and messages and messages[-1].text == front.last_answer:
-        fields.insert(-2, (2, front.last_stats))
-    return fit_fields(fields, _columns() - 1)
-
-
-def fit_fields(fields: list[tuple[int, str]], width: int) -> str:
-    """`` a | b | c `` in ``width`` columns: whole fields are dropped, the least missed
-    (highest number) first, never cut mid-word; the first is cut only when alone."""
-    kept = list(fields)
-    line = " " + " | ".join(text for _, text in kept) + " "
-    while len(line) > width and len(kept) > 1:
-        kept.remove(max(kept[1:], key=lambda field: field[0]))
-        line = " " + " | ".join(text for _, text in kept) + " "
-    return line if len(line) <= width else line[: max(1, width - 1)] + "…"
-
-
-def _columns() -> int:
-    app = get_app_or_none()
-    return app.output.get_size().columns if app is not None else 80
-
-
 async def _chat(
     settings: Settings,
     environ: Mapping[str, str],
@@ -203,13 +169,13 @@ async def _chat(
         enable_suspend=True,  # Ctrl+Z stops the REPL like any shell program; fg resumes
         history=history,
         key_bindings=_key_bindings(pastes),
-        bottom_toolbar=lambda: _toolbar(ready.result() if ready.done() else None, front),
+        bottom_toolbar=lambda: toolbar_text(ready.result() if ready.done() else None, front),
         prompt_continuation="… ",
         completer=DynamicCompleter(lambda: completer[0]),
         complete_while_typing=False,
         input_processors=[_SecretMasker()],
     )
-    _keep_tall_inputs_whole(prompt)
+    keep_tall_inputs_whole(prompt)
     where = "the built-in demo server" if is_demo else settings.shown_base_url
     named = f" Session {session_name!r}." if session_name != "default" else ""
     _print_styled(
@@ -305,37 +271,6 @@ _ENDED_BY: dict[int, str] = {
 }
 
 
-def _keep_tall_inputs_whole(prompt: PromptSession[str]) -> None:
-    """An input taller than the screen is drawn by prompt_toolkit as its visible rows
-    only: accepted, they alone would reach scrollback (the message's start never would,
-    and a toolbar row would). Such an input is erased when accepted and written whole."""
-    buffer = prompt.default_buffer
-    accept = buffer.accept_handler
-
-    def accept_whole(accepted: Buffer) -> bool:
-        size = prompt.app.output.get_size()
-        prompt.app.erase_when_done = _rows_of(accepted.text, size.columns) >= size.rows - 1
-        return accept(accepted) if accept is not None else False
-
-    buffer.accept_handler = accept_whole
-
-
-def _rows_of(text: str, columns: int) -> int:
-    """The screen rows ``text`` takes after a two-column prompt."""
-    from rich.cells import cell_len
-
-    return sum(max(1, -(-(cell_len(line) + 2) // max(1, columns))) for line in text.split("\n"))
-
-
-def _write_input(text: str) -> None:
-    """The accepted input as the prompt showed it, every line of it, into scrollback."""
-    from zorac_repl.render.safe_text import visible_controls
-
-    lines = visible_controls(text).split("\n")
-    sys.stdout.write("> " + "\n… ".join(lines) + "\n")
-    sys.stdout.flush()
-
-
 def _say_problems(history: object) -> None:
     """The input history's problems (a full disk), each said once."""
     problems = history.problems if isinstance(history, InputHistory) else []
@@ -380,7 +315,7 @@ async def _read_and_run(
             break
         if prompt.app.erase_when_done:  # too tall for the screen: it goes to scrollback whole
             prompt.app.erase_when_done = False
-            _write_input(text)
+            write_input(text)
         _say_problems(history)
         text = pastes.expand(text)
         draft = ""
