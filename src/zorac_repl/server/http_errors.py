@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from zorac_repl.errors import ContextOverflow, ServerError, ZoracError
@@ -101,17 +101,24 @@ def _overflow_figures(body: object, message: str) -> tuple[int | None, int | Non
     return None, None
 
 
-def certificate_refused(exc: BaseException) -> str:
-    """Why TLS refused the server's certificate, if that is what failed (else empty)."""
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what caused it, as far as eight links down (the SDK wraps httpx, which
+    wraps httpcore, which wraps the socket's error)."""
     seen: BaseException | None = exc
     for _ in range(8):
         if seen is None:
-            break
+            return
+        yield seen
+        seen = seen.__cause__ or seen.__context__
+
+
+def certificate_refused(exc: BaseException) -> str:
+    """Why TLS refused the server's certificate, if that is what failed (else empty)."""
+    for seen in _causes(exc):
         if isinstance(seen, ssl.SSLCertVerificationError):
             return seen.verify_message or "certificate verify failed"
         if "CERTIFICATE_VERIFY_FAILED" in str(seen):
             return "certificate verify failed"
-        seen = seen.__cause__ or seen.__context__
     return ""
 
 
@@ -169,15 +176,11 @@ _PLAIN_HTTP_MARKERS = (
 
 def speaks_no_tls(exc: BaseException) -> bool:
     """True when an https:// connection failed because the server answered in plain HTTP."""
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        is_tls = isinstance(seen, ssl.SSLError) or "SSL" in type(seen).__name__
-        if is_tls and any(marker in str(seen) for marker in _PLAIN_HTTP_MARKERS):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    return any(
+        (isinstance(seen, ssl.SSLError) or "SSL" in type(seen).__name__)
+        and any(marker in str(seen) for marker in _PLAIN_HTTP_MARKERS)
+        for seen in _causes(exc)
+    )
 
 
 def _looks_like_html(body: object) -> bool:
