@@ -12,8 +12,8 @@ from zorac_repl.errors import StoreError
 __all__ = ["write_atomically"]
 
 
-def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``text`` so a crash leaves either the old or the new file.
+def write_atomically(path: Path, text: str | bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``text`` (or bytes) so a crash leaves either the old or the new file.
 
     Raises:
         StoreError: the directory or file could not be written; ``path`` is unchanged.
@@ -27,8 +27,9 @@ def write_atomically(path: Path, text: str, mode: int = 0o600) -> None:
         raise StoreError(f"Cannot write {path}: {exc.strerror or exc}.") from None
     try:
         os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)

@@ -7,7 +7,8 @@
     │   └── StreamInterrupted    the connection broke after tokens had arrived
     ├── ServerError              the server answered with an error (status and body kept)
     │   ├── ContextOverflow      the prompt does not fit the model's context
-    │   └── TooLarge             the server sent more than a size limit allows
+    │   ├── TooLarge             the server sent more than a size limit allows
+    │   └── ImagesRefused        the model reads no images, or fewer than were sent
     ├── ConfigError              a bad setting value (nothing was changed)
     └── StoreError               a file could not be read or written
 
@@ -21,6 +22,7 @@ __all__ = [
     "ConfigError",
     "ConnectionFailed",
     "ContextOverflow",
+    "ImagesRefused",
     "ServerError",
     "StoreError",
     "StreamInterrupted",
@@ -77,6 +79,20 @@ class ContextOverflow(ServerError):
 class TooLarge(ServerError):
     """The server sent more than one of the size limits allows (``MAX_ANSWER_BYTES``,
     ``MAX_EVENT_BYTES``); the rest was not read, and the connection was closed."""
+
+
+class ImagesRefused(ServerError):
+    """The server refused the request's images (wire-protocol §14.3, §14.4).
+
+    Args:
+        limit: the most images it takes in one request; 0: the model reads none.
+        said: the server's own words, cut to one line.
+    """
+
+    def __init__(self, message: str, status: int | None, limit: int, said: str) -> None:
+        super().__init__(message, status)
+        self.limit = limit
+        self.said = said
 
 
 class ConfigError(ZoracError):

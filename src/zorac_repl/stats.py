@@ -69,6 +69,7 @@ class TurnFigures:
     thinking_tokens: int | None = None  # of ``tokens``; None when the model did not think
     thinking_seconds: float | None = None
     answer_at: float | None = None  # seconds from the request to the answer's first token
+    prompt_tokens: int | None = None  # the server's count of the prompt, when it sent usage
 
 
 class StreamStats:
@@ -226,6 +227,7 @@ class StreamStats:
             thinking,
             seconds,
             answer_at,
+            self.prompt_tokens,
         )
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "SHIPPED_ENCODINGS",
     "TokenCounter",
+    "content_text",
     "estimate_message_tokens",
     "estimate_tokens",
     "known_encodings",
@@ -58,9 +59,19 @@ def estimate_tokens(text: str) -> int:
     return (len(text) + 3) // 4
 
 
-def estimate_message_tokens(messages: Iterable[Mapping[str, str]]) -> int:
-    """About how many prompt tokens ``messages`` make, template overhead included."""
-    return sum(estimate_tokens(m.get("content", "")) + _PER_MESSAGE for m in messages)
+def estimate_message_tokens(messages: Iterable[Mapping[str, object]]) -> int:
+    """About how many prompt tokens ``messages`` make, template overhead included (the
+    text of each; an image part's cost is the caller's to add)."""
+    return sum(estimate_tokens(content_text(m.get("content"))) + _PER_MESSAGE for m in messages)
+
+
+def content_text(content: object) -> str:
+    """A wire message's text: the content itself, or its text parts joined."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n\n".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return ""
 
 
 def known_encodings() -> list[str]:
@@ -186,10 +197,11 @@ class TokenCounter:
         """
         return len(text.encode("utf-8", "replace")) + _PER_MESSAGE
 
-    def count_messages(self, messages: Iterable[Mapping[str, str]]) -> int:
-        """Prompt tokens for ``messages``: text, template around each, reply header."""
+    def count_messages(self, messages: Iterable[Mapping[str, object]]) -> int:
+        """Prompt tokens for ``messages``: text, template around each, reply header (an
+        image part's cost is the caller's to add)."""
         return _REPLY_PRIMER + sum(
-            self.count_message(message.get("content", "")) for message in messages
+            self.count_message(content_text(message.get("content"))) for message in messages
         )
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import UserMessage, countable
 from zorac_repl.errors import ZoracError
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Source
+from zorac_repl.tokens import content_text
 
 __all__ = ["Budget", "BudgetOrigin", "BudgetReport", "Counted", "Needed"]
 
@@ -142,39 +144,46 @@ class Budget:
         # Off the event loop: the first load parses the encoding (a fifth of a second).
         await asyncio.to_thread(self._conversation.counter.load)
 
-    async def exact_prompt_tokens(self, messages: list[dict[str, str]]) -> int | None:
+    async def exact_prompt_tokens(self, messages: list[dict[str, Any]]) -> int | None:
         """The server's count for ``messages`` (vLLM ``/tokenize``), when it offers one."""
         model = self._settings.current.model
         if not model:
             return None
         return await self._link.client.count_prompt_tokens(messages, model)
 
-    async def needed_if_over(self, text: str) -> Needed | None:
-        """The tokens the next request would need when ``text`` does not fit, else ``None``.
+    async def needed_if_over(self, message: UserMessage) -> Needed | None:
+        """The tokens the next request would need when ``message`` does not fit, else ``None``.
 
         A message that fits by a wide margin is never counted exactly: a huge paste
-        under the budget costs no tokenizing at all.
+        under the budget costs no tokenizing at all. An image counts as the tiles a
+        vision model makes of it; a request with images is counted here, never by the
+        server (``/tokenize`` would take the images' bytes again).
         """
         conversation = self._conversation
         limit = self.limit
+        wire, image_tokens = countable(message)
+        text = content_text(wire["content"])
         if not conversation.messages and not conversation.summary:
             # A first message (one-shot's usual case): bytes bound it without the encoding.
             bound = conversation.counter.upper_bound(conversation.effective_system_prompt)
-            if bound + conversation.counter.upper_bound(text) < limit * _SURE_SHARE:
+            if bound + conversation.counter.upper_bound(text) + image_tokens < limit * _SURE_SHARE:
                 return None
         await self.load_counter()
         known = conversation.token_count()
-        if known + conversation.counter.upper_bound(text) < limit * _SURE_SHARE:
+        if known + conversation.counter.upper_bound(text) + image_tokens < limit * _SURE_SHARE:
             return None
-        local = known + conversation.counter.count_message(text)
+        own = conversation.counter.count_message(text) + image_tokens
+        local = known + own
         if local < limit * _SURE_SHARE:
             return None
-        pending = [*conversation.for_request(), {"role": "user", "content": text}]
-        exact = await self.exact_prompt_tokens(pending)
+        exact = None
+        if not image_tokens and not conversation.image_count():
+            pending = [*conversation.for_request(), wire]
+            exact = await self.exact_prompt_tokens(pending)
         needed = exact if exact is not None else local
         if needed <= limit:
             return None
-        return Needed(needed, exact is not None, conversation.counter.count_message(text))
+        return Needed(needed, exact is not None, own)
 
     async def report(self) -> BudgetReport:
         """What ``/tokens`` shows: use, limit, how it was counted and where the limit is from."""

@@ -13,19 +13,37 @@ the runner owns the keyboard meanwhile.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from zorac_repl.attachments.staged import Staged, short_count
+from zorac_repl.chat.attached import images_held_back, refusal_told
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.runner import Runner
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.conversation.message import Message, headline, to_wire
+from zorac_repl.conversation.message import (
+    Message,
+    TextPart,
+    UserMessage,
+    countable,
+    headline,
+    to_wire,
+)
 from zorac_repl.conversation.saved import SavedConversation
-from zorac_repl.errors import ConnectionFailed, ContextOverflow, ServerError, StoreError, ZoracError
+from zorac_repl.errors import (
+    ConnectionFailed,
+    ContextOverflow,
+    ImagesRefused,
+    ServerError,
+    StoreError,
+    ZoracError,
+)
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
+from zorac_repl.tokens import content_text
 
 if TYPE_CHECKING:
     from zorac_repl.chat.turn import TurnOutcome
@@ -99,6 +117,8 @@ class Chat:
         front: draws answers and tells outcomes.
 
     Attributes:
+        staged: attachments for the next message (``/attach``, ``-a``); they stay staged
+            until a message carrying them is answered.
         last_unsent: the message of a turn that failed, for ``/retry``.
         replacing: the answer ``/edit`` took its message from: the next message sent
             replaces that exchange (while it is still the last).
@@ -123,6 +143,7 @@ class Chat:
         self._printer = printer
         self._runner = runner
         self._front = front
+        self.staged = Staged(conversation.counter.count)
         self.last_unsent: str | None = None
         self.replacing: Message | None = None
         self._warned_window = False
@@ -133,12 +154,18 @@ class Chat:
         return self._conversation
 
     def edit(self) -> str | None:
-        """``/edit``: the last message, for the input; sending it replaces its exchange."""
+        """``/edit``: the last message, for the input; sending it replaces its exchange.
+
+        Its attachments are staged again, so the edited message carries them too.
+        """
         if self.conversation.exchanges_at_end() == 0:
             return None
         messages = self.conversation.messages
         self.replacing = messages[-1]
-        return messages[-2].text
+        asked = messages[-2]
+        if isinstance(asked, UserMessage):
+            self.staged.add(asked.attachments)
+        return asked.text
 
     async def ask(self, text: str) -> Asked:
         """Send ``text`` and tell the front end how it went."""
@@ -165,23 +192,35 @@ class Chat:
         )
         return removed
 
-    async def _ask(self, text: str) -> Asked:
-        asked = await self._turn(text)
+    async def _ask(self, asking: str | UserMessage) -> Asked:
+        asked = await self._turn(asking)
         self._front.report(asked, self._settings.current.max_output_tokens)
         return asked
 
-    async def _turn(self, text: str) -> Asked:
+    def _composed(self, text: str) -> UserMessage:
+        """``text`` with what is staged, as the message to send."""
+        staged = self.staged.take()
+        return UserMessage((TextPart(text), *staged) if staged else text)
+
+    async def _turn(self, asking: str | UserMessage) -> Asked:
+        """Send a typed text with what is staged, or a message again as it was (``/retry``)."""
         from zorac_repl.chat.turn import run_turn
 
+        text = asking if isinstance(asking, str) else asking.text
+        message = self._composed(asking) if isinstance(asking, str) else asking
         try:
             await self._link.ensure_model()
         except ZoracError as exc:
             return Asked(text, text, error=exc)
+        settings = self._settings.current
+        held = await images_held_back(self._link, message, self.conversation, settings)
+        if held is not None:
+            return Asked(text, text, error=held)
         self._warn_of_server_truncation(text)
-        fitted = await self._fit_budget(text)
+        fitted = await self._fit_budget(message)
         if fitted is not True:
             return Asked(text, text, error=fitted or None, error_told=True)
-        self.conversation.add_user(text)
+        self.conversation.add_user(message)
         settings = self._settings.current
         view = self._front.answer_view(settings)
         # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
@@ -195,6 +234,11 @@ class Chat:
             )
         )
         self.last_unsent = None if outcome.status == "complete" else text
+        if outcome.status == "complete" and message.attachments and isinstance(asking, str):
+            self.staged.clear()  # sent and answered: they live in the conversation now
+        if isinstance(outcome.error, ImagesRefused):
+            told = refusal_told(outcome.error, self._link, message, settings)
+            outcome = dataclasses.replace(outcome, error=told)
         if outcome.status in ("complete", "unanswered") or isinstance(outcome.error, ServerError):
             self._link.answered()  # it answered, even if with an error
         if outcome.status == "complete":
@@ -208,18 +252,26 @@ class Chat:
                 # The server said its real window: the next budget uses it.
                 self._link.learn_window(outcome.error.window)
             window = outcome.error.window or self._link.max_model_len or self._budget.limit
-            advice = self.room_advice(self.conversation.counter.count_message(text), window)
-        return Asked(
-            text, outcome.draft or "", outcome, outcome.error, self._stats_line(outcome), advice
-        )
+            advice = self.room_advice(self._tokens_of(message), window)
+        stats = self._stats_line(outcome, bool(message.attachments))
+        return Asked(text, outcome.draft or "", outcome, outcome.error, stats, advice)
 
-    def _stats_line(self, outcome: TurnOutcome) -> str:
+    def _tokens_of(self, message: UserMessage) -> int:
+        """The tokens ``message`` adds, counted here: its text, files and images' tiles."""
+        wire, images = countable(message)
+        return self.conversation.counter.count_message(content_text(wire["content"])) + images
+
+    def _stats_line(self, outcome: TurnOutcome, attached: bool = False) -> str:
         from zorac_repl.stats import format_context, format_stats
 
         conversation = self.conversation
         context = format_context(
             len(conversation.messages), conversation.token_count(), self._budget.limit
         )
+        prompt = outcome.figures.prompt_tokens
+        if attached and prompt is not None:
+            # What the attachments really cost: only the server knows an image's tiles.
+            context += f" | prompt {prompt} tokens (server's count)"
         return format_stats(outcome.figures, context)
 
     def _save(self) -> None:
@@ -275,7 +327,9 @@ class Chat:
             f'Asking again, in place of the last answer: "{headline(removed[0].text, 60)}"',
             "dim",
         )
-        asked = await self._ask(removed[0].text)
+        asked = await self._ask(
+            removed[0] if isinstance(removed[0], UserMessage) else removed[0].text
+        )
         if not asked.is_answered:  # the old one comes back
             self.conversation.put_back(removed)
         return asked
@@ -284,6 +338,15 @@ class Chat:
         """What will make room for a message of ``message_tokens``, from the figures: a
         shorter message when it alone nearly fills ``window``, else what frees the most."""
         if message_tokens > window * 0.8:
+            if len(self.staged):
+                largest = max(self.staged, key=self.staged.tokens_of)
+                number = list(self.staged).index(largest) + 1
+                return (
+                    f"The message alone is ~{message_tokens} tokens, with what is staged: "
+                    f"/detach {number} drops the largest ({largest.name}, "
+                    f"~{short_count(self.staged.tokens_of(largest))} tokens), or attach a "
+                    "part of it."
+                )
             return (
                 f"The message alone is ~{message_tokens} tokens: send a shorter one, or a "
                 "part of it."
@@ -346,18 +409,28 @@ class Chat:
             f"~{result.after} tokens. /summary shows the summary."
         )
 
-    async def _fit_budget(self, text: str) -> bool | ZoracError:
-        """Make room for ``text`` by summarizing if the next request would not fit.
+    async def _fit_budget(self, message: UserMessage) -> bool | ZoracError:
+        """Make room for ``message`` by summarizing if the next request would not fit.
 
         Returns True when it can be sent. Otherwise the message must wait: False when
         the summary was cancelled, its error when it failed (both told). Nothing was lost.
         """
-        over = await self._budget.needed_if_over(text)
+        over = await self._budget.needed_if_over(message)
         if over is None:
             return True
         needed = over.tokens
         conversation, limit, say = self.conversation, self._budget.limit, self._printer.say
         window = self._link.max_model_len
+        if message.attachments and over.message > limit:
+            # No summary makes room for a message larger than the budget by itself.
+            size = f"the budget of {limit}" + (f" (window {window})" if window else "")
+            say(
+                f"This message with its attachments is ~{over.message} tokens, more than "
+                f"{size}; it was not sent: the draft and what is staged stay. "
+                f"{self.room_advice(over.message, window or limit)}",
+                "red",
+            )
+            return False
         if over.exact and window is not None and needed > window:
             # The server counted it: it would refuse it. Uploading it would only cost time.
             say(
@@ -388,7 +461,7 @@ class Chat:
                 "yellow",
             )
             return outcome or False
-        after = conversation.token_count() + conversation.counter.count_message(text)
+        after = conversation.token_count() + self._tokens_of(message)
         say(outcome, "dim")
         if after > limit:
             recent = conversation.counter.count_messages(map(to_wire, conversation.messages))

@@ -9,7 +9,8 @@ conversation (``/system``) is its own, and is saved with it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from zorac_repl.conversation.message import (
@@ -20,6 +21,7 @@ from zorac_repl.conversation.message import (
     MessageShapeError,
     UserMessage,
     WireMessage,
+    countable,
     message_from_json,
     to_json,
     to_wire,
@@ -28,6 +30,8 @@ from zorac_repl.conversation.reasoning import split_saved
 from zorac_repl.tokens import TokenCounter, estimate_message_tokens
 
 __all__ = ["FORMAT_VERSION", "Conversation", "ShapeError"]
+
+_log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 SUMMARY_HEADER = "Summary of the earlier conversation:\n"
@@ -49,6 +53,9 @@ class Conversation:
         messages: user and assistant messages; an answer's ``meta`` holds the thinking of
             a reasoning model (never sent back).
         counter: counts tokens locally when the server has not.
+        images_sent: how many of the newest images a request carries; older ones go as a
+            short text marker (servers cap the images in one request, and count every
+            image of the re-sent history against it: wire-protocol §14.4).
     """
 
     system_prompt: str = ""
@@ -57,6 +64,7 @@ class Conversation:
     summary: str | None = None
     messages: list[Message] = field(default_factory=list)
     counter: TokenCounter = field(default_factory=TokenCounter, repr=False)
+    images_sent: int = 4
     # The server's exact prompt+completion count and how many messages it covered.
     _exact: tuple[int, int] | None = None
     # The count when last saved; shown until the encoding has loaded (a fifth of a second).
@@ -67,8 +75,29 @@ class Conversation:
     _counted_by: tuple[TokenCounter, bool] | None = field(default=None, repr=False, compare=False)
 
     def for_request(self) -> list[WireMessage]:
-        """The messages to send: system prompt, summary, then history, metadata left out."""
-        return self.for_request_head() + [to_wire(message) for message in self.messages]
+        """The messages to send: system prompt, summary, then history, metadata left out;
+        only the newest ``images_sent`` images are sent as images."""
+        room = self.images_sent
+        wire: list[WireMessage] = []
+        for message in reversed(self.messages):
+            images = sum(1 for _ in message.images) if isinstance(message, UserMessage) else 0
+            sent = bool(images) and images <= room
+            room -= images if sent else 0
+            try:
+                wire.append(to_wire(message, images=sent))
+            except OSError as exc:
+                # Its file beside the session is gone: the model reads that it was there.
+                _log.warning("an image of the conversation could not be read: %s", exc)
+                wire.append(to_wire(message, images=False))
+        return self.for_request_head() + wire[::-1]
+
+    def image_count(self) -> int:
+        """Images in the conversation, sent or not."""
+        return sum(
+            sum(1 for _ in message.images)
+            for message in self.messages
+            if isinstance(message, UserMessage)
+        )
 
     @property
     def effective_system_prompt(self) -> str:
@@ -82,12 +111,13 @@ class Conversation:
             self.own_system_prompt = text
             self._exact = self._saved_count = None
 
-    def add_user(self, text: str) -> None:
-        self.messages.append(UserMessage(text))
+    def add_user(self, message: str | UserMessage) -> None:
+        self.messages.append(UserMessage(message) if isinstance(message, str) else message)
         self._saved_count = None
 
     def rollback_user(self) -> str | None:
-        """Take back the unanswered user message; returns its text for the draft."""
+        """Take back the unanswered user message; returns its text for the draft (its
+        attachments are still staged: the chat core keeps them until it is answered)."""
         if self.messages and isinstance(self.messages[-1], UserMessage):
             return self.messages.pop().text
         return None
@@ -174,7 +204,10 @@ class Conversation:
         if not self.counter.ready and not self.is_exact:
             if self._saved_count is not None:
                 return self._saved_count
-            return estimate_message_tokens(self.for_request())
+            counted = [countable(message) for message in self.messages]
+            return estimate_message_tokens(
+                self.for_request_head() + [text for text, _ in counted]
+            ) + sum(images for _, images in counted)
         if self._exact is not None and self._exact[1] <= len(self.messages):
             exact, covered = self._exact
             if covered == len(self.messages):
@@ -205,9 +238,10 @@ class Conversation:
         for message in self.messages[start:]:
             known = counts.get(id(message))
             if known is None or known[0] is not message:
+                text, images = countable(message)
                 known = (
                     message,
-                    counter.count_messages([to_wire(message)]) - counter.count_messages([]),
+                    counter.count_messages([text]) - counter.count_messages([]) + images,
                 )
                 counts[id(message)] = known
             total += known[1]
@@ -243,13 +277,14 @@ class Conversation:
             data["exact_tokens"] = {"total": self._exact[0], "messages": self._exact[1]}
         return data
 
-    def load_json(self, data: object) -> None:
-        """Replace the contents with saved ``data``.
+    def load_json(self, data: object, load_image: Callable[[str], bytes] | None = None) -> None:
+        """Replace the contents with saved ``data``; ``load_image`` reads an image's bytes
+        by its digest, when it is sent.
 
         Raises:
             ShapeError: ``data`` is not a conversation this version can read; nothing changes.
         """
-        messages, summary, exact = _checked(data)
+        messages, summary, exact = _checked(data, load_image)
         self.messages, self.summary, self._exact = messages, summary, exact
         own = data.get("system_prompt") if isinstance(data, Mapping) else None
         self.own_system_prompt = own if isinstance(own, str) else None
@@ -260,7 +295,7 @@ class Conversation:
 
 
 def _checked(
-    data: object,
+    data: object, load_image: Callable[[str], bytes] | None = None
 ) -> tuple[list[Message], str | None, tuple[int, int] | None]:
     if not isinstance(data, Mapping):
         raise ShapeError("it is not a JSON object")
@@ -276,7 +311,7 @@ def _checked(
     messages: list[Message] = []
     for index, message in enumerate(raw):
         try:
-            messages.append(message_from_json(message))
+            messages.append(message_from_json(message, load_image))
         except MessageShapeError:
             raise ShapeError(f"message {index + 1} is not a user or assistant message") from None
     cleaned = _thinking_moved_to_meta(messages)

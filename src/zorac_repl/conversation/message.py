@@ -4,35 +4,48 @@ A message is a dict only where it crosses a boundary: ``to_wire`` for the server
 ``to_json`` and ``message_from_json`` for the session file. Everything between uses
 these classes, and ``match`` on them.
 
-The content of a user message is text or a tuple of parts. Text is the only kind of part
-today; an attachment's image is another ``Part`` class, a tool's result another
-``Message`` class, so each joins a union below and every ``match`` on it is checked by
-mypy (``assert_never``).
+The content of a user message is text or a tuple of parts: what the user typed
+(``TextPart``), an attached text file or PDF's text (``FilePart``) and an attached image
+(``ImagePart``). A tool's result will be another ``Message`` class, so each joins a union
+below and every ``match`` on it is checked by mypy (``assert_never``).
+
+An image's bytes are kept apart from the JSON (``image_json``): the saved session names
+each by its SHA-256, and the store keeps the bytes beside the session, read only when the
+image is sent again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal, TypeVar, assert_never
+import base64
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar, assert_never
 
 __all__ = [
     "AnswerMeta",
     "AssistantMessage",
+    "Attachment",
+    "FilePart",
+    "ImagePart",
     "Message",
     "MessageShapeError",
     "Part",
     "TextPart",
     "UserMessage",
     "WireMessage",
+    "countable",
+    "fenced",
     "headline",
+    "human_size",
     "message_from_json",
     "to_json",
     "to_wire",
 ]
 
-# A message as the server takes it (wire-protocol §1): role and content, nothing of ours.
-WireMessage = dict[str, str]
+# A message as the server takes it (wire-protocol §1, §14.1): role and content (text, or a
+# list of text and image_url parts), nothing of ours.
+WireMessage = dict[str, Any]
 _T = TypeVar("_T")
 
 
@@ -47,8 +60,91 @@ class TextPart:
     text: str
 
 
-# The kinds of part a user message can hold; attachments add theirs here.
-Part = TextPart
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """An attached text file, or a PDF's text: sent inside the message, with its name.
+
+    Attributes:
+        name: the path as the user gave it (relative where it could be).
+        text: its text; a PDF's pages are separated by ``--- page N ---`` lines.
+        size: its size on disk, in bytes.
+        pages: a PDF's page count; ``None`` for a text file.
+    """
+
+    name: str
+    text: str
+    size: int
+    pages: int | None = None
+
+    def wire_text(self) -> str:
+        """The file as the model reads it: its name, then its text in a fence that no run
+        of backticks in the text can close."""
+        kind = f" (PDF, {self.pages} pages)" if self.pages is not None else ""
+        return f"{self.name}{kind}:\n{fenced(self.text)}"
+
+    def described(self) -> str:
+        pages = f", {self.pages} pages" if self.pages is not None else ""
+        return f"{self.name} ({human_size(self.size)}{pages})"
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An attached image, already downscaled, turned upright and stripped of metadata.
+
+    Attributes:
+        name: where it came from (a path, or ``stdin``).
+        digest: the SHA-256 of ``data``, hex: the name of its file beside the session.
+        media_type: ``image/jpeg`` or ``image/png``.
+        width, height: in pixels, as sent.
+        size: bytes as sent.
+        data: the bytes, while they are in memory; a loaded session reads them with
+            ``load`` when the image is sent.
+        load: reads the bytes from the session's image store (set when loaded).
+    """
+
+    name: str
+    digest: str
+    media_type: str
+    width: int
+    height: int
+    size: int
+    data: bytes | None = field(default=None, repr=False, compare=False)
+    load: Callable[[str], bytes] | None = field(default=None, repr=False, compare=False)
+
+    def read(self) -> bytes:
+        """The image's bytes.
+
+        Raises:
+            OSError: its file beside the session is gone or unreadable.
+        """
+        if self.data is not None:
+            return self.data
+        if self.load is None:
+            raise FileNotFoundError(f"the image {self.name} was not kept")
+        return self.load(self.digest)
+
+    def data_url(self) -> str:
+        """The image as the ``data:`` URL every server takes (wire-protocol §14.1)."""
+        return f"data:{self.media_type};base64,{base64.b64encode(self.read()).decode()}"
+
+    @property
+    def tokens(self) -> int:
+        """About what the image costs a vision model: one token a 28×28 patch, as Qwen2-VL
+        style processors tile (wire-protocol §14.4), and a few around it."""
+        return math.ceil(self.width / 28) * math.ceil(self.height / 28) + 4
+
+    def described(self) -> str:
+        return f"{self.name} ({self.width}×{self.height} image, {human_size(self.size)})"
+
+    def marker(self) -> str:
+        """What stands for the image where it is not sent again."""
+        return f"[image {self.name}, {self.width}×{self.height}, shown earlier; not sent again]"
+
+
+# The kinds of part a user message can hold.
+Part = TextPart | FilePart | ImagePart
+# What the user attached, as opposed to what they typed.
+Attachment = FilePart | ImagePart
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,10 +225,27 @@ class UserMessage:
 
     @property
     def text(self) -> str:
-        """The content as text: its text parts joined."""
+        """What the user typed: the text parts joined, never an attachment's text."""
         if isinstance(self.content, str):
             return self.content
-        return "\n\n".join(part.text for part in self.content)
+        return "\n\n".join(part.text for part in self.content if isinstance(part, TextPart))
+
+    @property
+    def attachments(self) -> tuple[Attachment, ...]:
+        if isinstance(self.content, str):
+            return ()
+        return tuple(part for part in self.content if not isinstance(part, TextPart))
+
+    @property
+    def images(self) -> Iterator[ImagePart]:
+        return (part for part in self.attachments if isinstance(part, ImagePart))
+
+    def attachment_line(self) -> str:
+        """``attached: notes.md (3.1 KB), photo.jpg (1024×768 image, 180 KB)``, or ``""``."""
+        attached = self.attachments
+        if not attached:
+            return ""
+        return "attached: " + ", ".join(part.described() for part in attached)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,16 +265,74 @@ class AssistantMessage:
 Message = UserMessage | AssistantMessage
 
 
-def to_wire(message: Message) -> WireMessage:
-    """The message as the server takes it: role and content, no metadata."""
-    return {"role": message.role, "content": message.text}
+def to_wire(message: Message, images: bool = True) -> WireMessage:
+    """The message as the server takes it: role and content, no metadata.
+
+    A message with images has a list of parts (wire-protocol §14.1); with ``images``
+    false each image is a short text marker instead. A message without images is one
+    string, which every server takes.
+
+    Raises:
+        OSError: an image's file beside the session could not be read.
+    """
+    if not isinstance(message, UserMessage) or isinstance(message.content, str):
+        return {"role": message.role, "content": message.text}
+    parts: list[dict[str, Any]] = []
+    for part in message.content:
+        match part:
+            case TextPart():
+                text = part.text
+            case FilePart():
+                text = part.wire_text()
+            case ImagePart():
+                if images:
+                    parts.append({"type": "image_url", "image_url": {"url": part.data_url()}})
+                    continue
+                text = part.marker()
+            case _:
+                assert_never(part)
+        if parts and parts[-1]["type"] == "text":
+            parts[-1]["text"] += "\n\n" + text
+        else:
+            parts.append({"type": "text", "text": text})
+    if len(parts) == 1 and parts[0]["type"] == "text":
+        return {"role": "user", "content": parts[0]["text"]}
+    return {"role": "user", "content": parts}
+
+
+def countable(message: Message) -> tuple[WireMessage, int]:
+    """The message as text for a tokenizer (each image a marker), and the images' tokens."""
+    if isinstance(message, UserMessage):
+        return to_wire(message, images=False), sum(image.tokens for image in message.images)
+    return to_wire(message), 0
+
+
+def fenced(text: str) -> str:
+    """``text`` in a Markdown fence longer than any run of backticks inside it."""
+    longest, run = 0, 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{text.removesuffix(chr(10))}\n{fence}"
+
+
+def human_size(size: int) -> str:
+    """``812 B``, ``3.1 KB``, ``4.2 MB``."""
+    if size < 1000:
+        return f"{size} B"
+    if size < 1000**2:
+        return f"{size / 1000:.1f} KB"
+    return f"{size / 1000**2:.1f} MB"
 
 
 def to_json(message: Message) -> dict[str, object]:
-    """The saved form of ``message``."""
+    """The saved form of ``message``; an image is named by its digest, never inlined."""
     match message:
         case UserMessage():
-            return {"role": "user", "content": message.text}
+            if isinstance(message.content, str):
+                return {"role": "user", "content": message.content}
+            return {"role": "user", "content": [_part_json(part) for part in message.content]}
         case AssistantMessage():
             data: dict[str, object] = {"role": "assistant", "content": message.content}
             if message.meta is not None:
@@ -171,8 +342,60 @@ def to_json(message: Message) -> dict[str, object]:
             assert_never(message)
 
 
-def message_from_json(data: object) -> Message:
-    """A saved message.
+def _part_json(part: Part) -> dict[str, object]:
+    match part:
+        case TextPart():
+            return {"type": "text", "text": part.text}
+        case FilePart():
+            data: dict[str, object] = {"type": "file", "name": part.name, "size": part.size}
+            if part.pages is not None:
+                data["pages"] = part.pages
+            data["text"] = part.text
+            return data
+        case ImagePart():
+            return {
+                "type": "image",
+                "name": part.name,
+                "sha256": part.digest,
+                "media_type": part.media_type,
+                "width": part.width,
+                "height": part.height,
+                "size": part.size,
+            }
+        case _:
+            assert_never(part)
+
+
+_MEDIA_TYPES = ("image/jpeg", "image/png")
+
+
+def _part_from_json(data: object, load: Callable[[str], bytes] | None) -> Part:
+    if not isinstance(data, Mapping):
+        raise MessageShapeError("a part is not an object")
+    kind, name = data.get("type"), data.get("name")
+    if kind == "text" and isinstance(data.get("text"), str):
+        return TextPart(data["text"])
+    size = _whole(data.get("size"))
+    if kind == "file" and isinstance(name, str) and isinstance(data.get("text"), str):
+        return FilePart(name, data["text"], size or 0, _whole(data.get("pages")))
+    digest, media_type = data.get("sha256"), data.get("media_type")
+    width, height = _whole(data.get("width")), _whole(data.get("height"))
+    if (
+        kind == "image"
+        and isinstance(name, str)
+        and isinstance(digest, str)
+        and len(digest) == 64
+        and all(c in "0123456789abcdef" for c in digest)
+        and media_type in _MEDIA_TYPES
+        and width
+        and height
+    ):
+        return ImagePart(name, digest, str(media_type), width, height, size or 0, load=load)
+    raise MessageShapeError("a part is not text, a file or an image")
+
+
+def message_from_json(data: object, load_image: Callable[[str], bytes] | None = None) -> Message:
+    """A saved message; ``load_image`` reads an image's bytes by digest when it is sent.
 
     Raises:
         MessageShapeError: it is not a user or an assistant message with text.
@@ -180,6 +403,8 @@ def message_from_json(data: object) -> Message:
     if not isinstance(data, Mapping):
         raise MessageShapeError("it is not an object")
     role, content, meta = data.get("role"), data.get("content"), data.get("meta", {})
+    if role == "user" and isinstance(content, list):
+        return UserMessage(tuple(_part_from_json(part, load_image) for part in content))
     if not isinstance(content, str) or not isinstance(meta, Mapping):
         raise MessageShapeError("it has no text, or its metadata is not an object")
     if role == "user":

@@ -193,7 +193,7 @@ class SavedConversation:
             counter=self.conversation.counter, system_prompt=self.conversation.system_prompt
         )
         try:
-            loaded.load_json(found.data)
+            loaded.load_json(found.data, self.store.read_image)
         except ShapeError as exc:
             return None, self.store.quarantine(str(exc)).notice or ""
         return loaded, note
@@ -216,7 +216,16 @@ class SavedConversation:
             StoreError: it could not be written; the conversation is still in memory.
         """
         self.conversation.profile = self._profile()
+        self._keep_images()
         self.store.save(self.conversation.to_json())
+
+    def _keep_images(self) -> None:
+        """Write the bytes of images not kept yet, before the JSON that names them."""
+        for message in self.conversation.messages:
+            if isinstance(message, UserMessage):
+                for image in message.images:
+                    if image.data is not None:
+                        self.store.keep_image(image.digest, image.data)
 
     def load(self) -> Restored:
         """``/load``: the saved session again, in place of this one's unsaved changes.
@@ -254,6 +263,7 @@ class SavedConversation:
             raise SessionExists(name)
         try:
             copy.claim(exclusive=True)
+            self._keep_images()
             copy.save(self.conversation.to_json())
         finally:
             copy.release()
@@ -323,6 +333,7 @@ class SavedConversation:
         if not conversation.messages and not conversation.summary:
             return None
         count = len(conversation.messages)
+        self._keep_images()
         backup = self.store.backup(conversation.to_json())
         conversation.clear()
         try:

@@ -10,6 +10,10 @@
   own (``default-2``), which ``/sessions``, ``/load`` and ``-c`` reach like any other.
 - No file is opened through a symbolic link, and temporary files that a killed process
   left behind are removed when a session is claimed.
+- An attached image's bytes are not in the JSON: each is a file of its own in
+  ``images/``, named by its SHA-256 and written once, so a session with a 5 MB photo is
+  not rewritten whole on every save. A file whose bytes no longer match its name is
+  refused, as one that is missing.
 - Besides the default session (``session.json``) there are named ones, in ``sessions/``
   (``/save NAME``, ``/load NAME``, ``--session NAME``), under the same rules; a name is
   checked to be a plain file name.
@@ -18,6 +22,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -79,6 +84,9 @@ def session_path(directory: Path, name: str) -> Path:
         return directory / "session.json"
     return directory / "sessions" / f"{name}.json"
 
+
+# An image is kept downscaled: no kept image is near this; a bigger file is not ours.
+_LARGEST_IMAGE = 64 * 1024**2
 
 # What the store writes beside a session, which is not a session: a /clear backup, a
 # quarantined file.
@@ -241,6 +249,30 @@ class SessionStore:
             f"The saved session could not be loaded: {reason}. It was "
             f"moved to {target}; starting a fresh session.",
         )
+
+    @property
+    def images(self) -> Path:
+        """Where attached images are kept, by digest, for every session."""
+        return self.directory / "images"
+
+    def keep_image(self, digest: str, data: bytes) -> None:
+        """Write an image's bytes under its digest, once (mode 0600)."""
+        path = self.images / digest
+        if not path.exists():
+            write_atomically(path, data)
+
+    def read_image(self, digest: str) -> bytes:
+        """An image kept by ``keep_image``.
+
+        Raises:
+            OSError: it is missing, unreadable, a link, or its bytes do not match.
+        """
+        fd = os.open(self.images / digest, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as file:
+            data = file.read(_LARGEST_IMAGE + 1)
+        if len(data) > _LARGEST_IMAGE or hashlib.sha256(data).hexdigest() != digest:
+            raise OSError(f"the image file {digest[:12]}… was changed")
+        return data
 
     def save(self, data: Any) -> None:
         """Write ``data`` as the session, atomically, mode 0600."""

@@ -246,6 +246,22 @@ class ChatClient:
             _log.debug("probe %s%s found nothing", root, path, exc_info=True)
             return None
 
+    async def post_json(self, path: str, body: dict[str, Any]) -> Any:
+        """``POST path`` with a JSON body at the server's root (Ollama's ``/api/show``): its
+        JSON, or ``None`` for any failure, as ``fetch_json``."""
+        client = await self._client()
+        root = self.base_url.removesuffix("/").removesuffix("/v1")
+        try:
+            return await client.post(
+                f"{root}{path}",
+                body=body,
+                cast_to=cast(Any, object),
+                options={"timeout": CONNECT_TIMEOUT},
+            )
+        except _sdk_errors(_and=ZoracError):
+            _log.debug("probe POST %s%s found nothing", root, path, exc_info=True)
+            return None
+
     async def detect_model(self) -> ModelInfo:
         """The model to talk to when none is configured: the first the server lists."""
         models = await self.list_models()

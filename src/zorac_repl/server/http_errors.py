@@ -14,11 +14,12 @@ import ssl
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from zorac_repl.errors import ContextOverflow, ServerError, ZoracError
+from zorac_repl.errors import ContextOverflow, ImagesRefused, ServerError, ZoracError
 from zorac_repl.server.sse import error_message
 
 __all__ = [
     "certificate_refused",
+    "images_refused",
     "naming_controls",
     "one_line",
     "redirect_refused",
@@ -43,6 +44,44 @@ _OVERFLOW_MARKERS = (
     "context_length_exceeded",
     "exceed_context_size_error",
 )
+
+
+# Wire-protocol §14.3 and §14.4: how each server words "no images" or "fewer images".
+_NO_IMAGES = (
+    "is not a multimodal model",  # vLLM ~0.9
+    "requires a multimodal processor",  # vLLM, current
+    "image input is not supported",  # llama.cpp without --mmproj (HTTP 500)
+    "does not support image input",  # LM Studio, LiteLLM
+    "model does not support images",  # Ollama, newer
+)
+_AT_MOST_IMAGES = re.compile(r"at most (\d+) image\(s\) may be provided", re.IGNORECASE)
+_ONE_IMAGE = "only supports one image"  # Ollama's mllama
+
+
+def images_refused(status: int, message: str) -> ImagesRefused | None:
+    """The refusal of a request's images, if ``message`` is one."""
+    lowered = message.lower()
+    limit = None
+    if any(marker in lowered for marker in _NO_IMAGES):
+        limit = 0
+    elif (found := _AT_MOST_IMAGES.search(message)) is not None:
+        limit = int(found[1])
+    elif _ONE_IMAGE in lowered:
+        limit = 1
+    if limit is None:
+        return None
+    said = one_line(message)
+    if limit == 0:
+        return ImagesRefused(
+            f"The model reads no images (HTTP {status}): {said}", status, limit, said
+        )
+    return ImagesRefused(
+        f"The server takes at most {limit} image{'s' * (limit != 1)} in one request "
+        f"(HTTP {status}): {said}",
+        status,
+        limit,
+        said,
+    )
 
 
 _CONTROL_FIELDS = (
@@ -211,6 +250,9 @@ def status_error(
             window,
             prompt,
         )
+    refused = images_refused(status, full)
+    if refused is not None:
+        return refused
     if status == 401:
         return ServerError(
             "The server rejected the API key (HTTP 401): set VLLM_API_KEY or pass --api-key.",

@@ -8,6 +8,7 @@ chose, else the first one the server lists; ``/reconnect`` asks again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from zorac_repl.errors import ConfigError, ServerError, ZoracError
 from zorac_repl.server.discovery import ServerInfo, discover, ollama_window
+from zorac_repl.server.vision import Sight, detect_vision
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
 
@@ -74,6 +76,10 @@ class ServerLink:
         self.max_model_len: int | None = None
         self.server: ServerInfo | None = None
         self.seen_kinds: dict[str, str] = {}  # base URL -> the server found there
+        self._cards: list[dict[str, Any]] = []  # the last /v1/models answer's cards
+        # (base URL, model) -> whether it reads images, and how that is known; a refusal
+        # is remembered for the rest of the run.
+        self._sight: dict[tuple[str, str], Sight] = {}
 
     @property
     def model_ids(self) -> list[str]:
@@ -146,6 +152,8 @@ class ServerLink:
         # "name:latest"): said, not refused.
         self.unlisted = UnknownModel(wanted, served) if wanted and wanted not in served else None
         server = await self._discover(payload, model, client)
+        cards = payload.get("data")
+        self._cards = [c for c in cards if isinstance(c, dict)] if isinstance(cards, list) else []
         if client is not self._client:
             # The server changed meanwhile (/profile, /config set): this answer is stale.
             raise Superseded
@@ -200,6 +208,41 @@ class ServerLink:
         else:
             context = f"; context window not known: {server.note or 'it did not say'}"
         return f"{server.name} at {settings.shown_base_url}: model {settings.model}{context}"
+
+    async def sight(self) -> Sight:
+        """Whether the model reads images, and how that is known: ``VISION`` when it is
+        not auto, else what the server said or taught by a refusal, else asked now.
+
+        ``(None, "")``: the server does not say (vLLM); send, and learn from its answer.
+        """
+        settings = self._settings.current
+        if settings.vision != "auto":
+            return settings.vision == "yes", f"VISION={settings.vision}"
+        key = (settings.base_url, settings.model)
+        known = self._sight.get(key)
+        if known is not None:
+            return known
+        found: Sight = (None, "")
+        if self.server is not None:
+            client = self.client
+            with contextlib.suppress(TimeoutError):
+                found = await asyncio.wait_for(
+                    detect_vision(
+                        self.server.kind,
+                        client.fetch_json,
+                        client.post_json,
+                        settings.model,
+                        self._cards,
+                    ),
+                    _DISCOVERY_SECONDS,
+                )
+        self._sight[key] = found
+        return found
+
+    def learn_sight(self, sees: bool, how: str) -> None:
+        """The server showed whether the model reads images (it refused them)."""
+        settings = self._settings.current
+        self._sight[(settings.base_url, settings.model)] = (sees, how)
 
     async def ensure_model(self) -> None:
         """Make sure a model is known, asking the server when none is set.

@@ -17,9 +17,11 @@ __all__ = [
     "EFFORT",
     "REASONING",
     "THINKING",
+    "VISION",
     "Effort",
     "ReasoningMode",
     "Thinking",
+    "Vision",
     "booleans",
     "code_themes",
     "encodings",
@@ -27,6 +29,7 @@ __all__ = [
     "parse_encoding",
     "parse_file",
     "parse_headers",
+    "parse_pixels",
     "parse_positive_int",
     "parse_proxy",
     "parse_seconds",
@@ -63,6 +66,17 @@ def parse_positive_int(text: str) -> int:
         raise ValueError("a whole number above 0, e.g. 4000") from None
     if value <= 0:
         raise ValueError("a whole number above 0, e.g. 4000")
+    return value
+
+
+def parse_pixels(text: str) -> int:
+    """A longest side in pixels, from 64 to 16384."""
+    try:
+        value = int(text.strip().lower().removesuffix("px").replace("_", ""))
+    except ValueError:
+        raise ValueError("a number of pixels from 64 to 16384, e.g. 1024") from None
+    if not 64 <= value <= 16384:
+        raise ValueError("a number of pixels from 64 to 16384, e.g. 1024")
     return value
 
 
@@ -199,6 +213,8 @@ _Choice = TypeVar("_Choice", bound=str)
 ReasoningMode = Literal["fold", "show", "hide"]
 # Whether the model is asked to think (chat_template_kwargs.enable_thinking).
 Thinking = Literal["auto", "on", "off"]
+# Whether the model reads images: "auto" asks the server (server/vision.py).
+Vision = Literal["auto", "yes", "no"]
 # How hard it thinks (reasoning_effort); "auto" sends nothing.
 Effort = Literal["auto", "low", "medium", "high"]
 
@@ -224,6 +240,8 @@ def one_of(
 _REASONING: dict[str, ReasoningMode] = {"fold": "fold", "show": "show", "hide": "hide"}
 _THINKING: dict[str, Thinking] = {"auto": "auto", "on": "on", "off": "off"}
 _EFFORT: dict[str, Effort] = {"auto": "auto", "low": "low", "medium": "medium", "high": "high"}
+_VISION: dict[str, Vision] = {"auto": "auto", "yes": "yes", "no": "no"}
+VISION = one_of(_VISION)
 REASONING = one_of(_REASONING)
 THINKING = one_of(_THINKING)
 EFFORT = one_of(_EFFORT)
