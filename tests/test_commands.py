@@ -229,7 +229,7 @@ def test_completion_covers_commands_subcommands_keys_and_values():
     assert _complete("/ex") == ["/export ", "/exit "]
     assert _complete("/config ") == ["list ", "get ", "set "]
     assert _complete("/config set TEMP") == ["TEMPERATURE "]
-    assert _complete("/config get max_i") == ["MAX_INPUT_TOKENS"]
+    assert _complete("/config get max_in") == ["MAX_INPUT_TOKENS"]
     assert _complete("/config set STREAM ") == ["true", "false"]
     assert "monokai" in _complete("/config set CODE_THEME mon")
     assert "cl100k_base" in _complete("/config set TIKTOKEN_ENCODING ")

@@ -79,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
                 help=f"{spec.help} [{' or '.join('$' + e for e in spec.env)}]",
             )
     parser.add_argument(
+        "-a",
+        "--attach",
+        metavar="PATH",
+        action="append",
+        default=[],
+        help="send a file, glob, directory or image with the message (repeat -a for more); "
+        "interactively, staged for the first message",
+    )
+    parser.add_argument(
         "--no-stream",
         action="store_true",
         help="wait for the whole answer instead of streaming it [$STREAM=false]",
@@ -229,7 +238,10 @@ def _main(argv: Sequence[str] | None) -> int:
             for notice in notices:
                 _error(notice)
             return _run_once(
-                settings, instruction, session_name if args.resume or args.session else None
+                settings,
+                instruction,
+                session_name if args.resume or args.session else None,
+                tuple(args.attach),
             )
         from zorac_repl.repl.app import run_repl
 
@@ -241,6 +253,7 @@ def _main(argv: Sequence[str] | None) -> int:
             session_name=session_name,
             flags=flags,
             profile=name,
+            attach=tuple(args.attach),
         )
     finally:
         if demo is not None:
@@ -287,12 +300,20 @@ def _session_name(args: argparse.Namespace) -> str | int:
     return "default"
 
 
-def _run_once(settings: Settings, instruction: str | None, session_name: str | None) -> int:
+def _run_once(
+    settings: Settings,
+    instruction: str | None,
+    session_name: str | None,
+    attach: tuple[str, ...] = (),
+) -> int:
     import asyncio
 
+    from zorac_repl.attachments.images import NotAnImage, PreparedImage
+    from zorac_repl.attachments.reading import read_image_bytes
     from zorac_repl.oneshot import EXIT_USAGE, compose_message, run_oneshot
 
     material = None
+    image: PreparedImage | None = None
     if not sys.stdin.isatty():
         # One byte past the limit is enough to know: a 1 GB pipe never sits in memory.
         raw = sys.stdin.buffer.read(MAX_STDIN_BYTES + 1)
@@ -303,18 +324,26 @@ def _run_once(settings: Settings, instruction: str | None, session_name: str | N
             )
             return EXIT_USAGE
         try:
-            material = raw.decode("utf-8")
+            # An image on stdin (cat shot.png | zorac-repl "what is this?") is attached.
+            image = read_image_bytes(raw, "stdin", settings.image_max_side)
+        except NotAnImage as exc:
+            _error(f"stdin looks like an image, but {exc}.")
+            return EXIT_USAGE
+        try:
+            material = None if image is not None else raw.decode("utf-8")
         except UnicodeDecodeError:
             _error("stdin is not UTF-8 text; pipe text, not binary data.")
             return EXIT_USAGE
-        if "\x00" in material:
+        if material is not None and "\x00" in material:
             _error("stdin holds binary data (NUL bytes); pipe text instead.")
             return EXIT_USAGE
     message = compose_message(instruction, material)
-    if not message:
+    if not message and not attach and image is None:
         _error("nothing to ask: pass a prompt or pipe text on stdin.")
         return EXIT_USAGE
     try:
-        return asyncio.run(run_oneshot(settings, message, session_name=session_name))
+        return asyncio.run(
+            run_oneshot(settings, message, session_name=session_name, attach=attach, image=image)
+        )
     except KeyboardInterrupt:
         return 130

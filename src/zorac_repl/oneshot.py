@@ -8,12 +8,16 @@ touches a saved conversation only when asked (``-c``, ``--session``).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TextIO
 
+from zorac_repl.attachments.images import PreparedImage
+from zorac_repl.attachments.reading import Limits, TooMuch, read_paths
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Asked, Chat
 from zorac_repl.chat.runner import Runner
@@ -80,8 +84,13 @@ async def run_oneshot(
     stderr: TextIO = sys.stderr,
     session_name: str | None = None,
     environ: Mapping[str, str] = os.environ,
+    attach: Sequence[str] = (),
+    image: PreparedImage | None = None,
 ) -> int:
     """Ask ``message`` once, through the same chat core as the REPL; returns the exit code.
+
+    ``attach`` (``-a``) names files, globs and directories to send with it, and ``image``
+    is an image that came on stdin; a named file that cannot be sent stops it (exit 2).
 
     With ``session_name`` (``-c``, ``--session``) the question follows that saved
     session's history (summarized first when it would not fit, as in the REPL) and the
@@ -116,6 +125,9 @@ async def run_oneshot(
         live, link, Budget(live, link, conversation), conversation, saved, printer, runner, front
     )
     try:
+        refused = await _stage(chat, runner, printer, settings, attach, image)
+        if refused:
+            return EXIT_USAGE
         problem = await _detect(link, settings)
         if problem is not None:
             printer.say(f"zorac-repl: {problem}", "red")
@@ -128,6 +140,41 @@ async def run_oneshot(
         if saved is not None:
             saved.release()
     return front.exit_code(asked)
+
+
+async def _stage(
+    chat: Chat,
+    runner: Runner,
+    printer: Printer,
+    settings: Settings,
+    attach: Sequence[str],
+    image: PreparedImage | None,
+) -> bool:
+    """Stage ``-a`` and a stdin image; returns whether something named was refused (said)."""
+    from zorac_repl.commands.attachments import image_line
+
+    if image is not None:
+        chat.staged.add([image.part])
+        printer.say(image_line(image), "dim")
+    if not attach:
+        return False
+    limits = Limits(settings.attach_max_files, settings.attach_max_bytes, settings.image_max_side)
+    work = asyncio.to_thread(read_paths, list(attach), Path.cwd(), limits)
+    try:
+        staging = await runner.run(work, "Reading what to attach…")
+    except TooMuch as exc:
+        printer.say(f"zorac-repl: {exc}", "red")
+        return True
+    for line in staging.refused:
+        printer.say(f"zorac-repl: {line}", "red")
+    for line in staging.notes:
+        printer.say(line, "dim")
+    for prepared in staging.images:
+        printer.say(image_line(prepared), "dim")
+    chat.staged.add(staging.parts)
+    if staging.refused:
+        printer.say("zorac-repl: nothing was sent.", "red")
+    return bool(staging.refused)
 
 
 async def _detect(link: ServerLink, settings: Settings) -> ZoracError | None:

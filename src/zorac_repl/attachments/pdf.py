@@ -34,9 +34,9 @@ def pdf_text(data: bytes) -> tuple[str, int]:
         _log.debug("pypdf could not read a PDF", exc_info=True)
         raise NoText(f"it could not be read as a PDF ({type(exc).__name__})") from None
     if not any(pages):
+        whose = "its page has" if len(pages) == 1 else f"its {len(pages)} pages have"
         raise NoText(
-            f"its {len(pages)} pages have no text layer (a scan?); attach the pages as "
-            "images, or run OCR on it first"
+            f"{whose} no text layer (a scan?); attach the pages as images, or run OCR on it first"
         )
     text = "\n\n".join(f"--- page {n} ---\n{page}" for n, page in enumerate(pages, 1) if page)
     return text, len(pages)

@@ -143,7 +143,7 @@ class Chat:
         self._printer = printer
         self._runner = runner
         self._front = front
-        self.staged = Staged(conversation.counter.count)
+        self.staged = Staged(lambda text: self.conversation.counter.count(text))
         self.last_unsent: str | None = None
         self.replacing: Message | None = None
         self._warned_window = False

@@ -139,8 +139,8 @@ def write_new_file(
 
 
 # What a command's first argument is, for completion: a model id, a saved session's name,
-# a code block's number, a server profile's name.
-CompletionKind = Literal["model", "session", "block", "profile"]
+# a code block's number, a server profile's name, a file's path (every argument).
+CompletionKind = Literal["model", "session", "block", "profile", "path"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ import difflib
 
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands import (
+    attachments,
     copy_code,
     export,
     for_conversation,
@@ -41,6 +42,20 @@ COMMANDS: tuple[Command, ...] = (
         on(lambda s: s.saved, for_conversation.load),
         usage="[NAME]",
         completes="session",
+    ),
+    Command(
+        "/attach",
+        "stage files, globs, directories or images for the next message; bare: list them",
+        attachments.attach,
+        usage="[PATH...]",
+        completes="path",
+    ),
+    Command(
+        "/detach",
+        "unstage the Nth staged attachment, or all of them",
+        attachments.detach,
+        usage="N|all",
+        subcommands=("all",),
     ),
     Command(
         "/sessions",

@@ -40,6 +40,17 @@ def main() -> None:
         choices=THINK_SHAPES,
         help="how the thinking is sent (see the server's module docs)",
     )
+    parser.add_argument(
+        "--text-only",
+        action="store_true",
+        help="the model reads no images: refuse them as the flavor's server does",
+    )
+    parser.add_argument(
+        "--image-limit",
+        type=int,
+        default=None,
+        help="most images one request may carry (vLLM's --limit-mm-per-prompt)",
+    )
     args = parser.parse_args()
     server = DevServer(
         args.model,
@@ -50,6 +61,8 @@ def main() -> None:
         api_key=args.api_key,
         port=args.port,
         flavor=args.flavor,
+        vision=not args.text_only,
+        image_limit=args.image_limit,
     )
 
     async def run() -> None:

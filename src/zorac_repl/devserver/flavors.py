@@ -14,6 +14,11 @@ the client's detection is tested row by row:
   ``/api/v0/models`` with ``loaded_context_length``;
 - ``tgi``: ``/info`` with ``max_input_tokens``;
 - ``litellm``: ``/v1/model/info`` with ``max_input_tokens``; ``litellm-null``: null there.
+
+Each also says whether the model reads images where that server says it (wire-protocol
+§14.2): llama.cpp's ``/props`` ``modalities``, Ollama's ``POST /api/show``
+``capabilities``, LM Studio's ``capabilities.vision`` or ``type: vlm``, SGLang's
+``/get_model_info``, LiteLLM's ``supports_vision`` and TGI's ``model_pipeline_tag``.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import json
 import time
 from typing import Any
 
-__all__ = ["FLAVORS", "discovery_body", "models_body_for", "overflow_body"]
+__all__ = ["FLAVORS", "discovery_body", "models_body_for", "overflow_body", "show_body"]
 
 FLAVORS = (
     "vllm",
@@ -109,11 +114,21 @@ def models_body_for(flavor: str, models: dict[str, int]) -> bytes | None:
     return None
 
 
+def show_body(vision: bool) -> bytes:
+    """Ollama's ``POST /api/show``: the model's capabilities."""
+    capabilities = ["completion", "tools", "thinking"] + (["vision"] if vision else [])
+    return _dumps({"capabilities": capabilities, "details": {"family": "qwen3"}})
+
+
 def discovery_body(
-    flavor: str, path: str, models: dict[str, int], loaded: set[str]
+    flavor: str, path: str, models: dict[str, int], loaded: set[str], vision: bool = True
 ) -> bytes | None:
     """A discovery endpoint's JSON as ``flavor`` serves it; ``None``: it has no such path."""
     default = next(iter(models))
+    if flavor == "sglang" and path == "/get_model_info":
+        return _dumps(
+            {"model_path": default, "is_generation": True, "has_image_understanding": vision}
+        )
     if flavor == "vllm" and path == "/version":
         return b'{"version":"0.33.0"}'
     if flavor.startswith("llamacpp") and path == "/props":
@@ -121,6 +136,7 @@ def discovery_body(
             {
                 "default_generation_settings": {"n_ctx": models[default], "n_predict": -1},
                 "total_slots": 1,
+                "modalities": {"vision": vision, "audio": False},
                 "model_path": f"/models/{default}.gguf",
                 "build_info": "b6000-1f2e3d4c",
             }
@@ -150,6 +166,7 @@ def discovery_body(
                     {
                         "type": "llm",
                         "key": model,
+                        "capabilities": {"vision": vision, "trained_for_tool_use": True},
                         "display_name": model,
                         "max_context_length": 131072,
                         "loaded_instances": [{"id": model, "config": {"context_length": window}}],
@@ -166,7 +183,7 @@ def discovery_body(
                     {
                         "id": model,
                         "object": "model",
-                        "type": "llm",
+                        "type": "vlm" if vision else "llm",
                         "state": "loaded",
                         "max_context_length": 131072,
                         "loaded_context_length": window,
@@ -181,6 +198,7 @@ def discovery_body(
                 "model_id": default,
                 "max_input_tokens": models[default],
                 "max_total_tokens": models[default] + 1024,
+                "model_pipeline_tag": "image-text-to-text" if vision else "text-generation",
                 "version": "3.3.4",
             }
         )
@@ -192,7 +210,8 @@ def discovery_body(
                         "model_name": model,
                         "litellm_params": {"model": f"hosted_vllm/{model}"},
                         "model_info": {
-                            "max_input_tokens": None if flavor == "litellm-null" else window
+                            "max_input_tokens": None if flavor == "litellm-null" else window,
+                            "supports_vision": vision,
                         },
                     }
                     for model, window in models.items()

@@ -9,6 +9,7 @@ The last user message may carry directives that shape the answer, for example
 ``[[tokens=2000 rate=500 ttft=0.1 chunk=2]]``, ``[[echo]]`` (answer with the message),
 ``[[hostile]]`` (terminal escapes and markup), ``[[unicode]]`` (zero-width, RTL, emoji)
 ``[[longline=100000]]`` (one line that long) or ``[[paragraphs=40]]`` (plain paragraphs);
+``[[images]]`` answers with what images arrived (count, pixels, format, EXIF left).
 ``[[timings]]`` adds llama.cpp's ``timings`` to the last chunk (``timings=42.7`` fixes its
 decode speed, ``cached=N`` its cached prompt tokens).
 ``[[think=N via=SHAPE]]`` makes the model think N tokens first, sent as SHAPE: the
@@ -38,7 +39,19 @@ from typing import Any
 
 from zorac_repl.devserver.answers import directed_answer, parse_directives, thinking_for
 from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault
-from zorac_repl.devserver.flavors import discovery_body, models_body_for, overflow_body
+from zorac_repl.devserver.flavors import (
+    discovery_body,
+    models_body_for,
+    overflow_body,
+    show_body,
+)
+from zorac_repl.devserver.images import (
+    blind_refusal,
+    described,
+    image_tokens,
+    images_in,
+    too_many_refusal,
+)
 from zorac_repl.devserver.streaming import (
     Disconnected,
     RequestRecord,
@@ -76,6 +89,12 @@ class DevServer:
             instances behind one router, or a LoRA list).
         tls: serve HTTPS with this context (a test's throw-away certificate).
         flavor: imitate another server's discovery endpoints (``flavors.py``).
+        vision: the model reads images; when not, images are refused as ``flavor``
+            refuses them, and its discovery endpoints say so.
+        image_limit: the most images one request may carry (vLLM's
+            ``--limit-mm-per-prompt``); ``None``: no limit.
+        blind_wording: which of vLLM's refusals a text-only model answers with
+            (``images.VLLM_REFUSALS``).
     """
 
     def __init__(
@@ -88,9 +107,15 @@ class DevServer:
         other_models: dict[str, int] | None = None,
         tls: ssl.SSLContext | None = None,
         flavor: str = "vllm",
+        vision: bool = True,
+        image_limit: int | None = None,
+        blind_wording: str = "processor",
     ) -> None:
         self.tls = tls
         self.flavor = flavor
+        self.vision = vision
+        self.image_limit = image_limit
+        self.blind_wording = blind_wording
         self._loaded: set[str] = set()  # models a chat request has loaded (Ollama)
         self.model = model
         self.max_model_len = max_model_len
@@ -249,10 +274,16 @@ class DevServer:
             )
         elif (
             method == "GET"
-            and (found := discovery_body(self.flavor, record.target, self.models, self._loaded))
+            and (
+                found := discovery_body(
+                    self.flavor, record.target, self.models, self._loaded, self.vision
+                )
+            )
             is not None
         ):
             await _respond(writer, 200, found)
+        elif path == "/api/show" and method == "POST" and self.flavor == "ollama":
+            await _respond(writer, 200, show_body(self.vision))
         elif path == "/tokenize" and method == "POST":
             await _respond(writer, 200, _tokenize_reply(record.body or {}, self.max_model_len))
         elif path == "/v1/chat/completions" and method == "POST":
@@ -287,7 +318,16 @@ class DevServer:
             return
         max_model_len = self.models[model]
         stream = bool(body.get("stream"))
-        prompt_tokens = len(chat_prompt_tokens(record.messages))
+        received = images_in(record.messages)
+        if isinstance(received, str):
+            await _respond(writer, 400, error_body(received, "BadRequestError", 400))
+            return
+        record.images = received
+        refused = self._images_refused(model, len(received))
+        if refused is not None:
+            await _respond(writer, *refused)
+            return
+        prompt_tokens = len(chat_prompt_tokens(record.messages)) + image_tokens(received)
         self._loaded.add(model)
         refusal = _refusal(self.flavor, body, stream, prompt_tokens, max_model_len)
         if refusal is not None:
@@ -302,7 +342,11 @@ class DevServer:
         limit = min(max_tokens, room) if isinstance(max_tokens, int) else room
         last_user = _last_user_text(record.messages)
         directives = parse_directives(last_user)
-        text = directed_answer(last_user, directives)
+        text = (
+            described(received)
+            if "images" in directives
+            else directed_answer(last_user, directives)
+        )
         options = self.options.directed(directives)
         if "strict" in directives:
             # A server whose request model forbids unknown fields (OpenAI-style).
@@ -383,6 +427,13 @@ class DevServer:
             thinking,
         )
 
+    def _images_refused(self, model: str, count: int) -> tuple[int, bytes] | None:
+        if count and not self.vision:
+            return blind_refusal(self.flavor, model, self.blind_wording)
+        if self.image_limit is not None and count > self.image_limit:
+            return too_many_refusal(self.image_limit)
+        return None
+
 
 def _thinking(body: dict[str, Any], options: StreamOptions, prompt: str) -> list[str]:
     """The thinking tokens this request gets: none when the template was told not to think."""
@@ -446,6 +497,12 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     for message in reversed(messages):
         if isinstance(message, dict) and message.get("role") == "user":
             content = message.get("content")
+            if isinstance(content, list):  # text and image parts: the text, joined
+                return "\n\n".join(
+                    str(part.get("text", ""))
+                    for part in content
+                    if isinstance(part, dict) and part.get("type") == "text"
+                )
             return content if isinstance(content, str) else ""
     return ""
 

@@ -91,6 +91,7 @@ class RequestRecord:
     done_at: float | None = None  # time.perf_counter() when [DONE] was written
     writes: list[tuple[float, str]] = field(default_factory=list)  # (time, text) per write
     finished: threading.Event = field(default_factory=threading.Event)
+    images: list[Any] = field(default_factory=list)  # ReceivedImage: each image that came
 
     @property
     def messages(self) -> list[dict[str, Any]]:

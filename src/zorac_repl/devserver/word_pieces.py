@@ -32,6 +32,10 @@ def chat_prompt_tokens(messages: list[dict[str, object]]) -> list[str]:
         content = message.get("content")
         if isinstance(content, str):
             tokens += split_tokens(content)
+        elif isinstance(content, list):  # an image part's tokens are the caller's to add
+            for part in content:
+                if isinstance(part, dict) and isinstance(part.get("text"), str):
+                    tokens += split_tokens(part["text"])
         tokens.append("<|im_end|>")
     tokens += ["<|im_start|>", "assistant", "\n"]
     return tokens

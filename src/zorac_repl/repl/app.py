@@ -82,13 +82,15 @@ def run_repl(
     session_name: str = "default",
     flags: Mapping[str, str] | None = None,
     profile: str | None = None,
+    attach: tuple[str, ...] = (),
 ) -> int:
     """Chat until the user leaves; returns the exit code.
 
-    ``flags`` and ``profile`` are kept so that ``/profile`` can resolve settings again.
+    ``flags`` and ``profile`` are kept so that ``/profile`` can resolve settings again;
+    ``attach`` (``-a``) is staged for the first message.
     """
     return asyncio.run(
-        _chat(settings, environ, is_demo, notices, session_name, dict(flags or {}), profile)
+        _chat(settings, environ, is_demo, notices, session_name, dict(flags or {}), profile, attach)
     )
 
 
@@ -152,6 +154,7 @@ async def _chat(
     session_name: str,
     flags: dict[str, str],
     profile: str | None,
+    attach: tuple[str, ...] = (),
 ) -> int:
     pastes = PasteStore()
     history = InputHistory(history_file(environ), pastes)
@@ -185,6 +188,8 @@ async def _chat(
     for notice in notices:
         _print_styled(notice, "yellow")
     watcher: asyncio.Future[None] | None = None
+    # -a, staged while the first prompt waits; a message sent meanwhile waits for it.
+    staging: list[asyncio.Future[None]] = []
     terminated = 0  # the signal that ends the REPL: SIGTERM, or SIGHUP (the terminal went)
 
     def start_background(_app: object) -> None:
@@ -218,6 +223,8 @@ async def _chat(
         # Heavy imports (openai, Rich) load on a thread while the user types.
         _warm_up(session)
         watcher = asyncio.ensure_future(_watch_server(session, restored, prompt.app))
+        if attach:
+            staging.append(asyncio.ensure_future(_stage_at_start(session, attach, prompt.app)))
 
     prompt.app.after_render += start_background
 
@@ -235,7 +242,7 @@ async def _chat(
         # Raw mode from the first prompt to the last: between two prompts no key is
         # echoed over an answer or eaten by the terminal's line editing (see keyboard.py).
         with raw_mode(sys.stdin.fileno()):
-            await _read_and_run(prompt, ready, keys, pastes)
+            await _read_and_run(prompt, ready, keys, pastes, staging)
     finally:
         with contextlib.suppress(OSError):  # after SIGHUP the terminal may be gone
             # Bracketed paste, kept on while an answer streamed; the cursor, shown.
@@ -296,8 +303,10 @@ async def _read_and_run(
     ready: asyncio.Future[ChatParts],
     keys: KeyReader,
     pastes: PasteStore,
+    staging: list[asyncio.Future[None]] | None = None,
 ) -> None:
-    """Read a line, run it, and again, until the user leaves or SIGTERM comes."""
+    """Read a line, run it, and again, until the user leaves or SIGTERM comes; nothing
+    runs before ``staging`` (``-a``) is done."""
     from zorac_repl.commands.registry import is_command, message_text
 
     draft = ""
@@ -322,6 +331,8 @@ async def _read_and_run(
         if not text.strip():
             continue
         session = await ready  # made as the first prompt was drawn
+        if staging:
+            await asyncio.gather(*staging)
         command = is_command(text)
         try:
             if command:
@@ -424,6 +435,18 @@ def _type_ahead(prompt: PromptSession[str], typed: list[KeyPress]) -> None:
         from prompt_toolkit.input.typeahead import store_typeahead
 
         store_typeahead(prompt.input, typed)
+
+
+async def _stage_at_start(
+    session: ChatParts, names: tuple[str, ...], app: Application[str]
+) -> None:
+    """``-a``: stage for the first message, and say how it went above the prompt."""
+    from zorac_repl.commands.attachments import stage
+
+    result = await stage(session, list(names), spinner=False)
+    await _above_prompt(lambda: session.printer.say(result.message, result.style or ""), app)
+    if app.is_running:
+        app.invalidate()  # the toolbar shows what is staged
 
 
 async def _watch_server(

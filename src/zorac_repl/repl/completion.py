@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
-from prompt_toolkit.completion import CompleteEvent, Completer, Completion
+from prompt_toolkit.completion import CompleteEvent, Completer, Completion, PathCompleter
 from prompt_toolkit.document import Document
 
 from zorac_repl.chat.parts import ChatParts
@@ -42,6 +42,7 @@ class CommandCompleter(Completer):
 
     def __init__(self, arguments: Mapping[CompletionKind, Callable[[], list[str]]]) -> None:
         self._arguments = arguments
+        self._paths = PathCompleter(expanduser=True)
 
     def get_completions(
         self, document: Document, complete_event: CompleteEvent
@@ -56,6 +57,9 @@ class CommandCompleter(Completer):
             return
         command = find_command(words[0])
         if command is None:
+            return
+        if command.completes == "path":  # every argument is a path: complete the last
+            yield from self._paths.get_completions(Document(words[-1]), complete_event)
             return
         if len(words) == 2:
             yield from _matching(words[1], command.subcommands, then=" ")

@@ -30,6 +30,9 @@ def toolbar_text(session: ChatParts | None, front: TerminalFrontEnd) -> str:
     ]
     if session.chat.replacing is not None:
         fields.insert(1, (0, "editing: sending replaces the last exchange"))
+    staged = session.chat.staged.summary()
+    if staged:
+        fields.insert(1, (0, f"staged: {staged}"))
     if front.last_stats and messages and messages[-1].text == front.last_answer:
         fields.insert(-2, (2, front.last_stats))
     return fit_fields(fields, _columns() - 1)
