@@ -12,7 +12,6 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from tests.attachment_files import (
-    GPS_IFD,
     phone_photo,
     png_bytes,
     repository,
