@@ -412,8 +412,9 @@ class Chat:
     async def _fit_budget(self, message: UserMessage) -> bool | ZoracError:
         """Make room for ``message`` by summarizing if the next request would not fit.
 
-        Returns True when it can be sent. Otherwise the message must wait: False when
-        the summary was cancelled, its error when it failed (both told). Nothing was lost.
+        Returns True when it can be sent. Otherwise the message must wait (all told, and
+        nothing lost): False when the summary was cancelled; its error when it failed; a
+        ``ContextOverflow`` when no summary can make room for it.
         """
         over = await self._budget.needed_if_over(message)
         if over is None:
@@ -424,22 +425,22 @@ class Chat:
         if message.attachments and over.message > limit:
             # No summary makes room for a message larger than the budget by itself.
             size = f"the budget of {limit}" + (f" (window {window})" if window else "")
-            say(
+            line = (
                 f"This message with its attachments is ~{over.message} tokens, more than "
                 f"{size}; it was not sent: the draft and what is staged stay. "
-                f"{self.room_advice(over.message, window or limit)}",
-                "red",
+                f"{self.room_advice(over.message, limit)}"
             )
-            return False
+            say(line, "red")
+            return ContextOverflow(line, None, window, over.message)
         if over.exact and window is not None and needed > window:
             # The server counted it: it would refuse it. Uploading it would only cost time.
-            say(
+            line = (
                 f"This message makes the prompt {needed} tokens (counted by the server), "
                 f"more than the model's window of {window}; it was not sent and is back in "
-                f"the input. {self.room_advice(over.message, window)}",
-                "red",
+                f"the input. {self.room_advice(over.message, window)}"
             )
-            return False
+            say(line, "red")
+            return ContextOverflow(line, None, window, needed)
         if self.summarizable() == 0:
             say(
                 f"This message makes the conversation ~{needed} tokens, over the budget of "
