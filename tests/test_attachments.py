@@ -204,3 +204,23 @@ def test_the_staged_summary_counts_files_images_and_tokens() -> None:
     assert [row[1] for row in staged.rows()] == ["b.md", "a.png", "a.md"]
     staged.remove(2)
     assert staged.summary().startswith("2 files ·")
+
+
+def test_export_and_summaries_name_attachments_and_never_carry_their_bytes() -> None:
+    from zorac_repl.chat.summarize import _transcript
+    from zorac_repl.commands.export import to_markdown
+    from zorac_repl.conversation.message import AnswerMeta
+    from zorac_repl.settings.table import Settings
+
+    conversation = Conversation()
+    conversation.add_user(
+        UserMessage((TextPart("look"), FilePart("README.md", "body text", 9), _image("shot.png")))
+    )
+    conversation.add_assistant("a cat", AnswerMeta())
+    said = "ttached: README.md (9 B), shot.png (56×28 image, 100 B)"
+    exported = to_markdown(conversation, Settings(), 0.0)
+    assert f"*A{said}*" in exported
+    assert "PNG fake" not in exported and "body text" not in exported
+    transcript = _transcript(conversation, 2)
+    assert f"User: look\n(a{said})" in transcript
+    assert "body text" not in transcript

@@ -65,7 +65,11 @@ def _transcript(conversation: Conversation, count: int) -> str:
         parts.append(f"(Summary of what came before)\n{conversation.summary}")
     for message in conversation.messages[:count]:
         speaker = "User" if isinstance(message, UserMessage) else "Assistant"
-        parts.append(f"{speaker}: {message.text}")
+        text = f"{speaker}: {message.text}"
+        if isinstance(message, UserMessage) and message.attachments:
+            # A line that says what was attached; the summary never carries the bytes.
+            text += f"\n({message.attachment_line()})"
+        parts.append(text)
     return "\n\n".join(parts)
 
 

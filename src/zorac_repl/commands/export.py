@@ -42,6 +42,9 @@ def to_markdown(conversation: Conversation, settings: Settings, now: float) -> s
         match message:
             case UserMessage():
                 lines += ["## You", "", message.text, ""]
+                if message.attachments:  # by name and size: never the bytes
+                    said = message.attachment_line()
+                    lines += [f"*{said[0].upper()}{said[1:]}*", ""]
             case AssistantMessage():
                 meta = message.meta or AnswerMeta()
                 lines += ["## Assistant", ""]
