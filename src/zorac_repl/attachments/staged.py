@@ -67,6 +67,12 @@ class Staged:
         """The staged parts, for the message that carries them (still staged until sent)."""
         return tuple(self._parts)
 
+    def count_ahead(self, parts: Iterable[Attachment]) -> None:
+        """Count ``parts`` now, before they are staged: on a worker thread, so that a large
+        directory's count never holds up the prompt (the toolbar reads it on every redraw)."""
+        for part in parts:
+            self.tokens_of(part)
+
     def tokens_of(self, part: Attachment) -> int:
         if isinstance(part, ImagePart):
             return part.tokens

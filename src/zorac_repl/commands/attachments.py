@@ -63,9 +63,14 @@ async def stage(parts: ChatParts, names: list[str], spinner: bool = True) -> Com
     """Read ``names`` off the event loop and stage what can be sent (``-a`` at start-up
     too, where the prompt is already drawn and no ``spinner`` may take the screen)."""
     cancelled = threading.Event()
-    work = asyncio.to_thread(
-        read_paths, names, Path.cwd(), limits_of(parts.settings.current), cancelled
-    )
+    staged = parts.chat.staged
+
+    def read_and_count() -> Staging:
+        staging = read_paths(names, Path.cwd(), limits_of(parts.settings.current), cancelled)
+        staged.count_ahead(staging.parts)
+        return staging
+
+    work = asyncio.to_thread(read_and_count)
     try:
         if spinner:
             staging = await parts.runner.run(work, "Reading what to attach… (Ctrl+C cancels)")
@@ -76,7 +81,7 @@ async def stage(parts: ChatParts, names: list[str], spinner: bool = True) -> Com
         return CommandResult("Attaching cancelled; nothing new was staged.", style="yellow")
     except TooMuch as exc:
         return CommandResult(f"{exc} Nothing was staged.", style="red")
-    again = parts.chat.staged.add(staging.parts)
+    again = staged.add(staging.parts)
     return CommandResult(await _told(parts, staging, again), style=_style(staging))
 
 
