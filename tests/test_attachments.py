@@ -224,3 +224,41 @@ def test_export_and_summaries_name_attachments_and_never_carry_their_bytes() -> 
     transcript = _transcript(conversation, 2)
     assert f"User: look\n(a{said})" in transcript
     assert "body text" not in transcript
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG that claims ``width``×``height`` pixels and holds none: a decompression bomb's
+    shape, refused before anything is decoded."""
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    ihdr = struct.pack(">I", len(header)) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    end = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + end
+
+
+@pytest.mark.parametrize("side", [10_000, 20_000])  # over Pillow's warning, and its error
+def test_an_image_claiming_too_many_pixels_is_refused_in_one_line(
+    tmp_path: Path, side: int, recwarn: pytest.WarningsRecorder
+) -> None:
+    (tmp_path / "bomb.png").write_bytes(_png_header_only(side, side))
+    staging = read_paths(["bomb.png"], tmp_path, Limits())
+    assert staging.parts == []
+    assert staging.refused == [
+        "bomb.png: not attached: it has more pixels than an image may (a decompression bomb?)."
+    ]
+    assert not [w for w in recwarn if "DecompressionBomb" in str(w.category)]
+
+
+def test_an_image_whose_saved_file_is_gone_is_sent_as_its_marker() -> None:
+    def gone(digest: str) -> bytes:
+        raise FileNotFoundError(digest)
+
+    saved = to_json(UserMessage((TextPart("see"), _image("lost.png"))))
+    conversation = Conversation()
+    conversation.add_user(message_from_json(saved, gone))  # type: ignore[arg-type]
+    assert conversation.for_request()[0]["content"] == (
+        "see\n\n[image lost.png, 56×28, shown earlier; not sent again]"
+    )

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from zorac_repl.conversation.message import ImagePart
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = ["NotAnImage", "PreparedImage", "image_format", "prepare_image"]
 
@@ -64,19 +69,21 @@ def prepare_image(data: bytes, name: str, max_side: int) -> PreparedImage:
         NotAnImage: Pillow cannot read it, or it has more pixels than Pillow's guard
             against decompression bombs allows.
     """
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as opened:
-            kind = IMAGE_FORMATS.get(opened.format or "")
-            if kind is None:
-                raise NotAnImage(f"{opened.format} images are not sent; convert it to PNG or JPEG")
-            if opened.format in ("JPEG", "MPO"):
-                # Decode at a fraction of the size straight from the DCT: a 12-megapixel
-                # photo decodes in a quarter of the time. It never goes below the box.
-                opened.draft("RGB", (max_side, max_side))
-            upright = ImageOps.exif_transpose(opened)  # a copy, loaded, orientation applied
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+        with warnings.catch_warnings():
+            # Pillow only warns of an image between its pixel limit and twice it: here that
+            # is a refusal too, said in a line, never a warning on the screen.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upright, kind = _opened_upright(data, max_side)
+    except (
+        UnidentifiedImageError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        OSError,
+        SyntaxError,
+    ) as exc:
         raise NotAnImage(_reason(exc)) from None
     original_size = _original_size(data, upright.size)
     upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
@@ -105,6 +112,26 @@ def prepare_image(data: bytes, name: str, max_side: int) -> PreparedImage:
     return PreparedImage(part, len(data), original_size, kind)
 
 
+def _opened_upright(data: bytes, max_side: int) -> tuple[Image.Image, str]:
+    """The image decoded (at a fraction of its size where JPEG allows) and turned upright,
+    and its format.
+
+    Raises:
+        NotAnImage: a format that is not sent.
+    """
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as opened:
+        kind = IMAGE_FORMATS.get(opened.format or "")
+        if kind is None:
+            raise NotAnImage(f"{opened.format} images are not sent; convert it to PNG or JPEG")
+        if opened.format in ("JPEG", "MPO"):
+            # Decode at a fraction of the size straight from the DCT: a 12-megapixel photo
+            # decodes in a quarter of the time. It never goes below the box.
+            opened.draft("RGB", (max_side, max_side))
+        return ImageOps.exif_transpose(opened), kind  # a copy, loaded, turned upright
+
+
 def _original_size(data: bytes, fallback: tuple[int, int]) -> tuple[int, int]:
     """The upright size before any scaling (``draft`` decoded it smaller)."""
     from PIL import Image
@@ -120,6 +147,6 @@ def _original_size(data: bytes, fallback: tuple[int, int]) -> tuple[int, int]:
 def _reason(exc: BaseException) -> str:
     from PIL import Image
 
-    if isinstance(exc, Image.DecompressionBombError):
+    if isinstance(exc, Image.DecompressionBombError | Image.DecompressionBombWarning):
         return "it has more pixels than an image may (a decompression bomb?)"
     return "it is not an image that can be read (damaged, or not what its name says)"
