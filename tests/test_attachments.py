@@ -262,3 +262,43 @@ def test_an_image_whose_saved_file_is_gone_is_sent_as_its_marker() -> None:
     assert conversation.for_request()[0]["content"] == (
         "see\n\n[image lost.png, 56×28, shown earlier; not sent again]"
     )
+
+
+@pytest.mark.parametrize(
+    ("status", "said", "limit"),
+    [
+        (400, "Qwen/Qwen3-8B is not a multimodal model None", 0),
+        (400, "At most 0 image(s) may be provided in one prompt.", 0),
+        (
+            400,
+            "Resolving modality {'image'} requires a multimodal processor but none is available.",
+            0,
+        ),
+        (
+            500,
+            "image input is not supported - hint: if this is unexpected, you may need to "
+            "provide the mmproj",
+            0,
+        ),
+        (400, "At most 2 image(s) may be provided in one prompt.", 2),
+        (500, "this model only supports one image while more than one image requested", 1),
+    ],
+)
+def test_each_servers_refusal_of_images_is_recognised(status: int, said: str, limit: int) -> None:
+    from zorac_repl.errors import ImagesRefused
+    from zorac_repl.server.http_errors import status_error
+
+    body = {"error": {"code": status, "message": said, "type": "server_error"}}
+    error = status_error(status, body, "", "application/json", "http://gpu:8000/v1")
+    assert isinstance(error, ImagesRefused)
+    assert error.limit == limit
+    assert error.said == said
+
+
+def test_an_unrelated_error_is_not_taken_for_a_refusal_of_images() -> None:
+    from zorac_repl.errors import ImagesRefused
+    from zorac_repl.server.http_errors import status_error
+
+    body = {"error": {"message": "image_url is fine but the model is loading"}}
+    error = status_error(503, body, "", "application/json", "http://gpu:8000/v1")
+    assert not isinstance(error, ImagesRefused)
