@@ -27,11 +27,11 @@ from zorac_repl.conversation.message import (
     ImagePart,
     TextPart,
     UserMessage,
-    fenced,
     message_from_json,
     to_json,
     to_wire,
 )
+from zorac_repl.conversation.parts import fenced
 
 
 def _names(staging_parts: list[object]) -> list[str]:

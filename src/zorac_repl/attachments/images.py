@@ -15,7 +15,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from zorac_repl.conversation.message import ImagePart
+from zorac_repl.conversation.parts import ImagePart
 
 if TYPE_CHECKING:
     from PIL import Image

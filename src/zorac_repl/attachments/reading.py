@@ -20,7 +20,7 @@ from pathlib import Path
 from zorac_repl.attachments.images import NotAnImage, PreparedImage, image_format, prepare_image
 from zorac_repl.attachments.pdf import NoText, pdf_text
 from zorac_repl.attachments.walk import walk
-from zorac_repl.conversation.message import Attachment, FilePart, human_size
+from zorac_repl.conversation.parts import Attachment, FilePart, human_size
 
 __all__ = ["Limits", "Staging", "TooMuch", "read_image_bytes", "read_paths", "shown_name"]
 

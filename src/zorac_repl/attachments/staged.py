@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 
-from zorac_repl.conversation.message import Attachment, FilePart, ImagePart, human_size
+from zorac_repl.conversation.parts import Attachment, FilePart, ImagePart, human_size
 
 __all__ = ["Staged", "short_count"]
 

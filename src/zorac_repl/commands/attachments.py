@@ -12,7 +12,7 @@ from zorac_repl.attachments.reading import Limits, Staging, TooMuch, read_paths
 from zorac_repl.attachments.staged import Staged, short_count
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, Table, UsageError
-from zorac_repl.conversation.message import ImagePart, human_size
+from zorac_repl.conversation.parts import ImagePart, human_size
 from zorac_repl.settings.table import Settings
 
 __all__ = ["attach", "detach", "image_line", "limits_of", "stage", "staged_table"]
