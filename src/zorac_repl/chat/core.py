@@ -1,7 +1,7 @@
 """The chat core: one message's way to an answer, the same for every front end.
 
 A message is sent only when the conversation fits the budget, summarizing older
-messages first when it would not. A turn that does not complete gives the message back
+messages first when it would not (``room.py``). A turn that does not complete gives the message back
 as the draft; one that completes is saved at once. ``/edit`` and ``/retry`` replace the
 last exchange, which comes back if the new answer fails.
 
@@ -12,23 +12,21 @@ the runner owns the keyboard meanwhile.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from zorac_repl.attachments.staged import Staged, short_count
+from zorac_repl.attachments.staged import Staged
 from zorac_repl.chat.attached import images_held_back, refusal_told
 from zorac_repl.chat.budget import Budget
+from zorac_repl.chat.room import Room
 from zorac_repl.chat.runner import Runner
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import (
     Message,
     TextPart,
     UserMessage,
-    countable,
     headline,
-    to_wire,
 )
 from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import (
@@ -43,7 +41,6 @@ from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
-from zorac_repl.tokens import content_text
 
 if TYPE_CHECKING:
     from zorac_repl.chat.turn import TurnOutcome
@@ -144,6 +141,9 @@ class Chat:
         self._runner = runner
         self._front = front
         self.staged = Staged(lambda text: self.conversation.counter.count(text))
+        self._room = Room(
+            settings, link, budget, conversation, printer, runner, self.staged, self._save
+        )
         self.last_unsent: str | None = None
         self.replacing: Message | None = None
         self._warned_window = False
@@ -217,7 +217,7 @@ class Chat:
         if held is not None:
             return Asked(text, text, error=held)
         self._warn_of_server_truncation(text)
-        fitted = await self._fit_budget(message)
+        fitted = await self._room.fit(message)
         if fitted is not True:
             return Asked(text, text, error=fitted or None, error_told=True)
         self.conversation.add_user(message)
@@ -252,14 +252,9 @@ class Chat:
                 # The server said its real window: the next budget uses it.
                 self._link.learn_window(outcome.error.window)
             window = outcome.error.window or self._link.max_model_len or self._budget.limit
-            advice = self.room_advice(self._tokens_of(message), window)
+            advice = self.room_advice(self._room.tokens_of(message), window)
         stats = self._stats_line(outcome, bool(message.attachments))
         return Asked(text, outcome.draft or "", outcome, outcome.error, stats, advice)
-
-    def _tokens_of(self, message: UserMessage) -> int:
-        """The tokens ``message`` adds, counted here: its text, files and images' tiles."""
-        wire, images = countable(message)
-        return self.conversation.counter.count_message(content_text(wire["content"])) + images
 
     def _stats_line(self, outcome: TurnOutcome, attached: bool = False) -> str:
         from zorac_repl.stats import format_context, format_stats
@@ -335,33 +330,12 @@ class Chat:
         return asked
 
     def room_advice(self, message_tokens: int, window: int) -> str:
-        """What will make room for a message of ``message_tokens``, from the figures: a
-        shorter message when it alone nearly fills ``window``, else what frees the most."""
-        if message_tokens > window * 0.8:
-            if len(self.staged):
-                largest = max(self.staged, key=self.staged.tokens_of)
-                number = list(self.staged).index(largest) + 1
-                return (
-                    f"The message alone is ~{message_tokens} tokens, with what is staged: "
-                    f"/detach {number} drops the largest ({largest.name}, "
-                    f"~{short_count(self.staged.tokens_of(largest))} tokens), or attach a "
-                    "part of it."
-                )
-            return (
-                f"The message alone is ~{message_tokens} tokens: send a shorter one, or a "
-                "part of it."
-            )
-        if self.summarizable():
-            return "/summarize makes room (older messages become a summary), then send it again."
-        if self.conversation.exchanges_at_end():
-            return "/undo drops the last exchange, or /clear starts afresh (kept in a backup)."
-        return "Send a shorter message."
+        """What will make room for a message of ``message_tokens`` (``Room.advice``)."""
+        return self._room.advice(message_tokens, window)
 
     def summarizable(self) -> int:
         """How many older messages ``/summarize`` would replace now (0: none)."""
-        from zorac_repl.chat.summarize import older_message_count
-
-        return older_message_count(self.conversation, self._settings.current.keep_recent_messages)
+        return self._room.summarizable()
 
     async def summarize_now(self) -> str | None:
         """``/summarize``: the outcome line, or ``None`` when a failure was already said.
@@ -370,106 +344,5 @@ class Chat:
             ZoracError: no model is known and the server cannot name one.
         """
         await self._link.ensure_model()
-        done = await self._summarize()
+        done = await self._room.summarize()
         return done if isinstance(done, str) else None
-
-    async def _summarize(self) -> str | ZoracError | None:
-        """Summarize with a cancellable spinner.
-
-        Returns the outcome line; the error when it failed, or ``None`` when it was
-        cancelled (either already told).
-        """
-        from zorac_repl.chat.summarize import summarize, summary_token_limit
-
-        keep = self._settings.current.keep_recent_messages
-        label = f"Summarizing {self.summarizable()} older messages… (Ctrl+C cancels)"
-        say = self._printer.say
-        try:
-            result = await self._runner.run(
-                summarize(
-                    self._link.client,
-                    self.conversation,
-                    self._link.request(),
-                    keep,
-                    summary_token_limit(self._budget.limit),
-                ),
-                label,
-            )
-        except asyncio.CancelledError:
-            say("Summarization cancelled; nothing was removed from the conversation.", "yellow")
-            return None
-        except ZoracError as exc:
-            say(f"Summarization failed: {exc} Nothing was removed from the conversation.", "red")
-            return exc
-        if result is None:
-            return "Nothing to summarize."
-        self._save()
-        return (
-            f"Summarized {result.replaced} older messages: ~{result.before} → "
-            f"~{result.after} tokens. /summary shows the summary."
-        )
-
-    async def _fit_budget(self, message: UserMessage) -> bool | ZoracError:
-        """Make room for ``message`` by summarizing if the next request would not fit.
-
-        Returns True when it can be sent. Otherwise the message must wait (all told, and
-        nothing lost): False when the summary was cancelled; its error when it failed; a
-        ``ContextOverflow`` when no summary can make room for it.
-        """
-        over = await self._budget.needed_if_over(message)
-        if over is None:
-            return True
-        needed = over.tokens
-        conversation, limit, say = self.conversation, self._budget.limit, self._printer.say
-        window = self._link.max_model_len
-        if message.attachments and over.message > limit:
-            # No summary makes room for a message larger than the budget by itself.
-            size = f"the budget of {limit}" + (f" (window {window})" if window else "")
-            line = (
-                f"This message with its attachments is ~{over.message} tokens, more than "
-                f"{size}; it was not sent: the draft and what is staged stay. "
-                f"{self.room_advice(over.message, limit)}"
-            )
-            say(line, "red")
-            return ContextOverflow(line, None, window, over.message)
-        if over.exact and window is not None and needed > window:
-            # The server counted it: it would refuse it. Uploading it would only cost time.
-            line = (
-                f"This message makes the prompt {needed} tokens (counted by the server), "
-                f"more than the model's window of {window}; it was not sent and is back in "
-                f"the input. {self.room_advice(over.message, window)}"
-            )
-            say(line, "red")
-            return ContextOverflow(line, None, window, needed)
-        if self.summarizable() == 0:
-            say(
-                f"This message makes the conversation ~{needed} tokens, over the budget of "
-                f"{limit}, and there is nothing old enough to summarize. Sending it anyway; "
-                f"if the server refuses: {self.room_advice(over.message, window or limit)}",
-                "yellow",
-            )
-            return True
-        say(
-            f"The conversation would be ~{needed} tokens, over the budget of {limit}; "
-            "summarizing older messages first.",
-            "dim",
-        )
-        outcome = await self._summarize()
-        if not isinstance(outcome, str):
-            say(
-                "Your message was not sent; it is back in the input. Try /summarize again, "
-                "/clear to start fresh, or raise MAX_INPUT_TOKENS.",
-                "yellow",
-            )
-            return outcome or False
-        after = conversation.token_count() + self._tokens_of(message)
-        say(outcome, "dim")
-        if after > limit:
-            recent = conversation.counter.count_messages(map(to_wire, conversation.messages))
-            say(
-                f"Still ~{after} tokens after summarizing, over the budget of {limit}: the "
-                f"last {len(conversation.messages)} messages alone are ~{recent}. Sending "
-                "anyway; lower KEEP_RECENT_MESSAGES, or /clear if the server refuses.",
-                "yellow",
-            )
-        return True
