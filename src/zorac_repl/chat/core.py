@@ -1,9 +1,10 @@
 """The chat core: one message's way to an answer, the same for every front end.
 
 A message is sent only when the conversation fits the budget, summarizing older
-messages first when it would not (``room.py``). A turn that does not complete gives the message back
-as the draft; one that completes is saved at once. ``/edit`` and ``/retry`` replace the
-last exchange, which comes back if the new answer fails.
+messages first when it would not (``room.py``). A turn that does not complete gives the
+message back as the draft, and what was staged stays staged; one that completes is saved
+at once. ``/edit`` and ``/retry`` replace the last exchange, which comes back if the new
+answer fails.
 
 A front end gives the core only what a front end knows (``FrontEnd``): how to draw an
 answer, and how to tell the user what came of it. Nothing here waits on the terminal:
