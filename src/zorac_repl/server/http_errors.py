@@ -53,6 +53,7 @@ _NO_IMAGES = (
     "image input is not supported",  # llama.cpp without --mmproj (HTTP 500)
     "does not support image input",  # LM Studio, LiteLLM
     "model does not support images",  # Ollama, newer
+    "missing data required for image input",  # Ollama, a model without its projector
 )
 _AT_MOST_IMAGES = re.compile(r"at most (\d+) image\(s\) may be provided", re.IGNORECASE)
 _ONE_IMAGE = "only supports one image"  # Ollama's mllama
