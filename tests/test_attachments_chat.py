@@ -97,7 +97,7 @@ def test_vllms_refusal_is_told_remembered_and_keeps_the_image_staged(
         assert first.draft == "what is this?"
         assert str(first.error).startswith(
             "Qwen/Qwen3-8B reads no images: the server said 'At most 0 image(s) may be "
-            "provided in one prompt.'. The image stays staged"
+            "provided in one prompt.'. Nothing was sent: /detach the image"
         )
         assert len(server.chat_requests()) == 1  # sent once: vLLM says nothing beforehand
         assert len(wired.chat.staged) == 1
@@ -142,7 +142,7 @@ def test_too_many_images_names_the_setting_and_fewer_are_then_sent(
         refused = await wired.chat.ask("second")
         assert str(refused.error) == (
             "The server takes at most 1 image in one request, and MAX_IMAGES is 4: "
-            "/config set MAX_IMAGES 1, then send again (your message is back in the input)."
+            "/config set MAX_IMAGES 1, then send again."
         )
         assert len(wired.chat.staged) == 1
         wired.live.use_for_session("MAX_IMAGES", 1)

@@ -178,3 +178,20 @@ def test_an_attachment_larger_than_the_budget_is_refused_before_sending(
     assert "This message with its attachments is ~" in done.stderr
     assert "more than the budget of 1000" in done.stderr
     assert "/detach 1 drops the largest (big.txt" in done.stderr
+
+
+def test_llama_servers_500_for_an_image_is_told_once_and_not_retried(
+    make_server: Callable[..., DevServer], tmp_path: Path
+) -> None:
+    server = make_server(flavor="llamacpp", vision=False)
+    (tmp_path / "shot.png").write_bytes(png_bytes())
+    done = _run(["-a", "shot.png", "what is this?"], server, tmp_path, VISION="yes")
+    assert done.returncode == 4
+    assert len(server.chat_requests()) == 1  # a 500, but not one worth a retry
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith(
+        "zorac-repl: Qwen/Qwen3-8B reads no images: the server said 'image input is not "
+        "supported - hint: if this is unexpected, you may need to provide the mmproj'. "
+        "Nothing was sent: /detach the image"
+    )
+    assert last.endswith("VISION=yes is set, but the server does not agree: set VISION=auto.")

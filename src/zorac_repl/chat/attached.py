@@ -16,7 +16,9 @@ from zorac_repl.settings.table import Settings
 
 __all__ = ["images_held_back", "refusal_told"]
 
-_KEPT = "The image stays staged and your message is back in the input"
+# The draft comes back and what is staged stays (the REPL's toolbar shows it); one-shot
+# has nothing to keep: the words fit both.
+_NOT_SENT = "Nothing was sent"
 
 
 async def images_held_back(
@@ -34,8 +36,8 @@ async def images_held_back(
     if not any(True for _ in message.images):
         return None
     return ServerError(
-        f"{settings.model} reads no images ({_how(how)}). {_KEPT}: /detach it, choose a "
-        "vision model with /model, or set VISION=yes if the model can see."
+        f"{settings.model} reads no images ({_how(how)}). {_NOT_SENT}: /detach the image, "
+        f"choose a vision model with /model, or {_override(settings)}."
     )
 
 
@@ -45,23 +47,28 @@ def refusal_told(
     """The server refused the images: remember what it said, and say what to do."""
     if error.limit == 0:
         link.learn_sight(False, "the server refused an image")
-        staged = any(True for _ in message.images)
-        kept = (
-            f"{_KEPT}: /detach it, or choose a vision model with /model"
-            if staged
-            else ("Your message is back in the input: send it again, and older images go as text")
-        )
+        if any(True for _ in message.images):
+            what = "/detach the image, or choose a vision model with /model"
+        else:
+            what = "send it again: the conversation's images go as text from now on"
+        override = _override(settings)
         return ServerError(
-            f"{settings.model} reads no images: the server said {error.said!r}. {kept}. "
-            "Set VISION=yes if the model can see.",
+            f"{settings.model} reads no images: the server said {error.said!r}. "
+            f"{_NOT_SENT}: {what}. {override[0].upper()}{override[1:]}.",
             error.status,
         )
     return ServerError(
         f"The server takes at most {error.limit} image{'s' * (error.limit != 1)} in one "
         f"request, and MAX_IMAGES is {settings.max_images}: /config set MAX_IMAGES "
-        f"{error.limit}, then send again (your message is back in the input).",
+        f"{error.limit}, then send again.",
         error.status,
     )
+
+
+def _override(settings: Settings) -> str:
+    if settings.vision == "yes":
+        return "VISION=yes is set, but the server does not agree: set VISION=auto"
+    return "set VISION=yes if the model can see"
 
 
 def _how(how: str) -> str:
