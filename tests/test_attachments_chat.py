@@ -112,23 +112,6 @@ def test_vllms_refusal_is_told_remembered_and_keeps_the_image_staged(
     _run(wired, work)
 
 
-def test_llama_servers_500_for_images_is_not_retried(
-    make_server: Callable[..., DevServer], tmp_path: Path
-) -> None:
-    # /props would say so first; VISION=auto with no /props answer reaches the 500.
-    server = make_server(flavor="llamacpp", vision=False)
-    wired = _WiredChat(server, tmp_path)
-
-    async def work() -> None:
-        wired.link._sight[(server.base_url, server.model)] = (None, "")  # as if /props were silent
-        wired.stage_image()
-        asked = await wired.chat.ask("what is this?")
-        assert "reads no images: the server said 'image input is not supported" in str(asked.error)
-        assert len(server.chat_requests()) == 1
-
-    _run(wired, work)
-
-
 def test_too_many_images_names_the_setting_and_fewer_are_then_sent(
     make_server: Callable[..., DevServer], tmp_path: Path
 ) -> None:
