@@ -15,7 +15,7 @@ decode speed, ``cached=N`` its cached prompt tokens).
 ``[[think=N via=SHAPE]]`` makes the model think N tokens first, sent as SHAPE: the
 ``reasoning`` field (vLLM ≥ 0.16, the default), ``reasoning_content`` (older vLLM,
 SGLang, llama.cpp), ``tags`` (``<think>…</think>`` in the content, no parser) or
-``close`` (only ``</think>``: R1 distills); ``chat_template_kwargs.enable_thinking``
+``close`` (only ``</think>``: R1 distills); ``chat_template_kwargs.enablethinking_tokens``
 false turns it off, as Qwen3's template does. ``[[strict]]`` refuses ``reasoning_effort``
 and ``chat_template_kwargs`` with a 400, as a server that forbids unknown fields does.
 A fault can be asked for the same way (``[[fault=drop]]``), or queued from Python for the
@@ -37,12 +37,11 @@ import time
 from email.utils import formatdate
 from typing import Any
 
-from zorac_repl.devserver.answers import directed_answer, parse_directives, thinking_for
+from zorac_repl.devserver.answers import directed_answer, parse_directives
 from zorac_repl.devserver.faults import STREAM_FAULTS, error_response, is_http_fault
 from zorac_repl.devserver.flavors import (
     discovery_body,
     models_body_for,
-    overflow_body,
     show_body,
 )
 from zorac_repl.devserver.images import (
@@ -52,6 +51,7 @@ from zorac_repl.devserver.images import (
     images_in,
     too_many_refusal,
 )
+from zorac_repl.devserver.prompts import last_user_text, refusal, thinking_tokens, tokenize_reply
 from zorac_repl.devserver.streaming import (
     Disconnected,
     RequestRecord,
@@ -67,7 +67,7 @@ from zorac_repl.devserver.wire import (
     error_body,
     models_body,
 )
-from zorac_repl.devserver.word_pieces import chat_prompt_tokens, split_tokens, token_id
+from zorac_repl.devserver.word_pieces import chat_prompt_tokens, split_tokens
 
 __all__ = ["DevServer", "RequestRecord", "StreamOptions"]
 
@@ -285,7 +285,7 @@ class DevServer:
         elif path == "/api/show" and method == "POST" and self.flavor == "ollama":
             await _respond(writer, 200, show_body(self.vision))
         elif path == "/tokenize" and method == "POST":
-            await _respond(writer, 200, _tokenize_reply(record.body or {}, self.max_model_len))
+            await _respond(writer, 200, tokenize_reply(record.body or {}, self.max_model_len))
         elif path == "/v1/chat/completions" and method == "POST":
             if record.body is None:
                 await _respond(
@@ -329,9 +329,9 @@ class DevServer:
             return
         prompt_tokens = len(chat_prompt_tokens(record.messages)) + image_tokens(received)
         self._loaded.add(model)
-        refusal = _refusal(self.flavor, body, stream, prompt_tokens, max_model_len)
-        if refusal is not None:
-            await _respond(writer, *refusal)
+        refused_early = refusal(self.flavor, body, stream, prompt_tokens, max_model_len)
+        if refused_early is not None:
+            await _respond(writer, *refused_early)
             return
         if prompt_tokens >= max_model_len:
             # Ollama keeps the newest messages that fit and says nothing (wire-protocol §8.2).
@@ -340,7 +340,7 @@ class DevServer:
         # vLLM ≥ 0.32 silently clamps max_tokens to the room left (wire-protocol §5.3).
         room = max_model_len // 4 if record.truncated else max_model_len - prompt_tokens
         limit = min(max_tokens, room) if isinstance(max_tokens, int) else room
-        last_user = _last_user_text(record.messages)
+        last_user = last_user_text(record.messages)
         directives = parse_directives(last_user)
         text = (
             described(received)
@@ -365,7 +365,7 @@ class DevServer:
                     ),
                 )
                 return
-        thinking = _thinking(body, options, last_user)
+        thinking = thinking_tokens(body, options, last_user)
         tokens = split_tokens(text)
         if options.via in ("tags", "close") and thinking:
             # No reasoning parser: the thinking is content, as the model wrote it.
@@ -433,78 +433,6 @@ class DevServer:
         if self.image_limit is not None and count > self.image_limit:
             return too_many_refusal(self.image_limit)
         return None
-
-
-def _thinking(body: dict[str, Any], options: StreamOptions, prompt: str) -> list[str]:
-    """The thinking tokens this request gets: none when the template was told not to think."""
-    kwargs = body.get("chat_template_kwargs")
-    if isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False:
-        return []
-    if options.think <= 0:
-        return []
-    return split_tokens(thinking_for(prompt, options.think))
-
-
-def _tokenize_reply(body: dict[str, Any], max_model_len: int) -> bytes:
-    """vLLM's ``/tokenize`` answer, for a prompt or for chat messages."""
-    if isinstance(body.get("messages"), list):
-        tokens = chat_prompt_tokens(body["messages"])
-    else:
-        tokens = split_tokens(str(body.get("prompt", "")))
-    payload = {
-        "count": len(tokens),
-        "max_model_len": max_model_len,
-        "tokens": [token_id(t) for t in tokens],
-        "token_strs": None,
-    }
-    return json.dumps(payload, separators=(",", ":")).encode()
-
-
-def _refusal(
-    flavor: str, body: dict[str, Any], stream: bool, prompt_tokens: int, max_model_len: int
-) -> tuple[int, bytes] | None:
-    """The error a request gets before any answer, as the imitated server words it."""
-    if body.get("stream_options") is not None and not stream:
-        return 400, error_body(
-            "Stream options can only be defined when `stream=True`.", "BadRequestError", 400
-        )
-    if prompt_tokens >= max_model_len:
-        flavored = overflow_body(flavor, max_model_len, prompt_tokens)
-        if flavored is not None:
-            return flavored
-        if flavor != "ollama":
-            return 400, error_body(
-                f"This model's maximum context length is {max_model_len} tokens. However, "
-                f"your prompt contains {prompt_tokens} input tokens, which exceeds this limit "
-                "even without any output tokens. Please reduce the length of the input prompt.",
-                "BadRequestError",
-                400,
-                "input_tokens",
-            )
-    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens")
-    if flavor == "vllm" and isinstance(max_tokens, int) and max_tokens > max_model_len:
-        return 400, error_body(
-            f"max_tokens={max_tokens} cannot be greater than max_model_len="
-            f"{max_model_len}. Please request fewer output tokens.",
-            "BadRequestError",
-            400,
-            "max_tokens",
-        )
-    return None
-
-
-def _last_user_text(messages: list[dict[str, Any]]) -> str:
-    for message in reversed(messages):
-        if isinstance(message, dict) and message.get("role") == "user":
-            content = message.get("content")
-            if isinstance(content, list):  # text and image parts: the text, joined
-                return "\n\n".join(
-                    str(part.get("text", ""))
-                    for part in content
-                    if isinstance(part, dict) and part.get("type") == "text"
-                )
-            return content if isinstance(content, str) else ""
-    return ""
 
 
 async def _respond(
