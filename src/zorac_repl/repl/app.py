@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import sys
 import threading
@@ -20,58 +19,31 @@ from typing import TYPE_CHECKING
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import Application, run_in_terminal
 from prompt_toolkit.completion import Completer, DynamicCompleter
-from prompt_toolkit.formatted_text import StyleAndTextTuples
 from prompt_toolkit.input.vt100 import raw_mode
-from prompt_toolkit.key_binding import KeyBindings, KeyPress, KeyPressEvent
-from prompt_toolkit.keys import Keys
-from prompt_toolkit.layout.processors import (
-    Processor,
-    Transformation,
-    TransformationInput,
-)
-from prompt_toolkit.layout.utils import explode_text_fragments
+from prompt_toolkit.key_binding import KeyPress
 
 from zorac_repl import __version__
 from zorac_repl.commands.base import CommandResult
-from zorac_repl.commands.secret_lines import secret_value_start
 from zorac_repl.errors import StoreError, ZoracError
 from zorac_repl.paths import config_file, data_dir, history_file
 from zorac_repl.render.printer import Printer
-from zorac_repl.repl.editor import edit_in_editor
 from zorac_repl.repl.front_end import TerminalFrontEnd
 from zorac_repl.repl.input_history import InputHistory
-from zorac_repl.repl.large_paste import PLACEHOLDER_MIN, PasteStore, normalize_paste
-from zorac_repl.repl.tall_input import keep_tall_inputs_whole, taller_than_screen, write_input
+from zorac_repl.repl.key_bindings import SecretMasker, key_bindings, open_editor_at_next_prompt
+from zorac_repl.repl.large_paste import PasteStore
+from zorac_repl.repl.status_line import print_styled
+from zorac_repl.repl.tall_input import keep_tall_inputs_whole, write_input
 from zorac_repl.repl.toolbar import toolbar_text
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.terminal.paste_parser import LinearPasteInput
-from zorac_repl.terminal.screen import flushing_writer, wrapped_for
+from zorac_repl.terminal.screen import flushing_writer
 
 if TYPE_CHECKING:
     from zorac_repl.chat.parts import ChatParts
     from zorac_repl.server.client import ChatClient
 
 __all__ = ["run_repl"]
-
-
-class _SecretMasker(Processor):
-    """Shows the value of ``/config set VLLM_API_KEY ...`` as dots while it is typed."""
-
-    def apply_transformation(self, transformation_input: TransformationInput) -> Transformation:
-        text = transformation_input.document.text
-        start = secret_value_start(text) if transformation_input.lineno == 0 else None
-        if start is None:
-            return Transformation(transformation_input.fragments)
-        masked: StyleAndTextTuples = []
-        for index, fragment in enumerate(explode_text_fragments(transformation_input.fragments)):
-            if index < start:
-                masked.append(fragment)
-            elif len(fragment) == 2:
-                masked.append((fragment[0], "•"))
-            else:
-                masked.append((fragment[0], "•", fragment[2]))
-        return Transformation(masked)
 
 
 def run_repl(
@@ -92,58 +64,6 @@ def run_repl(
     return asyncio.run(
         _chat(settings, environ, is_demo, notices, session_name, dict(flags or {}), profile, attach)
     )
-
-
-def _key_bindings(pastes: PasteStore) -> KeyBindings:
-    bindings = KeyBindings()
-
-    @bindings.add("escape", "enter")
-    def _newline(event: KeyPressEvent) -> None:
-        """Alt+Enter (or Esc, Enter) starts a new line instead of sending."""
-        event.current_buffer.insert_text("\n")
-
-    @bindings.add(Keys.BracketedPaste)
-    def _paste(event: KeyPressEvent) -> None:
-        """A paste goes in as text; a huge one as a placeholder (see large_paste.py)."""
-        data = normalize_paste(event.data)
-        if len(data) >= PLACEHOLDER_MIN:
-            data = pastes.hold(data)
-        event.current_buffer.insert_text(data)
-
-    @bindings.add("c-c")
-    def _abort(event: KeyPressEvent) -> None:
-        """Ctrl+C: drop the input. One taller than the screen is erased whole: prompt_toolkit
-        would leave its visible rows and the toolbar in scrollback."""
-        app = event.app
-        app.erase_when_done = taller_than_screen(app, event.current_buffer.text)
-        app.exit(exception=KeyboardInterrupt, style="class:aborting")
-
-    @bindings.add("c-l")
-    def _clear_screen(event: KeyPressEvent) -> None:
-        """Ctrl+L: clear the screen row by row, and draw the prompt on the second row.
-
-        tmux (scroll-on-clear, on since 3.3) pushes the screen into its history whenever
-        it is erased from the top-left corner, by ``ESC[2J`` or by the ``ESC[J`` that
-        prompt_toolkit sends before each redraw: with the prompt on the first row, every
-        later Enter pushed a blank screenful, a prompt and the toolbar into scrollback.
-        """
-        renderer, output = event.app.renderer, event.app.output
-        renderer.erase()
-        rows = output.get_size().rows
-        output.write_raw("".join(f"\x1b[{row};1H\x1b[2K" for row in range(1, rows + 1)))
-        output.write_raw("\x1b[2;1H")
-        output.flush()
-        # What a cursor report would say now: the rows below the cursor. Asking would race
-        # the redraw, and the toolbar waits for the answer.
-        renderer._min_available_height = rows - 1
-        event.app.invalidate()
-
-    @bindings.add("c-x", "c-e")
-    def _edit(event: KeyPressEvent) -> None:
-        """Ctrl-X Ctrl-E: the input in $VISUAL or $EDITOR, large pastes in full."""
-        edit_in_editor(event.current_buffer, pastes, _say_editor_missing)
-
-    return bindings
 
 
 async def _chat(
@@ -171,22 +91,22 @@ async def _chat(
         input=LinearPasteInput(sys.stdin),
         enable_suspend=True,  # Ctrl+Z stops the REPL like any shell program; fg resumes
         history=history,
-        key_bindings=_key_bindings(pastes),
+        key_bindings=key_bindings(pastes),
         bottom_toolbar=lambda: toolbar_text(ready.result() if ready.done() else None, front),
         prompt_continuation="… ",
         completer=DynamicCompleter(lambda: completer[0]),
         complete_while_typing=False,
-        input_processors=[_SecretMasker()],
+        input_processors=[SecretMasker()],
     )
     keep_tall_inputs_whole(prompt)
     where = "the built-in demo server" if is_demo else settings.shown_base_url
     named = f" Session {session_name!r}." if session_name != "default" else ""
-    _print_styled(
+    print_styled(
         f"zorac-repl {__version__}, talking to {where}.{named} "
         "Type /help for commands, Ctrl+D to leave."
     )
     for notice in notices:
-        _print_styled(notice, "yellow")
+        print_styled(notice, "yellow")
     watcher: asyncio.Future[None] | None = None
     # -a, staged while the first prompt waits; a message sent meanwhile waits for it.
     staging: list[asyncio.Future[None]] = []
@@ -262,10 +182,10 @@ async def _chat(
                     from zorac_repl.chat.core import save_failed
 
                     with contextlib.suppress(OSError):
-                        _print_styled(save_failed(exc), "red")
+                        print_styled(save_failed(exc), "red")
                 else:
                     with contextlib.suppress(OSError):
-                        _print_styled(_ENDED_BY[terminated], "dim")
+                        print_styled(_ENDED_BY[terminated], "dim")
             await session.close()
     # As a shell reports a process killed by the signal: 143 for SIGTERM, 129 for SIGHUP.
     return 128 + terminated if terminated else 0
@@ -282,7 +202,7 @@ def _say_problems(history: object) -> None:
     """The input history's problems (a full disk), each said once."""
     problems = history.problems if isinstance(history, InputHistory) else []
     while problems:
-        _print_styled(problems.pop(0), "yellow")
+        print_styled(problems.pop(0), "yellow")
 
 
 async def _above_prompt(show: Callable[[], object], app: Application[str]) -> None:
@@ -341,7 +261,7 @@ async def _read_and_run(
                     break
                 draft = result.draft
                 if result.open_editor:
-                    _open_editor_at_next_prompt(prompt, pastes)
+                    open_editor_at_next_prompt(prompt, pastes)
                 continue
             draft = (await session.chat.ask(message_text(text))).draft
         except ZoracError as exc:
@@ -379,35 +299,6 @@ async def _run_command(session: ChatParts, text: str) -> CommandResult:
     for table in result.tables:
         session.printer.table(table.rows, table.heading, table.footer, table.cut)
     return result
-
-
-def _open_editor_at_next_prompt(prompt: PromptSession[str], pastes: PasteStore) -> None:
-    """``/editor``: once the next prompt is drawn, open its input in the editor."""
-
-    def open_editor(_app: object) -> None:
-        prompt.app.after_render -= open_editor
-        edit_in_editor(prompt.app.current_buffer, pastes, _say_editor_missing)
-
-    prompt.app.after_render += open_editor
-
-
-def _say_editor_missing(text: str) -> None:
-    run_in_terminal(lambda: _print_styled(text, "yellow"))
-
-
-_SGR = {"dim": "2", "red": "31", "yellow": "33", "green": "32"}
-
-
-def _print_styled(text: str, style: str = "dim") -> None:
-    """A status line, written without Rich so the first prompt need not wait for it."""
-    from zorac_repl.render.safe_text import visible_controls
-
-    text = wrapped_for(sys.stdout, visible_controls(text))  # as Rich wraps the others
-    # NO_COLOR forbids colour, not dimness.
-    if sys.stdout.isatty() and (style == "dim" or "NO_COLOR" not in os.environ):
-        text = f"\x1b[{_SGR.get(style, '0')}m{text}\x1b[0m"
-    sys.stdout.write(f"{text}\n")
-    sys.stdout.flush()
 
 
 def _warm_up(session: ChatParts) -> None:
@@ -458,7 +349,7 @@ async def _watch_server(
     def say_restored() -> None:
         # Said without Rich, which the warm-up thread may still be loading.
         for text, style in restored:
-            _print_styled(text, style)
+            print_styled(text, style)
 
     if restored:
         await _above_prompt(say_restored, app)
