@@ -68,3 +68,21 @@ def test_a_text_only_model_is_refused_before_sending_and_the_draft_stays(
     term.wait_for(r"> what is this\?")
     assert server.chat_requests() == []
     assert "staged: 1 image" in term.text().splitlines()[-1]
+
+
+def test_an_image_staged_with_a_at_start_up_is_held_back_for_a_text_only_model(
+    terminal: type[Terminal],
+    make_server,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # -a is read while the server check may still run: what the model sees is asked
+    # once the server is known, not guessed before.
+    server = make_server(flavor="llamacpp", vision=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shot.png").write_bytes(png_bytes())
+    term = start_repl(terminal, server, "-a", "shot.png")
+    term.wait_for(r"staged: 1 image")
+    term.enter("what is this?")
+    term.wait_flat(r"Qwen/Qwen3-8B reads no images \(the server says so: /props modalities\)")
+    assert server.chat_requests() == []

@@ -222,20 +222,21 @@ class ServerLink:
         known = self._sight.get(key)
         if known is not None:
             return known
+        if self.server is None:
+            return None, ""  # not known yet (the server check runs): asked again later
         found: Sight = (None, "")
-        if self.server is not None:
-            client = self.client
-            with contextlib.suppress(TimeoutError):
-                found = await asyncio.wait_for(
-                    detect_vision(
-                        self.server.kind,
-                        client.fetch_json,
-                        client.post_json,
-                        settings.model,
-                        self._cards,
-                    ),
-                    _DISCOVERY_SECONDS,
-                )
+        client = self.client
+        with contextlib.suppress(TimeoutError):
+            found = await asyncio.wait_for(
+                detect_vision(
+                    self.server.kind,
+                    client.fetch_json,
+                    client.post_json,
+                    settings.model,
+                    self._cards,
+                ),
+                _DISCOVERY_SECONDS,
+            )
         self._sight[key] = found
         return found
 
