@@ -62,9 +62,9 @@ def test_a_text_only_model_is_refused_before_sending_and_the_draft_stays(
     (tmp_path / "shot.png").write_bytes(png_bytes())
     term = start_repl(terminal, server)
     term.enter("/attach shot.png")
-    term.wait_for(r"reads no images \(/props modalities\): the image will not be sent")
+    term.wait_for(r"reads no images \(/v1/models capabilities\): the image will not be sent")
     term.enter("what is this?")
-    term.wait_flat(r"Qwen/Qwen3-8B reads no images \(the server says so: /props modalities\)")
+    term.wait_flat(r"Qwen/Qwen3-8B reads no images \(the server says so: /v1/models capabilities\)")
     term.wait_for(r"> what is this\?")
     assert server.chat_requests() == []
     assert "staged: 1 image" in term.text().splitlines()[-1]
@@ -84,5 +84,5 @@ def test_an_image_staged_with_a_at_start_up_is_held_back_for_a_text_only_model(
     term = start_repl(terminal, server, "-a", "shot.png")
     term.wait_for(r"staged: 1 image")
     term.enter("what is this?")
-    term.wait_flat(r"Qwen/Qwen3-8B reads no images \(the server says so: /props modalities\)")
+    term.wait_flat(r"Qwen/Qwen3-8B reads no images \(the server says so: /v1/models capabilities\)")
     assert server.chat_requests() == []

@@ -135,12 +135,12 @@ def test_a_text_only_llama_server_is_refused_before_sending(
     assert server.chat_requests() == []
     last = done.stderr.splitlines()[-1]
     assert last.startswith(
-        "zorac-repl: Qwen/Qwen3-8B reads no images (the server says so: /props modalities)"
+        "zorac-repl: Qwen/Qwen3-8B reads no images (the server says so: /v1/models capabilities)"
     )
     assert "VISION=yes" in last
 
 
-@pytest.mark.parametrize("flavor", [f for f in FLAVORS if f not in ("vllm", "llamacpp-old")])
+@pytest.mark.parametrize("flavor", [f for f in FLAVORS if f != "vllm"])
 @pytest.mark.parametrize("vision", [True, False])
 def test_each_server_is_asked_whether_the_model_sees(
     make_server: Callable[..., DevServer], tmp_path: Path, flavor: str, vision: bool

@@ -47,7 +47,7 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":")).encode()
 
 
-def models_body_for(flavor: str, models: dict[str, int]) -> bytes | None:
+def models_body_for(flavor: str, models: dict[str, int], vision: bool = True) -> bytes | None:
     """``GET /v1/models`` as ``flavor`` answers it; ``None``: the vLLM body."""
     created = int(time.time())
     if flavor == "sglang":
@@ -91,7 +91,11 @@ def models_body_for(flavor: str, models: dict[str, int]) -> bytes | None:
                 }
             )
         return _dumps(
-            {"models": [{"name": m, "model": m} for m in models], "object": "list", "data": cards}
+            {
+                "models": [_llamacpp_entry(flavor, m, vision) for m in models],
+                "object": "list",
+                "data": cards,
+            }
         )
     owners = {
         "ollama": "library",
@@ -112,6 +116,15 @@ def models_body_for(flavor: str, models: dict[str, int]) -> bytes | None:
             }
         )
     return None
+
+
+def _llamacpp_entry(flavor: str, model: str, vision: bool) -> dict[str, Any]:
+    """llama.cpp's Ollama-style listing of a model; current builds say its capabilities
+    there (``multimodal`` with an ``--mmproj``), older ones (``llamacpp-old``) do not."""
+    entry: dict[str, Any] = {"name": model, "model": model}
+    if flavor == "llamacpp":
+        entry["capabilities"] = ["completion", "multimodal"] if vision else ["completion"]
+    return entry
 
 
 def show_body(vision: bool) -> bytes:

@@ -270,7 +270,9 @@ class DevServer:
             await _respond(writer, 200, b"", content_type=None)
         elif path == "/v1/models" and method == "GET":
             await _respond(
-                writer, 200, models_body_for(self.flavor, self.models) or models_body(self.models)
+                writer,
+                200,
+                models_body_for(self.flavor, self.models, self.vision) or models_body(self.models),
             )
         elif (
             method == "GET"

@@ -76,7 +76,7 @@ class ServerLink:
         self.max_model_len: int | None = None
         self.server: ServerInfo | None = None
         self.seen_kinds: dict[str, str] = {}  # base URL -> the server found there
-        self._cards: list[dict[str, Any]] = []  # the last /v1/models answer's cards
+        self._listing: dict[str, Any] = {}  # the last /v1/models answer
         # (base URL, model) -> whether it reads images, and how that is known; a refusal
         # is remembered for the rest of the run.
         self._sight: dict[tuple[str, str], Sight] = {}
@@ -152,8 +152,7 @@ class ServerLink:
         # "name:latest"): said, not refused.
         self.unlisted = UnknownModel(wanted, served) if wanted and wanted not in served else None
         server = await self._discover(payload, model, client)
-        cards = payload.get("data")
-        self._cards = [c for c in cards if isinstance(c, dict)] if isinstance(cards, list) else []
+        self._listing = payload
         if client is not self._client:
             # The server changed meanwhile (/profile, /config set): this answer is stale.
             raise Superseded
@@ -233,7 +232,7 @@ class ServerLink:
                     client.fetch_json,
                     client.post_json,
                     settings.model,
-                    self._cards,
+                    self._listing,
                 ),
                 _DISCOVERY_SECONDS,
             )

@@ -40,15 +40,25 @@ def _list(value: object) -> list[Any]:
 
 
 async def detect_vision(
-    kind: ServerKind, fetch: Fetch, post: Post, model: str, cards: list[dict[str, Any]]
+    kind: ServerKind, fetch: Fetch, post: Post, model: str, listing: dict[str, Any]
 ) -> Sight:
-    """Ask the server ``kind`` whether ``model`` reads images; ``cards``: its /v1/models."""
-    card = next((c for c in cards if c.get("id") == model), {})
+    """Ask the server ``kind`` whether ``model`` reads images; ``listing``: its /v1/models."""
     if kind == "llama.cpp":
+        cards = [_dict(c) for c in _list(listing.get("data"))]
+        card = next((c for c in cards if c.get("id") == model), {})
+        # llama.cpp lists each model twice: OpenAI's card in "data", Ollama's in "models".
+        entry = next(
+            (
+                _dict(e)
+                for e in _list(listing.get("models"))
+                if model in (_dict(e).get("model"), _dict(e).get("name"))
+            ),
+            {},
+        )
         modalities = _list(_dict(card.get("architecture")).get("input_modalities"))
         if modalities:
             return "image" in modalities, "/v1/models input_modalities"
-        capabilities = _list(card.get("capabilities"))
+        capabilities = _list(card.get("capabilities")) or _list(entry.get("capabilities"))
         if capabilities:
             return "multimodal" in capabilities, "/v1/models capabilities"
         props = _dict(await fetch(f"/props?model={model}" if len(cards) > 1 else "/props"))
