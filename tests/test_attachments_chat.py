@@ -3,69 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import stat
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 
-from rich.console import Console
-
 from tests.attachment_files import png_bytes
+from tests.chat_harness import ChatHarness
 from zorac_repl.attachments.images import prepare_image
-from zorac_repl.chat.budget import Budget
-from zorac_repl.chat.core import Asked, Chat
-from zorac_repl.chat.runner import Runner
-from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import FilePart, ImagePart, UserMessage
-from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.devserver import DevServer
-from zorac_repl.render.answer_view import AnswerView
-from zorac_repl.render.plain_view import PlainAnswerView
-from zorac_repl.render.printer import Printer
-from zorac_repl.server.link import ServerLink
-from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
-from zorac_repl.tokens import TokenCounter
 
 
-class _Recorder:
-    def __init__(self) -> None:
-        self.reports: list[Asked] = []
-
-    def answer_view(self, settings: Settings) -> AnswerView:
-        return PlainAnswerView(lambda _: None)
-
-    def report(self, asked: Asked, max_output_tokens: int) -> None:
-        self.reports.append(asked)
-
-
-class _WiredChat:
+class _WiredChat(ChatHarness):
     """A chat core on the real client, talking to ``server``, saved under ``directory``."""
 
     def __init__(self, server: DevServer, directory: Path, **settings: object) -> None:
         base = Settings(base_url=server.base_url, model=server.model, system_prompt="S")
-        self.live = LiveSettings(replace(base, **settings), directory / "config.json", {})  # type: ignore[arg-type]
-        self.link = ServerLink(self.live)
-        counter = TokenCounter()
-        counter.load()
-        self.conversation = Conversation(counter=counter, system_prompt="S")
-        self.saved = SavedConversation(self.conversation, directory)
-        self.saved.restore()
-        self.status = io.StringIO()
-        printer = Printer(Console(file=self.status, width=300))
-        self.front = _Recorder()
-        self.chat = Chat(
-            self.live,
-            self.link,
-            Budget(self.live, self.link, self.conversation),
-            self.conversation,
-            self.saved,
-            printer,
-            Runner(printer),
-            self.front,
-        )
+        super().__init__(directory, replace(base, **settings))  # type: ignore[arg-type]
 
     def stage_image(self, name: str = "shot.png", size: tuple[int, int] = (64, 48)) -> ImagePart:
         part = prepare_image(png_bytes(size), name, 1024).part

@@ -8,69 +8,26 @@ was told.
 from __future__ import annotations
 
 import asyncio
-import io
 from dataclasses import replace
 from pathlib import Path
 
-from rich.console import Console
-
+from tests.chat_harness import ChatHarness
 from tests.helpers import ScriptedClient
 from zorac_repl.chat.budget import Budget
-from zorac_repl.chat.core import Asked, Chat
-from zorac_repl.chat.runner import Runner
-from zorac_repl.conversation.history import Conversation
+from zorac_repl.chat.core import Asked
 from zorac_repl.conversation.message import AnswerMeta
-from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import ServerError, StreamInterrupted
-from zorac_repl.render.answer_view import AnswerView
-from zorac_repl.render.plain_view import PlainAnswerView
-from zorac_repl.render.printer import Printer
-from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
-from zorac_repl.tokens import TokenCounter
 
 
-class _Recorder:
-    """A front end that keeps the answers' text and every report."""
-
-    def __init__(self) -> None:
-        self.written: list[str] = []
-        self.reports: list[Asked] = []
-
-    def answer_view(self, settings: Settings) -> AnswerView:
-        return PlainAnswerView(self.written.append)
-
-    def report(self, asked: Asked, max_output_tokens: int) -> None:
-        self.reports.append(asked)
-
-
-class _Chat:
+class _Chat(ChatHarness):
     """A chat core on a scripted client, its conversation saved under ``directory``."""
 
     def __init__(self, directory: Path, settings: Settings | None = None, **client: object):
         self.client = ScriptedClient(**client)  # type: ignore[arg-type]
         settings = settings or Settings(model=self.client.model, system_prompt="S")
-        self.live = LiveSettings(settings, directory / "config.json", {})
-        self.link = ServerLink(self.live, make_client=lambda _: self.client)  # type: ignore[arg-type,return-value]
-        counter = TokenCounter()
-        counter.load()
-        self.conversation = Conversation(counter=counter, system_prompt=settings.system_prompt)
-        self.saved = SavedConversation(self.conversation, directory)
-        self.saved.restore()
-        self.status = io.StringIO()
-        printer = Printer(Console(file=self.status, width=200))
-        self.front = _Recorder()
-        self.chat = Chat(
-            self.live,
-            self.link,
-            Budget(self.live, self.link, self.conversation),
-            self.conversation,
-            self.saved,
-            printer,
-            Runner(printer),
-            self.front,
-        )
+        super().__init__(directory, settings, lambda _: self.client)  # type: ignore[arg-type,return-value]
 
     def ask(self, text: str) -> Asked:
         return asyncio.run(self.chat.ask(text))
