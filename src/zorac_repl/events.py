@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ChatEvent", "Finished", "ReasoningDelta", "ServerTimings", "TextDelta", "Usage"]
+__all__ = [
+    "ChatEvent",
+    "Finished",
+    "ReasoningDelta",
+    "ServerTimings",
+    "TextDelta",
+    "ToolCallDelta",
+    "Usage",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +31,20 @@ class ReasoningDelta:
     """A piece of a reasoning model's thinking (``reasoning`` / ``reasoning_content``)."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCallDelta:
+    """A piece of a tool call the model asks for (wire-protocol §15.2): gathered by ``index``.
+
+    vLLM and llama.cpp send ``id`` and ``name`` once, then ``arguments`` in fragments
+    (llama.cpp may interleave calls); Ollama sends each call whole.
+    """
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,4 +73,4 @@ class ServerTimings:
     cached_tokens: int | None = None
 
 
-ChatEvent = TextDelta | ReasoningDelta | Usage | ServerTimings | Finished
+ChatEvent = TextDelta | ReasoningDelta | ToolCallDelta | Usage | ServerTimings | Finished

@@ -33,8 +33,16 @@ from zorac_repl.conversation.reasoning import (
     ThinkSplitter,
     Thought,
 )
+from zorac_repl.conversation.tool_calls import ToolCall, ToolCallGatherer
 from zorac_repl.errors import ZoracError
-from zorac_repl.events import Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
+from zorac_repl.events import (
+    Finished,
+    ReasoningDelta,
+    ServerTimings,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
 from zorac_repl.stats import StreamStats, TurnFigures
 from zorac_repl.tokens import estimate_tokens
 
@@ -59,6 +67,7 @@ class TurnOutcome:
         finish_reason: the server's reason, e.g. ``length`` when max tokens was hit.
         draft: the user's message, given back when the turn did not complete.
         thinking: what the model thought before answering, if it did.
+        tool_calls: the calls the model asked for, gathered whatever the server's shape.
     """
 
     status: TurnStatus
@@ -68,6 +77,7 @@ class TurnOutcome:
     error: ZoracError | None = None
     draft: str | None = None
     thinking: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 class _Parts:
@@ -127,6 +137,7 @@ async def run_turn(
     """Ask for the answer to the conversation's last user message and show it in ``view``."""
     stats = StreamStats(clock)
     parts = _Parts(view, stats)
+    calls = ToolCallGatherer()
     finish_reason: str | None = None
     status: TurnStatus = "complete"
     error: ZoracError | None = None
@@ -149,6 +160,8 @@ async def run_turn(
                         stats.on_usage(prompt, completion, reasoning)
                     case ServerTimings():
                         stats.on_server_timings(event)
+                    case ToolCallDelta():
+                        calls.add(event)
                     case Finished(reason=reason):
                         finish_reason = reason
                     case _:
@@ -208,7 +221,9 @@ async def run_turn(
         thinking_seconds=round(figures.thinking_seconds or 0.0, 3) if thinking else None,
     )
     conversation.add_assistant(text, meta, _exact_context(stats, thinking))
-    return TurnOutcome(status, text, figures, finish_reason, thinking=thinking)
+    return TurnOutcome(
+        status, text, figures, finish_reason, thinking=thinking, tool_calls=calls.calls()
+    )
 
 
 def _exact_context(stats: StreamStats, thinking: str) -> tuple[int, bool] | None:

@@ -45,6 +45,7 @@ from zorac_repl.devserver.flavors import (
     show_body,
 )
 from zorac_repl.devserver.images import (
+    ReceivedImage,
     blind_refusal,
     described,
     image_tokens,
@@ -59,8 +60,17 @@ from zorac_repl.devserver.streaming import (
     send_half,
     stream_answer,
     stream_fault,
+    stream_ready_events,
     wait_unless,
     whole_answer,
+)
+from zorac_repl.devserver.tool_calls import (
+    calls_due,
+    tool_call_events,
+    tool_results,
+    tools_refusal,
+    untemplated_call_text,
+    whole_tool_calls,
 )
 from zorac_repl.devserver.wire import (
     ChunkWriter,
@@ -88,6 +98,9 @@ class DevServer:
         other_models: more served models, id -> context length (as several vLLM
             instances behind one router, or a LoRA list).
         tls: serve HTTPS with this context (a test's throw-away certificate).
+        tools: the server is set up for tool calls (vLLM's two flags, llama.cpp's Jinja,
+            an Ollama model with the capability); when not, ``tools`` are refused as
+            ``flavor``'s server refuses them (``tool_calls.py``).
         flavor: imitate another server's discovery endpoints (``flavors.py``).
         vision: the model reads images; when not, images are refused as ``flavor``
             refuses them, and its discovery endpoints say so.
@@ -110,7 +123,9 @@ class DevServer:
         vision: bool = True,
         image_limit: int | None = None,
         blind_wording: str = "processor",
+        tools: bool = True,
     ) -> None:
+        self.tools = tools
         self.tls = tls
         self.flavor = flavor
         self.vision = vision
@@ -344,11 +359,9 @@ class DevServer:
         limit = min(max_tokens, room) if isinstance(max_tokens, int) else room
         last_user = last_user_text(record.messages)
         directives = parse_directives(last_user)
-        text = (
-            described(received)
-            if "images" in directives
-            else directed_answer(last_user, directives)
-        )
+        if await self._tool_calls(record, body, model, directives, reader, writer):
+            return
+        text = _answer_text(record.messages, last_user, directives, received)
         options = self.options.directed(directives)
         if "strict" in directives:
             # A server whose request model forbids unknown fields (OpenAI-style).
@@ -429,12 +442,66 @@ class DevServer:
             thinking,
         )
 
+    async def _tool_calls(
+        self,
+        record: RequestRecord,
+        body: dict[str, Any],
+        model: str,
+        directives: dict[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        """Answer with the tool calls ``[[call=...]]`` asks for, or refuse ``tools`` as an
+        unprepared server does; ``False``: the request gets an ordinary answer."""
+        tools = body.get("tools")
+        if not isinstance(tools, list) or not tools:
+            return False
+        if not self.tools:
+            refused = tools_refusal(self.flavor, model)
+            if refused is not None:
+                await _respond(writer, *refused)
+                return True
+        due = calls_due(record.messages, directives)
+        if not due:
+            return False
+        arguments = directives.get("args") or "{}"
+        if not self.tools:  # llama.cpp without Jinja: the call is only text
+            directives["say"] = untemplated_call_text(due, arguments)
+            return False
+        chunks = ChunkWriter(model)
+        events = tool_call_events(
+            chunks.head, self.flavor, due, arguments, directives.get("finish", "tool_calls")
+        )
+        if body.get("stream"):
+            await stream_ready_events(record, reader, writer, chunks, events)
+        else:
+            await _respond(writer, 200, whole_tool_calls(model, due, arguments))
+        return True
+
     def _images_refused(self, model: str, count: int) -> tuple[int, bytes] | None:
         if count and not self.vision:
             return blind_refusal(self.flavor, model, self.blind_wording)
         if self.image_limit is not None and count > self.image_limit:
             return too_many_refusal(self.image_limit)
         return None
+
+
+def _answer_text(
+    messages: list[dict[str, Any]],
+    last_user: str,
+    directives: dict[str, str],
+    received: list[ReceivedImage],
+) -> str:
+    """What the model answers: text llama.cpp made of a call, what images arrived, what
+    the tools said, or what the message's directives ask for."""
+    if "say" in directives:
+        return directives["say"]
+    if "images" in directives:
+        return described(received)
+    results = tool_results(messages)
+    if results:
+        return "The tools said: " + "; ".join(results)
+    return directed_answer(last_user, directives)
 
 
 async def _respond(

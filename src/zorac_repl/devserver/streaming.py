@@ -226,6 +226,31 @@ async def stream_fault(
             await hangup
 
 
+async def stream_ready_events(
+    record: RequestRecord,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    chunks: ChunkWriter,
+    events: list[bytes],
+) -> None:
+    """Stream ready-made ``events`` after the role chunk, then ``[DONE]`` (tool calls)."""
+    hangup = asyncio.ensure_future(reader.read(1))
+    try:
+        writer.write(stream_head())
+        await send_chunks(writer, [chunks.role(), *events, b"data: [DONE]\n\n"], hangup)
+        record.done_at = time.perf_counter()
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
+        record.done_sent = True
+    except (ConnectionError, Disconnected):
+        record.disconnected_before_done = True
+        raise Disconnected from None
+    finally:
+        hangup.cancel()
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await hangup
+
+
 def llama_timings(
     options: StreamOptions, predicted: int, seconds: float, prompt: int
 ) -> dict[str, Any] | None:

@@ -38,6 +38,11 @@ class ChunkWriter:
             f'"model":{_dumps(model)},"choices":'
         )
 
+    @property
+    def head(self) -> str:
+        """A chunk's JSON up to its ``choices``, for chunks built elsewhere (tool calls)."""
+        return self._head
+
     def role(self) -> bytes:
         return sse_event(
             self._head + '[{"index":0,"delta":{"role":"assistant","content":""},'

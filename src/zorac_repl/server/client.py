@@ -94,6 +94,9 @@ class ChatRequest:
     max_tokens: int
     thinking: Thinking = "auto"  # THINKING: auto sends nothing; on/off send enable_thinking
     reasoning_effort: Effort = "auto"  # REASONING_EFFORT: auto sends nothing
+    # Tools the model may call, in the OpenAI shape ({"type": "function", ...}); none: the
+    # field is not sent at all (vLLM refuses it unless started for tools).
+    tools: tuple[dict[str, Any], ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChatRequest:
@@ -113,6 +116,9 @@ class ChatRequest:
             extra["chat_template_kwargs"] = {"enable_thinking": self.thinking == "on"}
         if self.reasoning_effort != "auto":
             extra["reasoning_effort"] = self.reasoning_effort
+        if self.tools:
+            # llama.cpp makes only one call a turn unless asked (wire-protocol §15.1).
+            extra.update(tools=list(self.tools), parallel_tool_calls=True)
         return extra
 
 

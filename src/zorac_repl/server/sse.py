@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from zorac_repl.errors import ServerError
-from zorac_repl.events import ChatEvent, Finished, ReasoningDelta, ServerTimings, TextDelta, Usage
+from zorac_repl.events import (
+    ChatEvent,
+    Finished,
+    ReasoningDelta,
+    ServerTimings,
+    TextDelta,
+    ToolCallDelta,
+    Usage,
+)
 from zorac_repl.server.limits import BodyLimits
 
 __all__ = [
@@ -170,6 +178,7 @@ def decode_chunk(data: str) -> Iterator[ChatEvent]:
                 content = delta.get("content")
                 if isinstance(content, str) and content:
                     yield TextDelta(content)
+                yield from tool_call_deltas(delta.get("tool_calls"))
             reason = choice.get("finish_reason")
             if isinstance(reason, str) and reason:
                 yield Finished(reason)
@@ -182,6 +191,29 @@ def decode_chunk(data: str) -> Iterator[ChatEvent]:
         completion = usage.get("completion_tokens")
         if isinstance(prompt, int) and isinstance(completion, int):
             yield Usage(prompt, completion, reasoning_tokens(usage))
+
+
+def tool_call_deltas(calls: object) -> Iterator[ToolCallDelta]:
+    """The pieces of ``delta.tool_calls``; one without an ``index`` is at its place in
+    the list (Ollama numbers none)."""
+    if not isinstance(calls, list):
+        return
+    for position, call in enumerate(calls):
+        if not isinstance(call, dict):
+            continue
+        index = _count(call.get("index"))
+        function = call.get("function")
+        function = function if isinstance(function, dict) else {}
+        call_id, name = call.get("id"), function.get("name")
+        arguments = function.get("arguments")
+        if isinstance(arguments, dict):  # a server that sends the object, not its JSON
+            arguments = json.dumps(arguments, ensure_ascii=False)
+        yield ToolCallDelta(
+            position if index is None else index,
+            call_id if isinstance(call_id, str) and call_id else None,
+            name if isinstance(name, str) and name else None,
+            arguments if isinstance(arguments, str) else "",
+        )
 
 
 def reasoning_tokens(usage: dict[str, Any]) -> int | None:
