@@ -159,11 +159,12 @@ class Chat:
 
         Its attachments are staged again, so the edited message carries them too.
         """
-        if self.conversation.exchanges_at_end() == 0:
+        start = self.conversation.last_exchange_start()
+        if start is None:
             return None
         messages = self.conversation.messages
         self.replacing = messages[-1]
-        asked = messages[-2]
+        asked = messages[start]
         if isinstance(asked, UserMessage):
             self.staged.add(asked.attachments)
         return asked.text

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.conversation.message import UserMessage
+from zorac_repl.conversation.message import AssistantMessage, ToolMessage, UserMessage
 
 if TYPE_CHECKING:
     from zorac_repl.server.client import ChatClient, ChatRequest
@@ -64,8 +64,17 @@ def _transcript(conversation: Conversation, count: int) -> str:
     if conversation.summary:
         parts.append(f"(Summary of what came before)\n{conversation.summary}")
     for message in conversation.messages[:count]:
+        if isinstance(message, ToolMessage):
+            # A line for what a tool said: the summary keeps that it ran, not its output.
+            parts.append(
+                f"(Tool {message.server} {message.tool}: {message.status}, "
+                f"{len(message.content)} characters)"
+            )
+            continue
         speaker = "User" if isinstance(message, UserMessage) else "Assistant"
         text = f"{speaker}: {message.text}"
+        if isinstance(message, AssistantMessage) and message.tool_calls:
+            text += "\n(called " + ", ".join(c.name for c in message.tool_calls) + ")"
         if isinstance(message, UserMessage) and message.attachments:
             # A line that says what was attached; the summary never carries the bytes.
             text += f"\n({message.attachment_line()})"

@@ -16,7 +16,8 @@ from typing import assert_never
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, write_new_file
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.conversation.message import AnswerMeta, AssistantMessage, UserMessage
+from zorac_repl.conversation.message import AnswerMeta, AssistantMessage, ToolMessage, UserMessage
+from zorac_repl.conversation.parts import fenced
 from zorac_repl.paths import free_path
 from zorac_repl.render.safe_text import visible_controls
 from zorac_repl.settings.table import Settings
@@ -56,7 +57,22 @@ def to_markdown(conversation: Conversation, settings: Settings, now: float) -> s
                     summary = f"Thinking ({detail})" if detail else "Thinking"
                     lines += ["<details>", f"<summary>{summary}</summary>", ""]
                     lines += [meta.thinking, "", "</details>", ""]
-                lines += [message.content, ""]
+                if message.content:
+                    lines += [message.content, ""]
+                for call in message.tool_calls:
+                    lines += [f"*Calls `{visible_controls(call.name)}`:*", ""]
+                    lines += [fenced(visible_controls(call.arguments) or "{}"), ""]
+            case ToolMessage():
+                seconds = f", {message.seconds:.1f}s" if message.seconds is not None else ""
+                lines += [
+                    f"<details>\n<summary>{visible_controls(message.server)} "
+                    f"{visible_controls(message.tool)}: {message.status}{seconds}</summary>",
+                    "",
+                    fenced(visible_controls(message.content)),
+                    "",
+                    "</details>",
+                    "",
+                ]
             case _:
                 assert_never(message)
     return "\n".join(lines).rstrip() + "\n"

@@ -19,6 +19,7 @@ from zorac_repl.conversation.message import (
     AssistantMessage,
     Message,
     MessageShapeError,
+    ToolMessage,
     UserMessage,
     WireMessage,
     countable,
@@ -27,6 +28,7 @@ from zorac_repl.conversation.message import (
     to_wire,
 )
 from zorac_repl.conversation.reasoning import split_saved
+from zorac_repl.conversation.tool_calls import ToolCall
 from zorac_repl.tokens import TokenCounter, estimate_message_tokens
 
 __all__ = ["FORMAT_VERSION", "Conversation", "ShapeError"]
@@ -116,25 +118,42 @@ class Conversation:
         self._saved_count = None
 
     def rollback_user(self) -> str | None:
-        """Take back the unanswered user message; returns its text for the draft (its
-        attachments are still staged: the chat core keeps them until it is answered)."""
-        if self.messages and isinstance(self.messages[-1], UserMessage):
-            return self.messages.pop().text
+        """Take back the unanswered user message, and the tool rounds after it; returns
+        its text for the draft (its attachments are still staged: the chat core keeps
+        them until it is answered). The history is never left with a call that has no
+        result."""
+        index = len(self.messages) - 1
+        while index >= 0 and _in_tool_round(self.messages[index]):
+            index -= 1
+        if index >= 0 and isinstance(self.messages[index], UserMessage):
+            text = self.messages[index].text
+            del self.messages[index:]
+            self._exact = self._saved_count = None
+            return text
         return None
 
     def add_assistant(
-        self, text: str, meta: AnswerMeta, exact: tuple[int, bool] | None = None
+        self,
+        text: str,
+        meta: AnswerMeta,
+        exact: tuple[int, bool] | None = None,
+        tool_calls: tuple[ToolCall, ...] = (),
     ) -> None:
-        """Record a complete answer.
+        """Record a complete answer, or a round's answer that calls tools (their results
+        follow with ``add_tool_result``).
 
         ``exact`` is the server's count of the context, and whether it covers the answer
         too (it covers only the prompt when the answer's thinking could not be told apart).
         """
-        self.messages.append(AssistantMessage(text, meta))
+        self.messages.append(AssistantMessage(text, meta, tool_calls))
         self._saved_count = None
         if exact is not None:
             total, with_answer = exact
             self._exact = (total, len(self.messages) - (0 if with_answer else 1))
+
+    def add_tool_result(self, result: ToolMessage) -> None:
+        self.messages.append(result)
+        self._saved_count = None
 
     def last_answer(self) -> str | None:
         """The last answer's text, if there is one."""
@@ -142,26 +161,49 @@ class Conversation:
         return answers[-1].content if answers else None
 
     def answers(self) -> list[AssistantMessage]:
-        """The answers, oldest first."""
-        return [message for message in self.messages if isinstance(message, AssistantMessage)]
+        """The final answers, oldest first (not a round's answer that only calls tools)."""
+        return [
+            message
+            for message in self.messages
+            if isinstance(message, AssistantMessage) and not message.tool_calls
+        ]
+
+    def _exchange_starts(self) -> list[int]:
+        """Where each whole exchange at the end begins, the last first. An exchange is a
+        user message, any rounds of tool calls and their results, and the final answer."""
+        starts, end, messages = [], len(self.messages) - 1, self.messages
+        while end >= 1:
+            last = messages[end]
+            if not isinstance(last, AssistantMessage) or last.tool_calls:
+                break
+            index = end - 1
+            while index >= 0 and _in_tool_round(messages[index]):
+                index -= 1
+            if index < 0 or not isinstance(messages[index], UserMessage):
+                break
+            starts.append(index)
+            end = index - 1
+        return starts
 
     def exchanges_at_end(self) -> int:
-        """How many whole exchanges (a message and its answer) end the history."""
-        count, index = 0, len(self.messages) - 1
-        while (
-            index >= 1
-            and isinstance(self.messages[index], AssistantMessage)
-            and isinstance(self.messages[index - 1], UserMessage)
-        ):
-            count, index = count + 1, index - 2
-        return count
+        """How many whole exchanges (a message, its tool rounds and its answer) end the
+        history."""
+        return len(self._exchange_starts())
+
+    def last_exchange_start(self) -> int | None:
+        """Where the last whole exchange begins: its user message."""
+        starts = self._exchange_starts()
+        return starts[0] if starts else None
 
     def remove_exchanges(self, count: int) -> list[Message]:
-        """Take the last ``count`` exchanges out (never the summary); returns their messages."""
-        if not 0 < count <= self.exchanges_at_end():
+        """Take the last ``count`` exchanges out, tool rounds and all (never the summary);
+        returns their messages."""
+        starts = self._exchange_starts()
+        if not 0 < count <= len(starts):
             raise ValueError(f"cannot remove {count} exchanges")
-        removed = self.messages[-2 * count :]
-        del self.messages[-2 * count :]
+        start = starts[count - 1]
+        removed = self.messages[start:]
+        del self.messages[start:]
         self._exact = self._saved_count = None
         return removed
 
@@ -292,6 +334,13 @@ class Conversation:
         self.profile = profile if isinstance(profile, str) else None
         count = data.get("token_count") if isinstance(data, Mapping) else None
         self._saved_count = count if isinstance(count, int) and count >= 0 else None
+
+
+def _in_tool_round(message: Message) -> bool:
+    """Part of a round of tool use: an answer that calls tools, or a tool's result."""
+    return isinstance(message, ToolMessage) or (
+        isinstance(message, AssistantMessage) and bool(message.tool_calls)
+    )
 
 
 def _checked(

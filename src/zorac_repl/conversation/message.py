@@ -26,6 +26,7 @@ from zorac_repl.conversation.parts import (
     part_from_json,
     part_json,
 )
+from zorac_repl.conversation.tool_calls import ToolCall
 
 __all__ = [
     "AnswerMeta",
@@ -37,6 +38,8 @@ __all__ = [
     "MessageShapeError",
     "Part",
     "TextPart",
+    "ToolMessage",
+    "ToolStatus",
     "UserMessage",
     "WireMessage",
     "countable",
@@ -159,10 +162,12 @@ class UserMessage:
 
 @dataclass(frozen=True, slots=True)
 class AssistantMessage:
-    """A complete answer: its text (never the thinking) and what is known of it."""
+    """An answer: its text (never the thinking), what is known of it, and the tool calls
+    it asked for (an answer with calls is followed by one ``ToolMessage`` for each)."""
 
     content: str
     meta: AnswerMeta | None = None
+    tool_calls: tuple[ToolCall, ...] = ()
     role: Literal["assistant"] = "assistant"
 
     @property
@@ -170,8 +175,38 @@ class AssistantMessage:
         return self.content
 
 
-# Every kind of message in the history; tool calls and results add theirs here.
-Message = UserMessage | AssistantMessage
+# How a call ended: ran (ok, or the tool said it failed: error), the user said no
+# (refused), Ctrl+C (cancelled), or it could not run (failed: bad arguments, a crash).
+ToolStatus = Literal["ok", "error", "refused", "cancelled", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolMessage:
+    """A tool's result, answering one call of the answer before it.
+
+    Attributes:
+        call_id: the call it answers.
+        content: what the model is told: the tool's text, or why it did not run.
+        server, tool: which tool of which MCP server.
+        status: how the call ended.
+        seconds: how long it ran.
+    """
+
+    call_id: str
+    content: str
+    server: str = ""
+    tool: str = ""
+    status: ToolStatus = "ok"
+    seconds: float | None = None
+    role: Literal["tool"] = "tool"
+
+    @property
+    def text(self) -> str:
+        return self.content
+
+
+# Every kind of message in the history.
+Message = UserMessage | AssistantMessage | ToolMessage
 
 
 def to_wire(message: Message, images: bool = True) -> WireMessage:
@@ -184,6 +219,21 @@ def to_wire(message: Message, images: bool = True) -> WireMessage:
     Raises:
         OSError: an image's file beside the session could not be read.
     """
+    if isinstance(message, ToolMessage):
+        return {"role": "tool", "tool_call_id": message.call_id, "content": message.content}
+    if isinstance(message, AssistantMessage) and message.tool_calls:
+        return {
+            "role": "assistant",
+            "content": message.content or None,
+            "tool_calls": [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
+                for call in message.tool_calls
+            ],
+        }
     if not isinstance(message, UserMessage) or isinstance(message.content, str):
         return {"role": message.role, "content": message.text}
     parts: list[dict[str, Any]] = []
@@ -213,6 +263,9 @@ def countable(message: Message) -> tuple[WireMessage, int]:
     """The message as text for a tokenizer (each image a marker), and the images' tokens."""
     if isinstance(message, UserMessage):
         return to_wire(message, images=False), sum(image.tokens for image in message.images)
+    if isinstance(message, AssistantMessage) and message.tool_calls:
+        calls = "\n".join(f"{call.name}({call.arguments})" for call in message.tool_calls)
+        return {"role": "assistant", "content": f"{message.content}\n{calls}"}, 0
     return to_wire(message), 0
 
 
@@ -225,9 +278,26 @@ def to_json(message: Message) -> dict[str, object]:
             return {"role": "user", "content": [part_json(part) for part in message.content]}
         case AssistantMessage():
             data: dict[str, object] = {"role": "assistant", "content": message.content}
+            if message.tool_calls:
+                data["tool_calls"] = [
+                    {"id": call.id, "name": call.name, "arguments": call.arguments}
+                    for call in message.tool_calls
+                ]
             if message.meta is not None:
                 data["meta"] = message.meta.to_json()
             return data
+        case ToolMessage():
+            saved: dict[str, object] = {
+                "role": "tool",
+                "call_id": message.call_id,
+                "content": message.content,
+                "server": message.server,
+                "tool": message.tool,
+                "status": message.status,
+            }
+            if message.seconds is not None:
+                saved["seconds"] = message.seconds
+            return saved
         case _:
             assert_never(message)
 
@@ -251,8 +321,49 @@ def message_from_json(data: object, load_image: Callable[[str], bytes] | None = 
     if role == "user":
         return UserMessage(content)
     if role == "assistant":
-        return AssistantMessage(content, AnswerMeta.from_json(meta) if "meta" in data else None)
-    raise MessageShapeError("it is not a user or assistant message")
+        calls = _calls_from_json(data.get("tool_calls", []))
+        return AssistantMessage(
+            content, AnswerMeta.from_json(meta) if "meta" in data else None, calls
+        )
+    if role == "tool":
+        return _tool_from_json(data, content)
+    raise MessageShapeError("it is not a user, assistant or tool message")
+
+
+_STATUSES: dict[object, ToolStatus] = {
+    "ok": "ok",
+    "error": "error",
+    "refused": "refused",
+    "cancelled": "cancelled",
+    "failed": "failed",
+}
+
+
+def _calls_from_json(data: object) -> tuple[ToolCall, ...]:
+    if not isinstance(data, list):
+        raise MessageShapeError("its tool calls are not a list")
+    calls = []
+    for call in data:
+        if not isinstance(call, Mapping) or not all(
+            isinstance(call.get(key), str) for key in ("id", "name", "arguments")
+        ):
+            raise MessageShapeError("a tool call is not an id, a name and arguments")
+        calls.append(ToolCall(call["id"], call["name"], call["arguments"]))
+    return tuple(calls)
+
+
+def _tool_from_json(data: Mapping[str, object], content: str) -> ToolMessage:
+    call_id, status = data.get("call_id"), _STATUSES.get(data.get("status"))
+    if not isinstance(call_id, str) or status is None:
+        raise MessageShapeError("a tool result names no call, or no known status")
+    return ToolMessage(
+        call_id,
+        content,
+        _of(data.get("server"), str) or "",
+        _of(data.get("tool"), str) or "",
+        status,
+        _number(data.get("seconds")),
+    )
 
 
 def headline(text: str, width: int) -> str:
