@@ -48,7 +48,12 @@ MAX_STDIN_BYTES = 16 * 1024 * 1024
 # Header names that carry a credential, warned about when given as a flag (ps shows them).
 _SECRET_HEADER = re.compile(r"auth|key|token|secret|cookie|pass", re.IGNORECASE)
 
-_SWITCHES = {"STREAM": "--no-stream", "INSECURE": "--insecure", "REASONING": "--show-reasoning"}
+_SWITCHES = {
+    "STREAM": "--no-stream",
+    "INSECURE": "--insecure",
+    "REASONING": "--show-reasoning",
+    "TOOLS": "--no-tools",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -91,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-stream",
         action="store_true",
         help="wait for the whole answer instead of streaming it [$STREAM=false]",
+    )
+    parser.add_argument(
+        "--no-tools",
+        action="store_true",
+        help="offer the model no tools from mcpServers [$TOOLS=false]",
     )
     parser.add_argument(
         "--insecure",
@@ -191,6 +201,8 @@ def _main(argv: Sequence[str] | None) -> int:
         flags["INSECURE"] = "true"
     if args.no_stream:
         flags["STREAM"] = "false"
+    if args.no_tools:
+        flags["TOOLS"] = "false"
     if args.show_reasoning:
         flags["REASONING"] = "show"
     path = config_file(os.environ)
@@ -242,6 +254,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 instruction,
                 session_name if args.resume or args.session else None,
                 tuple(args.attach),
+                name,
             )
         from zorac_repl.repl.app import run_repl
 
@@ -305,6 +318,7 @@ def _run_once(
     instruction: str | None,
     session_name: str | None,
     attach: tuple[str, ...] = (),
+    profile: str | None = None,
 ) -> int:
     import asyncio
 
@@ -343,7 +357,14 @@ def _run_once(
         return EXIT_USAGE
     try:
         return asyncio.run(
-            run_oneshot(settings, message, session_name=session_name, attach=attach, image=image)
+            run_oneshot(
+                settings,
+                message,
+                session_name=session_name,
+                attach=attach,
+                image=image,
+                profile=profile,
+            )
         )
     except KeyboardInterrupt:
         return 130

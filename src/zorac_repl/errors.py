@@ -8,7 +8,8 @@
     ├── ServerError              the server answered with an error (status and body kept)
     │   ├── ContextOverflow      the prompt does not fit the model's context
     │   ├── TooLarge             the server sent more than a size limit allows
-    │   └── ImagesRefused        the model reads no images, or fewer than were sent
+    │   ├── ImagesRefused        the model reads no images, or fewer than were sent
+    │   └── ToolsRefused         the server is not set up for tools
     ├── ConfigError              a bad setting value (nothing was changed)
     └── StoreError               a file could not be read or written
 
@@ -27,6 +28,7 @@ __all__ = [
     "StoreError",
     "StreamInterrupted",
     "TooLarge",
+    "ToolsRefused",
     "ZoracError",
 ]
 
@@ -93,6 +95,12 @@ class ImagesRefused(ServerError):
         super().__init__(message, status)
         self.limit = limit
         self.said = said
+
+
+class ToolsRefused(ServerError):
+    """The server refused a request because it carried ``tools`` (wire-protocol §15.1):
+    vLLM started without ``--enable-auto-tool-choice``, an Ollama model without the
+    capability."""
 
 
 class ConfigError(ZoracError):

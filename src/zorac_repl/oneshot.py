@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from zorac_repl.attachments.images import PreparedImage
 from zorac_repl.attachments.reading import Limits, TooMuch, read_paths
@@ -35,6 +35,13 @@ from zorac_repl.settings.table import Settings
 from zorac_repl.stats import cut_off_line, no_answer_line
 from zorac_repl.terminal.screen import flushing_writer, quiet_input, terminal_columns, terminal_rows
 from zorac_repl.tokens import TokenCounter
+from zorac_repl.tools.config import servers_from_file
+from zorac_repl.tools.toolbox import ToolBox
+
+if TYPE_CHECKING:
+    from zorac_repl.chat.tool_use import Decision
+    from zorac_repl.conversation.message import ToolMessage
+    from zorac_repl.tools.servers import ToolInfo
 
 __all__ = [
     "EXIT_CONNECTION",
@@ -86,6 +93,7 @@ async def run_oneshot(
     environ: Mapping[str, str] = os.environ,
     attach: Sequence[str] = (),
     image: PreparedImage | None = None,
+    profile: str | None = None,
 ) -> int:
     """Ask ``message`` once, through the same chat core as the REPL; returns the exit code.
 
@@ -121,8 +129,20 @@ async def run_oneshot(
     link = ServerLink(live)
     runner = Runner(printer)
     front = _PipeFrontEnd(printer, stdout, stderr, runner)
+    specs, notes = servers_from_file(config_file(environ), profile)
+    for note in notes:
+        printer.say(f"zorac-repl: {note}", "yellow")
+    tools = ToolBox(specs, environ)
     chat = Chat(
-        live, link, Budget(live, link, conversation), conversation, saved, printer, runner, front
+        live,
+        link,
+        Budget(live, link, conversation),
+        conversation,
+        saved,
+        printer,
+        runner,
+        front,
+        tools,
     )
     try:
         refused = await _stage(chat, runner, printer, settings, attach, image)
@@ -136,6 +156,7 @@ async def run_oneshot(
         with quiet_input() if is_terminal else contextlib.nullcontext():
             asked = await chat.ask(message)
     finally:
+        await tools.close()
         await link.close()
         if saved is not None:
             saved.release()
@@ -222,6 +243,20 @@ class _PipeFrontEnd:
         self._stderr = stderr
         self._runner = runner
         self.reader_gone = False
+
+    async def confirm_tool(self, tool: ToolInfo, arguments: dict[str, Any]) -> Decision:
+        """No one is asked in a pipe: only a pre-approved tool runs (``autoApprove``)."""
+        self._printer.say(
+            f"zorac-repl: the model asked for {tool.server} {tool.name}, which is not in "
+            "autoApprove; with no one to ask, it was not run (the model is told).",
+            "yellow",
+        )
+        return "no"
+
+    def tool_result(self, result: ToolMessage, number: int) -> None:
+        from zorac_repl.tools.shown import result_line
+
+        self._printer.say(result_line(result, number), "dim")
 
     def answer_view(self, settings: Settings) -> AnswerView:
         reasoning = settings.reasoning

@@ -13,6 +13,7 @@ the runner owns the keyboard meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -22,6 +23,8 @@ from zorac_repl.chat.attached import images_held_back, refusal_told
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.room import Room
 from zorac_repl.chat.runner import Runner
+from zorac_repl.chat.tool_rounds import ToolRounds
+from zorac_repl.chat.tool_use import ToolFront, ToolUse
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import (
     Message,
@@ -42,6 +45,7 @@ from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
+from zorac_repl.tools.toolbox import ToolBox
 
 if TYPE_CHECKING:
     from zorac_repl.chat.turn import TurnOutcome
@@ -89,8 +93,9 @@ class Asked:
         return self.outcome is not None and self.outcome.status == "complete"
 
 
-class FrontEnd(Protocol):
-    """What only a front end knows: how an answer is drawn, and how an outcome is told."""
+class FrontEnd(ToolFront, Protocol):
+    """What only a front end knows: how an answer is drawn, how an outcome is told, and
+    how a tool call is asked about and its result shown."""
 
     def answer_view(self, settings: Settings) -> AnswerView:
         """A fresh view for the next answer, drawn as ``settings`` say (theme, thinking)."""
@@ -132,6 +137,7 @@ class Chat:
         printer: Printer,
         runner: Runner,
         front: FrontEnd,
+        tools: ToolBox | None = None,
     ) -> None:
         self._settings = settings
         self._link = link
@@ -144,6 +150,10 @@ class Chat:
         self.staged = Staged(lambda text: self.conversation.counter.count(text))
         self._room = Room(
             settings, link, budget, conversation, printer, runner, self.staged, self._save
+        )
+        self.tool_use = ToolUse(tools, settings, runner, printer, front) if tools else None
+        self._rounds = ToolRounds(
+            settings, link, conversation, printer, runner, self.tool_use, front.answer_view
         )
         self.last_unsent: str | None = None
         self.replacing: Message | None = None
@@ -206,8 +216,6 @@ class Chat:
 
     async def _turn(self, asking: str | UserMessage) -> Asked:
         """Send a typed text with what is staged, or a message again as it was (``/retry``)."""
-        from zorac_repl.chat.turn import run_turn
-
         text = asking if isinstance(asking, str) else asking.text
         message = self._composed(asking) if isinstance(asking, str) else asking
         try:
@@ -222,19 +230,14 @@ class Chat:
         fitted = await self._room.fit(message)
         if fitted is not True:
             return Asked(text, text, error=fitted or None, error_told=True)
-        self.conversation.add_user(message)
-        settings = self._settings.current
-        view = self._front.answer_view(settings)
-        # The turn ends as "interrupted" when cancelled: it never raises CancelledError.
-        outcome = await self._runner.run(
-            run_turn(
-                self._link.client,
-                self.conversation,
-                self._link.request(),
-                view,
-                stream=settings.stream,
+        try:
+            tools = await self._rounds.offered()
+        except asyncio.CancelledError:
+            return Asked(
+                text, text, error=ZoracError("Not sent: the MCP servers were still starting.")
             )
-        )
+        self.conversation.add_user(message)
+        outcome = await self._rounds.run(self._link.request(), tools)
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete" and message.attachments and isinstance(asking, str):
             self.staged.clear()  # sent and answered: they live in the conversation now

@@ -25,6 +25,8 @@ from zorac_repl.settings.live import Change, LiveSettings
 from zorac_repl.settings.table import Settings
 from zorac_repl.terminal.keyboard import KeyReader
 from zorac_repl.tokens import TokenCounter
+from zorac_repl.tools.config import servers_from_file
+from zorac_repl.tools.toolbox import ToolBox
 
 if TYPE_CHECKING:
     from zorac_repl.server.client import ModelInfo
@@ -45,6 +47,7 @@ class ChatParts:
         front: draws answers and tells outcomes.
         command_list: ``(usage, help)`` of each command, for the built-in system prompt.
         keys: reads the keyboard while an answer streams (``None`` off a terminal).
+        profile: the server profile in use, whose ``mcpServers`` replace the file's.
     """
 
     def __init__(
@@ -58,6 +61,7 @@ class ChatParts:
         command_list: Sequence[tuple[str, str]] = (),
         keys: KeyReader | None = None,
         session_name: str = "default",
+        profile: str | None = None,
     ) -> None:
         self._command_list = tuple(command_list)
         self.settings = LiveSettings(settings, config_path, environ)
@@ -72,6 +76,10 @@ class ChatParts:
             conversation, data_dir, session_name, lambda: self.settings.profile
         )
         self.budget = Budget(self.settings, self.link, conversation)
+        specs, problems = servers_from_file(config_path, profile)
+        for problem in problems:
+            printer.say(problem, "yellow")
+        self.tools = ToolBox(specs, environ)
         self.chat = Chat(
             self.settings,
             self.link,
@@ -81,6 +89,7 @@ class ChatParts:
             self.printer,
             self.runner,
             front,
+            self.tools,
         )
 
     @property
@@ -88,6 +97,7 @@ class ChatParts:
         return self.saved.conversation
 
     async def close(self) -> None:
+        await self.tools.close()
         await self.link.close()
         self.saved.release()
 

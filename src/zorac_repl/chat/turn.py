@@ -192,7 +192,9 @@ async def run_turn(
     thinking = "".join(parts.sorted.thinking).strip()
     sorted_text = parts.sorted
     text = "".join(sorted_text.answer) if status == "complete" else sorted_text.answer_so_far()
-    if status == "complete" and thinking and not text.strip():
+    # Calls gathered only when tools were offered: no call is kept without its result.
+    tool_calls = calls.calls() if request.tools else ()
+    if status == "complete" and thinking and not text.strip() and not tool_calls:
         status = "unanswered"
     await _end_view(view, status)
     figures = stats.finish(
@@ -220,9 +222,9 @@ async def run_turn(
         thinking_tokens=figures.thinking_tokens if thinking else None,
         thinking_seconds=round(figures.thinking_seconds or 0.0, 3) if thinking else None,
     )
-    conversation.add_assistant(text, meta, _exact_context(stats, thinking))
+    conversation.add_assistant(text, meta, _exact_context(stats, thinking), tool_calls)
     return TurnOutcome(
-        status, text, figures, finish_reason, thinking=thinking, tool_calls=calls.calls()
+        status, text, figures, finish_reason, thinking=thinking, tool_calls=tool_calls
     )
 
 

@@ -17,6 +17,7 @@ from zorac_repl.commands import (
     for_repl,
     for_server,
     for_settings,
+    tools,
 )
 from zorac_repl.commands.base import Command, CommandResult, UsageError, on
 
@@ -56,6 +57,19 @@ COMMANDS: tuple[Command, ...] = (
         attachments.detach,
         usage="N|all",
         subcommands=("all",),
+    ),
+    Command(
+        "/tools",
+        "the MCP servers and their tools; on or off for this run, all or one",
+        tools.tools,
+        usage="[on|off [SERVER|TOOL]]",
+        subcommands=("on", "off"),
+    ),
+    Command(
+        "/tool",
+        "show the Nth tool result of the conversation whole (the last without N)",
+        tools.show_result,
+        usage="[N]",
     ),
     Command(
         "/sessions",

@@ -130,6 +130,7 @@ async def _chat(
             command_list(),
             keys,
             session_name,
+            profile,
         )
         session.settings.remember_start(flags, profile)
         completer[0] = CommandCompleter(completion_sources(session))

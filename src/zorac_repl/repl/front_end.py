@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zorac_repl.errors import ContextOverflow
 from zorac_repl.render.printer import Printer
@@ -21,7 +21,10 @@ from zorac_repl.terminal.screen import (
 
 if TYPE_CHECKING:
     from zorac_repl.chat.core import Asked
+    from zorac_repl.chat.tool_use import Decision
+    from zorac_repl.conversation.message import ToolMessage
     from zorac_repl.render.answer_view import AnswerView
+    from zorac_repl.tools.servers import ToolInfo
 
 __all__ = ["TerminalFrontEnd"]
 
@@ -51,6 +54,17 @@ class TerminalFrontEnd:
         self._cursor_probe: CursorProbe | None = None
         self.last_stats = ""
         self.last_answer = ""  # the answer ``last_stats`` describes
+
+    async def confirm_tool(self, tool: ToolInfo, arguments: dict[str, Any]) -> Decision:
+        from zorac_repl.repl.tool_prompt import ask_about_call
+
+        return await ask_about_call(self._printer, tool, arguments)
+
+    def tool_result(self, result: ToolMessage, number: int) -> None:
+        from zorac_repl.tools.shown import result_line
+
+        style = "dim" if result.status == "ok" else "yellow"
+        self._printer.say(result_line(result, number), style)
 
     def answer_view(self, settings: Settings) -> AnswerView:
         from zorac_repl.render.answer_view import TerminalAnswerView

@@ -14,7 +14,13 @@ import ssl
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from zorac_repl.errors import ContextOverflow, ImagesRefused, ServerError, ZoracError
+from zorac_repl.errors import (
+    ContextOverflow,
+    ImagesRefused,
+    ServerError,
+    ToolsRefused,
+    ZoracError,
+)
 from zorac_repl.server.sse import error_message
 
 __all__ = [
@@ -254,6 +260,14 @@ def status_error(
     refused = images_refused(status, full)
     if refused is not None:
         return refused
+    if status == 400 and "--enable-auto-tool-choice" in full:
+        return ToolsRefused(
+            "The server is not started for tools: start vLLM with --enable-auto-tool-choice "
+            "--tool-call-parser NAME (hermes for Qwen), or turn tools off (/tools off).",
+            status,
+        )
+    if status == 400 and "does not support tools" in full:
+        return ToolsRefused(f"The model takes no tools: {message}", status)
     if status == 401:
         return ServerError(
             "The server rejected the API key (HTTP 401): set VLLM_API_KEY or pass --api-key.",

@@ -80,6 +80,7 @@ class ServerLink:
         # (base URL, model) -> whether it reads images, and how that is known; a refusal
         # is remembered for the rest of the run.
         self._sight: dict[tuple[str, str], Sight] = {}
+        self._takes_tools: dict[tuple[str, str], Sight] = {}  # the same, for tools
 
     @property
     def model_ids(self) -> list[str]:
@@ -238,6 +239,35 @@ class ServerLink:
             )
         self._sight[key] = found
         return found
+
+    async def tool_support(self) -> Sight:
+        """Whether the model takes tools, and how that is known: asked of the server once
+        per model, or taught by its refusal; ``(None, "")``: it does not say (vLLM)."""
+        from zorac_repl.server.tool_support import detect_tool_support
+
+        settings = self._settings.current
+        key = (settings.base_url, settings.model)
+        known = self._takes_tools.get(key)
+        if known is not None:
+            return known
+        if self.server is None:
+            return None, ""
+        found: Sight = (None, "")
+        client = self.client
+        with contextlib.suppress(TimeoutError):
+            found = await asyncio.wait_for(
+                detect_tool_support(
+                    self.server.kind, client.fetch_json, client.post_json, settings.model
+                ),
+                _DISCOVERY_SECONDS,
+            )
+        self._takes_tools[key] = found
+        return found
+
+    def learn_tool_support(self, takes: bool, how: str) -> None:
+        """The server showed whether the model takes tools (it refused them)."""
+        settings = self._settings.current
+        self._takes_tools[(settings.base_url, settings.model)] = (takes, how)
 
     def learn_sight(self, sees: bool, how: str) -> None:
         """The server showed whether the model reads images (it refused them)."""

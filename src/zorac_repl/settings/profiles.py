@@ -62,6 +62,8 @@ def read_profiles(path: Path) -> tuple[dict[str, Profile], str | None, list[str]
             continue
         values: dict[str, str] = {}
         for key, value in entries.items():
+            if key == "mcpServers":
+                continue  # the profile's own tools: tools.config reads them
             setting = _PROFILE_KEYS.get(str(key).lower(), str(key).upper())
             spec = spec_by_key(setting)
             if spec is None:

@@ -85,6 +85,10 @@ class Settings:
     reasoning: ReasoningMode = "fold"
     thinking: Thinking = "auto"
     reasoning_effort: Effort = "auto"
+    tools: bool = True
+    tool_rounds: int = 10
+    tool_timeout: float = 60.0
+    tool_result_max: int = 32 * 1024
     sources: Mapping[str, Source] = dataclasses.field(default_factory=dict, compare=False)
 
     @property
@@ -231,8 +235,8 @@ def read_config_file(path: Path) -> tuple[dict[str, str], list[str]]:
         return {}, [f"The config file {path} is not a JSON object; its settings are ignored."]
     values: dict[str, str] = {}
     for key, value in raw.items():
-        if key in ("profiles", "default_profile"):
-            continue  # read by profiles.read_profiles
+        if key in ("profiles", "default_profile", "mcpServers"):
+            continue  # read by profiles.read_profiles, and tools.config
         spec = spec_by_key(str(key))
         if spec is None:
             warnings.append(f"The config file {path} has an unknown setting {key}; ignored.")

@@ -17,11 +17,13 @@ in one line and left out.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-__all__ = ["ServerSpec", "read_servers"]
+__all__ = ["ServerSpec", "read_servers", "servers_from_file"]
 
 # What a tool's name may be in a request (OpenAI's function names).
 _NAME = re.compile(r"[A-Za-z0-9_-]{1,48}")
@@ -114,3 +116,18 @@ def _problem(name: object, entry: object) -> str | None:
     if _strings(entry.get("autoApprove", [])) is None:
         return "has autoApprove that is not a list of tool names"
     return None
+
+
+def servers_from_file(path: Path, profile: str | None) -> tuple[dict[str, ServerSpec], list[str]]:
+    """The ``mcpServers`` of the config file, or of the profile in use when it has its own."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return {}, []  # the settings' reading says what is wrong with the file
+    if not isinstance(raw, Mapping):
+        return {}, []
+    profiles = raw.get("profiles")
+    chosen = profiles.get(profile) if isinstance(profiles, Mapping) and profile else None
+    if isinstance(chosen, Mapping) and "mcpServers" in chosen:
+        return read_servers(chosen["mcpServers"], f"the profile {profile!r} in {path}")
+    return read_servers(raw.get("mcpServers"), str(path))
