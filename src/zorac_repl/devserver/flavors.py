@@ -127,9 +127,10 @@ def _llamacpp_entry(flavor: str, model: str, vision: bool) -> dict[str, Any]:
     return entry
 
 
-def show_body(vision: bool) -> bytes:
+def show_body(vision: bool, tools: bool = True) -> bytes:
     """Ollama's ``POST /api/show``: the model's capabilities."""
-    capabilities = ["completion", "tools", "thinking"] + (["vision"] if vision else [])
+    capabilities = ["completion", "thinking"] + (["tools"] if tools else [])
+    capabilities += ["vision"] if vision else []
     return _dumps({"capabilities": capabilities, "details": {"family": "qwen3"}})
 
 

@@ -300,7 +300,7 @@ class DevServer:
         ):
             await _respond(writer, 200, found)
         elif path == "/api/show" and method == "POST" and self.flavor == "ollama":
-            await _respond(writer, 200, show_body(self.vision))
+            await _respond(writer, 200, show_body(self.vision, self.tools))
         elif path == "/tokenize" and method == "POST":
             await _respond(writer, 200, tokenize_reply(record.body or {}, self.max_model_len))
         elif path == "/v1/chat/completions" and method == "POST":

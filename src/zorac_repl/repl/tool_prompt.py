@@ -53,6 +53,7 @@ async def _one_key() -> str:
     def answer(key: str) -> None:
         @bindings.add(key)
         def _(event: KeyPressEvent) -> None:
+            event.current_buffer.insert_text(key.lower())  # the answer stays on screen
             event.app.exit(result=key.lower())
 
     for key in "ynaeYNAE":
@@ -61,6 +62,7 @@ async def _one_key() -> str:
     @bindings.add("c-c")
     @bindings.add("c-d")
     def _refuse(event: KeyPressEvent) -> None:
+        event.current_buffer.insert_text("n")
         event.app.exit(result="n")
 
     @bindings.add("<any>")

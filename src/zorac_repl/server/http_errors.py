@@ -100,11 +100,12 @@ _CONTROL_FIELDS = (
 
 def naming_controls(error: ZoracError, sent: Mapping[str, Any]) -> ZoracError:
     """A 400 while reasoning controls were ``sent``: name the setting to set back to auto."""
+    controls = {field for field, _ in _CONTROL_FIELDS if field in sent}
     if not (
         isinstance(error, ServerError)
         and error.status == 400
-        and sent
-        and not isinstance(error, ContextOverflow)
+        and controls
+        and not isinstance(error, ContextOverflow | ToolsRefused | ImagesRefused)
     ):
         return error
     named = {key for field, key in _CONTROL_FIELDS if field in str(error)}
