@@ -141,3 +141,32 @@ def test_mcp_is_not_imported_until_a_server_starts() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_server_that_cannot_start_is_one_line_and_the_message_goes_without_it(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    path = configure_tools()
+    path.write_text(json.dumps({"mcpServers": {"gone": {"command": "/nonexistent/mcp"}}}))
+    done = _run(server, "hello")
+    assert done.returncode == 0, done.stderr
+    failed = [line for line in done.stderr.splitlines() if "The MCP server gone failed:" in line]
+    assert len(failed) == 1
+    body = server.chat_requests()[-1].body
+    assert body is not None and "tools" not in body
+
+
+def test_a_long_result_is_cut_with_a_note_to_the_model(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    configure_tools(approve=("shout",))
+    done = _run(server, '[[call=test__shout args={"times":2000}]] shout', TOOL_RESULT_MAX="1K")
+    assert done.returncode == 0, done.stderr
+    [told] = _tool_messages(server)
+    text = str(told["content"])
+    assert text.startswith("LOUD LOUD")
+    assert text.endswith(
+        "[The result was 10000 characters; only the first 1024 are here (TOOL_RESULT_MAX).]"
+    )

@@ -86,6 +86,9 @@ class ToolUse:
                 number,
             )
         server, tool = found
+        if tool.qualified in self.box.off or server.state != "running":
+            why = f"The tool {tool.name} is off for this run (/tools); nothing was run."
+            return self._shown(self._result(call, tool, why, "refused"), number)
         arguments, problem = _arguments(call.arguments, tool)
         if problem:
             return self._shown(self._result(call, tool, problem, "failed"), number)

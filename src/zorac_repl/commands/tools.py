@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, Table, UsageError
 from zorac_repl.conversation.message import ToolMessage
@@ -20,6 +22,12 @@ async def tools(parts: ChatParts, args: str) -> CommandResult:
     """``/tools``, ``/tools on|off [SERVER|TOOL]``."""
     box = parts.tools
     words = args.split()
+    if box and any(s.state in ("stopped", "starting") for s in box.servers.values()):
+        # Their tools are known only once they run: start them to list or switch one.
+        try:
+            await parts.runner.run(box.offered(), "Starting the MCP servers… (Ctrl+C stops)")
+        except asyncio.CancelledError:
+            return CommandResult("Stopped waiting for the MCP servers.", style="yellow")
     if words and words[0] in ("on", "off") and len(words) <= 2:
         if not box:
             return CommandResult("No MCP servers are configured (mcpServers in the config file).")
