@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import zorac_command
 from tests.tool_config import configure_tools
 from zorac_repl.devserver import DevServer
@@ -170,3 +172,21 @@ def test_a_long_result_is_cut_with_a_note_to_the_model(
     assert text.endswith(
         "[The result was 10000 characters; only the first 1024 are here (TOOL_RESULT_MAX).]"
     )
+
+
+@pytest.mark.parametrize("flavor", ["vllm", "llamacpp", "ollama", "sglang", "lmstudio"])
+@pytest.mark.parametrize("stream", ["true", "false"])
+def test_two_rounds_of_tools_in_every_flavor_streamed_or_not(
+    make_server: Callable[..., DevServer], flavor: str, stream: str
+) -> None:
+    server = make_server(flavor=flavor)
+    configure_tools(approve=("add", "echo"))
+    done = _run(
+        server,
+        '[[call=test__add+test__echo,test__add args={"a":2,"b":3,"text":"hi"}]] go',
+        STREAM=stream,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(server.chat_requests()) == 3
+    assert [m["content"] for m in _tool_messages(server)] == ["5", "hi", "5"]
+    assert done.stdout.startswith("The tools said: ")

@@ -177,6 +177,8 @@ async def run_turn(
             finish_reason = result.finish_reason
             if result.reasoning:
                 parts.reasoning(result.reasoning)
+            for call in result.tool_calls:
+                calls.add(call)
             parts.content(result.text)
         parts.finish()
     except asyncio.CancelledError:

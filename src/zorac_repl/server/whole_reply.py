@@ -11,9 +11,14 @@ import json
 from dataclasses import dataclass
 
 from zorac_repl.errors import ServerError
-from zorac_repl.events import ServerTimings, Usage
+from zorac_repl.events import ServerTimings, ToolCallDelta, Usage
 from zorac_repl.server.http_errors import one_line, web_page_error
-from zorac_repl.server.sse import error_message, reasoning_tokens, server_timings
+from zorac_repl.server.sse import (
+    error_message,
+    reasoning_tokens,
+    server_timings,
+    tool_call_deltas,
+)
 
 __all__ = ["Completion", "completion_from"]
 
@@ -27,6 +32,7 @@ class Completion:
     usage: Usage | None
     timings: ServerTimings | None = None
     reasoning: str = ""
+    tool_calls: tuple[ToolCallDelta, ...] = ()  # whole calls, one delta each
 
 
 def completion_from(content: bytes, content_type: str, base_url: str) -> Completion:
@@ -79,4 +85,5 @@ def completion_from(content: bytes, content_type: str, base_url: str) -> Complet
         usage,
         server_timings(body.get("timings")),
         reasoning,
+        tuple(tool_call_deltas(message.get("tool_calls"))),
     )
