@@ -1,6 +1,7 @@
 """A small MCP server over stdio, written with the official SDK, for the tools tests.
 
-Run as ``python tests/mcp_server.py``. Its tools: ``echo``, ``add``, ``write_note`` (writes
+Run as ``python tests/mcp_server.py`` (stdio), or with ``--http PORT`` as a streamable
+HTTP server on 127.0.0.1. Its tools: ``echo``, ``add``, ``write_note`` (writes
 a file: the tests check it is not written before the user says yes), ``slow`` (sleeps,
 for Ctrl+C and timeouts), ``crash`` (the process exits), ``environment`` (the names of
 the variables it was given) and ``shout`` (a long result).
@@ -64,4 +65,7 @@ def shout(times: int) -> str:
 
 
 if __name__ == "__main__":
-    server.run()
+    if len(sys.argv) == 3 and sys.argv[1] == "--http":
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()

@@ -122,3 +122,44 @@ def test_bad_entries_are_reported_one_line_each_and_left_out() -> None:
         'config.json: the MCP server \'both\' needs either "command" (stdio) or "url" '
         "(streamable HTTP); it is left out."
     )
+
+
+def test_a_streamable_http_server_is_reached_by_its_url() -> None:
+    import socket
+    import subprocess
+    import time
+
+    from tests.conftest import free_port
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, SERVER, "--http", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert time.monotonic() < deadline, "the HTTP MCP server never listened"
+            time.sleep(0.05)
+
+        async def run() -> None:
+            spec = read_servers(
+                {"web": {"url": f"http://127.0.0.1:{port}/mcp", "headers": {"X-Test": "1"}}},
+                "config",
+            )[0]["web"]
+            server = ToolServer(spec, ENVIRON)
+            try:
+                await server.start()
+                assert server.state == "running", server.problem
+                assert (await server.call("add", {"a": 4, "b": 5}, timeout=10)).text == "9"
+            finally:
+                await server.stop()
+
+        asyncio.run(run())
+    finally:
+        process.terminate()
+        process.wait(10)
