@@ -190,3 +190,38 @@ def test_two_rounds_of_tools_in_every_flavor_streamed_or_not(
     assert len(server.chat_requests()) == 3
     assert [m["content"] for m in _tool_messages(server)] == ["5", "hi", "5"]
     assert done.stdout.startswith("The tools said: ")
+
+
+def test_the_round_cap_is_said_and_the_model_answers_without_tools(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    configure_tools(approve=("add",))
+    done = _run(
+        server, '[[call=test__add,test__add,test__add args={"a":1,"b":1}]] go', TOOL_ROUNDS="2"
+    )
+    assert done.returncode == 0, done.stderr
+    requests = server.chat_requests()
+    assert len(requests) == 4
+    last = requests[-1].body
+    assert last is not None and "tools" not in last
+    assert [m["content"] for m in _tool_messages(server)][-1].startswith(
+        "Not run: this message has had 2 rounds of tool calls (TOOL_ROUNDS)."
+    )
+    assert "asked for tools 2 rounds running (TOOL_ROUNDS); it answers without them" in done.stderr
+    assert done.stderr.count("Tool call: test · add") == 2  # the two that ran, shown unasked
+    assert "⚙ test add: not run" in done.stderr
+
+
+def test_a_saved_exchange_keeps_its_calls_and_results_for_c(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    configure_tools(approve=("add",))
+    first = _run(server, "--session", "tools", '[[call=test__add args={"a":20,"b":22}]] add')
+    assert first.returncode == 0, first.stderr
+    again = _run(server, "--session", "tools", "[[echo]] and now?")
+    assert again.returncode == 0, again.stderr
+    roles = [m["role"] for m in server.chat_requests()[-1].messages]
+    assert roles[-5:] == ["user", "assistant", "tool", "assistant", "user"]
+    assert _tool_messages(server)[0]["content"] == "42"

@@ -22,6 +22,7 @@ from zorac_repl.conversation.tool_calls import ToolCall
 from zorac_repl.render.printer import Printer
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.tools.servers import ToolFailed, ToolInfo
+from zorac_repl.tools.shown import call_lines
 from zorac_repl.tools.toolbox import ToolBox
 
 __all__ = ["Decision", "ToolFront", "ToolUse"]
@@ -94,7 +95,10 @@ class ToolUse:
             return self._shown(self._result(call, tool, problem, "failed"), number)
         if refuse:
             return self._shown(self._result(call, tool, refuse, "refused"), number)
-        if not self.box.approved(tool):
+        if self.box.approved(tool):
+            # Shown all the same: nothing runs that the user did not see.
+            self._printer.say(call_lines(tool, arguments), "dim")
+        else:
             decision = await self._front.confirm_tool(tool, arguments)
             if decision == "no":
                 return self._shown(
