@@ -53,6 +53,14 @@ def crash() -> str:
 
 
 @server.tool()
+def garbage() -> str:
+    """Write what is not MCP on stdout, then answer."""
+    sys.stdout.write("this is not JSON-RPC\n\x1b[31mnor this\n")
+    sys.stdout.flush()
+    return "answered after the garbage"
+
+
+@server.tool()
 def environment() -> str:
     """The names of the environment variables this process has."""
     return " ".join(sorted(os.environ))

@@ -117,3 +117,29 @@ def test_without_tools_nothing_is_sent_for_them_and_the_answer_is_text(
     assert _calls(events) == ()
     body = server.chat_requests()[-1].body
     assert body is not None and "tools" not in body
+
+
+def test_text_and_reasoning_before_calls_in_one_answer_are_all_kept() -> None:
+    from zorac_repl.events import ReasoningDelta
+    from zorac_repl.server.sse import decode_chunk
+
+    chunk = {
+        "choices": [
+            {
+                "delta": {
+                    "reasoning": "I should look.",
+                    "content": "Let me check.",
+                    "tool_calls": [
+                        {"index": 0, "id": "c1", "function": {"name": "f", "arguments": "{}"}}
+                    ],
+                },
+                "finish_reason": None,
+            }
+        ]
+    }
+    events = list(decode_chunk(json.dumps(chunk)))
+    assert events == [
+        ReasoningDelta("I should look."),
+        TextDelta("Let me check."),
+        ToolCallDelta(0, "c1", "f", "{}"),
+    ]

@@ -163,3 +163,20 @@ def test_a_streamable_http_server_is_reached_by_its_url() -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_server_that_prints_garbage_is_one_line_or_an_answer_never_a_hang() -> None:
+    async def work(server: ToolServer) -> None:
+        try:
+            result = await server.call("garbage", {}, timeout=10)
+        except ToolFailed as exc:
+            assert "\n" not in str(exc)
+        else:
+            assert result.text == "answered after the garbage"
+        # Whatever became of that call, the next one is answered or refused in one line.
+        try:
+            assert (await server.call("add", {"a": 1, "b": 2}, timeout=10)).text == "3"
+        except ToolFailed as exc:
+            assert "\n" not in str(exc)
+
+    _with_server(work)

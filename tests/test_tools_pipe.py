@@ -225,3 +225,15 @@ def test_a_saved_exchange_keeps_its_calls_and_results_for_c(
     roles = [m["role"] for m in server.chat_requests()[-1].messages]
     assert roles[-5:] == ["user", "assistant", "tool", "assistant", "user"]
     assert _tool_messages(server)[0]["content"] == "42"
+
+
+def test_arguments_that_are_not_json_are_refused_before_anything_runs(
+    make_server: Callable[..., DevServer], tmp_path: Path
+) -> None:
+    server = make_server()
+    configure_tools(approve=("write_note",))
+    done = _run(server, "[[call=test__write_note args=not-json]] go")
+    assert done.returncode == 0, done.stderr
+    [told] = _tool_messages(server)
+    assert str(told["content"]).startswith("The arguments are not valid JSON (")
+    assert str(told["content"]).endswith("nothing was run.")
