@@ -39,9 +39,14 @@ def write_note(path: str, text: str) -> str:
 
 
 @server.tool()
-async def slow(seconds: float) -> str:
-    """Wait, then say so."""
-    await asyncio.sleep(seconds)
+async def slow(seconds: float, marker: str = "") -> str:
+    """Wait, then say so; if the client cancels the call, write ``marker`` (a path)."""
+    try:
+        await asyncio.sleep(seconds)
+    except asyncio.CancelledError:
+        if marker:
+            Path(marker).write_text("cancelled")
+        raise
     return f"waited {seconds}s"
 
 

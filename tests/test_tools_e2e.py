@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 
 from tests.helpers import start_repl
@@ -69,16 +70,22 @@ def test_always_runs_the_tool_unasked_for_the_rest_of_the_run(
 
 
 def test_ctrl_c_cancels_a_running_call_and_the_model_is_told(
-    terminal: type[Terminal], fresh_requests: DevServer
+    terminal: type[Terminal], fresh_requests: DevServer, tmp_path: Path
 ) -> None:
     configure_tools(approve=("slow",))
+    marker = tmp_path / "cancelled"
     term = start_repl(terminal, fresh_requests)
-    term.enter(_call("slow", seconds=60) + " wait")
+    term.enter(_call("slow", seconds=60, marker=str(marker)) + " wait")
     term.wait_for(r"Running test slow… \(Ctrl\+C cancels the call\)")
     term.ctrl("c")
     term.wait_for(r"⚙ test slow: cancelled")
     term.wait_for(r"Stats: ")
     assert _told(fresh_requests) == ["The user cancelled this call (Ctrl+C)."]
+    # MCP's cancellation reached the server: the tool itself was stopped.
+    deadline = time.monotonic() + 10
+    while not marker.exists():
+        assert time.monotonic() < deadline, "the server never saw the cancellation"
+        time.sleep(0.05)
 
 
 def test_two_rounds_of_tools_then_the_answer(
