@@ -183,6 +183,12 @@ def _log_to_stderr() -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["log"]:
+        # The log has its own words; a question that is just "log": zorac-repl -- log.
+        from zorac_repl.log_command import run_log
+
+        return run_log(words[1:])
     args = _parser().parse_args(argv)
     if args.prompt or not sys.stdin.isatty() or not sys.stdout.isatty():
         # One-shot asks at once: the SDK loads while settings and stdin are read. The

@@ -25,7 +25,8 @@ from zorac_repl.chat.system_prompt import system_prompt_for
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.saved import SavedConversation, SessionInUse
 from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, TooLarge, ZoracError
-from zorac_repl.paths import config_file, data_dir
+from zorac_repl.log.store import LogStore
+from zorac_repl.paths import config_file, data_dir, log_file
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
 from zorac_repl.render.printer import Printer
@@ -143,6 +144,7 @@ async def run_oneshot(
         runner,
         front,
         tools,
+        LogStore(log_file(environ)),
     )
     try:
         refused = await _stage(chat, runner, printer, settings, attach, image)

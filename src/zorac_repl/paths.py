@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-__all__ = ["config_dir", "config_file", "data_dir", "free_path", "history_file"]
+__all__ = ["config_dir", "config_file", "data_dir", "free_path", "history_file", "log_file"]
 
 _APP = "zorac-repl"
 
@@ -52,3 +52,8 @@ def free_path(directory: Path, stem: str, suffix: str) -> Path:
     while candidate.exists():
         candidate, number = directory / f"{stem}-{number}{suffix}", number + 1
     return candidate
+
+
+def log_file(environ: Mapping[str, str]) -> Path:
+    """The log of every exchange (``zorac-repl log``)."""
+    return data_dir(environ) / "log.db"

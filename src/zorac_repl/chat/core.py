@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from zorac_repl.attachments.staged import Staged
 from zorac_repl.chat.attached import images_held_back, refusal_told
 from zorac_repl.chat.budget import Budget
+from zorac_repl.chat.exchange_log import ExchangeLog
 from zorac_repl.chat.room import Room
 from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.tool_rounds import ToolRounds
@@ -41,6 +42,7 @@ from zorac_repl.errors import (
     StoreError,
     ZoracError,
 )
+from zorac_repl.log.store import LogStore
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
@@ -138,6 +140,7 @@ class Chat:
         runner: Runner,
         front: FrontEnd,
         tools: ToolBox | None = None,
+        log: LogStore | None = None,
     ) -> None:
         self._settings = settings
         self._link = link
@@ -152,6 +155,7 @@ class Chat:
             settings, link, budget, conversation, printer, runner, self.staged, self._save
         )
         self.tool_use = ToolUse(tools, settings, runner, printer, front) if tools else None
+        self._log = ExchangeLog(log, settings, link, printer)
         self._rounds = ToolRounds(
             settings, link, conversation, printer, runner, self.tool_use, front.answer_view
         )
@@ -238,6 +242,7 @@ class Chat:
             )
         self.conversation.add_user(message)
         outcome = await self._rounds.run(self._link.request(), tools)
+        self._log.record(self.conversation, message, outcome)
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete" and message.attachments and isinstance(asking, str):
             self.staged.clear()  # sent and answered: they live in the conversation now

@@ -19,6 +19,7 @@ from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.system_prompt import system_prompt_for
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.log.store import LogStore
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import Change, LiveSettings
@@ -90,6 +91,7 @@ class ChatParts:
             self.runner,
             front,
             self.tools,
+            LogStore(data_dir / "log.db"),
         )
 
     @property

@@ -25,13 +25,16 @@ from zorac_repl.settings.table import Settings
 __all__ = ["export", "to_markdown"]
 
 
-def to_markdown(conversation: Conversation, settings: Settings, now: float) -> str:
-    """The conversation as Markdown."""
+def to_markdown(
+    conversation: Conversation, settings: Settings, now: float, server: str | None = None
+) -> str:
+    """The conversation as Markdown; ``server`` names the server when the settings do not
+    (a conversation read back from the log)."""
     lines = [
         "# zorac-repl conversation",
         "",
         f"- Model: {visible_controls(settings.model) or '(not known)'}",
-        f"- Server: {settings.shown_base_url}",
+        f"- Server: {visible_controls(server) if server else settings.shown_base_url}",
         f"- Exported: {time.strftime('%Y-%m-%d %H:%M', time.localtime(now))}",
         "",
     ]

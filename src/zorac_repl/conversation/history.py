@@ -67,6 +67,7 @@ class Conversation:
     messages: list[Message] = field(default_factory=list)
     counter: TokenCounter = field(default_factory=TokenCounter, repr=False)
     images_sent: int = 4
+    log_id: int | None = None  # this conversation in the log (log/store.py), once logged
     # The server's exact prompt+completion count and how many messages it covered.
     _exact: tuple[int, int] | None = None
     # The count when last saved; shown until the encoding has loaded (a fifth of a second).
@@ -215,6 +216,7 @@ class Conversation:
     def clear(self) -> None:
         self.messages.clear()
         self.summary = self.own_system_prompt = None
+        self.log_id = None  # a new conversation; the old one stays in the log
         self._exact = self._saved_count = None
 
     def adopt(self, other: Conversation) -> None:
@@ -224,6 +226,7 @@ class Conversation:
         """
         self.messages, self.summary = other.messages, other.summary
         self.own_system_prompt, self.profile = other.own_system_prompt, other.profile
+        self.log_id = other.log_id
         self._exact, self._saved_count = other._exact, other._saved_count
 
     def replace_older(self, count: int, summary: str) -> None:
@@ -315,6 +318,8 @@ class Conversation:
             data["system_prompt"] = self.own_system_prompt
         if self.profile is not None:
             data["profile"] = self.profile
+        if self.log_id is not None:
+            data["log_id"] = self.log_id
         if self._exact is not None:
             data["exact_tokens"] = {"total": self._exact[0], "messages": self._exact[1]}
         return data
@@ -332,6 +337,8 @@ class Conversation:
         self.own_system_prompt = own if isinstance(own, str) else None
         profile = data.get("profile") if isinstance(data, Mapping) else None
         self.profile = profile if isinstance(profile, str) else None
+        log_id = data.get("log_id") if isinstance(data, Mapping) else None
+        self.log_id = log_id if isinstance(log_id, int) and not isinstance(log_id, bool) else None
         count = data.get("token_count") if isinstance(data, Mapping) else None
         self._saved_count = count if isinstance(count, int) and count >= 0 else None
 

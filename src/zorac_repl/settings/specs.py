@@ -205,6 +205,17 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "past it the answer stops",
     ),
     SettingSpec(
+        "LOG",
+        "log",
+        ("LOG",),
+        None,
+        parse_bool,
+        "keep every exchange in the searchable log (zorac-repl log); off keeps nothing "
+        "beyond the current conversation",
+        choices=booleans,
+        metavar="on|off",
+    ),
+    SettingSpec(
         "TOOLS",
         "tools",
         ("TOOLS",),

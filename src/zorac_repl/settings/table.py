@@ -85,6 +85,7 @@ class Settings:
     reasoning: ReasoningMode = "fold"
     thinking: Thinking = "auto"
     reasoning_effort: Effort = "auto"
+    log: bool = True
     tools: bool = True
     tool_rounds: int = 10
     tool_timeout: float = 60.0

@@ -1,0 +1,335 @@
+"""Every exchange, kept in ``log.db`` in the data directory and searchable.
+
+SQLite from the standard library, in WAL mode with a busy timeout, so two REPLs and a
+one-shot can write at once; the file is 0600. The schema is versioned with ``PRAGMA
+user_version`` and each migration runs once, in a transaction. Full-text search is
+FTS5 over what was asked and answered, kept in step by triggers. The database is opened
+on the first write or read, never at start-up; a corrupt file is moved aside, never
+overwritten, and a new one starts.
+
+What is kept of an exchange: the user's text and its attachments' names, the answer and
+its thinking, the tool calls and results, the model, the server, the profile, the
+figures and the time, and how it ended (complete, interrupted, failed, unanswered). The
+messages themselves are kept as the session file keeps them (``to_json``), so a logged
+conversation reads back as a ``Conversation``. Never the API key or headers: they are
+settings, not messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zorac_repl.errors import StoreError
+from zorac_repl.paths import free_path
+
+__all__ = ["SCHEMA_VERSION", "Exchange", "Hit", "LogStore", "Summary"]
+
+SCHEMA_VERSION = 1
+
+# Each migration takes the database from its index to the next version.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,
+        name TEXT
+    );
+    CREATE TABLE exchanges (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        time TEXT NOT NULL,
+        status TEXT NOT NULL,
+        model TEXT,
+        server TEXT,
+        profile TEXT,
+        question TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        thinking TEXT NOT NULL DEFAULT '',
+        attachments TEXT NOT NULL DEFAULT '',
+        messages TEXT NOT NULL,
+        figures TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX exchanges_by_conversation ON exchanges(conversation_id, id);
+    CREATE VIRTUAL TABLE exchanges_text USING fts5(
+        question, answer, content='exchanges', content_rowid='id'
+    );
+    CREATE TRIGGER exchanges_added AFTER INSERT ON exchanges BEGIN
+        INSERT INTO exchanges_text(rowid, question, answer)
+        VALUES (new.id, new.question, new.answer);
+    END;
+    CREATE TRIGGER exchanges_removed AFTER DELETE ON exchanges BEGIN
+        INSERT INTO exchanges_text(exchanges_text, rowid, question, answer)
+        VALUES ('delete', old.id, old.question, old.answer);
+    END;
+    """,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One exchange as it is logged."""
+
+    status: str
+    question: str
+    answer: str
+    messages: Sequence[dict[str, object]]
+    thinking: str = ""
+    attachments: str = ""
+    model: str = ""
+    server: str = ""
+    profile: str = ""
+    figures: dict[str, object] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A conversation in the list: its id, when, the model, its first line, its size."""
+
+    id: int
+    started: str
+    model: str
+    first_line: str
+    exchanges: int
+    name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A search hit: the conversation, the exchange, when, and a snippet around the terms."""
+
+    conversation_id: int
+    exchange_id: int
+    time: str
+    snippet: str
+
+
+class LogStore:
+    """The log database at ``path``, opened on first use.
+
+    Raises (from every method):
+        StoreError: the database cannot be opened, read or written (one line).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self.notice = ""  # what opening it did that the user should know (a file moved aside)
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._db is not None:
+            return self._db
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+            db.execute("PRAGMA busy_timeout = 5000")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left
+            db.execute("PRAGMA journal_mode = WAL")
+            self._migrate(db)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                self._set_aside(str(exc))
+                return self._connect()
+            raise StoreError(f"The log {self.path} cannot be opened ({exc}).") from None
+        except OSError as exc:
+            raise StoreError(
+                f"The log {self.path} cannot be opened ({exc.strerror or exc})."
+            ) from None
+        self._db = db
+        return db
+
+    def _set_aside(self, reason: str) -> None:
+        target = free_path(
+            self.path.parent, f"{self.path.stem}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}", ".db"
+        )
+        try:
+            os.replace(self.path, target)
+        except OSError as exc:
+            raise StoreError(
+                f"The log {self.path} is damaged ({reason}) and cannot be moved aside "
+                f"({exc.strerror})."
+            ) from None
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.replace(f"{self.path}{suffix}", f"{target}{suffix}")
+        self.notice = (
+            f"The log was damaged ({reason}); it was moved to {target}, and a new one starts."
+        )
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        while version < SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                # Another process may have migrated meanwhile: read the version again.
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version < SCHEMA_VERSION:
+                    for statement in _statements(_MIGRATIONS[version]):
+                        db.execute(statement)
+                    version += 1
+                    db.execute(f"PRAGMA user_version = {version}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        db = self._connect()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise StoreError(f"The log {self.path} could not be written ({exc}).") from None
+
+    def new_conversation(self, name: str | None = None) -> int:
+        with self._writing() as db:
+            cursor = db.execute(
+                "INSERT INTO conversations(started, name) VALUES (?, ?)", (_now(), name)
+            )
+            return int(cursor.lastrowid or 0)
+
+    def log(self, conversation_id: int, exchange: Exchange) -> int:
+        """Keep ``exchange`` in the conversation; returns its id."""
+        with self._writing() as db:
+            cursor = db.execute(
+                "INSERT INTO exchanges(conversation_id, time, status, model, server, profile, "
+                "question, answer, thinking, attachments, messages, figures) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    conversation_id,
+                    _now(),
+                    exchange.status,
+                    exchange.model,
+                    exchange.server,
+                    exchange.profile,
+                    exchange.question,
+                    exchange.answer,
+                    exchange.thinking,
+                    exchange.attachments,
+                    json.dumps(list(exchange.messages), ensure_ascii=False),
+                    json.dumps(exchange.figures or {}),
+                ),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def conversations(self, limit: int = 20) -> list[Summary]:
+        """The newest conversations with at least one exchange, newest first."""
+        rows = self._read(
+            "SELECT c.id, c.started, c.name, "
+            "(SELECT model FROM exchanges WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1), "
+            "(SELECT question FROM exchanges WHERE conversation_id = c.id ORDER BY id LIMIT 1), "
+            "(SELECT count(*) FROM exchanges WHERE conversation_id = c.id) "
+            "FROM conversations c WHERE EXISTS "
+            "(SELECT 1 FROM exchanges WHERE conversation_id = c.id) "
+            "ORDER BY c.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            Summary(row[0], row[1], row[3] or "", _first_line(row[4] or ""), row[5], row[2])
+            for row in rows
+        ]
+
+    def search(self, terms: str, limit: int = 20) -> list[Hit]:
+        """Exchanges whose question or answer hold ``terms``, newest first."""
+        query = " ".join(f'"{word.replace(chr(34), "")}"' for word in terms.split() if word)
+        if not query:
+            return []
+        rows = self._read(
+            "SELECT e.conversation_id, e.id, e.time, "
+            "snippet(exchanges_text, -1, '\x02', '\x03', '…', 12) "
+            "FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
+            "WHERE exchanges_text MATCH ? ORDER BY e.id DESC LIMIT ?",
+            (query, limit),
+        )
+        return [Hit(row[0], row[1], row[2], row[3]) for row in rows]
+
+    def messages(
+        self, conversation_id: int, complete_only: bool = True
+    ) -> list[dict[str, Any]] | None:
+        """The saved messages of a conversation's exchanges, oldest first; ``None`` when
+        there is no such conversation. Failed and interrupted exchanges are left out:
+        they are never sent back as history."""
+        known = self._read("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,))
+        if not known:
+            return None
+        where = " AND status = 'complete'" if complete_only else ""
+        rows = self._read(
+            f"SELECT messages FROM exchanges WHERE conversation_id = ?{where} ORDER BY id",
+            (conversation_id,),
+        )
+        messages: list[dict[str, Any]] = []
+        for (text,) in rows:
+            with contextlib.suppress(ValueError):
+                loaded = json.loads(text)
+                if isinstance(loaded, list):
+                    messages += [m for m in loaded if isinstance(m, dict)]
+        return messages
+
+    def last_seen(self, conversation_id: int) -> tuple[str, str]:
+        """The model and the server of a conversation's last exchange."""
+        rows = self._read(
+            "SELECT model, server FROM exchanges WHERE conversation_id = ? ORDER BY id DESC "
+            "LIMIT 1",
+            (conversation_id,),
+        )
+        return (rows[0][0] or "", rows[0][1] or "") if rows else ("", "")
+
+    def forget(self, conversation_id: int) -> bool:
+        """Delete a conversation for real: its rows and their search entries."""
+        with self._writing() as db:
+            db.execute("DELETE FROM exchanges WHERE conversation_id = ?", (conversation_id,))
+            cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            found = cursor.rowcount > 0
+            # The search index keeps deleted terms in its segments until they are merged.
+            db.execute("INSERT INTO exchanges_text(exchanges_text) VALUES ('optimize')")
+        with contextlib.suppress(sqlite3.Error):
+            db = self._connect()
+            db.execute("VACUUM")
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return found
+
+    def _read(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
+        try:
+            return self._connect().execute(sql, parameters).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"The log {self.path} could not be read ({exc}).") from None
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
+def _statements(script: str) -> list[str]:
+    """A migration's statements, one by one (a trigger's body holds semicolons)."""
+    statements, current = [], ""
+    for line in script.strip().splitlines():
+        current += line + "\n"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return statements
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def _first_line(text: str) -> str:
+    stripped = text.strip()
+    return stripped.splitlines()[0] if stripped else ""

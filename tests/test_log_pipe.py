@@ -1,0 +1,75 @@
+"""``zorac-repl log`` through real pipes, after questions asked the usual ways."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.conftest import zorac_command
+from zorac_repl.devserver import DevServer
+
+
+def _run(server: DevServer | None, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, **env}
+    if server is not None:
+        environment["VLLM_BASE_URL"] = server.base_url
+    return subprocess.run(
+        [zorac_command(), *args],
+        input="",
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
+
+
+def test_every_exchange_is_logged_listed_searched_and_read_back(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    assert _run(server, "[[echo]] the quick brown fox").returncode == 0
+    assert _run(server, "--session", "work", "[[echo]] first of two").returncode == 0
+    assert _run(server, "--session", "work", "[[echo]] second of two").returncode == 0
+    listed = json.loads(_run(None, "log", "--json").stdout)
+    assert [(c["first_line"], c["exchanges"]) for c in listed] == [
+        ("[[echo]] first of two", 2),
+        ("[[echo]] the quick brown fox", 1),
+    ]
+    plain = _run(None, "log").stdout.splitlines()
+    assert plain[0].split()[0] == str(listed[0]["id"]) and "(2 exchanges)" in plain[0]
+    hits = _run(None, "log", "-q", "brown fox").stdout
+    assert "«brown» «fox»" in hits
+    shown = _run(None, "log", str(listed[0]["id"])).stdout
+    assert "## You\n\n[[echo]] first of two" in shown
+    assert "## Assistant" in shown and "second of two" in shown
+
+
+def test_a_failed_turn_is_logged_as_such_and_log_is_still_a_question_after_dashes(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    assert _run(server, "[[fault=drop]] will break").returncode == 3
+    assert _run(server, "--", "log").returncode == 0  # asked, not the log command
+    hits = json.loads(_run(None, "log", "-q", "break", "--json").stdout)
+    assert len(hits) == 1
+    conversation = json.loads(_run(None, "log", str(hits[0]["id"]), "--json").stdout)
+    assert conversation["messages"] == []  # a failed exchange is never history
+    listed = json.loads(_run(None, "log", "--json").stdout)
+    assert listed[0]["first_line"] == "log"
+
+
+def test_log_off_keeps_nothing_and_rm_deletes_for_real(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    assert _run(server, "[[echo]] not kept", LOG="off").returncode == 0
+    assert not (Path(os.environ["ZORAC_DATA_DIR"]) / "log.db").exists()
+    assert _run(server, "[[echo]] kept, then removed").returncode == 0
+    [entry] = json.loads(_run(None, "log", "--json").stdout)
+    removed = _run(None, "log", "rm", str(entry["id"]))
+    assert removed.returncode == 0 and "Deleted conversation" in removed.stderr
+    assert json.loads(_run(None, "log", "--json").stdout) == []
+    assert _run(None, "log", str(entry["id"])).returncode == 1

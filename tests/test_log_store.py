@@ -1,0 +1,98 @@
+"""The log's database: schema, search, deletion for real, a damaged file, two writers."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+from pathlib import Path
+
+from zorac_repl.log.store import SCHEMA_VERSION, Exchange, LogStore
+
+
+def _exchange(question: str, answer: str = "an answer", status: str = "complete") -> Exchange:
+    messages = [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
+    return Exchange(status, question, answer, messages if status == "complete" else messages[:1])
+
+
+def test_a_new_log_is_0600_in_wal_mode_at_the_current_schema(tmp_path: Path) -> None:
+    store = LogStore(tmp_path / "log.db")
+    store.log(store.new_conversation(), _exchange("hello"))
+    store.close()
+    assert stat.S_IMODE((tmp_path / "log.db").stat().st_mode) == 0o600
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_an_empty_database_of_version_0_is_migrated_once(tmp_path: Path) -> None:
+    sqlite3.connect(tmp_path / "log.db").close()  # version 0: nothing in it
+    for _ in range(2):  # the second open finds it migrated already
+        store = LogStore(tmp_path / "log.db")
+        store.log(store.new_conversation(), _exchange("again"))
+        store.close()
+    assert len(LogStore(tmp_path / "log.db").conversations()) == 2
+
+
+def test_search_finds_question_and_answer_newest_first_with_snippets(tmp_path: Path) -> None:
+    store = LogStore(tmp_path / "log.db")
+    first = store.new_conversation()
+    store.log(first, _exchange("how does paged attention work?"))
+    second = store.new_conversation()
+    store.log(second, _exchange("unrelated", "paged attention keeps the KV cache in blocks"))
+    hits = store.search("paged attention")
+    assert [hit.conversation_id for hit in hits] == [second, first]
+    assert "\x02paged\x03 \x02attention\x03" in hits[0].snippet
+    assert store.search('"quotes" and (parens)') == []  # never a syntax error
+
+
+def test_failed_exchanges_are_kept_but_never_read_back_as_history(tmp_path: Path) -> None:
+    store = LogStore(tmp_path / "log.db")
+    conversation = store.new_conversation()
+    store.log(conversation, _exchange("first"))
+    store.log(conversation, _exchange("cut short", "half an ans", status="interrupted"))
+    assert [m["content"] for m in store.messages(conversation) or []] == ["first", "an answer"]
+    assert store.search("cut short")[0].conversation_id == conversation
+
+
+def test_forgetting_deletes_the_rows_and_their_search_entries(tmp_path: Path) -> None:
+    store = LogStore(tmp_path / "log.db")
+    conversation = store.new_conversation()
+    store.log(conversation, _exchange("secret plans for tuesday"))
+    assert store.forget(conversation)
+    assert store.search("tuesday") == []
+    assert store.messages(conversation) is None
+    assert not store.forget(conversation)
+    store.close()
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        db.execute("INSERT INTO exchanges_text(exchanges_text) VALUES ('integrity-check')")
+    assert b"tuesday" not in (tmp_path / "log.db").read_bytes()
+
+
+def test_a_damaged_database_is_moved_aside_and_a_new_one_starts(tmp_path: Path) -> None:
+    (tmp_path / "log.db").write_bytes(b"this is not sqlite at all" * 100)
+    store = LogStore(tmp_path / "log.db")
+    store.log(store.new_conversation(), _exchange("fresh"))
+    assert "moved to" in store.notice
+    aside = list(tmp_path.glob("log.corrupt-*.db"))
+    assert len(aside) == 1 and aside[0].read_bytes().startswith(b"this is not sqlite")
+    assert [c.first_line for c in store.conversations()] == ["fresh"]
+
+
+def test_two_writers_at_once_lose_nothing(tmp_path: Path) -> None:
+    def write(tag: str) -> None:
+        store = LogStore(tmp_path / "log.db")
+        conversation = store.new_conversation()
+        for number in range(40):
+            store.log(conversation, _exchange(f"{tag} {number}"))
+        store.close()
+
+    threads = [threading.Thread(target=write, args=(tag,)) for tag in ("alpha", "beta")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store = LogStore(tmp_path / "log.db")
+    assert sorted(c.exchanges for c in store.conversations()) == [40, 40]
+    assert len(store.search("alpha", limit=100)) == 40
