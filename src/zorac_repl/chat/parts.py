@@ -81,6 +81,7 @@ class ChatParts:
         for problem in problems:
             printer.say(problem, "yellow")
         self.tools = ToolBox(specs, environ)
+        self.log = LogStore(data_dir / "log.db")  # opened on first use
         self.chat = Chat(
             self.settings,
             self.link,
@@ -91,7 +92,7 @@ class ChatParts:
             self.runner,
             front,
             self.tools,
-            LogStore(data_dir / "log.db"),
+            self.log,
         )
 
     @property
@@ -99,6 +100,7 @@ class ChatParts:
         return self.saved.conversation
 
     async def close(self) -> None:
+        self.log.close()
         await self.tools.close()
         await self.link.close()
         self.saved.release()

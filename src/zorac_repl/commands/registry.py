@@ -14,6 +14,7 @@ from zorac_repl.commands import (
     copy_code,
     export,
     for_conversation,
+    for_log,
     for_repl,
     for_server,
     for_settings,
@@ -57,6 +58,18 @@ COMMANDS: tuple[Command, ...] = (
         attachments.detach,
         usage="N|all",
         subcommands=("all",),
+    ),
+    Command(
+        "/search",
+        "search the log of every conversation; each hit shows its conversation's id",
+        for_log.search,
+        usage="TERMS",
+    ),
+    Command(
+        "/resume",
+        "continue a conversation from the log: it becomes the current one",
+        for_log.resume,
+        usage="ID",
     ),
     Command(
         "/tools",

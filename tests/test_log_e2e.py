@@ -1,0 +1,31 @@
+"""/search and /resume in the installed REPL."""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers import start_repl
+from tests.terminal import Terminal
+from zorac_repl.devserver import DevServer
+
+
+def test_search_finds_an_old_exchange_and_resume_continues_it(
+    terminal: type[Terminal], fresh_requests: DevServer
+) -> None:
+    term = start_repl(terminal, fresh_requests)
+    term.enter("[[echo]] remember the aardvark")
+    term.wait_for(r"Stats: ")
+    term.enter("/clear")
+    term.wait_for(r"backup|Started a new conversation|new conversation", timeout=10)
+    term.enter("[[echo]] something else entirely")
+    term.wait_count(r"Stats: ", 2)
+    term.enter("/search aardvark")
+    found = term.wait_for(r"\n\s*(\d+)\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+.*«aardvark»")
+    conversation_id = found.group(1)
+    term.enter(f"/resume {conversation_id}")
+    term.wait_for(rf"Resumed conversation {conversation_id}: 2 messages")
+    term.enter("[[echo]] and now?")
+    term.wait_count(r"Stats: ", 3)
+    sent = [m["content"] for m in fresh_requests.chat_requests()[-1].messages]
+    assert "remember the aardvark" in sent and "something else entirely" not in sent
+    assert re.search(r"4 msgs", term.text().splitlines()[-1])
