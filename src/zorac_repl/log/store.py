@@ -249,13 +249,28 @@ class LogStore:
         query = " ".join(f'"{word.replace(chr(34), "")}"' for word in terms.split() if word)
         if not query:
             return []
-        rows = self._read(
-            "SELECT e.conversation_id, e.id, e.time, "
-            "snippet(exchanges_text, -1, '\x02', '\x03', '…', 12) "
-            "FROM exchanges_text JOIN exchanges e ON e.id = exchanges_text.rowid "
-            "WHERE exchanges_text MATCH ? ORDER BY e.id DESC LIMIT ?",
+        # The index is walked newest first and stops at the limit: a common word over a
+        # million messages costs no more than a rare one.
+        found = self._read(
+            "SELECT rowid, snippet(exchanges_text, -1, '\x02', '\x03', '…', 12) "
+            "FROM exchanges_text WHERE exchanges_text MATCH ? ORDER BY rowid DESC LIMIT ?",
             (query, limit),
         )
+        if not found:
+            return []
+        places = {
+            row[0]: (row[1], row[2])
+            for row in self._read(
+                "SELECT id, conversation_id, time FROM exchanges WHERE id IN "
+                f"({','.join('?' * len(found))})",
+                [row[0] for row in found],
+            )
+        }
+        rows = [
+            (places[rowid][0], rowid, places[rowid][1], snippet)
+            for rowid, snippet in found
+            if rowid in places
+        ]
         return [Hit(row[0], row[1], row[2], row[3]) for row in rows]
 
     def messages(
