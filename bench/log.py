@@ -34,10 +34,28 @@ from pathlib import Path
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.log.store import Exchange, LogStore
 
-_WORDS = (
-    "attention batching cache decode kernel latency memory model prefill quantized "
-    "scheduler speculative tensor throughput token vllm window gpu stream answer"
-).split()
+_WORDS = [
+    "attention",
+    "batching",
+    "cache",
+    "decode",
+    "kernel",
+    "latency",
+    "memory",
+    "model",
+    "prefill",
+    "quantized",
+    "scheduler",
+    "speculative",
+    "tensor",
+    "throughput",
+    "token",
+    "vllm",
+    "window",
+    "gpu",
+    "stream",
+    "answer",
+]
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -161,28 +179,24 @@ def main() -> None:
         )
         store = LogStore(path)
         store.search("zebrafish")  # opens it
-        print(
-            f"  search, a rare word:        {_median(5, lambda: store.search('zebrafish')) * 1000:7.1f} ms"
-        )
-        print(
-            f"  search, two common words:   {_median(5, lambda: store.search('kernel latency')) * 1000:7.1f} ms (20 newest hits)"
-        )
-        print(
-            f"  list the last 20:           {_median(5, lambda: store.conversations(20)) * 1000:7.1f} ms"
-        )
+        rare = _median(5, lambda: store.search("zebrafish"))
+        common = _median(5, lambda: store.search("kernel latency"))
+        listed = _median(5, lambda: store.conversations(20))
+        print(f"  search, a rare word:        {rare * 1000:7.1f} ms")
+        print(f"  search, two common words:   {common * 1000:7.1f} ms (the 20 newest hits)")
+        print(f"  list the last 20:           {listed * 1000:7.1f} ms")
 
         def resume() -> None:
             found = store.messages(args.conversations // 2) or []
             Conversation().load_json({"version": 1, "summary": None, "messages": found})
 
-        print(
-            f"  read back a conversation of {2 * args.exchanges_per} messages: {_median(5, resume) * 1000:7.1f} ms"
-        )
+        size = 2 * args.exchanges_per
+        print(f"  read back {size} messages:    {_median(5, resume) * 1000:7.1f} ms")
         conversation = store.new_conversation()
-        exchange = Exchange("complete", "q " * 20, "a " * 400, [{"role": "user", "content": "q"}])
-        print(
-            f"  log one exchange:           {_median(20, lambda: store.log(conversation, exchange)) * 1000:7.1f} ms"
-        )
+        said = [{"role": "user", "content": "q"}]
+        exchange = Exchange("complete", "q " * 20, "a " * 400, said)
+        logged = _median(20, lambda: store.log(conversation, exchange))
+        print(f"  log one exchange:           {logged * 1000:7.1f} ms")
         store.close()
         command = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
         env = {**os.environ, "ZORAC_DATA_DIR": scratch}
