@@ -96,3 +96,41 @@ def test_two_writers_at_once_lose_nothing(tmp_path: Path) -> None:
     store = LogStore(tmp_path / "log.db")
     assert sorted(c.exchanges for c in store.conversations()) == [40, 40]
     assert len(store.search("alpha", limit=100)) == 40
+
+
+def test_a_writer_killed_at_any_moment_leaves_a_whole_log(tmp_path: Path) -> None:
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    writer = (
+        "import sys, pathlib\n"
+        "from zorac_repl.log.store import Exchange, LogStore\n"
+        "store = LogStore(pathlib.Path(sys.argv[1]))\n"
+        "conversation = store.new_conversation()\n"
+        "number = 0\n"
+        "while True:\n"
+        "    number += 1\n"
+        "    said = [{'role': 'user', 'content': 'q'}]\n"
+        "    store.log(conversation, Exchange('complete', f'kill {number}', 'a ' * 200, said))\n"
+        "    print(number, flush=True)\n"
+    )
+    path, rng, seen = tmp_path / "log.db", random.Random(11), 0
+    for _ in range(6):
+        process = subprocess.Popen(
+            [sys.executable, "-c", writer, str(path)], stdout=subprocess.PIPE, text=True
+        )
+        deadline = time.monotonic() + 20
+        assert process.stdout is not None
+        first = process.stdout.readline()  # it has written at least once
+        assert first.strip() and time.monotonic() < deadline
+        time.sleep(rng.uniform(0.0, 0.3))
+        process.send_signal(signal.SIGKILL)
+        rest, _ = process.communicate()
+        seen += 1 + len(rest.split())
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        kept = db.execute("SELECT count(*) FROM exchanges").fetchone()[0]
+    assert kept >= seen  # every exchange it saw committed is there (and perhaps the next)
