@@ -73,3 +73,20 @@ def test_log_off_keeps_nothing_and_rm_deletes_for_real(
     assert removed.returncode == 0 and "Deleted conversation" in removed.stderr
     assert json.loads(_run(None, "log", "--json").stdout) == []
     assert _run(None, "log", str(entry["id"])).returncode == 1
+
+
+def test_the_first_log_command_imports_the_saved_sessions_once(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    assert (
+        _run(server, "--session", "old", "[[echo]] from before the log", LOG="off").returncode == 0
+    )
+    data = Path(os.environ["ZORAC_DATA_DIR"])
+    assert not (data / "log.db").exists()
+    first = _run(None, "log")
+    assert "Imported 1 saved session (1 exchange) into the log" in first.stderr
+    assert "[[echo]] from before the log" in first.stdout and "[old]" in first.stdout
+    second = _run(None, "log")
+    assert "Imported" not in second.stderr
+    assert second.stdout == first.stdout

@@ -134,3 +134,59 @@ def test_a_writer_killed_at_any_moment_leaves_a_whole_log(tmp_path: Path) -> Non
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         kept = db.execute("SELECT count(*) FROM exchanges").fetchone()[0]
     assert kept >= seen  # every exchange it saw committed is there (and perhaps the next)
+
+
+def test_a_log_of_version_1_is_migrated_and_keeps_its_exchanges(tmp_path: Path) -> None:
+    from zorac_repl.log.store import _MIGRATIONS, _statements
+
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        for statement in _statements(_MIGRATIONS[0]):
+            db.execute(statement)
+        db.execute("INSERT INTO conversations(started) VALUES ('2026-01-01')")
+        db.execute(
+            "INSERT INTO exchanges(conversation_id, time, status, question, answer, messages) "
+            "VALUES (1, '2026-01-01', 'complete', 'old question', 'old answer', '[]')"
+        )
+        db.execute("PRAGMA user_version = 1")
+    store = LogStore(tmp_path / "log.db")
+    assert [hit.conversation_id for hit in store.search("old question")] == [1]
+    store.close()
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("SELECT count(*) FROM imported_files").fetchone()[0] == 0
+
+
+def test_the_saved_sessions_are_imported_once_and_left_as_they_are(tmp_path: Path) -> None:
+    from zorac_repl.conversation.history import Conversation
+    from zorac_repl.conversation.message import AnswerMeta
+    from zorac_repl.conversation.saved import SavedConversation
+
+    def saved(name: str, own_prompt: str | None, *exchanges: tuple[str, str, str]) -> None:
+        conversation = Conversation()
+        session = SavedConversation(conversation, tmp_path, name)
+        session.restore()
+        conversation.set_own_system_prompt(own_prompt)
+        for question, answer, thinking in exchanges:
+            conversation.add_user(question)
+            conversation.add_assistant(answer, AnswerMeta(model="m", thinking=thinking))
+        session.save()
+        session.release()
+
+    saved("default", None, ("what is a kv cache?", "keys and values kept", "let me think"))
+    saved("work", "be terse", ("first task", "done", ""), ("second task", "also done", ""))
+    (tmp_path / "sessions" / "bad.json").write_text("{not json")
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*.json")}
+    store = LogStore(tmp_path / "log.db")
+    listed = store.conversations()
+    assert sorted((c.name, c.exchanges) for c in listed) == [("default", 1), ("work", 2)]
+    assert store.notice.startswith("Imported 2 saved sessions (3 exchanges) into the log")
+    assert "Not imported, unreadable: bad.json" in store.notice
+    default = next(c for c in listed if c.name == "default")
+    [question, answer] = store.messages(default.id) or []
+    assert question["content"] == "what is a kv cache?"
+    assert answer["meta"]["thinking"] == "let me think"  # type: ignore[index]
+    assert store.search("second task")[0].conversation_id != default.id
+    store.close()
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*.json")} == before
+    again = LogStore(tmp_path / "log.db")
+    assert len(again.conversations()) == 2 and again.notice == ""

@@ -43,11 +43,15 @@ def _parser() -> argparse.ArgumentParser:
 def run_log(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     path = log_file(os.environ)
-    if not path.exists():
+    sessions = (path.parent / "session.json").exists() or (path.parent / "sessions").is_dir()
+    if not path.exists() and not sessions:
         print("The log is empty: nothing has been asked yet (or LOG is off).", file=sys.stderr)
         return 0 if not args.what else 1
     store = LogStore(path)
     try:
+        store.conversations(1)  # opens it: a first run imports the saved sessions
+        if store.notice:
+            print(store.notice, file=sys.stderr)
         if args.what[:1] == ["rm"] and len(args.what) == 2 and args.what[1].isdigit():
             if not store.forget(int(args.what[1])):
                 print(f"zorac-repl: there is no conversation {args.what[1]}.", file=sys.stderr)

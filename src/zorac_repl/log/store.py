@@ -32,7 +32,7 @@ from zorac_repl.paths import free_path
 
 __all__ = ["SCHEMA_VERSION", "Exchange", "Hit", "LogStore", "Summary"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Each migration takes the database from its index to the next version.
 _MIGRATIONS: tuple[str, ...] = (
@@ -70,6 +70,13 @@ _MIGRATIONS: tuple[str, ...] = (
         VALUES ('delete', old.id, old.question, old.answer);
     END;
     """,
+    # 2: which session files were imported, once (they stay as they are).
+    """
+    CREATE TABLE imported_files (
+        path TEXT PRIMARY KEY,
+        conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL
+    );
+    """,
 )
 
 
@@ -87,6 +94,7 @@ class Exchange:
     server: str = ""
     profile: str = ""
     figures: dict[str, object] | None = None
+    time: str = ""  # when it ended; now, when not given
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +136,10 @@ class LogStore:
             return self._db
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            created = False
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+                created = True
             db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
             db.execute("PRAGMA busy_timeout = 5000")
             db.execute("PRAGMA foreign_keys = ON")
@@ -146,6 +156,12 @@ class LogStore:
                 f"The log {self.path} cannot be opened ({exc.strerror or exc})."
             ) from None
         self._db = db
+        if created:
+            # The first log of this data directory: the session files come in, once.
+            from zorac_repl.log.session_import import import_sessions
+
+            said = import_sessions(self, self.path.parent)
+            self.notice = " ".join(part for part in (self.notice, said) if part)
         return db
 
     def _set_aside(self, reason: str) -> None:
@@ -206,26 +222,55 @@ class LogStore:
     def log(self, conversation_id: int, exchange: Exchange) -> int:
         """Keep ``exchange`` in the conversation; returns its id."""
         with self._writing() as db:
-            cursor = db.execute(
-                "INSERT INTO exchanges(conversation_id, time, status, model, server, profile, "
-                "question, answer, thinking, attachments, messages, figures) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    conversation_id,
-                    _now(),
-                    exchange.status,
-                    exchange.model,
-                    exchange.server,
-                    exchange.profile,
-                    exchange.question,
-                    exchange.answer,
-                    exchange.thinking,
-                    exchange.attachments,
-                    json.dumps(list(exchange.messages), ensure_ascii=False),
-                    json.dumps(exchange.figures or {}),
-                ),
+            return self._insert(db, conversation_id, exchange)
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, conversation_id: int, exchange: Exchange) -> int:
+        cursor = db.execute(
+            "INSERT INTO exchanges(conversation_id, time, status, model, server, profile, "
+            "question, answer, thinking, attachments, messages, figures) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                conversation_id,
+                exchange.time or _now(),
+                exchange.status,
+                exchange.model,
+                exchange.server,
+                exchange.profile,
+                exchange.question,
+                exchange.answer,
+                exchange.thinking,
+                exchange.attachments,
+                json.dumps(list(exchange.messages), ensure_ascii=False),
+                json.dumps(exchange.figures or {}),
+            ),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def imported(self, path: str) -> bool:
+        return bool(self._read("SELECT 1 FROM imported_files WHERE path = ?", (path,)))
+
+    def import_conversation(
+        self, path: str, name: str | None, exchanges: Sequence[Exchange]
+    ) -> int | None:
+        """Keep a session file's exchanges as one conversation, once: ``None`` when that
+        file was imported before. All of it or nothing, in one transaction."""
+        with self._writing() as db:
+            if db.execute("SELECT 1 FROM imported_files WHERE path = ?", (path,)).fetchone():
+                return None
+            conversation = None
+            if exchanges:
+                cursor = db.execute(
+                    "INSERT INTO conversations(started, name) VALUES (?, ?)", (_now(), name)
+                )
+                conversation = int(cursor.lastrowid or 0)
+                for exchange in exchanges:
+                    self._insert(db, conversation, exchange)
+            db.execute(
+                "INSERT INTO imported_files(path, conversation_id) VALUES (?, ?)",
+                (path, conversation),
             )
-            return int(cursor.lastrowid or 0)
+            return conversation
 
     def conversations(self, limit: int = 20) -> list[Summary]:
         """The newest conversations with at least one exchange, newest first."""
