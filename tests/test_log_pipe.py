@@ -90,3 +90,17 @@ def test_the_first_log_command_imports_the_saved_sessions_once(
     second = _run(None, "log")
     assert "Imported" not in second.stderr
     assert second.stdout == first.stdout
+
+
+def test_a_log_that_cannot_be_opened_is_one_line_and_the_answer_still_comes(
+    make_server: Callable[..., DevServer],
+) -> None:
+    server = make_server()
+    data = Path(os.environ["ZORAC_DATA_DIR"])
+    (data / "log.db").mkdir(parents=True)  # in the way, as a full or broken disk would be
+    done = _run(server, "[[echo]] still answered")
+    assert done.returncode == 0
+    assert done.stdout == "still answered\n"
+    [line] = [line for line in done.stderr.splitlines() if "log" in line]
+    assert line.startswith(f"The log {data / 'log.db'} cannot be opened")
+    assert line.endswith("The chat goes on without the log.")
