@@ -112,7 +112,8 @@ def test_an_ollama_model_without_the_capability_gets_no_tools(
 def test_llama_cpp_without_jinja_writes_a_call_as_text_and_nothing_runs(
     make_server: Callable[..., DevServer], tmp_path: Path
 ) -> None:
-    server = make_server(flavor="llamacpp", tools=False)
+    # An older build: its /props has no template capabilities, so tools are sent.
+    server = make_server(flavor="llamacpp-old", tools=False)
     configure_tools(approve=("write_note",))
     note = tmp_path / "note.txt"
     arguments = json.dumps({"path": str(note), "text": "x"}, separators=(",", ":"))
@@ -237,3 +238,38 @@ def test_arguments_that_are_not_json_are_refused_before_anything_runs(
     [told] = _tool_messages(server)
     assert str(told["content"]).startswith("The arguments are not valid JSON (")
     assert str(told["content"]).endswith("nothing was run.")
+
+
+@pytest.mark.parametrize(
+    ("flavor", "where"),
+    [
+        ("lmstudio", "/api/v1/models trained_for_tool_use"),
+        ("llamacpp", "/props chat_template_caps"),
+    ],
+)
+def test_a_server_that_says_its_model_takes_no_tools_gets_none(
+    make_server: Callable[..., DevServer], flavor: str, where: str
+) -> None:
+    server = make_server(flavor=flavor, tools=False)
+    configure_tools()
+    done = _run(server, "hello")
+    assert done.returncode == 0, done.stderr
+    body = server.chat_requests()[-1].body
+    assert body is not None and "tools" not in body
+    assert f"takes no tools ({where})" in done.stderr
+
+
+def test_a_profile_brings_its_own_mcp_servers(make_server: Callable[..., DevServer]) -> None:
+    server = make_server()
+    path = configure_tools(approve=("add",))
+    config = json.loads(path.read_text())
+    profile_servers = {"other": {**config["mcpServers"]["test"]}}
+    config["profiles"] = {"lab": {"base_url": server.base_url, "mcpServers": profile_servers}}
+    path.write_text(json.dumps(config))
+    done = _run(server, "-p", "lab", '[[call=other__add args={"a":3,"b":4}]] add')
+    assert done.returncode == 0, done.stderr
+    first = server.chat_requests()[0].body
+    assert first is not None
+    names = [tool["function"]["name"] for tool in first["tools"]]
+    assert "other__add" in names and "test__add" not in names
+    assert _tool_messages(server)[0]["content"] == "7"

@@ -135,7 +135,12 @@ def show_body(vision: bool, tools: bool = True) -> bytes:
 
 
 def discovery_body(
-    flavor: str, path: str, models: dict[str, int], loaded: set[str], vision: bool = True
+    flavor: str,
+    path: str,
+    models: dict[str, int],
+    loaded: set[str],
+    vision: bool = True,
+    tools: bool = True,
 ) -> bytes | None:
     """A discovery endpoint's JSON as ``flavor`` serves it; ``None``: it has no such path."""
     default = next(iter(models))
@@ -146,15 +151,16 @@ def discovery_body(
     if flavor == "vllm" and path == "/version":
         return b'{"version":"0.33.0"}'
     if flavor.startswith("llamacpp") and path == "/props":
-        return _dumps(
-            {
-                "default_generation_settings": {"n_ctx": models[default], "n_predict": -1},
-                "total_slots": 1,
-                "modalities": {"vision": vision, "audio": False},
-                "model_path": f"/models/{default}.gguf",
-                "build_info": "b6000-1f2e3d4c",
-            }
-        )
+        props: dict[str, Any] = {
+            "default_generation_settings": {"n_ctx": models[default], "n_predict": -1},
+            "total_slots": 1,
+            "modalities": {"vision": vision, "audio": False},
+            "model_path": f"/models/{default}.gguf",
+            "build_info": "b6000-1f2e3d4c",
+        }
+        if flavor == "llamacpp":  # current builds say what the chat template can do
+            props["chat_template_caps"] = {"supports_tools": tools, "supports_tool_calls": tools}
+        return _dumps(props)
     if flavor == "ollama":
         if path == "/api/version":
             return b'{"version":"0.12.6"}'
@@ -180,7 +186,7 @@ def discovery_body(
                     {
                         "type": "llm",
                         "key": model,
-                        "capabilities": {"vision": vision, "trained_for_tool_use": True},
+                        "capabilities": {"vision": vision, "trained_for_tool_use": tools},
                         "display_name": model,
                         "max_context_length": 131072,
                         "loaded_instances": [{"id": model, "config": {"context_length": window}}],

@@ -293,7 +293,7 @@ class DevServer:
             method == "GET"
             and (
                 found := discovery_body(
-                    self.flavor, record.target, self.models, self._loaded, self.vision
+                    self.flavor, record.target, self.models, self._loaded, self.vision, self.tools
                 )
             )
             is not None
