@@ -29,3 +29,30 @@ def test_search_finds_an_old_exchange_and_resume_continues_it(
     sent = [m["content"] for m in fresh_requests.chat_requests()[-1].messages]
     assert "remember the aardvark" in sent and "something else entirely" not in sent
     assert re.search(r"4 msgs", term.text().splitlines()[-1])
+
+
+def test_forget_deletes_the_conversation_from_the_log_after_asking(
+    terminal: type[Terminal], fresh_requests: DevServer
+) -> None:
+    import json
+    import os
+    import subprocess
+
+    from tests.conftest import zorac_command
+
+    term = start_repl(terminal, fresh_requests)
+    term.enter("[[echo]] a secret to forget")
+    term.wait_for(r"Stats: ")
+    term.enter("/forget")
+    term.wait_for(r"Delete this conversation \(2 messages\) for real")
+    term.type("y")
+    term.wait_for(r"Forgotten: this conversation is gone from the log and from the session")
+    assert "0 msgs" in term.text().splitlines()[-1]
+    listed = subprocess.run(
+        [zorac_command(), "log", "-q", "secret", "--json"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=30,
+    )
+    assert json.loads(listed.stdout) == []

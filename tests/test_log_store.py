@@ -190,3 +190,31 @@ def test_the_saved_sessions_are_imported_once_and_left_as_they_are(tmp_path: Pat
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.json")} == before
     again = LogStore(tmp_path / "log.db")
     assert len(again.conversations()) == 2 and again.notice == ""
+
+
+def test_forgetting_removes_image_files_nothing_else_names(tmp_path: Path) -> None:
+    images = tmp_path / "images"
+    images.mkdir()
+    only_here, also_saved = "a" * 64, "b" * 64
+    for digest in (only_here, also_saved):
+        (images / digest).write_bytes(b"jpeg")
+    (tmp_path / "session.json").write_text(f'{{"x": {{"sha256": "{also_saved}"}}}}')
+    store = LogStore(tmp_path / "log.db")
+    conversation = store.new_conversation()
+    parts = [
+        {
+            "type": "image",
+            "name": n,
+            "sha256": d,
+            "media_type": "image/jpeg",
+            "width": 1,
+            "height": 1,
+            "size": 4,
+        }
+        for n, d in (("one.jpg", only_here), ("two.jpg", also_saved))
+    ]
+    messages = [{"role": "user", "content": [{"type": "text", "text": "look"}, *parts]}]
+    store.log(conversation, Exchange("complete", "look", "ok", messages))
+    assert store.forget(conversation)
+    assert not (images / only_here).exists()
+    assert (images / also_saved).exists()  # the session file still names it

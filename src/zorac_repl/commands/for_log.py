@@ -7,7 +7,7 @@ from zorac_repl.commands.base import CommandResult, Table, UsageError
 from zorac_repl.conversation.history import Conversation, ShapeError
 from zorac_repl.errors import StoreError
 
-__all__ = ["resume", "search"]
+__all__ = ["forget", "resume", "search"]
 
 
 async def search(parts: ChatParts, args: str) -> CommandResult:
@@ -69,4 +69,37 @@ async def resume(parts: ChatParts, args: str) -> CommandResult:
     return CommandResult(
         f"Resumed conversation {conversation_id}: {len(conversation.messages)} messages, "
         f"~{conversation.token_count()} tokens; the next message continues it."
+    )
+
+
+async def forget(parts: ChatParts, args: str) -> CommandResult:
+    """``/forget``: this conversation deleted for real, from the log and the session."""
+    if args.strip():
+        raise UsageError
+    conversation = parts.conversation
+    if not conversation.messages and conversation.log_id is None:
+        return CommandResult("There is nothing to forget: the conversation is empty.")
+
+    async def confirmed() -> CommandResult:
+        logged = conversation.log_id
+        try:
+            if logged is not None:
+                parts.log.forget(logged)
+        except StoreError as exc:
+            return CommandResult(f"{exc} Nothing was deleted.", style="red")
+        conversation.clear()
+        try:
+            parts.saved.save()
+        except StoreError as exc:
+            return CommandResult(f"Deleted from the log, but the session: {exc}", style="red")
+        return CommandResult(
+            "Forgotten: this conversation is gone from the log and from the session (no "
+            "backup was kept). What is on the screen stays there."
+        )
+
+    count = len(conversation.messages)
+    return CommandResult(
+        confirm=f"Delete this conversation ({count} messages) for real, from the log and "
+        "the session, with no backup?",
+        confirmed=confirmed,
     )

@@ -72,6 +72,11 @@ COMMANDS: tuple[Command, ...] = (
         usage="ID",
     ),
     Command(
+        "/forget",
+        "delete this conversation for real: from the log and the session, no backup",
+        for_log.forget,
+    ),
+    Command(
         "/tools",
         "the MCP servers and their tools; on or off for this run, all or one",
         tools.tools,

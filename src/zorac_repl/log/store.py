@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -33,6 +34,9 @@ from zorac_repl.paths import free_path
 __all__ = ["SCHEMA_VERSION", "Exchange", "Hit", "LogStore", "Summary"]
 
 SCHEMA_VERSION = 2
+
+# How a saved image is named in a message's JSON (``conversation/parts.py``).
+_IMAGE_DIGEST = re.compile(r'"sha256": ?"([0-9a-f]{64})"')
 
 # Each migration takes the database from its index to the next version.
 _MIGRATIONS: tuple[str, ...] = (
@@ -350,7 +354,16 @@ class LogStore:
         return (rows[0][0] or "", rows[0][1] or "") if rows else ("", "")
 
     def forget(self, conversation_id: int) -> bool:
-        """Delete a conversation for real: its rows and their search entries."""
+        """Delete a conversation for real: its rows, their search entries, and the files of
+        its attached images that nothing else names (another logged exchange, a session
+        file, a backup)."""
+        digests = {
+            digest
+            for (text,) in self._read(
+                "SELECT messages FROM exchanges WHERE conversation_id = ?", (conversation_id,)
+            )
+            for digest in _IMAGE_DIGEST.findall(text)
+        }
         with self._writing() as db:
             db.execute("DELETE FROM exchanges WHERE conversation_id = ?", (conversation_id,))
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
@@ -361,7 +374,28 @@ class LogStore:
             db = self._connect()
             db.execute("VACUUM")
             db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._remove_unused_images(digests)
         return found
+
+    def _remove_unused_images(self, digests: set[str]) -> None:
+        if not digests:
+            return
+        data = self.path.parent
+        sessions = [data / "session.json", *sorted(data.glob("session*.json"))]
+        sessions += sorted((data / "sessions").glob("*.json"))
+        named = set()
+        for path in sessions:
+            with contextlib.suppress(OSError):
+                named |= set(
+                    _IMAGE_DIGEST.findall(path.read_text(encoding="utf-8", errors="replace"))
+                )
+        for digest in digests - named:
+            if self._read(
+                "SELECT 1 FROM exchanges WHERE messages LIKE ? LIMIT 1", (f"%{digest}%",)
+            ):
+                continue
+            with contextlib.suppress(OSError):
+                (data / "images" / digest).unlink()
 
     def _read(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
         try:
