@@ -42,7 +42,7 @@ def test_attach_completes_lists_detaches_and_sends(
     term.enter("[[images]] what is it?")
     term.wait_for(r"Server error \(HTTP 500\)")
     term.wait_for(r"> \[\[images\]\] what is it\?")  # the draft is back
-    assert "staged: 1 image" in term.text().splitlines()[-1]
+    term.wait_for(r"\| staged: 1 image")  # the toolbar, once redrawn
     term.enter()
     term.wait_for(r"1 image: 64×48 JPEG")
     term.wait_for(r"Stats: ")
@@ -67,7 +67,7 @@ def test_a_text_only_model_is_refused_before_sending_and_the_draft_stays(
     term.wait_flat(r"Qwen/Qwen3-8B reads no images \(the server says so: /v1/models capabilities\)")
     term.wait_for(r"> what is this\?")
     assert server.chat_requests() == []
-    assert "staged: 1 image" in term.text().splitlines()[-1]
+    term.wait_for(r"\| staged: 1 image")  # the toolbar, once redrawn
 
 
 def test_an_image_staged_with_a_at_start_up_is_held_back_for_a_text_only_model(
