@@ -29,7 +29,9 @@ __all__ = [
     "ServerInfo",
     "ServerKind",
     "discover",
+    "list_of",
     "models_in",
+    "object_of",
     "ollama_window",
 ]
 
@@ -96,17 +98,20 @@ def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-def _dict(value: object) -> dict[str, Any]:
+def object_of(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one: a probe's answer is never
+    trusted to have its shape."""
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: object) -> list[Any]:
+def list_of(value: object) -> list[Any]:
+    """``value`` if it is a JSON list, else an empty one."""
     return value if isinstance(value, list) else []
 
 
 async def discover(fetch: Fetch, models: dict[str, Any], model: str) -> ServerInfo:
     """Recognise the server from its ``/v1/models`` answer ``models`` and a few probes."""
-    cards = [_dict(card) for card in _list(models.get("data"))]
+    cards = [object_of(card) for card in list_of(models.get("data"))]
     card = next((c for c in cards if c.get("id") == model), cards[0] if cards else {})
     owned_by = str(card.get("owned_by") or "")
     if "max_model_len" in card and owned_by != "llamacpp":
@@ -116,13 +121,13 @@ async def discover(fetch: Fetch, models: dict[str, Any], model: str) -> ServerIn
             window = _int(base.get("max_model_len"))
         if owned_by == "sglang":
             return ServerInfo("SGLang", None, window, "/v1/models")
-        version = _dict(await fetch("/version")).get("version")
+        version = object_of(await fetch("/version")).get("version")
         return ServerInfo(
             "vLLM", version if isinstance(version, str) else None, window, "/v1/models"
         )
     if owned_by == "llamacpp" or "meta" in card:
         return await _llama_cpp(fetch, card, model, len(cards) > 1)
-    version = _dict(await fetch("/api/version")).get("version")
+    version = object_of(await fetch("/api/version")).get("version")
     if isinstance(version, str):
         window = await ollama_window(fetch, model)
         if window is None:
@@ -138,20 +143,24 @@ async def discover(fetch: Fetch, models: dict[str, Any], model: str) -> ServerIn
     found = await _lm_studio(fetch, model)
     if found is not None:
         return found
-    info = _dict(await fetch("/info"))
+    info = object_of(await fetch("/info"))
     if "max_total_tokens" in info or "max_input_tokens" in info or "max_input_length" in info:
         window = _int(info.get("max_input_tokens")) or _int(info.get("max_input_length"))
         version = info.get("version")
         return ServerInfo("TGI", version if isinstance(version, str) else None, window, "/info")
     litellm = await fetch("/v1/model/info")
     if isinstance(litellm, dict) and any(
-        "model_name" in _dict(entry) for entry in _list(litellm.get("data"))
+        "model_name" in object_of(entry) for entry in list_of(litellm.get("data"))
     ):
         entry = next(
-            (_dict(e) for e in _list(litellm.get("data")) if _dict(e).get("model_name") == model),
+            (
+                object_of(e)
+                for e in list_of(litellm.get("data"))
+                if object_of(e).get("model_name") == model
+            ),
             {},
         )
-        window = _int(_dict(entry.get("model_info")).get("max_input_tokens"))
+        window = _int(object_of(entry.get("model_info")).get("max_input_tokens"))
         if window is None:
             return ServerInfo(
                 "LiteLLM proxy",
@@ -166,20 +175,20 @@ async def discover(fetch: Fetch, models: dict[str, Any], model: str) -> ServerIn
 
 async def _llama_cpp(fetch: Fetch, card: dict[str, Any], model: str, router: bool) -> ServerInfo:
     # A router serves several models: ask /props for this one.
-    props = _dict(await fetch(f"/props?model={model}" if router else "/props"))
+    props = object_of(await fetch(f"/props?model={model}" if router else "/props"))
     build = props.get("build_info")
     version = build.split("-", 1)[0] if isinstance(build, str) and build else None
-    window = _int(_dict(card.get("meta")).get("n_ctx"))
+    window = _int(object_of(card.get("meta")).get("n_ctx"))
     if window is not None:
         return ServerInfo("llama.cpp", version, window, "/v1/models meta.n_ctx")
-    window = _int(_dict(props.get("default_generation_settings")).get("n_ctx"))
+    window = _int(object_of(props.get("default_generation_settings")).get("n_ctx"))
     return ServerInfo("llama.cpp", version, window, "/props" if window else "")
 
 
 async def ollama_window(fetch: Fetch, model: str) -> int | None:
     """The window Ollama has the model loaded with (``/api/ps``), if it is loaded."""
-    for entry in _list(_dict(await fetch("/api/ps")).get("models")):
-        entry = _dict(entry)
+    for entry in list_of(object_of(await fetch("/api/ps")).get("models")):
+        entry = object_of(entry)
         if model in (entry.get("name"), entry.get("model")):
             return _int(entry.get("context_length"))
     return None
@@ -188,23 +197,26 @@ async def ollama_window(fetch: Fetch, model: str) -> int | None:
 async def _lm_studio(fetch: Fetch, model: str) -> ServerInfo | None:
     current = await fetch("/api/v1/models")
     if isinstance(current, dict) and "models" in current:
-        for entry in _list(current.get("models")):
-            entry = _dict(entry)
+        for entry in list_of(current.get("models")):
+            entry = object_of(entry)
             if entry.get("key") in (model, None) or entry.get("id") == model:
-                for instance in _list(entry.get("loaded_instances")):
-                    window = _int(_dict(_dict(instance).get("config")).get("context_length"))
+                for instance in list_of(entry.get("loaded_instances")):
+                    window = _int(
+                        object_of(object_of(instance).get("config")).get("context_length")
+                    )
                     if window:
                         return ServerInfo("LM Studio", None, window, "/api/v1/models")
         return ServerInfo("LM Studio", None, None, "", "the model is not loaded yet")
     older = await fetch("/api/v0/models")
-    entries = [_dict(e) for e in _list(older.get("data"))] if isinstance(older, dict) else []
+    entries = [object_of(e) for e in list_of(older.get("data"))] if isinstance(older, dict) else []
     # LM Studio's own fields: a server that answers every path with its /v1/models
     # (a catch-all proxy) has a "data" list too.
     if isinstance(older, dict) and any(
         key in entry for entry in entries for key in ("state", "max_context_length", "arch")
     ):
         entry = next(
-            (_dict(e) for e in _list(older.get("data")) if _dict(e).get("id") == model), {}
+            (object_of(e) for e in list_of(older.get("data")) if object_of(e).get("id") == model),
+            {},
         )
         window = _int(entry.get("loaded_context_length"))
         if window:

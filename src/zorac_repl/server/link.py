@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from zorac_repl.errors import ConfigError, ServerError, ZoracError
-from zorac_repl.server.discovery import ServerInfo, discover, ollama_window
+from zorac_repl.server.discovery import ServerInfo, ServerKind, discover, ollama_window
 from zorac_repl.server.vision import Sight, detect_vision
 from zorac_repl.settings.live import LiveSettings
 from zorac_repl.settings.table import Settings
@@ -218,61 +218,59 @@ class ServerLink:
         settings = self._settings.current
         if settings.vision != "auto":
             return settings.vision == "yes", f"VISION={settings.vision}"
-        key = (settings.base_url, settings.model)
-        known = self._sight.get(key)
-        if known is not None:
-            return known
-        if self.server is None:
-            return None, ""  # not known yet (the server check runs): asked again later
-        found: Sight = (None, "")
-        client = self.client
-        with contextlib.suppress(TimeoutError):
-            found = await asyncio.wait_for(
-                detect_vision(
-                    self.server.kind,
-                    client.fetch_json,
-                    client.post_json,
-                    settings.model,
-                    self._listing,
-                ),
-                _DISCOVERY_SECONDS,
-            )
-        self._sight[key] = found
-        return found
+        listing = self._listing
+        return await self._asked(
+            self._sight,
+            lambda kind, client, model: detect_vision(
+                kind, client.fetch_json, client.post_json, model, listing
+            ),
+        )
 
     async def tool_support(self) -> Sight:
         """Whether the model takes tools, and how that is known: asked of the server once
         per model, or taught by its refusal; ``(None, "")``: it does not say (vLLM)."""
         from zorac_repl.server.tool_support import detect_tool_support
 
+        return await self._asked(
+            self._takes_tools,
+            lambda kind, client, model: detect_tool_support(
+                kind, client.fetch_json, client.post_json, model
+            ),
+        )
+
+    async def _asked(
+        self,
+        known: dict[tuple[str, str], Sight],
+        detect: Callable[[ServerKind, ChatClient, str], Awaitable[Sight]],
+    ) -> Sight:
+        """What the server says of the model in use, asked once per server and model
+        within the discovery timeout; not kept while the server is not known yet (the
+        server check still runs), so it is asked again later."""
         settings = self._settings.current
         key = (settings.base_url, settings.model)
-        known = self._takes_tools.get(key)
-        if known is not None:
-            return known
+        if key in known:
+            return known[key]
         if self.server is None:
             return None, ""
         found: Sight = (None, "")
-        client = self.client
         with contextlib.suppress(TimeoutError):
             found = await asyncio.wait_for(
-                detect_tool_support(
-                    self.server.kind, client.fetch_json, client.post_json, settings.model
-                ),
-                _DISCOVERY_SECONDS,
+                detect(self.server.kind, self.client, settings.model), _DISCOVERY_SECONDS
             )
-        self._takes_tools[key] = found
+        known[key] = found
         return found
+
+    def _learn(self, known: dict[tuple[str, str], Sight], sight: Sight) -> None:
+        settings = self._settings.current
+        known[(settings.base_url, settings.model)] = sight
 
     def learn_tool_support(self, takes: bool, how: str) -> None:
         """The server showed whether the model takes tools (it refused them)."""
-        settings = self._settings.current
-        self._takes_tools[(settings.base_url, settings.model)] = (takes, how)
+        self._learn(self._takes_tools, (takes, how))
 
     def learn_sight(self, sees: bool, how: str) -> None:
         """The server showed whether the model reads images (it refused them)."""
-        settings = self._settings.current
-        self._sight[(settings.base_url, settings.model)] = (sees, how)
+        self._learn(self._sight, (sees, how))
 
     async def ensure_model(self) -> None:
         """Make sure a model is known, asking the server when none is set.

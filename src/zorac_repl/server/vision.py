@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from zorac_repl.server.discovery import Fetch, ServerKind
+from zorac_repl.server.discovery import Fetch, ServerKind, list_of, object_of
 
 __all__ = ["Post", "Sight", "detect_vision"]
 
@@ -31,75 +31,67 @@ Post = Callable[[str, dict[str, Any]], Awaitable[Any]]
 Sight = tuple[bool | None, str]
 
 
-def _dict(value: object) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 async def detect_vision(
     kind: ServerKind, fetch: Fetch, post: Post, model: str, listing: dict[str, Any]
 ) -> Sight:
     """Ask the server ``kind`` whether ``model`` reads images; ``listing``: its /v1/models."""
     if kind == "llama.cpp":
-        cards = [_dict(c) for c in _list(listing.get("data"))]
+        cards = [object_of(c) for c in list_of(listing.get("data"))]
         card = next((c for c in cards if c.get("id") == model), {})
         # llama.cpp lists each model twice: OpenAI's card in "data", Ollama's in "models".
         entry = next(
             (
-                _dict(e)
-                for e in _list(listing.get("models"))
-                if model in (_dict(e).get("model"), _dict(e).get("name"))
+                object_of(e)
+                for e in list_of(listing.get("models"))
+                if model in (object_of(e).get("model"), object_of(e).get("name"))
             ),
             {},
         )
-        modalities = _list(_dict(card.get("architecture")).get("input_modalities"))
+        modalities = list_of(object_of(card.get("architecture")).get("input_modalities"))
         if modalities:
             return "image" in modalities, "/v1/models input_modalities"
-        capabilities = _list(card.get("capabilities")) or _list(entry.get("capabilities"))
+        capabilities = list_of(card.get("capabilities")) or list_of(entry.get("capabilities"))
         if capabilities:
             return "multimodal" in capabilities, "/v1/models capabilities"
-        props = _dict(await fetch(f"/props?model={model}" if len(cards) > 1 else "/props"))
-        vision = _dict(props.get("modalities")).get("vision")
+        props = object_of(await fetch(f"/props?model={model}" if len(cards) > 1 else "/props"))
+        vision = object_of(props.get("modalities")).get("vision")
         if isinstance(vision, bool):
             return vision, "/props modalities"
     elif kind == "Ollama":
-        shown = _dict(await post("/api/show", {"model": model}))
+        shown = object_of(await post("/api/show", {"model": model}))
         shown_capabilities = shown.get("capabilities")
         if isinstance(shown_capabilities, list):
             return "vision" in shown_capabilities, "/api/show capabilities"
     elif kind == "LM Studio":
         return await _lm_studio(fetch, model)
     elif kind == "SGLang":
-        found = _dict(await fetch("/get_model_info")).get("has_image_understanding")
+        found = object_of(await fetch("/get_model_info")).get("has_image_understanding")
         if isinstance(found, bool):
             return found, "/get_model_info"
     elif kind == "LiteLLM proxy":
-        for entry in _list(_dict(await fetch("/v1/model/info")).get("data")):
-            entry = _dict(entry)
+        for entry in list_of(object_of(await fetch("/v1/model/info")).get("data")):
+            entry = object_of(entry)
             if entry.get("model_name") == model:
-                supports = _dict(entry.get("model_info")).get("supports_vision")
+                supports = object_of(entry.get("model_info")).get("supports_vision")
                 if isinstance(supports, bool):
                     return supports, "/v1/model/info supports_vision"
     elif kind == "TGI":
-        tag = _dict(await fetch("/info")).get("model_pipeline_tag")
+        tag = object_of(await fetch("/info")).get("model_pipeline_tag")
         if isinstance(tag, str) and tag:
             return tag in ("image-text-to-text", "visual-question-answering"), "/info"
     return None, ""
 
 
 async def _lm_studio(fetch: Fetch, model: str) -> Sight:
-    current = _dict(await fetch("/api/v1/models"))
-    for entry in _list(current.get("models")):
-        entry = _dict(entry)
+    current = object_of(await fetch("/api/v1/models"))
+    for entry in list_of(current.get("models")):
+        entry = object_of(entry)
         if model in (entry.get("key"), entry.get("id")):
-            vision = _dict(entry.get("capabilities")).get("vision")
+            vision = object_of(entry.get("capabilities")).get("vision")
             if isinstance(vision, bool):
                 return vision, "/api/v1/models capabilities"
-    for entry in _list(_dict(await fetch("/api/v0/models")).get("data")):
-        entry = _dict(entry)
+    for entry in list_of(object_of(await fetch("/api/v0/models")).get("data")):
+        entry = object_of(entry)
         if entry.get("id") == model and entry.get("type") in ("vlm", "llm"):
             return entry.get("type") == "vlm", "/api/v0/models type"
     return None, ""
