@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from zorac_repl.errors import ZoracError
+from zorac_repl.server.http_errors import one_line
 from zorac_repl.tools.config import ServerSpec
 
 __all__ = ["CallResult", "ToolFailed", "ToolInfo", "ToolServer", "ToolState"]
@@ -146,7 +147,7 @@ class ToolServer:
             raise
         except Exception as exc:  # the SDK's, the process's, the transport's: one line
             _log.debug("MCP server %s failed", self.name, exc_info=True)
-            self.state, self.problem = "failed", self._last_words() or _one_line(exc)
+            self.state, self.problem = "failed", self._last_words() or _said(exc)
         finally:
             self._client = None
             if self.state == "running":
@@ -180,7 +181,7 @@ class ToolServer:
             self._errlog.seek(0)
             lines = [line.strip() for line in self._errlog.read()[-8192:].splitlines()]
             lines = [line for line in lines if line]
-            return _one_line(lines[-1]) if lines else ""
+            return one_line(lines[-1]) if lines else ""
         return ""
 
     async def call(self, tool: str, arguments: dict[str, Any], timeout: float) -> CallResult:
@@ -203,7 +204,7 @@ class ToolServer:
             raise
         except Exception as exc:
             await asyncio.sleep(0.05)  # a crash: let the owner see the process end
-            reason = self._last_words() or _one_line(exc)
+            reason = self._last_words() or _said(exc)
             raise ToolFailed(f"{self.name} {tool} failed: {reason}") from None
         texts = [
             getattr(block, "text", None) or f"[{getattr(block, 'type', 'content')}]"
@@ -224,6 +225,7 @@ class ToolServer:
             self.state = "stopped"
 
 
-def _one_line(error: object) -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
-    return text if len(text) <= 160 else text[:159] + "…"
+
+def _said(error: BaseException) -> str:
+    """An exception in one line: its first line with words, or its kind."""
+    return one_line(str(error)) or type(error).__name__
