@@ -27,13 +27,13 @@ async def images_held_back(
     """Decide how many images the next request carries (``conversation.images_sent``);
     the error that holds ``message`` back when it has images the model cannot read."""
     conversation.images_sent = settings.max_images
-    if not any(True for _ in message.images) and not conversation.image_count():
+    if not message.images and not conversation.image_count():
         return None
     sees, how = await link.sight()
     if sees is not False:
         return None
     conversation.images_sent = 0  # older images go as markers
-    if not any(True for _ in message.images):
+    if not message.images:
         return None
     return ServerError(
         f"{settings.model} reads no images ({_how(how)}). {_NOT_SENT}: /detach the image, "
@@ -47,7 +47,7 @@ def refusal_told(
     """The server refused the images: remember what it said, and say what to do."""
     if error.limit == 0:
         link.learn_sight(False, "the server refused an image")
-        if any(True for _ in message.images):
+        if message.images:
             what = "/detach the image, or choose a vision model with /model"
         else:
             what = "send it again: the conversation's images go as text from now on"

@@ -83,7 +83,7 @@ class Conversation:
         room = self.images_sent
         wire: list[WireMessage] = []
         for message in reversed(self.messages):
-            images = sum(1 for _ in message.images) if isinstance(message, UserMessage) else 0
+            images = len(message.images) if isinstance(message, UserMessage) else 0
             sent = bool(images) and images <= room
             room -= images if sent else 0
             try:
@@ -97,9 +97,7 @@ class Conversation:
     def image_count(self) -> int:
         """Images in the conversation, sent or not."""
         return sum(
-            sum(1 for _ in message.images)
-            for message in self.messages
-            if isinstance(message, UserMessage)
+            len(message.images) for message in self.messages if isinstance(message, UserMessage)
         )
 
     @property

@@ -12,7 +12,7 @@ class, so each joins a union below and every ``match`` on it is checked by mypy
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, assert_never
 
@@ -149,8 +149,8 @@ class UserMessage:
         return tuple(part for part in self.content if not isinstance(part, TextPart))
 
     @property
-    def images(self) -> Iterator[ImagePart]:
-        return (part for part in self.attachments if isinstance(part, ImagePart))
+    def images(self) -> tuple[ImagePart, ...]:
+        return tuple(part for part in self.attachments if isinstance(part, ImagePart))
 
     def attachment_line(self) -> str:
         """``attached: notes.md (3.1 KB), photo.jpg (1024×768 image, 180 KB)``, or ``""``."""

@@ -225,7 +225,6 @@ class ToolServer:
             self.state = "stopped"
 
 
-
 def _said(error: BaseException) -> str:
     """An exception in one line: its first line with words, or its kind."""
     return one_line(str(error)) or type(error).__name__
