@@ -44,6 +44,7 @@ __all__ = [
     "check_name",
     "last_session",
     "remember_last",
+    "saved_files",
 ]
 
 
@@ -341,6 +342,12 @@ class SavedConversation:
         except StoreError as exc:
             return Cleared(count, backup, exc)
         return Cleared(count, backup)
+
+
+def saved_files(directory: Path) -> list[tuple[str, Path]]:
+    """Each saved session's name and file (not backups, not quarantined files): the default
+    first if it exists, then by name."""
+    return [(name, session_path(directory, name)) for name in saved_names(directory)]
 
 
 def remember_last(directory: Path, name: str) -> None:

@@ -9,7 +9,6 @@ all of it or nothing. One that cannot be read is reported and skipped, never del
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 from zorac_repl.conversation.history import Conversation, ShapeError
@@ -19,31 +18,17 @@ from zorac_repl.conversation.message import (
     UserMessage,
     to_json,
 )
+from zorac_repl.conversation.saved import saved_files
 from zorac_repl.log.store import Exchange, LogStore
 
 __all__ = ["import_sessions"]
-
-_NOT_A_SESSION = re.compile(r".*(-backup-|\.corrupt-)\d{8}-\d{6}(-\d+)?")
-
-
-def _session_files(data_dir: Path) -> list[tuple[Path, str]]:
-    found = []
-    default = data_dir / "session.json"
-    if default.is_file():
-        found.append((default, "default"))
-    folder = data_dir / "sessions"
-    if folder.is_dir():
-        for path in sorted(folder.glob("*.json")):
-            if not _NOT_A_SESSION.fullmatch(path.stem):
-                found.append((path, path.stem))
-    return found
 
 
 def import_sessions(store: LogStore, data_dir: Path) -> str:
     """Import the session files not imported yet; the line that says what came of it."""
     imported = exchanges = 0
     problems = []
-    for path, name in _session_files(data_dir):
+    for name, path in saved_files(data_dir):
         if store.imported(str(path)):
             continue
         try:
