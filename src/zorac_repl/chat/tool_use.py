@@ -12,6 +12,7 @@ told; a tool that crashes or hangs is one line, and an error result.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import time
 from typing import Any, Literal, Protocol
@@ -127,10 +128,7 @@ class ToolUse:
             text = _cut(answer.text, settings.tool_result_max)
             result = self._result(call, tool, text, "error" if answer.is_error else "ok")
         seconds = round(time.perf_counter() - started, 3)
-        result = ToolMessage(
-            result.call_id, result.content, result.server, result.tool, result.status, seconds
-        )
-        return self._shown(result, number)
+        return self._shown(dataclasses.replace(result, seconds=seconds), number)
 
     def _shown(self, result: ToolMessage, number: int) -> ToolMessage:
         self._front.tool_result(result, number)

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
@@ -104,6 +105,29 @@ class Disconnected(Exception):
     """The client went away (a Ctrl+C, a dropped connection)."""
 
 
+@contextlib.asynccontextmanager
+async def watching_hangup(
+    reader: asyncio.StreamReader, record: RequestRecord
+) -> AsyncIterator[asyncio.Future[bytes]]:
+    """A read that completes when the client hangs up, for as long as a stream is written.
+
+    While an answer streams the client sends nothing, so any read that completes means
+    it went away: that is how the server sees a Ctrl+C at once, even mid-stall. A hang-up
+    before ``[DONE]`` is recorded and raised as ``Disconnected``.
+    """
+    hangup = asyncio.ensure_future(reader.read(1))
+    try:
+        yield hangup
+    except (ConnectionError, Disconnected):
+        record.disconnected_before_done = not record.done_sent
+        raise Disconnected from None
+    finally:
+        hangup.cancel()
+        # The watcher must be gone before the next request's readline on this reader.
+        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
+            await hangup
+
+
 async def stream_answer(
     record: RequestRecord,
     reader: asyncio.StreamReader,
@@ -116,16 +140,13 @@ async def stream_answer(
     thinking: list[str] | None = None,
 ) -> None:
     """Stream ``tokens`` as content, after ``thinking`` in the ``options.via`` field."""
-    # While the answer streams the client sends nothing, so any read that completes
-    # means it hung up: that is how the server sees a Ctrl+C at once, even mid-stall.
-    hangup = asyncio.ensure_future(reader.read(1))
     step = options.chunk_tokens
     thinking = thinking or []
     thoughts = ["".join(thinking[i : i + step]) for i in range(0, len(thinking), step)]
     pieces = ["".join(tokens[i : i + step]) for i in range(0, len(tokens), step)]
     # vLLM puts the last token's text on the finish chunk when it stops for length.
     final = pieces.pop() if pieces and reason == "length" else ""
-    try:
+    async with watching_hangup(reader, record) as hangup:
         writer.write(stream_head())
         if options.ttft > 0:
             await wait_unless(hangup, options.ttft)
@@ -170,14 +191,6 @@ async def stream_answer(
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         record.done_sent = True
-    except (ConnectionError, Disconnected):
-        record.disconnected_before_done = True
-        raise Disconnected from None
-    finally:
-        hangup.cancel()
-        # The watcher must be gone before the next request's readline on this reader.
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await hangup
 
 
 async def stream_fault(
@@ -190,16 +203,15 @@ async def stream_fault(
     prompt_tokens: int | None,
     fault: str,
 ) -> None:
-    hangup = asyncio.ensure_future(reader.read(1))
-
-    async def send(parts: list[bytes]) -> None:
-        await send_chunks(writer, parts, hangup)
-
-    async def wait_for_hangup() -> None:
-        await wait_unless(hangup, 120)
-
     kind = fault.partition(":")[0]
-    try:
+    async with watching_hangup(reader, record) as hangup:
+
+        async def send(parts: list[bytes]) -> None:
+            await send_chunks(writer, parts, hangup)
+
+        async def wait_for_hangup() -> None:
+            await wait_unless(hangup, 120)
+
         writer.write(stream_head())
 
         def on_sent(text: str) -> None:
@@ -217,13 +229,6 @@ async def stream_fault(
             await wait_for_hangup()
         writer.write(b"0\r\n\r\n")
         await writer.drain()
-    except (ConnectionError, Disconnected):
-        record.disconnected_before_done = not record.done_sent
-        raise Disconnected from None
-    finally:
-        hangup.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await hangup
 
 
 async def stream_ready_events(
@@ -234,21 +239,13 @@ async def stream_ready_events(
     events: list[bytes],
 ) -> None:
     """Stream ready-made ``events`` after the role chunk, then ``[DONE]`` (tool calls)."""
-    hangup = asyncio.ensure_future(reader.read(1))
-    try:
+    async with watching_hangup(reader, record) as hangup:
         writer.write(stream_head())
         await send_chunks(writer, [chunks.role(), *events, b"data: [DONE]\n\n"], hangup)
         record.done_at = time.perf_counter()
         writer.write(b"0\r\n\r\n")
         await writer.drain()
         record.done_sent = True
-    except (ConnectionError, Disconnected):
-        record.disconnected_before_done = True
-        raise Disconnected from None
-    finally:
-        hangup.cancel()
-        with contextlib.suppress(asyncio.CancelledError, ConnectionError):
-            await hangup
 
 
 def llama_timings(
