@@ -137,10 +137,10 @@ def test_a_writer_killed_at_any_moment_leaves_a_whole_log(tmp_path: Path) -> Non
 
 
 def test_a_log_of_version_1_is_migrated_and_keeps_its_exchanges(tmp_path: Path) -> None:
-    from zorac_repl.log.store import _MIGRATIONS, _statements
+    from zorac_repl.log.schema import MIGRATIONS, statements
 
     with sqlite3.connect(tmp_path / "log.db") as db:
-        for statement in _statements(_MIGRATIONS[0]):
+        for statement in statements(MIGRATIONS[0]):
             db.execute(statement)
         db.execute("INSERT INTO conversations(started) VALUES ('2026-01-01')")
         db.execute(

@@ -29,59 +29,13 @@ from pathlib import Path
 from typing import Any
 
 from zorac_repl.errors import StoreError
+from zorac_repl.log.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from zorac_repl.paths import free_path
 
 __all__ = ["SCHEMA_VERSION", "Exchange", "Hit", "LogStore", "Summary"]
 
-SCHEMA_VERSION = 2
-
 # How a saved image is named in a message's JSON (``conversation/parts.py``).
 _IMAGE_DIGEST = re.compile(r'"sha256": ?"([0-9a-f]{64})"')
-
-# Each migration takes the database from its index to the next version.
-_MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE conversations (
-        id INTEGER PRIMARY KEY,
-        started TEXT NOT NULL,
-        name TEXT
-    );
-    CREATE TABLE exchanges (
-        id INTEGER PRIMARY KEY,
-        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-        time TEXT NOT NULL,
-        status TEXT NOT NULL,
-        model TEXT,
-        server TEXT,
-        profile TEXT,
-        question TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        thinking TEXT NOT NULL DEFAULT '',
-        attachments TEXT NOT NULL DEFAULT '',
-        messages TEXT NOT NULL,
-        figures TEXT NOT NULL DEFAULT '{}'
-    );
-    CREATE INDEX exchanges_by_conversation ON exchanges(conversation_id, id);
-    CREATE VIRTUAL TABLE exchanges_text USING fts5(
-        question, answer, content='exchanges', content_rowid='id'
-    );
-    CREATE TRIGGER exchanges_added AFTER INSERT ON exchanges BEGIN
-        INSERT INTO exchanges_text(rowid, question, answer)
-        VALUES (new.id, new.question, new.answer);
-    END;
-    CREATE TRIGGER exchanges_removed AFTER DELETE ON exchanges BEGIN
-        INSERT INTO exchanges_text(exchanges_text, rowid, question, answer)
-        VALUES ('delete', old.id, old.question, old.answer);
-    END;
-    """,
-    # 2: which session files were imported, once (they stay as they are).
-    """
-    CREATE TABLE imported_files (
-        path TEXT PRIMARY KEY,
-        conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL
-    );
-    """,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +149,7 @@ class LogStore:
                 # Another process may have migrated meanwhile: read the version again.
                 version = db.execute("PRAGMA user_version").fetchone()[0]
                 if version < SCHEMA_VERSION:
-                    for statement in _statements(_MIGRATIONS[version]):
+                    for statement in statements(MIGRATIONS[version]):
                         db.execute(statement)
                     version += 1
                     db.execute(f"PRAGMA user_version = {version}")
@@ -381,7 +335,7 @@ class LogStore:
         if not digests:
             return
         data = self.path.parent
-        sessions = [data / "session.json", *sorted(data.glob("session*.json"))]
+        sessions = sorted(data.glob("session*.json"))  # backups name images too
         sessions += sorted((data / "sessions").glob("*.json"))
         named = set()
         for path in sessions:
@@ -407,17 +361,6 @@ class LogStore:
         if self._db is not None:
             self._db.close()
             self._db = None
-
-
-def _statements(script: str) -> list[str]:
-    """A migration's statements, one by one (a trigger's body holds semicolons)."""
-    statements, current = [], ""
-    for line in script.strip().splitlines():
-        current += line + "\n"
-        if sqlite3.complete_statement(current):
-            statements.append(current.strip())
-            current = ""
-    return statements
 
 
 def _now() -> str:
