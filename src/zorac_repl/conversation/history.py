@@ -11,23 +11,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from zorac_repl.conversation.loading import FORMAT_VERSION, ShapeError, checked
 from zorac_repl.conversation.message import (
-    MOST_TOKENS,
     AnswerMeta,
     AssistantMessage,
     Message,
-    MessageShapeError,
     ToolMessage,
     UserMessage,
     WireMessage,
     countable,
-    message_from_json,
     to_json,
     to_wire,
 )
-from zorac_repl.conversation.reasoning import split_saved
 from zorac_repl.conversation.tool_calls import ToolCall
 from zorac_repl.tokens import TokenCounter, estimate_message_tokens
 
@@ -35,12 +32,7 @@ __all__ = ["FORMAT_VERSION", "Conversation", "ShapeError"]
 
 _log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 SUMMARY_HEADER = "Summary of the earlier conversation:\n"
-
-
-class ShapeError(ValueError):
-    """Saved data that is valid JSON but not a conversation this version can read."""
 
 
 @dataclass
@@ -329,7 +321,7 @@ class Conversation:
         Raises:
             ShapeError: ``data`` is not a conversation this version can read; nothing changes.
         """
-        messages, summary, exact = _checked(data, load_image)
+        messages, summary, exact = checked(data, load_image)
         self.messages, self.summary, self._exact = messages, summary, exact
         own = data.get("system_prompt") if isinstance(data, Mapping) else None
         self.own_system_prompt = own if isinstance(own, str) else None
@@ -346,58 +338,3 @@ def _in_tool_round(message: Message) -> bool:
     return isinstance(message, ToolMessage) or (
         isinstance(message, AssistantMessage) and bool(message.tool_calls)
     )
-
-
-def _checked(
-    data: object, load_image: Callable[[str], bytes] | None = None
-) -> tuple[list[Message], str | None, tuple[int, int] | None]:
-    if not isinstance(data, Mapping):
-        raise ShapeError("it is not a JSON object")
-    version = data.get("version")
-    if version != FORMAT_VERSION:
-        raise ShapeError(f"format version {version!r} is not {FORMAT_VERSION}")
-    summary = data.get("summary")
-    if summary is not None and not isinstance(summary, str):
-        raise ShapeError("its summary is not text")
-    raw = data.get("messages")
-    if not isinstance(raw, list):
-        raise ShapeError("it has no message list")
-    messages: list[Message] = []
-    for index, message in enumerate(raw):
-        try:
-            messages.append(message_from_json(message, load_image))
-        except MessageShapeError:
-            raise ShapeError(f"message {index + 1} is not a user or assistant message") from None
-    cleaned = _thinking_moved_to_meta(messages)
-    exact = None
-    raw_exact = data.get("exact_tokens")
-    if isinstance(raw_exact, Mapping):
-        total, covered = raw_exact.get("total"), raw_exact.get("messages")
-        if (
-            isinstance(total, int)
-            and isinstance(covered, int)
-            and 0 < total <= MOST_TOKENS
-            and 0 < covered <= len(messages)
-        ):
-            exact = (total, covered)
-    if cleaned:
-        exact = None  # the server counted the thinking that is no longer sent
-    return messages, summary, exact
-
-
-def _thinking_moved_to_meta(messages: list[Message]) -> bool:
-    """Move ``<think>`` text that older versions kept in answers into their metadata.
-
-    Only the copy in memory changes: the file is rewritten at the next save, like any
-    change. Returns whether any answer changed.
-    """
-    changed = False
-    for index, message in enumerate(messages):
-        if not isinstance(message, AssistantMessage) or "</think>" not in message.content:
-            continue
-        thinking, answer = split_saved(message.content)
-        if thinking:
-            meta = replace(message.meta or AnswerMeta(), thinking=thinking)
-            messages[index] = AssistantMessage(answer, meta)
-            changed = True
-    return changed
