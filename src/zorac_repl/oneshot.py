@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from zorac_repl.attachments.images import PreparedImage
-from zorac_repl.attachments.reading import Limits, TooMuch, read_paths
+from zorac_repl.attachments.reading import TooMuch, read_paths
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Asked, Chat
 from zorac_repl.chat.runner import Runner
@@ -174,15 +174,14 @@ async def _stage(
     image: PreparedImage | None,
 ) -> bool:
     """Stage ``-a`` and a stdin image; returns whether something named was refused (said)."""
-    from zorac_repl.commands.attachments import image_line
+    from zorac_repl.commands.attachments import image_line, limits_of
 
     if image is not None:
         chat.staged.add([image.part])
         printer.say(image_line(image), "dim")
     if not attach:
         return False
-    limits = Limits(settings.attach_max_files, settings.attach_max_bytes, settings.image_max_side)
-    work = asyncio.to_thread(read_paths, list(attach), Path.cwd(), limits)
+    work = asyncio.to_thread(read_paths, list(attach), Path.cwd(), limits_of(settings))
     try:
         staging = await runner.run(work, "Reading what to attach…")
     except TooMuch as exc:
