@@ -16,7 +16,8 @@ from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Asked, Chat
 from zorac_repl.chat.runner import Runner
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.log.saved import SavedConversation
+from zorac_repl.log.store import LogStore
 from zorac_repl.render.answer_view import AnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
 from zorac_repl.render.printer import Printer
@@ -61,7 +62,7 @@ class ChatHarness:
         counter = TokenCounter()
         counter.load()
         self.conversation = Conversation(counter=counter, system_prompt=settings.system_prompt)
-        self.saved = SavedConversation(self.conversation, directory)
+        self.saved = SavedConversation(self.conversation, LogStore(directory / "log.db"))
         self.saved.restore()
         self.status = io.StringIO()
         printer = Printer(Console(file=self.status, width=300))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tests.attachment_files import png_bytes
 from tests.chat_harness import ChatHarness
+from tests.saved_state import saved_state
 from zorac_repl.attachments.images import prepare_image
 from zorac_repl.conversation.message import FilePart, ImagePart, UserMessage
 from zorac_repl.devserver import DevServer
@@ -133,7 +134,7 @@ def test_a_saved_session_keeps_image_bytes_apart_and_sends_them_again(
 
     _run(first, ask_once)
     image = staged[0]
-    saved = (tmp_path / "session.json").read_text()
+    saved = json.dumps(saved_state(tmp_path))
     assert "base64" not in saved and len(saved) < 4000
     kept = tmp_path / "images" / image.digest
     assert kept.read_bytes() == image.data

@@ -8,11 +8,13 @@ was told.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from pathlib import Path
 
 from tests.chat_harness import ChatHarness
 from tests.helpers import ScriptedClient
+from tests.saved_state import saved_state
 from zorac_repl.chat.budget import Budget
 from zorac_repl.chat.core import Asked
 from zorac_repl.conversation.message import AnswerMeta
@@ -54,7 +56,7 @@ def test_an_answer_joins_the_conversation_and_is_saved(tmp_path):
     assert chat.sent_last() == ["S", "hi"]
     assert "".join(chat.front.written).startswith("Hello there.")
     assert chat.front.reports == [asked]
-    assert "Hello there." in chat.saved.path.read_text()
+    assert "Hello there." in json.dumps(saved_state(tmp_path))
 
 
 def test_a_failed_answer_gives_the_message_back_and_retry_sends_it_again(tmp_path):

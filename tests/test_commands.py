@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import asyncio
 import json
 import re
@@ -258,16 +259,18 @@ def test_keep_recent_messages_and_stall_timeout_apply_at_once(tmp_path):
     assert session.link.client.stall_timeout == 3.0  # the next request uses a new client
 
 
-def test_load_of_a_corrupt_file_quarantines_it_and_keeps_the_conversation(tmp_path):
+def test_load_of_an_unreadable_state_says_so_and_keeps_the_conversation(tmp_path):
     session = _session(tmp_path)
-    session.saved.store.claim()
+    session.saved.restore()
     session.conversation.add_user("still here")
     session.conversation.add_assistant("yes", AnswerMeta())
-    session.saved.store.path.write_text("{ not json")
+    session.saved.save()
+    with sqlite3.connect(tmp_path / "data" / "log.db") as db:
+        db.execute("UPDATE conversations SET state = '{ not json'")
     message = _run(session, "/load")
-    assert "could not be loaded" in message and "moved to" in message
+    assert message.startswith("The saved conversation cannot be read (its saved state is not JSON")
     assert [m.text for m in session.conversation.messages] == ["still here", "yes"]
-    session.saved.store.release()
+    session.saved.release()
 
 
 def test_think_picks_an_answer_back_and_refuses_bad_numbers(tmp_path):

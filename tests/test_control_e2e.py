@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from tests.helpers import start_repl
+from tests.saved_state import saved_state, session_names
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -86,8 +87,7 @@ def test_system_sets_saves_and_resets(terminal, server, tmp_path):
     term.wait_for(r"System prompt set for this conversation")
     messages = _ask(term, server, "one [[tokens=5]]")
     assert messages[0] == {"role": "system", "content": "Be terse."}
-    saved = json.loads((tmp_path / "data" / "session.json").read_text())
-    assert saved["system_prompt"] == "Be terse."
+    assert saved_state(tmp_path / "data")["system_prompt"] == "Be terse."
     term.enter("/quit")
     term.close()
     term = _start(terminal, server)  # the conversation's own prompt came back with it
@@ -97,7 +97,7 @@ def test_system_sets_saves_and_resets(terminal, server, tmp_path):
     term.wait_for(r"uses the default system prompt again")
     messages = _ask(term, server, "three [[tokens=5]]")
     assert str(messages[0]["content"]).startswith("You are a helpful assistant.")
-    assert "system_prompt" not in json.loads((tmp_path / "data" / "session.json").read_text())
+    assert "system_prompt" not in saved_state(tmp_path / "data")
 
 
 def test_edit_replaces_the_last_exchange(terminal, fresh_requests):
@@ -254,7 +254,8 @@ def test_named_sessions_save_list_switch_and_resume(terminal, server, tmp_path):
     term.wait_for(r"'\.\./evil' cannot name a session")
     term.enter("/save work")
     term.wait_for(r"Saved a copy of this conversation as 'work' \(2 messages\)")
-    assert stat.S_IMODE((data / "sessions" / "work.json").stat().st_mode) == 0o600
+    assert saved_state(data, "work")["messages"][0]["content"] == "default talk [[tokens=5]]"
+    assert stat.S_IMODE((data / "log.db").stat().st_mode) == 0o600
     term.enter("/save work")
     term.wait_for(r"A session named 'work' exists; nothing was saved")
     term.enter("/load nothing")
@@ -292,14 +293,13 @@ def test_named_sessions_save_list_switch_and_resume(terminal, server, tmp_path):
         "work talk [[tokens=5]]",
         "one more [[tokens=5]]",
     ]
-    saved = json.loads((data / "sessions" / "work.json").read_text())
-    assert len(saved["messages"]) == 6
+    assert len(saved_state(data, "work")["messages"]) == 6
     # --session starts in a session, making it if new.
     term = _start(terminal, server, "--session", "fresh")
     assert "Session 'fresh'" in term.text()
     messages = _ask(term, server, "fresh start [[tokens=5]]")
     assert [m["content"] for m in messages if m["role"] == "user"] == ["fresh start [[tokens=5]]"]
-    assert (data / "sessions" / "fresh.json").exists()
+    assert "fresh" in session_names(data)
     # -c while that session is open elsewhere is refused in one line.
     result = subprocess.run(
         [zorac_command(), "-c", "clash"], env=env, capture_output=True, timeout=60, input=b""

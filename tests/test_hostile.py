@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from tests.conftest import zorac_command
 from tests.helpers import start_repl
 from tests.raw_server import after, models, raw_server, sse_answer
+from tests.saved_state import saved_state
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 from zorac_repl.errors import ZoracError
@@ -192,7 +193,7 @@ def test_sigterm_during_an_answer_saves_what_is_complete_and_exits(terminal, fre
     term.child.close()
     assert term.child.exitstatus == 143
     assert "Traceback" not in term.scrollback()
-    saved = json.loads((Path(os.environ["ZORAC_DATA_DIR"]) / "session.json").read_text())
+    saved = saved_state(Path(os.environ["ZORAC_DATA_DIR"]))
     assert [m["content"] for m in saved["messages"] if m["role"] == "user"] == ["kept [[tokens=5]]"]
     record = fresh_requests.chat_requests()[-1]
     assert record.finished.wait(5) and record.disconnected_before_done
@@ -210,7 +211,7 @@ def test_sighup_restores_the_terminal_saves_and_exits_129(terminal, fresh_reques
     assert term.child.exitstatus == 129
     written = term.raw[start:] + (term.child.before or b"")
     assert b"\x1b[?25h" in written and b"\x1b[?2004l" in written
-    saved = json.loads((Path(os.environ["ZORAC_DATA_DIR"]) / "session.json").read_text())
+    saved = saved_state(Path(os.environ["ZORAC_DATA_DIR"]))
     assert [m["content"] for m in saved["messages"] if m["role"] == "user"] == ["kept [[tokens=5]]"]
 
 
@@ -224,8 +225,8 @@ def test_a_data_directory_that_cannot_be_made_is_said_once_and_chat_goes_on(
     _ask(term, "second [[tokens=5]]")
     screen = term.scrollback()
     assert screen.count("The input history") == 1 and "cannot be written" in screen
-    assert screen.count("session.json: Not a directory") == 1  # saving: said once too
-    assert "cannot be read" not in screen  # nothing was there to restore
+    assert screen.count("log.db cannot be opened (Not a directory)") == 1  # said once
+    assert screen.count("The chat goes on without the log") == 1
     assert "Unhandled exception" not in screen and "Press ENTER" not in screen
     assert "Traceback" not in screen
     term.ctrl("d")

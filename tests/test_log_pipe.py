@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import zorac_command
+from tests.saved_state import BEFORE_THE_LOG
 from zorac_repl.devserver import DevServer
 
 
@@ -75,21 +77,49 @@ def test_log_off_keeps_nothing_and_rm_deletes_for_real(
     assert _run(None, "log", str(entry["id"])).returncode == 1
 
 
+def _files_of(directory: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        str(path.relative_to(directory)): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
 def test_the_first_log_command_imports_the_saved_sessions_once(
     make_server: Callable[..., DevServer],
 ) -> None:
-    server = make_server()
-    assert (
-        _run(server, "--session", "old", "[[echo]] from before the log", LOG="off").returncode == 0
-    )
+    """Session files as the release before the log wrote them: a default one, a named one
+    with thinking and its own system prompt, a /clear backup, and last-session."""
     data = Path(os.environ["ZORAC_DATA_DIR"])
-    assert not (data / "log.db").exists()
+    shutil.copytree(BEFORE_THE_LOG, data, dirs_exist_ok=True)
+    before = _files_of(data)
     first = _run(None, "log")
-    assert "Imported 1 saved session (1 exchange) into the log" in first.stderr
-    assert "[[echo]] from before the log" in first.stdout and "[old]" in first.stdout
+    assert "Imported 3 saved sessions (4 exchanges) into the log" in first.stderr
+    lines = first.stdout.splitlines()
+    assert len(lines) == 3
+    assert "How do I size --max-model-len?" in first.stdout and "[work]" in first.stdout
+    assert "What is paged attention?" in first.stdout and "[default]" in first.stdout
+    assert "speculative decoding" in first.stdout  # the backup, nameless
     second = _run(None, "log")
     assert "Imported" not in second.stderr
     assert second.stdout == first.stdout
+    # -c continues the session last-session named, with its own prompt, without thinking.
+    server = make_server()
+    asked = _run(server, "-c", "[[echo]] and one more")
+    assert asked.returncode == 0, asked.stderr
+    sent = server.chat_requests()[-1].messages
+    assert sent[0] == {"role": "system", "content": "Answer as a pirate."}
+    assert [m["content"] for m in sent[1:]] == [
+        "How do I size --max-model-len?",
+        "Arr, to the memory ye have, less the weights.",
+        "And prefix caching?",
+        "It reuses the cache of a shared prefix, matey.",
+        "[[echo]] and one more",
+    ]
+    assert "matey" in _run(None, "log", "-q", "matey").stdout
+    after = _files_of(data)  # the session files are left exactly as they were
+    assert {name: after[name] for name in before} == before
+    assert all(name.startswith("log.db") for name in set(after) - set(before))
 
 
 def test_a_log_that_cannot_be_opened_is_one_line_and_the_answer_still_comes(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sqlite3
 import stat
 import threading
 from pathlib import Path
 
+from tests.saved_state import BEFORE_THE_LOG
+from zorac_repl.log.sessions import SessionRows
 from zorac_repl.log.store import SCHEMA_VERSION, Exchange, LogStore
 
 
@@ -156,40 +160,59 @@ def test_a_log_of_version_1_is_migrated_and_keeps_its_exchanges(tmp_path: Path) 
         assert db.execute("SELECT count(*) FROM imported_files").fetchone()[0] == 0
 
 
-def test_the_saved_sessions_are_imported_once_and_left_as_they_are(tmp_path: Path) -> None:
-    from zorac_repl.conversation.history import Conversation
-    from zorac_repl.conversation.message import AnswerMeta
-    from zorac_repl.conversation.saved import SavedConversation
-
-    def saved(name: str, own_prompt: str | None, *exchanges: tuple[str, str, str]) -> None:
-        conversation = Conversation()
-        session = SavedConversation(conversation, tmp_path, name)
-        session.restore()
-        conversation.set_own_system_prompt(own_prompt)
-        for question, answer, thinking in exchanges:
-            conversation.add_user(question)
-            conversation.add_assistant(answer, AnswerMeta(model="m", thinking=thinking))
-        session.save()
-        session.release()
-
-    saved("default", None, ("what is a kv cache?", "keys and values kept", "let me think"))
-    saved("work", "be terse", ("first task", "done", ""), ("second task", "also done", ""))
+def test_the_saved_sessions_are_imported_once_with_their_state(tmp_path: Path) -> None:
+    shutil.copytree(BEFORE_THE_LOG, tmp_path, dirs_exist_ok=True)
     (tmp_path / "sessions" / "bad.json").write_text("{not json")
-    before = {p: p.read_bytes() for p in tmp_path.rglob("*.json")}
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     store = LogStore(tmp_path / "log.db")
-    listed = store.conversations()
-    assert sorted((c.name, c.exchanges) for c in listed) == [("default", 1), ("work", 2)]
-    assert store.notice.startswith("Imported 2 saved sessions (3 exchanges) into the log")
+    rows = SessionRows(store)
+    assert rows.names() == ["default", "work"]
+    assert store.notice.startswith("Imported 3 saved sessions (4 exchanges) into the log")
     assert "Not imported, unreadable: bad.json" in store.notice
-    default = next(c for c in listed if c.name == "default")
-    [question, answer] = store.messages(default.id) or []
-    assert question["content"] == "what is a kv cache?"
-    assert answer["meta"]["thinking"] == "let me think"  # type: ignore[index]
-    assert store.search("second task")[0].conversation_id != default.id
+    work = rows.find("work")
+    assert work is not None and rows.last_used() == work  # last-session named it
+    written = json.loads((BEFORE_THE_LOG / "sessions" / "work.json").read_text())
+    assert rows.state(work) == written  # whole: its own prompt, the thinking, the figures
+    [first, *_] = store.messages(work) or []
+    assert first["content"] == "How do I size --max-model-len?"
+    listed = store.conversations()
+    assert sorted(c.name or "-" for c in listed) == ["-", "default", "work"]  # "-": the backup
+    assert store.search("speculative")[0].conversation_id not in (work, rows.find("default"))
     store.close()
-    assert {p: p.read_bytes() for p in tmp_path.rglob("*.json")} == before
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p in before} == (
+        before
+    )
     again = LogStore(tmp_path / "log.db")
-    assert len(again.conversations()) == 2 and again.notice == ""
+    assert len(again.conversations()) == 3 and again.notice == ""
+
+
+def test_a_log_of_version_2_gets_the_states_of_the_sessions_it_imported(tmp_path: Path) -> None:
+    """Version 2 imported session files as exchanges only; version 3 adds their state and
+    keeps their names, without importing them twice."""
+    from zorac_repl.log.schema import MIGRATIONS, statements
+
+    shutil.copytree(BEFORE_THE_LOG, tmp_path, dirs_exist_ok=True)
+    work = tmp_path / "sessions" / "work.json"
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        for migration in MIGRATIONS[:2]:
+            for statement in statements(migration):
+                db.execute(statement)
+        db.execute("INSERT INTO conversations(started, name) VALUES ('2026-12-01', 'work')")
+        db.execute(
+            "INSERT INTO exchanges(conversation_id, time, status, question, answer, messages) "
+            "VALUES (1, '2026-12-01', 'complete', 'How do I size --max-model-len?', 'Arr', '[]')"
+        )
+        db.execute("INSERT INTO imported_files VALUES (?, 1)", (str(work),))
+        db.execute("PRAGMA user_version = 2")
+    store = LogStore(tmp_path / "log.db")
+    rows = SessionRows(store)
+    assert rows.find("work") == 1
+    assert rows.state(1) == json.loads(work.read_text())
+    assert len(store.search("max-model-len")) == 1  # not imported a second time
+    assert rows.names() == ["default", "work"]  # the file version 2 had not seen comes in
+    store.close()
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_forgetting_removes_image_files_nothing_else_names(tmp_path: Path) -> None:

@@ -165,13 +165,14 @@ def _saved_session(directory, exchanges: int) -> None:
     """A session saved by the REPL: ``exchanges`` long questions and answers."""
     from zorac_repl.conversation.history import Conversation
     from zorac_repl.conversation.message import AnswerMeta
-    from zorac_repl.conversation.saved import SavedConversation
+    from zorac_repl.log.saved import SavedConversation
+    from zorac_repl.log.store import LogStore
 
     conversation = Conversation()
     for number in range(exchanges):
         conversation.add_user(f"question {number} " + "words " * 150)
         conversation.add_assistant(f"answer {number} " + "words " * 150, AnswerMeta(model="m"))
-    saved = SavedConversation(conversation, directory)
+    saved = SavedConversation(conversation, LogStore(directory / "log.db"))
     saved.restore()
     assert saved.save() is None
     saved.release()

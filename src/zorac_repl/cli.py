@@ -305,8 +305,7 @@ def _connection_warnings(settings: Settings) -> list[str]:
 
 def _session_name(args: argparse.Namespace) -> str | int:
     """The saved session to use, or the exit code of a bad name."""
-    from zorac_repl.conversation.saved import check_name, last_session
-    from zorac_repl.paths import data_dir
+    from zorac_repl.log.names import DEFAULT_NAME, LAST_USED, check_name
 
     if args.session is not None:
         problem = check_name(args.session)
@@ -315,8 +314,8 @@ def _session_name(args: argparse.Namespace) -> str | int:
             return 2
         return str(args.session)
     if args.resume:
-        return last_session(data_dir(os.environ))
-    return "default"
+        return LAST_USED
+    return DEFAULT_NAME
 
 
 def _run_once(

@@ -22,6 +22,8 @@ import time
 from collections.abc import Sequence
 
 from zorac_repl.errors import StoreError
+from zorac_repl.log.locks import ConversationLock
+from zorac_repl.log.sessions import SessionRows
 from zorac_repl.log.store import LogStore
 from zorac_repl.paths import log_file
 from zorac_repl.render.safe_text import visible_controls
@@ -53,11 +55,7 @@ def run_log(argv: Sequence[str]) -> int:
         if store.notice:
             print(store.notice, file=sys.stderr)
         if args.what[:1] == ["rm"] and len(args.what) == 2 and args.what[1].isdigit():
-            if not store.forget(int(args.what[1])):
-                print(f"zorac-repl: there is no conversation {args.what[1]}.", file=sys.stderr)
-                return 1
-            print(f"Deleted conversation {args.what[1]}.", file=sys.stderr)
-            return 0
+            return _remove(store, int(args.what[1]))
         if len(args.what) == 1 and args.what[0].isdigit():
             return _show(store, int(args.what[0]), args.json)
         if args.what:
@@ -74,6 +72,27 @@ def run_log(argv: Sequence[str]) -> int:
         return 1
     finally:
         store.close()
+
+
+def _remove(store: LogStore, conversation_id: int) -> int:
+    """``log rm ID``: deleted for real, unless a running REPL has it (it would write it
+    back, nameless, at its next answer: ``/forget`` there does it)."""
+    lock = ConversationLock(store.path.parent, conversation_id)
+    if not lock.take():
+        print(
+            f"zorac-repl: conversation {conversation_id} is open in a running zorac-repl; "
+            "/forget there deletes it.",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        if not store.forget(conversation_id):
+            print(f"zorac-repl: there is no conversation {conversation_id}.", file=sys.stderr)
+            return 1
+    finally:
+        lock.release()
+    print(f"Deleted conversation {conversation_id}.", file=sys.stderr)
+    return 0
 
 
 def _list(store: LogStore, limit: int, as_json: bool) -> int:
@@ -143,6 +162,13 @@ def _show(store: LogStore, conversation_id: int, as_json: bool) -> int:
     if messages is None:
         print(f"zorac-repl: there is no conversation {conversation_id}.", file=sys.stderr)
         return 1
+    if not messages:  # a copy saved under a name (/save NAME) has a state, no exchanges
+        try:
+            state = SessionRows(store).state(conversation_id)
+        except (ValueError, RecursionError):
+            state = None
+        kept = state.get("messages") if isinstance(state, dict) else None
+        messages = [m for m in kept if isinstance(m, dict)] if isinstance(kept, list) else []
     if as_json:
         print(json.dumps({"id": conversation_id, "messages": messages}, ensure_ascii=False))
         return 0

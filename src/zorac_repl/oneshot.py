@@ -23,10 +23,10 @@ from zorac_repl.chat.core import Asked, Chat
 from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.system_prompt import system_prompt_for
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.conversation.saved import SavedConversation, SessionInUse
 from zorac_repl.errors import ConnectionFailed, ServerError, StoreError, TooLarge, ZoracError
+from zorac_repl.log.saved import SavedConversation, SessionInUse
 from zorac_repl.log.store import LogStore
-from zorac_repl.paths import config_file, data_dir, log_file
+from zorac_repl.paths import config_file, log_file
 from zorac_repl.render.answer_view import AnswerView, TerminalAnswerView
 from zorac_repl.render.plain_view import PlainAnswerView
 from zorac_repl.render.printer import Printer
@@ -119,9 +119,10 @@ async def run_oneshot(
         counter=TokenCounter(settings.tiktoken_encoding),
         system_prompt=system_prompt_for(settings.system_prompt, commands),
     )
+    log = LogStore(log_file(environ))
     saved = None
     if session_name is not None:
-        saved = SavedConversation(conversation, data_dir(environ), session_name)
+        saved = SavedConversation(conversation, log, session_name)
         try:
             _restore(saved, printer)
         except StoreError as exc:
@@ -144,7 +145,7 @@ async def run_oneshot(
         runner,
         front,
         tools,
-        LogStore(log_file(environ)),
+        log,
     )
     try:
         refused = await _stage(chat, runner, printer, settings, attach, image)
@@ -162,6 +163,7 @@ async def run_oneshot(
         await link.close()
         if saved is not None:
             saved.release()
+        log.close()
     return front.exit_code(asked)
 
 
@@ -221,7 +223,7 @@ def _restore(saved: SavedConversation, printer: Printer) -> None:
     from zorac_repl.commands.wording import restored_lines
 
     try:
-        lines = restored_lines(saved.restore(exclusive=True))
+        lines = restored_lines(saved.restore(exclusive=True, touch=False))
     except SessionInUse:
         raise
     except StoreError as exc:

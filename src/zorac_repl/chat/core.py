@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from zorac_repl.attachments.staged import Staged
 from zorac_repl.chat.attached import images_held_back, refusal_told
 from zorac_repl.chat.budget import Budget
-from zorac_repl.chat.exchange_log import ExchangeLog
+from zorac_repl.chat.exchange_log import ExchangeLog, without_the_log
 from zorac_repl.chat.room import Room
 from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.tool_rounds import ToolRounds
@@ -33,7 +33,6 @@ from zorac_repl.conversation.message import (
     UserMessage,
     headline,
 )
-from zorac_repl.conversation.saved import SavedConversation
 from zorac_repl.errors import (
     ConnectionFailed,
     ContextOverflow,
@@ -42,7 +41,8 @@ from zorac_repl.errors import (
     StoreError,
     ZoracError,
 )
-from zorac_repl.log.store import LogStore
+from zorac_repl.log.saved import SavedConversation
+from zorac_repl.log.store import Exchange, LogStore
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
 from zorac_repl.settings.live import LiveSettings
@@ -116,7 +116,7 @@ class Chat:
         link: the server.
         budget: the conversation's token budget.
         conversation: the conversation asked in.
-        saved: its file, saved after each complete answer; ``None`` keeps nothing.
+        saved: where it is kept, saved after each complete answer; ``None``: only the log.
         printer: status lines while the work runs (summarizing, replacing).
         runner: runs turns and summaries so that Ctrl+C stops them.
         front: draws answers and tells outcomes.
@@ -162,7 +162,6 @@ class Chat:
         self.last_unsent: str | None = None
         self.replacing: Message | None = None
         self._warned_window = False
-        self._save_problem: str | None = None  # the last save's failure, until one works
 
     @property
     def conversation(self) -> Conversation:
@@ -242,7 +241,9 @@ class Chat:
             )
         self.conversation.add_user(message)
         outcome = await self._rounds.run(self._link.request(), tools)
-        self._log.record(self.conversation, message, outcome)
+        exchange = self._log.exchange(self.conversation, message, outcome)
+        if self._saved is None or (outcome.status != "complete" and not self._saved.paused):
+            self._log.record(self.conversation, exchange)
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete" and message.attachments and isinstance(asking, str):
             self.staged.clear()  # sent and answered: they live in the conversation now
@@ -252,7 +253,7 @@ class Chat:
         if outcome.status in ("complete", "unanswered") or isinstance(outcome.error, ServerError):
             self._link.answered()  # it answered, even if with an error
         if outcome.status == "complete":
-            self._save()
+            self._save(exchange)
             await self._after_answer()
         elif isinstance(outcome.error, ConnectionFailed):
             self._link.lost()
@@ -279,18 +280,21 @@ class Chat:
             context += f" | prompt {prompt} tokens (server's count)"
         return format_stats(outcome.figures, context)
 
-    def _save(self) -> None:
-        if self._saved is None:
+    def _save(self, exchange: Exchange | None = None) -> None:
+        """Save the conversation with the exchange that changed it, in one transaction.
+
+        A failure (a full disk, a read-only directory, a locked log) is said once; the chat
+        goes on without the log until ``/save`` succeeds.
+        """
+        saved = self._saved
+        if saved is None or saved.paused:
             return
         try:
-            self._saved.save()
+            saved.save(exchange)
         except StoreError as exc:
-            # Said once while it keeps failing the same way (a full disk): not every turn.
-            if str(exc) != self._save_problem:
-                self._printer.say(save_failed(exc), "red")
-            self._save_problem = str(exc)
-        else:
-            self._save_problem = None
+            self._log.broken = True
+            self._printer.say(without_the_log(exc), "yellow")
+        self._log.say_notice()
 
     def _warn_of_server_truncation(self, text: str) -> None:
         """Ollama drops the oldest messages past its window without a word: say it once,

@@ -1,10 +1,10 @@
 """What lives as long as the REPL runs, put together: the parts the front end and commands use.
 
 Each part has one job and its own module: ``LiveSettings`` (settings in force),
-``ServerLink`` (client, models, context length), ``SavedConversation`` (the file),
-``Budget`` (tokens), ``Chat`` (asking, retrying, summarizing), ``Printer`` (status
-lines) and ``Runner`` (Ctrl+C and SIGTERM). This module builds them, and is the one
-place a setting change reaches the parts (``apply``).
+``ServerLink`` (client, models, context length), ``SavedConversation`` (the
+conversation, kept in the log), ``Budget`` (tokens), ``Chat`` (asking, retrying,
+summarizing), ``Printer`` (status lines) and ``Runner`` (Ctrl+C and SIGTERM). This
+module builds them, and is the one place a setting change reaches the parts (``apply``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from zorac_repl.chat.core import Chat, FrontEnd
 from zorac_repl.chat.runner import Runner
 from zorac_repl.chat.system_prompt import system_prompt_for
 from zorac_repl.conversation.history import Conversation
-from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.log.saved import SavedConversation
 from zorac_repl.log.store import LogStore
 from zorac_repl.render.printer import Printer
 from zorac_repl.server.link import ServerLink
@@ -40,8 +40,8 @@ class ChatParts:
 
     Args:
         settings: resolved settings.
-        data_dir: where the conversation is saved.
-        session_name: the saved session to continue (``--session``).
+        data_dir: where the log (and so the conversation) is kept.
+        session_name: the session to continue (``--session``; ``LAST_USED``: ``-c``).
         config_path: where ``/config set`` saves.
         environ: the environment, to tell which settings it overrides.
         printer: where status lines go.
@@ -73,15 +73,15 @@ class ChatParts:
             counter=TokenCounter(settings.tiktoken_encoding),
             system_prompt=self._system_prompt(settings),
         )
+        self.log = LogStore(data_dir / "log.db")  # opened when the session is restored
         self.saved = SavedConversation(
-            conversation, data_dir, session_name, lambda: self.settings.profile
+            conversation, self.log, session_name, lambda: self.settings.profile
         )
         self.budget = Budget(self.settings, self.link, conversation)
         specs, problems = servers_from_file(config_path, profile)
         for problem in problems:
             printer.say(problem, "yellow")
         self.tools = ToolBox(specs, environ)
-        self.log = LogStore(data_dir / "log.db")  # opened on first use
         self.chat = Chat(
             self.settings,
             self.link,
@@ -100,10 +100,10 @@ class ChatParts:
         return self.saved.conversation
 
     async def close(self) -> None:
-        self.log.close()
         await self.tools.close()
         await self.link.close()
         self.saved.release()
+        self.log.close()
 
     def _system_prompt(self, settings: Settings) -> str:
         return system_prompt_for(settings.system_prompt, self._command_list)

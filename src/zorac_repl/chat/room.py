@@ -85,7 +85,10 @@ class Room:
         if self.summarizable():
             return "/summarize makes room (older messages become a summary), then send it again."
         if self._conversation.exchanges_at_end():
-            return "/undo drops the last exchange, or /clear starts afresh (kept in a backup)."
+            return (
+                "/undo drops the last exchange, or /clear starts afresh (the old one stays "
+                "in the log)."
+            )
         return "Send a shorter message."
 
     def summarizable(self) -> int:

@@ -8,13 +8,14 @@ from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, Table, count_argument, no_arguments
 from zorac_repl.commands.wording import budget_lines, loaded_line
 from zorac_repl.conversation.message import AnswerMeta, UserMessage, headline
-from zorac_repl.conversation.saved import (
+from zorac_repl.errors import StoreError, ZoracError
+from zorac_repl.log.saved import (
     NoSuchSession,
+    Restored,
     SavedConversation,
     SessionExists,
     SessionNameRefused,
 )
-from zorac_repl.errors import StoreError, ZoracError
 
 __all__ = [
     "clear",
@@ -32,18 +33,28 @@ __all__ = [
 ]
 
 
-async def clear(saved: SavedConversation, args: str) -> CommandResult:
+async def clear(parts: ChatParts, args: str) -> CommandResult:
+    """``/clear``: a new conversation under this name; the old one stays in the log."""
     no_arguments(args)
+    saved = parts.saved
+    keep = parts.settings.current.log
     try:
-        cleared = saved.clear()
+        cleared = saved.clear(keep=keep)
     except StoreError as exc:
-        return CommandResult(f"Not cleared: the backup could not be written. {exc}", style="red")
+        return CommandResult(f"Not cleared: {exc}", style="red")
     if cleared is None:
         return CommandResult("The conversation is already empty.", style="dim")
-    kept = f"The previous conversation ({cleared.messages} messages) is kept in {cleared.backup}."
-    if cleared.save_error is not None:
-        return CommandResult(f"Cleared. {kept} {save_failed(cleared.save_error)}", style="yellow")
-    return CommandResult(f"Cleared. {kept}", style="dim")
+    if cleared.kept_as is None:
+        return CommandResult(
+            f"Cleared. The previous conversation ({cleared.messages} messages) was not kept "
+            "(LOG=off).",
+            style="dim",
+        )
+    return CommandResult(
+        f"Cleared. The previous conversation ({cleared.messages} messages) stays in the log: "
+        f"/resume {cleared.kept_as} takes it up again.",
+        style="dim",
+    )
 
 
 async def save(saved: SavedConversation, args: str) -> CommandResult:
@@ -51,10 +62,14 @@ async def save(saved: SavedConversation, args: str) -> CommandResult:
     count = len(saved.conversation.messages)
     if not args:
         try:
-            saved.save()
+            saved.save(force=True)
         except StoreError as exc:
             return CommandResult(save_failed(exc), style="red")
-        return CommandResult(f"Saved {count} messages to {saved.path}.", style="dim")
+        return CommandResult(
+            f"Saved {count} messages as the session {saved.label!r} (conversation "
+            f"{saved.id} in the log).",
+            style="dim",
+        )
     try:
         name = saved.save_as(args)
     except SessionNameRefused as exc:
@@ -62,13 +77,16 @@ async def save(saved: SavedConversation, args: str) -> CommandResult:
     except SessionExists as exc:
         return CommandResult(
             f"A session named {exc.name!r} exists; nothing was saved. /save {exc.name}! "
-            "replaces it; /load it to see it first.",
+            "replaces it (it stays in the log, nameless); /load it to see it first.",
             style="red",
         )
     except StoreError as exc:
         return CommandResult(f"{exc} Nothing was saved.", style="red")
     if name == saved.name:
-        return CommandResult(f"Saved {count} messages to {saved.path}.", style="dim")
+        return CommandResult(
+            f"Saved {count} messages as the session {name!r} (conversation {saved.id} in the log).",
+            style="dim",
+        )
     return CommandResult(
         f"Saved a copy of this conversation as {name!r} ({count} messages); /load {name} "
         "switches to it.",
@@ -85,9 +103,7 @@ async def load(saved: SavedConversation, args: str) -> CommandResult:
     except StoreError as exc:
         return CommandResult(str(exc), style="red")
     if restored.loaded is None:
-        if restored.note:
-            return CommandResult(restored.note, style="yellow")
-        return CommandResult(f"There is no saved session at {saved.path} yet.")
+        return CommandResult(f"The session {saved.label!r} has nothing saved yet.")
     return CommandResult(loaded_line(restored.loaded, "Loaded the saved session"), style="dim")
 
 
@@ -104,27 +120,32 @@ def _switch(saved: SavedConversation, name: str) -> CommandResult:
         )
     except StoreError as exc:  # this one not saved, that one in use or unreadable
         return CommandResult(f"{exc} Not switched; this conversation is unchanged.", style="red")
+    return switched(restored, f"the session {name!r}")
+
+
+def switched(restored: Restored, what: str) -> CommandResult:
+    """What taking up another conversation (``/load NAME``, ``/resume ID``) came to."""
     loaded = restored.loaded
-    note = f" {restored.note}" if restored.note else ""
-    if loaded is None:  # an empty session, or one whose file was moved aside
+    if loaded is None:
         return CommandResult(
-            f"Switched to the session {name!r} (0 messages, ~0 tokens); the previous one was "
-            f"saved.{note}",
+            f"Switched to {what} (0 messages, ~0 tokens); the previous one was saved.",
             style="dim",
         )
-    line = loaded_line(
-        loaded, f"Switched to the session {name!r}", after="; the previous one was saved"
-    )
-    return CommandResult(f"{line}{note}", style="dim")
+    line = loaded_line(loaded, f"Switched to {what}", after="; the previous one was saved")
+    return CommandResult(line, style="dim")
 
 
 async def sessions(saved: SavedConversation, args: str) -> CommandResult:
-    """``/sessions``: each saved session with its size, last use and first message."""
+    """``/sessions``: each named session with its size, last use and first message."""
     no_arguments(args)
+    try:
+        found = saved.sessions()
+    except StoreError as exc:
+        return CommandResult(str(exc), style="red")
     rows = []
-    for summary in saved.sessions():
-        mark = "*" if summary.name == saved.name else " "
-        used = summary.last_used or ("unreadable" if not summary.readable else "not saved yet")
+    for summary in found:
+        mark = "*" if summary.id == saved.id else " "
+        used = summary.last_used or "never opened"
         first = f'"{headline(summary.first_message, 200)}"' if summary.first_message else ""
         rows.append(
             (
@@ -140,7 +161,7 @@ async def sessions(saved: SavedConversation, args: str) -> CommandResult:
             Table(
                 "Saved sessions (* this one):",
                 tuple(rows),
-                "/load NAME switches; /save NAME saves a copy.",
+                "/load NAME switches; /save NAME saves a copy; /search finds the rest.",
                 cut=True,
             ),
         )
@@ -284,7 +305,7 @@ async def undo(saved: SavedConversation, args: str) -> CommandResult:
 def _saved(saved: SavedConversation) -> CommandResult | None:
     """Save now; what to say when that failed."""
     try:
-        saved.save()
+        saved.save(force=True)
     except StoreError as exc:
         return CommandResult(save_failed(exc), style="red")
     return None

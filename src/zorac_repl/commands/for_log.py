@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from zorac_repl.chat.parts import ChatParts
 from zorac_repl.commands.base import CommandResult, Table, UsageError
-from zorac_repl.conversation.history import Conversation, ShapeError
+from zorac_repl.commands.for_conversation import switched
 from zorac_repl.errors import StoreError
+from zorac_repl.log.saved import NoSuchSession
 
 __all__ = ["forget", "resume", "search"]
 
@@ -40,66 +41,45 @@ async def search(parts: ChatParts, args: str) -> CommandResult:
 
 
 async def resume(parts: ChatParts, args: str) -> CommandResult:
-    """``/resume ID``: the logged conversation becomes the current one."""
+    """``/resume ID``: the logged conversation becomes the current one; this one is saved."""
     if not args.strip().isdigit():
         raise UsageError
     conversation_id = int(args)
     try:
-        messages = parts.log.messages(conversation_id)
-    except StoreError as exc:
-        return CommandResult(str(exc), style="red")
-    if messages is None:
-        return CommandResult(f"There is no conversation {conversation_id} in the log.", style="red")
-    loaded = Conversation(
-        counter=parts.conversation.counter, system_prompt=parts.conversation.system_prompt
-    )
-    try:
-        loaded.load_json({"version": 1, "summary": None, "messages": messages})
-    except ShapeError as exc:
+        restored = parts.saved.resume(conversation_id)
+    except NoSuchSession:
         return CommandResult(
-            f"The conversation {conversation_id} cannot be read ({exc}).", style="red"
+            f"There is no conversation {conversation_id} in the log (zorac-repl log lists "
+            "them; /search finds one).",
+            style="red",
         )
-    loaded.log_id = conversation_id
-    parts.conversation.adopt(loaded)
-    try:
-        parts.saved.save()
     except StoreError as exc:
-        return CommandResult(f"Resumed, but not saved: {exc}", style="yellow")
-    conversation = parts.conversation
-    return CommandResult(
-        f"Resumed conversation {conversation_id}: {len(conversation.messages)} messages, "
-        f"~{conversation.token_count()} tokens; the next message continues it."
-    )
+        return CommandResult(f"{exc} Not resumed; this conversation is unchanged.", style="red")
+    result = switched(restored, f"conversation {conversation_id}")
+    return CommandResult(f"{result.message} The next message continues it.", style="dim")
 
 
 async def forget(parts: ChatParts, args: str) -> CommandResult:
-    """``/forget``: this conversation deleted for real, from the log and the session."""
+    """``/forget``: this conversation deleted for real, from the log."""
     if args.strip():
         raise UsageError
     conversation = parts.conversation
-    if not conversation.messages and conversation.log_id is None:
+    if not conversation.messages and not conversation.summary:
         return CommandResult("There is nothing to forget: the conversation is empty.")
 
     async def confirmed() -> CommandResult:
-        logged = conversation.log_id
         try:
-            if logged is not None:
-                parts.log.forget(logged)
+            parts.saved.forget()
         except StoreError as exc:
             return CommandResult(f"{exc} Nothing was deleted.", style="red")
-        conversation.clear()
-        try:
-            parts.saved.save()
-        except StoreError as exc:
-            return CommandResult(f"Deleted from the log, but the session: {exc}", style="red")
         return CommandResult(
-            "Forgotten: this conversation is gone from the log and from the session (no "
-            "backup was kept). What is on the screen stays there."
+            "Forgotten: this conversation is gone from the log, its search entries and the "
+            "image files nothing else names with it. What is on the screen stays there."
         )
 
     count = len(conversation.messages)
     return CommandResult(
-        confirm=f"Delete this conversation ({count} messages) for real, from the log and "
-        "the session, with no backup?",
+        confirm=f"Delete this conversation ({count} messages) for real, from the log, "
+        "with no copy kept?",
         confirmed=confirmed,
     )

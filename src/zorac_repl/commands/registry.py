@@ -28,8 +28,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("/help", "show the commands and keys", on(lambda _: COMMANDS, for_repl.show_help)),
     Command(
         "/clear",
-        "start a new conversation (the old one is kept as a backup file)",
-        on(lambda s: s.saved, for_conversation.clear),
+        "start a new conversation (the old one stays in the log)",
+        for_conversation.clear,
     ),
     Command(
         "/save",
@@ -73,7 +73,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "/forget",
-        "delete this conversation for real: from the log and the session, no backup",
+        "delete this conversation for real, from the log, after asking",
         for_log.forget,
     ),
     Command(

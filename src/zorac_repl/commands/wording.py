@@ -6,7 +6,7 @@ The commands and both front ends say them the same way.
 from __future__ import annotations
 
 from zorac_repl.chat.budget import BudgetOrigin, BudgetReport
-from zorac_repl.conversation.saved import Loaded, Restored
+from zorac_repl.log.saved import Loaded, Restored
 
 __all__ = ["budget_lines", "loaded_line", "origin_text", "restored_lines"]
 

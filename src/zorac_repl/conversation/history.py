@@ -308,8 +308,6 @@ class Conversation:
             data["system_prompt"] = self.own_system_prompt
         if self.profile is not None:
             data["profile"] = self.profile
-        if self.log_id is not None:
-            data["log_id"] = self.log_id
         if self._exact is not None:
             data["exact_tokens"] = {"total": self._exact[0], "messages": self._exact[1]}
         return data
@@ -327,8 +325,6 @@ class Conversation:
         self.own_system_prompt = own if isinstance(own, str) else None
         profile = data.get("profile") if isinstance(data, Mapping) else None
         self.profile = profile if isinstance(profile, str) else None
-        log_id = data.get("log_id") if isinstance(data, Mapping) else None
-        self.log_id = log_id if isinstance(log_id, int) and not isinstance(log_id, bool) else None
         count = data.get("token_count") if isinstance(data, Mapping) else None
         self._saved_count = count if isinstance(count, int) and count >= 0 else None
 

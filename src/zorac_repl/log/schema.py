@@ -7,7 +7,7 @@ import sqlite3
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "statements"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each migration takes the database from its index to the next version.
 MIGRATIONS: tuple[str, ...] = (
@@ -51,6 +51,21 @@ MIGRATIONS: tuple[str, ...] = (
         path TEXT PRIMARY KEY,
         conversation_id INTEGER REFERENCES conversations(id) ON DELETE SET NULL
     );
+    """,
+    # 3: the conversation in use lives here too (the session files retire): its state as
+    # the chat resumes it (summary, own system prompt and all), its size, its count and
+    # opening line for /sessions, and when a REPL last took it up (for -c). A name is on
+    # one conversation at most: a duplicate left by version 2 stays on the newest.
+    """
+    ALTER TABLE conversations ADD COLUMN state TEXT;
+    ALTER TABLE conversations ADD COLUMN size INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE conversations ADD COLUMN opening TEXT NOT NULL DEFAULT '';
+    ALTER TABLE conversations ADD COLUMN used REAL;
+    UPDATE conversations SET name = NULL WHERE name IS NOT NULL AND id NOT IN
+        (SELECT max(id) FROM conversations WHERE name IS NOT NULL GROUP BY name);
+    CREATE UNIQUE INDEX conversations_by_name ON conversations(name);
+    CREATE INDEX conversations_by_use ON conversations(used);
     """,
 )
 

@@ -29,10 +29,17 @@ from pathlib import Path
 from typing import Any
 
 from zorac_repl.errors import StoreError
+from zorac_repl.log.images import ImageFiles
 from zorac_repl.log.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from zorac_repl.paths import free_path
 
-__all__ = ["SCHEMA_VERSION", "Exchange", "Hit", "LogStore", "Summary"]
+__all__ = ["SCHEMA_VERSION", "Exchange", "Hit", "LogStore", "Summary", "now"]
+
+# How long a write waits for another process's.
+_BUSY_SECONDS = 5.0
+
+# The schema version from which a conversation's state is kept here, not in a file.
+_STATES_KEPT = 3
 
 # How a saved image is named in a message's JSON (``conversation/parts.py``).
 _IMAGE_DIGEST = re.compile(r'"sha256": ?"([0-9a-f]{64})"')
@@ -98,12 +105,7 @@ class LogStore:
             with contextlib.suppress(FileExistsError):
                 os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
                 created = True
-            db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
-            db.execute("PRAGMA busy_timeout = 5000")
-            db.execute("PRAGMA foreign_keys = ON")
-            db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten, not left
-            db.execute("PRAGMA journal_mode = WAL")
-            self._migrate(db)
+            db, before = self._open()
         except sqlite3.DatabaseError as exc:
             if "not a database" in str(exc) or "malformed" in str(exc):
                 self._set_aside(str(exc))
@@ -114,13 +116,38 @@ class LogStore:
                 f"The log {self.path} cannot be opened ({exc.strerror or exc})."
             ) from None
         self._db = db
-        if created:
-            # The first log of this data directory: the session files come in, once.
+        if created or before < _STATES_KEPT:
+            # The first log of this data directory (or one from before it kept the
+            # conversation in use): the session files come in, once.
             from zorac_repl.log.session_import import import_sessions
 
             said = import_sessions(self, self.path.parent)
             self.notice = " ".join(part for part in (self.notice, said) if part)
         return db
+
+    def _open(self) -> tuple[sqlite3.Connection, int]:
+        """The connection, the schema brought up to date, and the version it was at.
+
+        Switching a new file to WAL takes a lock SQLite does not wait for: two processes
+        opening a new log at once try again, within the busy timeout.
+        """
+        deadline = time.monotonic() + _BUSY_SECONDS
+        while True:
+            db = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, isolation_level=None)
+            try:
+                db.execute(f"PRAGMA busy_timeout = {int(_BUSY_SECONDS * 1000)}")
+                db.execute("PRAGMA foreign_keys = ON")
+                db.execute("PRAGMA secure_delete = ON")  # deleted text is overwritten
+                db.execute("PRAGMA journal_mode = WAL")
+                return db, self._migrate(db)
+            except sqlite3.OperationalError as exc:
+                db.close()
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+            except BaseException:
+                db.close()
+                raise
 
     def _set_aside(self, reason: str) -> None:
         target = free_path(
@@ -141,8 +168,9 @@ class LogStore:
         )
 
     @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
+    def _migrate(db: sqlite3.Connection) -> int:
+        """Bring the schema up to date; returns the version it was at."""
+        version = before = int(db.execute("PRAGMA user_version").fetchone()[0])
         while version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -157,9 +185,10 @@ class LogStore:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+        return before
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def writing(self) -> Iterator[sqlite3.Connection]:
         db = self._connect()
         try:
             db.execute("BEGIN IMMEDIATE")
@@ -169,28 +198,32 @@ class LogStore:
             with contextlib.suppress(sqlite3.Error):
                 db.execute("ROLLBACK")
             raise StoreError(f"The log {self.path} could not be written ({exc}).") from None
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
+            raise
 
     def new_conversation(self, name: str | None = None) -> int:
-        with self._writing() as db:
+        with self.writing() as db:
             cursor = db.execute(
-                "INSERT INTO conversations(started, name) VALUES (?, ?)", (_now(), name)
+                "INSERT INTO conversations(started, name) VALUES (?, ?)", (now(), name)
             )
             return int(cursor.lastrowid or 0)
 
     def log(self, conversation_id: int, exchange: Exchange) -> int:
         """Keep ``exchange`` in the conversation; returns its id."""
-        with self._writing() as db:
-            return self._insert(db, conversation_id, exchange)
+        with self.writing() as db:
+            return self.insert(db, conversation_id, exchange)
 
     @staticmethod
-    def _insert(db: sqlite3.Connection, conversation_id: int, exchange: Exchange) -> int:
+    def insert(db: sqlite3.Connection, conversation_id: int, exchange: Exchange) -> int:
         cursor = db.execute(
             "INSERT INTO exchanges(conversation_id, time, status, model, server, profile, "
             "question, answer, thinking, attachments, messages, figures) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 conversation_id,
-                exchange.time or _now(),
+                exchange.time or now(),
                 exchange.status,
                 exchange.model,
                 exchange.server,
@@ -205,39 +238,14 @@ class LogStore:
         )
         return int(cursor.lastrowid or 0)
 
-    def imported(self, path: str) -> bool:
-        return bool(self._read("SELECT 1 FROM imported_files WHERE path = ?", (path,)))
-
-    def import_conversation(
-        self, path: str, name: str | None, exchanges: Sequence[Exchange]
-    ) -> int | None:
-        """Keep a session file's exchanges as one conversation, once: ``None`` when that
-        file was imported before. All of it or nothing, in one transaction."""
-        with self._writing() as db:
-            if db.execute("SELECT 1 FROM imported_files WHERE path = ?", (path,)).fetchone():
-                return None
-            conversation = None
-            if exchanges:
-                cursor = db.execute(
-                    "INSERT INTO conversations(started, name) VALUES (?, ?)", (_now(), name)
-                )
-                conversation = int(cursor.lastrowid or 0)
-                for exchange in exchanges:
-                    self._insert(db, conversation, exchange)
-            db.execute(
-                "INSERT INTO imported_files(path, conversation_id) VALUES (?, ?)",
-                (path, conversation),
-            )
-            return conversation
-
     def conversations(self, limit: int = 20) -> list[Summary]:
-        """The newest conversations with at least one exchange, newest first."""
-        rows = self._read(
+        """The newest conversations with an exchange or a message, newest first."""
+        rows = self.read(
             "SELECT c.id, c.started, c.name, "
             "(SELECT model FROM exchanges WHERE conversation_id = c.id ORDER BY id DESC LIMIT 1), "
             "(SELECT question FROM exchanges WHERE conversation_id = c.id ORDER BY id LIMIT 1), "
             "(SELECT count(*) FROM exchanges WHERE conversation_id = c.id) "
-            "FROM conversations c WHERE EXISTS "
+            "FROM conversations c WHERE c.size > 0 OR EXISTS "
             "(SELECT 1 FROM exchanges WHERE conversation_id = c.id) "
             "ORDER BY c.id DESC LIMIT ?",
             (limit,),
@@ -254,7 +262,7 @@ class LogStore:
             return []
         # The index is walked newest first and stops at the limit: a common word over a
         # million messages costs no more than a rare one.
-        found = self._read(
+        found = self.read(
             "SELECT rowid, snippet(exchanges_text, -1, '\x02', '\x03', '…', 12) "
             "FROM exchanges_text WHERE exchanges_text MATCH ? ORDER BY rowid DESC LIMIT ?",
             (query, limit),
@@ -263,7 +271,7 @@ class LogStore:
             return []
         places = {
             row[0]: (row[1], row[2])
-            for row in self._read(
+            for row in self.read(
                 "SELECT id, conversation_id, time FROM exchanges WHERE id IN "
                 f"({','.join('?' * len(found))})",
                 [row[0] for row in found],
@@ -282,11 +290,11 @@ class LogStore:
         """The saved messages of a conversation's exchanges, oldest first; ``None`` when
         there is no such conversation. Failed and interrupted exchanges are left out:
         they are never sent back as history."""
-        known = self._read("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,))
+        known = self.read("SELECT 1 FROM conversations WHERE id = ?", (conversation_id,))
         if not known:
             return None
         where = " AND status = 'complete'" if complete_only else ""
-        rows = self._read(
+        rows = self.read(
             f"SELECT messages FROM exchanges WHERE conversation_id = ?{where} ORDER BY id",
             (conversation_id,),
         )
@@ -300,7 +308,7 @@ class LogStore:
 
     def last_seen(self, conversation_id: int) -> tuple[str, str]:
         """The model and the server of a conversation's last exchange."""
-        rows = self._read(
+        rows = self.read(
             "SELECT model, server FROM exchanges WHERE conversation_id = ? ORDER BY id DESC "
             "LIMIT 1",
             (conversation_id,),
@@ -308,17 +316,16 @@ class LogStore:
         return (rows[0][0] or "", rows[0][1] or "") if rows else ("", "")
 
     def forget(self, conversation_id: int) -> bool:
-        """Delete a conversation for real: its rows, their search entries, and the files of
-        its attached images that nothing else names (another logged exchange, a session
-        file, a backup)."""
-        digests = {
-            digest
-            for (text,) in self._read(
-                "SELECT messages FROM exchanges WHERE conversation_id = ?", (conversation_id,)
-            )
-            for digest in _IMAGE_DIGEST.findall(text)
-        }
-        with self._writing() as db:
+        """Delete a conversation for real: its rows, its state, their search entries, and the
+        files of its attached images that nothing else names (another exchange or state,
+        an old session file)."""
+        texts = self.read(
+            "SELECT messages FROM exchanges WHERE conversation_id = ? UNION ALL "
+            "SELECT state FROM conversations WHERE id = ? AND state IS NOT NULL",
+            (conversation_id, conversation_id),
+        )
+        digests = {digest for (text,) in texts for digest in _IMAGE_DIGEST.findall(text)}
+        with self.writing() as db:
             db.execute("DELETE FROM exchanges WHERE conversation_id = ?", (conversation_id,))
             cursor = db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             found = cursor.rowcount > 0
@@ -335,23 +342,25 @@ class LogStore:
         if not digests:
             return
         data = self.path.parent
-        sessions = sorted(data.glob("session*.json"))  # backups name images too
-        sessions += sorted((data / "sessions").glob("*.json"))
+        # The session files of before the log, left as they were, name images too.
+        legacy = sorted(data.glob("session*.json")) + sorted((data / "sessions").glob("*.json"))
         named = set()
-        for path in sessions:
+        for path in legacy:
             with contextlib.suppress(OSError):
                 named |= set(
                     _IMAGE_DIGEST.findall(path.read_text(encoding="utf-8", errors="replace"))
                 )
-        for digest in digests - named:
-            if self._read(
-                "SELECT 1 FROM exchanges WHERE messages LIKE ? LIMIT 1", (f"%{digest}%",)
-            ):
-                continue
-            with contextlib.suppress(OSError):
-                (data / "images" / digest).unlink()
 
-    def _read(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
+        def still_named(digest: str) -> bool:
+            pattern = (f"%{digest}%",)
+            return digest in named or bool(
+                self.read("SELECT 1 FROM exchanges WHERE messages LIKE ? LIMIT 1", pattern)
+                or self.read("SELECT 1 FROM conversations WHERE state LIKE ? LIMIT 1", pattern)
+            )
+
+        ImageFiles(data / "images").remove_unused(digests, still_named)
+
+    def read(self, sql: str, parameters: Sequence[object]) -> list[tuple[Any, ...]]:
         try:
             return self._connect().execute(sql, parameters).fetchall()
         except sqlite3.Error as exc:
@@ -363,7 +372,7 @@ class LogStore:
             self._db = None
 
 
-def _now() -> str:
+def now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 

@@ -100,7 +100,7 @@ async def _chat(
     )
     keep_tall_inputs_whole(prompt)
     where = "the built-in demo server" if is_demo else settings.shown_base_url
-    named = f" Session {session_name!r}." if session_name != "default" else ""
+    named = f" Session {session_name!r}." if session_name not in ("default", "") else ""
     print_styled(
         f"zorac-repl {__version__}, talking to {where}.{named} "
         "Type /help for commands, Ctrl+D to leave."
@@ -137,7 +137,10 @@ async def _chat(
         try:
             restored = restored_lines(session.saved.restore())
         except StoreError as exc:
-            restored = [(str(exc), "red")]
+            from zorac_repl.chat.exchange_log import without_the_log
+
+            session.saved.paused = True
+            restored = [(without_the_log(exc), "red")]
         ready.set_result(session)
         if terminated:
             session.runner.terminate()

@@ -1,0 +1,516 @@
+"""The conversation in use, kept in the log: restored at start, saved after every answer.
+
+The log is the one store of record (``log/store.py``): the conversation in use is a row of
+it with its state (``log/sessions.py``), and a named session is a name on such a row.
+Loading never replaces the conversation in memory with something unreadable; ``/clear``
+leaves the old conversation in the log and starts a new one under the same name. One
+running zorac-repl owns a conversation (``log/locks.py``); a second one started on the
+same session becomes a session of its own (``default-2``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from zorac_repl.conversation.history import Conversation, ShapeError
+from zorac_repl.conversation.message import UserMessage, headline
+from zorac_repl.errors import StoreError
+from zorac_repl.log.images import ImageFiles
+from zorac_repl.log.locks import ConversationLock
+from zorac_repl.log.names import DEFAULT_NAME, LAST_USED, check_name
+from zorac_repl.log.sessions import SessionRows
+from zorac_repl.log.store import Exchange, LogStore
+
+__all__ = [
+    "Cleared",
+    "Loaded",
+    "NoSuchSession",
+    "Restored",
+    "SavedConversation",
+    "SessionExists",
+    "SessionInUse",
+    "SessionNameRefused",
+    "SessionSummary",
+    "figures_of",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSummary:
+    """A session as ``/sessions`` lists it.
+
+    Attributes:
+        name: its name (``#ID`` for the conversation in use when it has none).
+        messages: how many messages it holds.
+        tokens: its token count when saved.
+        last_used: when a REPL last took it up (local time), ``None`` if never.
+        first_message: the text of its first user message.
+        id: its conversation's id in the log.
+    """
+
+    name: str
+    messages: int
+    tokens: int
+    last_used: str | None
+    first_message: str
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """A saved conversation now in use.
+
+    Attributes:
+        messages: how many messages it holds.
+        tokens: its tokens.
+        made_with: the server profile it was made with, when not the one in use.
+        in_use: the profile in use then (``None``: none), when ``made_with`` is given.
+    """
+
+    messages: int
+    tokens: int
+    made_with: str | None = None
+    in_use: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Restored:
+    """What reading a saved conversation came to: the conversation, if any, and what the
+    store did (a state it could not read left aside, a second instance given a session of
+    its own, the old session files imported)."""
+
+    loaded: Loaded | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Cleared:
+    """``/clear`` done: how many messages went, and the id that keeps them in the log
+    (``None`` with ``LOG=off``: not kept)."""
+
+    messages: int
+    kept_as: int | None
+
+
+class SessionNameRefused(StoreError):
+    """Not a name a session can have; the text says why."""
+
+
+class SessionInUse(StoreError):
+    """Another running zorac-repl has the conversation open."""
+
+
+class SessionExists(StoreError):
+    """``/save NAME`` without ``!`` where a session has that name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"A session named {name!r} exists.")
+        self.name = name
+
+
+class NoSuchSession(StoreError):
+    """``/load NAME`` of a session that was never saved, or ``/resume`` of an unknown id."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"There is no saved session {name!r}.")
+        self.name = name
+        self.known = known
+
+
+def figures_of(conversation: Conversation) -> tuple[int, int, str]:
+    """What ``/sessions`` shows of a conversation: messages, tokens, its opening line."""
+    opening = next((m.text for m in conversation.messages if isinstance(m, UserMessage)), "")
+    return len(conversation.messages), conversation.token_count(), headline(opening, 200)
+
+
+class SavedConversation:
+    """``conversation``, kept in ``store`` as the session ``name``.
+
+    Args:
+        conversation: the one conversation in use; loading fills it in place.
+        store: the log.
+        name: the session to take up (``default``; ``LAST_USED`` for ``-c``).
+        profile: the server profile in use, remembered with the conversation.
+    """
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        store: LogStore,
+        name: str = DEFAULT_NAME,
+        profile: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        self.conversation = conversation
+        self.store = store
+        self.rows = SessionRows(store)
+        self.images = ImageFiles(store.path.parent / "images")
+        self._asked_for = name
+        self._name: str | None = DEFAULT_NAME if name == LAST_USED else name
+        self.id: int | None = None
+        self._lock: ConversationLock | None = None
+        self._profile = profile
+        self.paused = False  # a save failed: none is tried again until /save asks
+
+    @property
+    def name(self) -> str | None:
+        """The session's name; ``None`` for a conversation without one (``/resume``)."""
+        return self._name
+
+    @property
+    def label(self) -> str:
+        """The name, or ``#ID`` for a conversation without one."""
+        return self._name if self._name is not None else f"#{self.id}"
+
+    def names(self) -> list[str]:
+        """The sessions' names (for completion); none when the log cannot be read."""
+        try:
+            return self.rows.names()
+        except StoreError:
+            return []
+
+    def restore(self, exclusive: bool = False, touch: bool = True) -> Restored:
+        """Take up the session and load it, at start; says what it found, prints nothing.
+
+        ``touch`` notes it as the one used last (``-c``): a REPL does, a one-shot not.
+
+        Raises:
+            SessionInUse: ``exclusive`` was asked and another zorac-repl has it.
+            StoreError: the log cannot be opened or read; nothing is kept this run.
+        """
+        if self._asked_for == LAST_USED:
+            found = self.rows.last_used()
+            if found is not None:
+                self._name = self.rows.name_of(found)[1]
+        else:
+            found = None
+        conversation_id = found if found is not None else self.rows.named(self.label_or_default)
+        note = self.store.notice
+        self.store.notice = ""
+        lock = ConversationLock(self.store.path.parent, conversation_id)
+        if not lock.take():
+            if exclusive:
+                raise SessionInUse(
+                    f"The session {self.label_of(conversation_id)!r} is open in another "
+                    "running zorac-repl."
+                )
+            taken = self.label_of(conversation_id)
+            conversation_id, lock = self._one_of_its_own()
+            note = " ".join(
+                part
+                for part in (
+                    note,
+                    f"Another zorac-repl is using the session {taken!r}; this one starts "
+                    f"fresh as {self._name!r} (later: /load {self._name}, or zorac-repl "
+                    f"--session {self._name}).",
+                )
+                if part
+            )
+        self.id, self._lock = conversation_id, lock
+        self.conversation.log_id = conversation_id
+        if touch:
+            self.rows.touch(conversation_id)
+        loaded, problem = self._read(conversation_id)
+        if loaded is None:
+            if problem:
+                note = " ".join(part for part in (note, self._set_aside(problem)) if part)
+            return Restored(None, note)
+        self.conversation.adopt(loaded)
+        self.conversation.log_id = conversation_id
+        if not loaded.messages and not loaded.summary:
+            return Restored(None, note)
+        return Restored(self._described(), note)
+
+    @property
+    def label_or_default(self) -> str:
+        return self._name if self._name is not None else DEFAULT_NAME
+
+    def label_of(self, conversation_id: int) -> str:
+        name = self.rows.name_of(conversation_id)[1]
+        return name if name is not None else f"#{conversation_id}"
+
+    def _one_of_its_own(self) -> tuple[int, ConversationLock]:
+        """The session is open elsewhere: a new one of its own, ``NAME-2``..."""
+        base = self.label_or_default[:60]
+        for number in range(2, 1000):
+            name = f"{base}-{number}"
+            made = self.rows.named_if_free(name)
+            if made is None:
+                continue
+            lock = ConversationLock(self.store.path.parent, made)
+            if lock.take():
+                self._name = name
+                return made, lock
+        raise StoreError(f"No session name like {base}-N is free; /sessions lists them.")
+
+    def _set_aside(self, problem: str) -> str:
+        """The state cannot be read: it stays in the log, nameless, and a new one starts."""
+        assert self.id is not None
+        old = self.id
+        self.id = self.rows.start_over(old, keep_old=True)
+        self._relock(self.id)
+        self.conversation.clear()
+        self.conversation.log_id = self.id
+        return (
+            f"The saved conversation could not be loaded: {problem}. It stays in the log as "
+            f"conversation {old}; starting a fresh one."
+        )
+
+    def _relock(self, conversation_id: int) -> None:
+        lock = ConversationLock(self.store.path.parent, conversation_id)
+        lock.take()  # a new conversation: nobody else can hold it
+        self.release()
+        self._lock = lock
+
+    def release(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _read(self, conversation_id: int) -> tuple[Conversation | None, str]:
+        """The conversation's saved state (or its logged exchanges, when it has none) as a
+        ``Conversation``, and why it could not be read; ``(None, "")`` when it is empty.
+        The conversation in memory is never touched here."""
+        try:
+            state = self.rows.state(conversation_id)
+        except (ValueError, RecursionError) as exc:
+            return None, f"its saved state is not JSON this version reads ({exc})"
+        if state is None:
+            messages = self.store.messages(conversation_id)
+            if not messages:
+                return None, ""
+            state = {"version": 1, "summary": None, "messages": messages}
+        loaded = Conversation(
+            counter=self.conversation.counter, system_prompt=self.conversation.system_prompt
+        )
+        try:
+            loaded.load_json(state, self.images.read)
+        except ShapeError as exc:
+            return None, str(exc)
+        loaded.log_id = conversation_id
+        return loaded, ""
+
+    def _described(self) -> Loaded:
+        conversation = self.conversation
+        made, now = conversation.profile, self._profile()
+        other = made is not None and made != now
+        return Loaded(
+            len(conversation.messages),
+            conversation.token_count(),
+            made if other else None,
+            now if other else None,
+        )
+
+    def save(self, exchange: Exchange | None = None, force: bool = False) -> None:
+        """Save the conversation, and log ``exchange`` with it, in one transaction.
+
+        After a failure nothing is tried again until ``force`` (``/save``) asks.
+
+        Raises:
+            StoreError: it could not be written; the conversation is still in memory.
+        """
+        if self.paused and not force:
+            return
+        try:
+            if self.id is None:
+                self.id, self._lock = self._one_of_its_own_or_named()
+                self.conversation.log_id = self.id
+            conversation = self.conversation
+            conversation.profile = self._profile()
+            self._keep_images()
+            self.rows.save(self.id, conversation.to_json(), figures_of(conversation), exchange)
+        except StoreError:
+            self.paused = True
+            raise
+        self.paused = False
+
+    def _one_of_its_own_or_named(self) -> tuple[int, ConversationLock]:
+        """A save after a start that could not open the log: the session's own name when
+        nobody has it yet, else one of its own; never one that holds something."""
+        made = self.rows.named_if_free(self.label_or_default)
+        if made is not None:
+            lock = ConversationLock(self.store.path.parent, made)
+            if lock.take():
+                return made, lock
+        return self._one_of_its_own()
+
+    def _keep_images(self) -> None:
+        """Write the bytes of images not kept yet, before the state that names them."""
+        for message in self.conversation.messages:
+            if isinstance(message, UserMessage):
+                for image in message.images:
+                    if image.data is not None:
+                        self.images.keep(image.digest, image.data)
+
+    def load(self) -> Restored:
+        """``/load``: the saved conversation again, in place of unsaved changes.
+
+        Raises:
+            StoreError: it cannot be read; nothing changed.
+        """
+        if self.id is None:
+            return Restored(None)
+        loaded, problem = self._read(self.id)
+        if loaded is None:
+            if problem:
+                raise StoreError(f"The saved conversation cannot be read ({problem}).")
+            return Restored(None)
+        self.conversation.adopt(loaded)
+        return Restored(self._described())
+
+    def save_as(self, name: str) -> str:
+        """``/save NAME``: a copy of the conversation under ``name``; this one stays current.
+
+        An existing session of that name is replaced only when ``name`` ends with ``!``
+        (the one replaced stays in the log, nameless). Returns the name saved under.
+
+        Raises:
+            SessionNameRefused: not a name a session can have.
+            SessionExists: one has it, and ``!`` was not given.
+            StoreError: it could not be written.
+        """
+        replace = name.endswith("!")
+        name = name.removesuffix("!")
+        problem = check_name(name)
+        if problem is not None:
+            raise SessionNameRefused(problem)
+        if name == self._name:
+            self.save(force=True)
+            return name
+        conversation = self.conversation
+        conversation.profile = self._profile()
+        self._keep_images()
+        made = self.rows.copy_as(name, conversation.to_json(), figures_of(conversation), replace)
+        if made is None:
+            raise SessionExists(name)
+        return name
+
+    def switch(self, name: str) -> Restored:
+        """``/load NAME``: save this conversation, then continue the session ``name``.
+
+        Raises:
+            SessionNameRefused: not a name a session can have.
+            NoSuchSession: there is none of that name.
+            SessionInUse: another zorac-repl has it open.
+            StoreError: this one could not be saved, or that one read; nothing changed.
+        """
+        problem = check_name(name)
+        if problem is not None:
+            raise SessionNameRefused(problem)
+        if name == self._name:
+            return self.load()
+        target = self.rows.find(name)
+        if target is None:
+            raise NoSuchSession(name, self.rows.names())
+        return self._take_up(target)
+
+    def resume(self, conversation_id: int) -> Restored:
+        """``/resume ID``: save this conversation, then continue the one logged as ``ID``.
+
+        Raises:
+            NoSuchSession: the log has no such conversation.
+            SessionInUse: another zorac-repl has it open.
+            StoreError: this one could not be saved, or that one read; nothing changed.
+        """
+        if conversation_id == self.id:
+            return self.load()
+        exists, _ = self.rows.name_of(conversation_id)
+        if not exists:
+            raise NoSuchSession(f"#{conversation_id}", [])
+        return self._take_up(conversation_id)
+
+    def _take_up(self, target: int) -> Restored:
+        label = self.label_of(target)
+        lock = ConversationLock(self.store.path.parent, target)
+        if not lock.take():
+            raise SessionInUse(f"The session {label!r} is open in another running zorac-repl.")
+        try:
+            self.save(force=True)
+            loaded, problem = self._read(target)
+            if problem:
+                raise StoreError(
+                    f"The conversation {label!r} cannot be read ({problem}). Nothing "
+                    f"changed: {self.label!r} goes on."
+                )
+            self.rows.touch(target)
+        except StoreError:
+            lock.release()
+            raise
+        self.release()
+        self.id, self._lock = target, lock
+        self._name = self.rows.name_of(target)[1]
+        if loaded is None:
+            self.conversation.clear()
+            self.conversation.log_id = target
+            return Restored(None)
+        self.conversation.adopt(loaded)
+        self.conversation.log_id = target
+        return Restored(self._described())
+
+    def sessions(self) -> list[SessionSummary]:
+        """The named sessions; this conversation first when it has no name."""
+        found = [
+            SessionSummary(
+                row.name or "",
+                row.messages,
+                row.tokens,
+                _local(row.used),
+                row.opening,
+                row.id,
+            )
+            for row in self.rows.sessions()
+        ]
+        if self._name is None:
+            messages, tokens, opening = figures_of(self.conversation)
+            here = SessionSummary(self.label, messages, tokens, None, opening, self.id or 0)
+            found.insert(0, here)
+        return found
+
+    def clear(self, keep: bool = True) -> Cleared | None:
+        """Start a new conversation under this name; the old one stays in the log
+        (``keep`` False, ``LOG=off``: it goes). ``None`` when it was empty already.
+
+        Raises:
+            StoreError: the log could not be written; nothing was cleared.
+        """
+        conversation = self.conversation
+        if not conversation.messages and not conversation.summary:
+            return None
+        count = len(conversation.messages)
+        self.save(force=True)
+        assert self.id is not None
+        old = self.id
+        self.id = self.rows.start_over(old, keep_old=keep)
+        self._relock(self.id)
+        conversation.clear()
+        conversation.log_id = self.id
+        return Cleared(count, old if keep else None)
+
+    def forget(self) -> None:
+        """``/forget``: delete this conversation for real (its rows, its search entries,
+        images nothing else names) and go on with an empty one under the same name.
+
+        Raises:
+            StoreError: the log could not be written; nothing was deleted.
+        """
+        old = self.id
+        if old is not None:
+            self.store.forget(old)
+            self.id = (
+                self.rows.named(self._name)
+                if self._name is not None
+                else self.store.new_conversation()
+            )
+            self._relock(self.id)
+        self.conversation.clear()
+        self.conversation.log_id = self.id
+
+
+def _local(used: float | None) -> str | None:
+    if used is None:
+        return None
+    with contextlib.suppress(OverflowError, OSError, ValueError):
+        return time.strftime("%Y-%m-%d %H:%M", time.localtime(used))
+    return None
