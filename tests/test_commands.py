@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 import asyncio
 import json
 import re
+import sqlite3
 import stat
 from pathlib import Path
 

@@ -4,18 +4,21 @@ failed load changes nothing (issue 25)."""
 from __future__ import annotations
 
 import json
-import os
+import sqlite3
 import stat
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.saved_state import saved_state
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import AnswerMeta
-from zorac_repl.conversation.saved import SavedConversation, last_session, remember_last
-from zorac_repl.conversation.store import SessionStore, saved_names
 from zorac_repl.errors import StoreError
+from zorac_repl.log.locks import ConversationLock
+from zorac_repl.log.saved import SavedConversation
+from zorac_repl.log.session_import import session_files
+from zorac_repl.log.sessions import SessionRows
+from zorac_repl.log.store import LogStore
 from zorac_repl.repl.input_history import InputHistory
 from zorac_repl.repl.large_paste import PasteStore
 from zorac_repl.settings.profiles import read_profiles
@@ -25,14 +28,18 @@ from zorac_repl.tokens import TokenCounter
 DEEP = "[" * 100_000 + "]" * 100_000
 
 
-def test_a_deeply_nested_session_file_is_moved_aside_with_a_notice(tmp_path: Path):
+def _kept(directory: Path, name: str = "default") -> SavedConversation:
+    return SavedConversation(Conversation(), LogStore(directory / "log.db"), name)
+
+
+def test_a_deeply_nested_session_file_is_reported_and_left_alone(tmp_path: Path):
     (tmp_path / "session.json").write_text(DEEP)
-    saved = SavedConversation(Conversation(), tmp_path)
+    saved = _kept(tmp_path)
     restored = saved.restore()
     saved.release()
-    assert "nested too deeply" in restored.note and "moved to" in restored.note
-    assert not (tmp_path / "session.json").exists()
-    assert list(tmp_path.glob("session.corrupt-*.json"))
+    assert "Not imported, unreadable: session.json (maximum recursion depth" in restored.note
+    assert restored.loaded is None
+    assert (tmp_path / "session.json").read_text() == DEEP  # never deleted
 
 
 def test_a_deeply_nested_config_file_is_a_notice_not_a_crash(tmp_path: Path):
@@ -47,21 +54,24 @@ def test_a_deeply_nested_config_file_is_a_notice_not_a_crash(tmp_path: Path):
 
 
 def test_a_failed_load_of_a_named_session_changes_nothing(tmp_path: Path):
-    saved = SavedConversation(Conversation(), tmp_path)
+    saved = _kept(tmp_path)
     saved.restore()
     saved.conversation.add_user("keep me")
     saved.save()
-    broken = tmp_path / "sessions" / "broken.json"
-    broken.parent.mkdir()
-    broken.write_text(DEEP)
+    broken = SessionRows(saved.store).named("broken")
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        db.execute("UPDATE conversations SET state = ? WHERE id = ?", (DEEP, broken))
     with pytest.raises(StoreError, match="Nothing changed: 'default' goes on"):
         saved.switch("broken")
-    assert saved.name == "default" and saved.path == tmp_path / "session.json"
+    assert saved.name == "default"
     saved.conversation.add_user("and me")
     saved.save()
     saved.release()
-    kept = json.loads((tmp_path / "session.json").read_text())
+    kept = saved_state(tmp_path)
     assert [m["content"] for m in kept["messages"]] == ["keep me", "and me"]
+    with sqlite3.connect(tmp_path / "log.db") as db:  # and it is still there, as it was
+        [(state,)] = db.execute("SELECT state FROM conversations WHERE id = ?", (broken,))
+    assert state == DEEP
 
 
 def test_absurd_figures_in_a_session_file_are_not_believed(tmp_path: Path):
@@ -73,7 +83,7 @@ def test_absurd_figures_in_a_session_file_are_not_believed(tmp_path: Path):
         "exact_tokens": {"total": -1_000_000_000, "messages": 2},
     }
     (tmp_path / "session.json").write_text(json.dumps(data))
-    saved = SavedConversation(Conversation(), tmp_path)
+    saved = _kept(tmp_path)
     saved.restore()
     saved.release()
     conversation = saved.conversation
@@ -149,43 +159,20 @@ def test_a_large_entry_in_an_old_history_comes_back_as_a_placeholder(tmp_path: P
 # -- the session's other files -----------------------------------------------------------------
 
 
-def test_last_session_is_private_and_not_written_through_a_link(tmp_path: Path):
-    target = tmp_path / "elsewhere"
-    target.write_text("keep")
-    (tmp_path / "last-session").symlink_to(target)
-    remember_last(tmp_path, "work")
-    assert target.read_text() == "keep"
-    (tmp_path / "last-session").unlink()
-    remember_last(tmp_path, "work")
-    assert stat.S_IMODE((tmp_path / "last-session").stat().st_mode) == 0o600
-
-
-def test_a_lock_file_goes_with_its_session_and_is_never_a_link(tmp_path: Path):
-    store = SessionStore(tmp_path, "work")
-    store.claim()
-    assert (tmp_path / "sessions" / "work.lock").exists()
-    store.release()
-    assert not (tmp_path / "sessions" / "work.lock").exists()
+def test_a_lock_file_goes_with_its_conversation_and_is_never_a_link(tmp_path: Path):
+    lock = ConversationLock(tmp_path, 7)
+    assert lock.take()
+    assert (tmp_path / "locks" / "7.lock").exists()
+    assert not ConversationLock(tmp_path, 7).take()  # held: by this process, all the same
+    lock.release()
+    assert not (tmp_path / "locks" / "7.lock").exists()
     target = tmp_path / "target"
     target.write_text("keep")
-    (tmp_path / "session.lock").symlink_to(target)
-    store = SessionStore(tmp_path)
-    store.claim()  # no lock through a link; saving still works
-    store.save({"version": 1, "messages": []})
-    store.release()
+    (tmp_path / "locks" / "8.lock").symlink_to(target)
+    other = ConversationLock(tmp_path, 8)
+    other.take()  # no lock through a link
+    other.release()
     assert target.read_text() == "keep"
-
-
-def test_temporary_files_a_killed_save_left_are_removed_at_the_next_claim(tmp_path: Path):
-    stale = tmp_path / ".session.json.abc123.tmp"
-    fresh = tmp_path / ".session.json.def456.tmp"
-    stale.write_text("half")
-    fresh.write_text("half")
-    os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    store = SessionStore(tmp_path)
-    store.claim()
-    store.release()
-    assert not stale.exists() and fresh.exists()  # a young one may be a save in progress
 
 
 def test_backups_and_quarantined_files_are_not_sessions(tmp_path: Path):
@@ -193,20 +180,24 @@ def test_backups_and_quarantined_files_are_not_sessions(tmp_path: Path):
     folder.mkdir()
     for name in ("work", "work-backup-20261207-101010", "work.corrupt-20261207-101010-2"):
         (folder / f"{name}.json").write_text("{}")
-    assert saved_names(tmp_path) == ["work"]
+    assert [(name, path.name) for name, path in session_files(tmp_path)] == [
+        ("work", "work.json"),
+        (None, "work-backup-20261207-101010.json"),  # imported, nameless
+    ]
 
 
-def test_a_second_repl_is_a_session_that_load_reaches(tmp_path: Path):
-    first = SavedConversation(Conversation(), tmp_path)
+def test_a_second_repl_is_a_session_that_load_and_c_reach(tmp_path: Path):
+    first = _kept(tmp_path)
     first.restore()
-    second = SavedConversation(Conversation(), tmp_path)
+    second = _kept(tmp_path)
     restored = second.restore()
     assert second.name == "default-2" and "default-2" in restored.note
     second.conversation.add_user("from the second")
     second.save()
     second.release()
-    assert "default-2" in saved_names(tmp_path)
-    assert last_session(tmp_path) == "default-2"
+    rows = SessionRows(first.store)
+    assert "default-2" in rows.names()
+    assert rows.last_used() == second.id  # -c takes it up
     first.switch("default-2")
     assert first.conversation.messages[0].text == "from the second"
     first.release()

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import signal
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -18,11 +19,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import client_for
+from tests.saved_state import saved_state
 from zorac_repl.chat.summarize import older_message_count, summarize
 from zorac_repl.conversation.history import Conversation, ShapeError
 from zorac_repl.conversation.message import AnswerMeta
-from zorac_repl.conversation.store import SessionStore
 from zorac_repl.errors import ZoracError
+from zorac_repl.log.saved import SavedConversation
+from zorac_repl.log.store import LogStore
 from zorac_repl.server.client import ChatRequest
 from zorac_repl.tokens import TokenCounter
 
@@ -121,40 +124,59 @@ def test_wrong_shapes_are_refused_and_change_nothing(data):
     assert len(conversation.messages) == 2
 
 
-# -- the session file ---------------------------------------------------------------------
+# -- the conversation kept in the log ----------------------------------------------------
+
+
+def _kept(directory: Path, name: str = "default") -> SavedConversation:
+    return SavedConversation(Conversation(), LogStore(directory / "log.db"), name)
 
 
 def test_save_is_private_and_loads_back(tmp_path):
-    store = SessionStore(tmp_path)
-    store.claim()
-    store.save(_conversation(1).to_json())
-    assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
-    assert store.load().data["messages"][0]["content"] == "question 0"
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+    saved = _kept(tmp_path)
+    saved.restore()
+    saved.conversation.adopt(_conversation(1))
+    saved.save()
+    saved.release()
+    assert stat.S_IMODE((tmp_path / "log.db").stat().st_mode) == 0o600
+    again = _kept(tmp_path)
+    restored = again.restore()
+    assert restored.loaded is not None and restored.loaded.messages == 2
+    assert again.conversation.messages[0].text == "question 0"
+    again.release()
 
 
-def test_corrupt_file_is_moved_aside_not_overwritten(tmp_path):
-    store = SessionStore(tmp_path)
-    store.path.write_text('{"version": 1, "messages": [')
-    result = store.load()
-    assert result.data is None and result.notice is not None
-    moved = [p for p in tmp_path.iterdir() if p.name.startswith("session.corrupt-")]
-    assert len(moved) == 1 and str(moved[0]) in result.notice
-    assert moved[0].read_text() == '{"version": 1, "messages": ['
-    assert not store.path.exists()
+def test_an_unreadable_state_stays_in_the_log_and_a_fresh_one_starts(tmp_path):
+    saved = _kept(tmp_path)
+    saved.restore()
+    saved.conversation.adopt(_conversation(1))
+    saved.save()
+    saved.release()
+    with sqlite3.connect(tmp_path / "log.db") as db:
+        db.execute("""UPDATE conversations SET state = '{"version": 1, "messages": ['""")
+    again = _kept(tmp_path)
+    restored = again.restore()
+    assert restored.loaded is None
+    assert "could not be loaded: its saved state is not JSON" in restored.note
+    assert "It stays in the log as conversation 1; starting a fresh one." in restored.note
+    assert again.id != 1 and again.name == "default"
+    with sqlite3.connect(tmp_path / "log.db") as db:  # never overwritten
+        [(kept,)] = db.execute("SELECT state FROM conversations WHERE id = 1").fetchall()
+    assert kept == '{"version": 1, "messages": ['
+    again.release()
 
 
-def test_second_instance_gets_its_own_file(tmp_path):
-    first, second = SessionStore(tmp_path), SessionStore(tmp_path)
-    first.claim()
-    first.save(_conversation(1).to_json())
-    second.claim()
-    notice = second.load().notice
-    assert notice is not None and "Another zorac-repl" in notice
-    assert second.path != first.path and second.name == "default-2"
-    assert second.path == tmp_path / "sessions" / "default-2.json" and "default-2" in notice
-    second.save(_conversation(3).to_json())
-    assert len(first.load().data["messages"]) == 2  # untouched by the second instance
+def test_a_second_instance_gets_a_session_of_its_own(tmp_path):
+    first, second = _kept(tmp_path), _kept(tmp_path)
+    first.restore()
+    first.conversation.adopt(_conversation(1))
+    first.save()
+    notice = second.restore().note
+    assert "Another zorac-repl is using the session 'default'" in notice
+    assert second.name == "default-2" and "default-2" in notice and second.id != first.id
+    second.conversation.adopt(_conversation(3))
+    second.save()
+    assert len(saved_state(tmp_path)["messages"]) == 2  # untouched by the second instance
+    assert len(saved_state(tmp_path, "default-2")["messages"]) == 6
     first.release()
     second.release()
 
@@ -162,36 +184,48 @@ def test_second_instance_gets_its_own_file(tmp_path):
 _SAVER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from zorac_repl.conversation.store import SessionStore
-    store = SessionStore(Path(sys.argv[1]))
-    big = "x" * 400_000
-    number = 0
+    from zorac_repl.conversation.history import Conversation
+    from zorac_repl.conversation.message import AnswerMeta, to_json
+    from zorac_repl.log.saved import SavedConversation
+    from zorac_repl.log.store import Exchange, LogStore
+    saved = SavedConversation(Conversation(), LogStore(Path(sys.argv[1]) / "log.db"))
+    saved.restore()
+    conversation = saved.conversation
+    big = "x" * 100_000
     print("ready", flush=True)
     while True:
-        number += 1
-        store.save({"version": 1, "summary": None, "number": number,
-                    "messages": [{"role": "user", "content": big}]})
+        number = len(conversation.messages) // 2
+        conversation.add_user(f"question {number} {big}")
+        conversation.add_assistant(f"answer {number}", AnswerMeta())
+        messages = [to_json(m) for m in conversation.messages[-2:]]
+        saved.save(Exchange("complete", f"question {number}", "answer", messages))
 """)
 
 
-def test_kill_9_at_random_moments_of_saving_leaves_a_loadable_file(tmp_path):
-    """A process killed anywhere in a save leaves the old file or the new one."""
-    store = SessionStore(tmp_path)
-    store.save({"version": 1, "summary": None, "number": 0, "messages": []})
+def test_kill_9_at_random_moments_of_saving_leaves_state_and_log_in_step(tmp_path):
+    """A process killed anywhere in a save leaves the old state or the new one, with the
+    exchanges that made it: never one without the other."""
     rng = random.Random(7)
-    numbers = []
+    sizes = []
     for _ in range(12):
         saver = subprocess.Popen(
             [sys.executable, "-c", _SAVER, str(tmp_path)], stdout=subprocess.PIPE, text=True
         )
         assert saver.stdout is not None and saver.stdout.readline() == "ready\n"
-        time.sleep(rng.uniform(0.0, 0.05))
+        time.sleep(rng.uniform(0.0, 0.1))
         saver.send_signal(signal.SIGKILL)
         saver.wait()
-        data = json.loads(store.path.read_text())  # never half a file
-        numbers.append(data["number"])
-        Conversation().load_json(data)
-    assert any(n > 0 for n in numbers)  # the kills did land in the middle of saving
+        with sqlite3.connect(tmp_path / "log.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            logged = db.execute("SELECT count(*) FROM exchanges").fetchone()[0]
+        try:
+            state = saved_state(tmp_path)
+        except KeyError:  # killed before its first save
+            state = {"version": 1, "summary": None, "messages": []}
+        Conversation().load_json(state)
+        assert len(state["messages"]) == 2 * logged
+        sizes.append(logged)
+    assert sizes[-1] > sizes[0]  # the kills did land while it was saving
 
 
 # -- summarization against the dev server ---------------------------------------------------

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from tests.helpers import start_repl
+from tests.saved_state import saved_state, state_of
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
 
@@ -45,7 +46,7 @@ def test_crossing_the_budget_summarizes_older_messages_first(terminal, fresh_req
     assert len(after) <= 2 + 2 + 1  # system prompt, summary, kept two, the new question
     term.enter("/summary")
     term.wait_for(r"Summary of the earlier conversation:\n")
-    saved = json.loads((_data_dir() / "session.json").read_text())
+    saved = saved_state(_data_dir())
     assert saved["summary"] and "Be brief." not in json.dumps(saved)
 
 
@@ -64,7 +65,7 @@ def test_a_failed_summarization_keeps_everything_and_gives_the_message_back(
     )
     term.wait_for(r"Your message was not sent; it is back in the input")
     term.wait_for(r"> the next question")
-    saved = json.loads((_data_dir() / "session.json").read_text())
+    saved = saved_state(_data_dir())
     assert len(saved["messages"]) == 6 and saved["summary"] is None
     term.ctrl("c")  # clear the draft
     term.enter("/tokens")
@@ -85,7 +86,9 @@ def test_cancelling_a_summarization_with_ctrl_c_keeps_everything(terminal, fresh
     term.wait_for(r"Messages:  6 ")
 
 
-def test_session_is_restored_on_start_and_clear_keeps_a_backup(terminal, fresh_requests):
+def test_session_is_restored_on_start_and_clear_keeps_the_old_one_in_the_log(
+    terminal, fresh_requests
+):
     term = _start(terminal, fresh_requests)
     _turns(term, 2, tokens=20)
     term.ctrl("d")
@@ -93,23 +96,33 @@ def test_session_is_restored_on_start_and_clear_keeps_a_backup(terminal, fresh_r
     term = _start(terminal, fresh_requests)
     term.wait_for(r"Loaded previous session \(4 messages, ~\d+ tokens\)")
     term.enter("/clear")
-    found = term.wait_for(r"kept in\s+(\S+session-backup-\S+\.json)")
-    backup = Path(found.group(1).replace("\n", ""))
-    assert len(json.loads(backup.read_text())["messages"]) == 4
-    assert json.loads((_data_dir() / "session.json").read_text())["messages"] == []
-    assert oct(backup.stat().st_mode & 0o777) == "0o600"
+    found = term.wait_for(r"\(4 messages\) stays in the log: /resume (\d+) takes it up again")
+    assert len(state_of(_data_dir(), int(found.group(1)))["messages"]) == 4
+    assert saved_state(_data_dir())["messages"] == []
+    assert oct((_data_dir() / "log.db").stat().st_mode & 0o777) == "0o600"
 
 
-def test_a_corrupt_session_file_is_quarantined_at_start(terminal, fresh_requests):
+def test_an_unreadable_session_file_is_left_alone_and_said_once(terminal, fresh_requests):
     data = _data_dir()
     data.mkdir(parents=True)
     (data / "session.json").write_text("{ this is not json")
     term = _start(terminal, fresh_requests)
-    term.wait_for(r"The saved session could not be loaded")
-    moved = [p for p in data.iterdir() if p.name.startswith("session.corrupt-")]
-    assert len(moved) == 1 and moved[0].read_text() == "{ this is not json"
+    term.wait_for(r"Not imported, unreadable: session\.json \(")
     _turns(term, 1, tokens=10)  # a fresh session works and saves
-    assert json.loads((data / "session.json").read_text())["version"] == 1
+    assert len(saved_state(data)["messages"]) == 2
+    assert (data / "session.json").read_text() == "{ this is not json"  # never deleted
+
+
+def test_a_corrupt_log_is_moved_aside_and_a_new_one_starts(terminal, fresh_requests):
+    data = _data_dir()
+    data.mkdir(parents=True)
+    (data / "log.db").write_bytes(b"this is not sqlite, but nobody's to overwrite" * 100)
+    term = _start(terminal, fresh_requests)
+    found = term.wait_for(r"The log was damaged \(.*\); it was moved to\s+(\S+)")
+    moved = Path(found.group(1).replace("\n", "").rstrip(","))
+    assert moved.read_bytes().startswith(b"this is not sqlite")
+    _turns(term, 1, tokens=10)
+    assert len(saved_state(data)["messages"]) == 2
 
 
 def test_context_overflow_from_the_server_gives_the_message_back(make_server, terminal):

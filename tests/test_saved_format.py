@@ -1,4 +1,5 @@
-"""Sessions saved by an earlier release load as the same conversation and save back unchanged.
+"""Sessions saved by an earlier release are imported as the same conversation, and saved
+back into the log unchanged.
 
 ``data/session-written-by-0.1.0.json`` was written by the code before messages were typed
 (commit 80ec1fb): a summary, its own system prompt, a profile, an exact count, answers
@@ -7,12 +8,15 @@ with and without thinking, a null TTFT and a zero thinking time.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
+from tests.saved_state import saved_state
 from zorac_repl.conversation.history import Conversation
 from zorac_repl.conversation.message import AnswerMeta, AssistantMessage, UserMessage
-from zorac_repl.conversation.saved import SavedConversation
+from zorac_repl.log.saved import SavedConversation
+from zorac_repl.log.store import LogStore
 from zorac_repl.tokens import TokenCounter
 
 WRITTEN_BY_0_1_0 = Path(__file__).parent / "data" / "session-written-by-0.1.0.json"
@@ -24,17 +28,17 @@ def _restored(directory: Path) -> SavedConversation:
     counter = TokenCounter()
     counter.load()
     saved = SavedConversation(
-        Conversation(counter=counter), directory, "default", lambda: "gpu-box"
+        Conversation(counter=counter), LogStore(directory / "log.db"), "default", lambda: "gpu-box"
     )
     saved.restore()
     return saved
 
 
-def test_a_session_saved_by_0_1_0_saves_back_byte_for_byte(tmp_path):
+def test_a_session_saved_by_0_1_0_saves_back_unchanged(tmp_path):
     saved = _restored(tmp_path / "data")
     try:
         assert saved.save() is None
-        assert saved.path.read_bytes() == WRITTEN_BY_0_1_0.read_bytes()
+        assert saved_state(tmp_path / "data") == json.loads(WRITTEN_BY_0_1_0.read_text())
     finally:
         saved.release()
 

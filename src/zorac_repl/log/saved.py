@@ -486,6 +486,8 @@ class SavedConversation:
         self._relock(self.id)
         conversation.clear()
         conversation.log_id = self.id
+        with contextlib.suppress(StoreError):  # it is empty: the next answer saves it anyway
+            self.save(force=True)
         return Cleared(count, old if keep else None)
 
     def forget(self) -> None:
