@@ -134,3 +134,35 @@ def test_a_log_that_cannot_be_opened_is_one_line_and_the_answer_still_comes(
     [line] = [line for line in done.stderr.splitlines() if "log" in line]
     assert line.startswith(f"The log {data / 'log.db'} cannot be opened")
     assert line.endswith("The chat goes on without the log.")
+
+
+def test_a_full_disk_is_one_line_and_the_answer_still_comes(
+    make_server: Callable[..., DevServer],
+) -> None:
+    """A file-size limit stands in for a full disk: the log's next write cannot grow it."""
+    import resource
+
+    server = make_server()
+    assert _run(server, "-c", "[[echo]] a first question").returncode == 0
+    limit = 64 * 1024  # above the log's index file (32 KiB); a long answer's write is not
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    environment = {**os.environ, "VLLM_BASE_URL": server.base_url}
+    done = subprocess.run(
+        [zorac_command(), "-c", "--max-tokens", "9000", "[[tokens=8000]] a long answer"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        preexec_fn=small_files,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout) > 10_000  # the whole answer
+    lines = [line for line in done.stderr.splitlines() if "log" in line]
+    assert len(lines) == 1 and lines[0].endswith("The chat goes on without the log.")
+    assert "Traceback" not in done.stderr
+    listed = _run(None, "log", "--json")
+    assert [c["exchanges"] for c in json.loads(listed.stdout)] == [1]  # the first, whole

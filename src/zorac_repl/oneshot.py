@@ -227,7 +227,10 @@ def _restore(saved: SavedConversation, printer: Printer) -> None:
     except SessionInUse:
         raise
     except StoreError as exc:
-        lines = [(str(exc), "red")]
+        from zorac_repl.chat.exchange_log import without_the_log
+
+        saved.paused = True
+        lines = [(without_the_log(exc), "red")]
     for text, style in lines:
         if style != "dim":
             printer.say(f"zorac-repl: {text}", style)
