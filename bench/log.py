@@ -6,8 +6,9 @@ firing as in use), then prints, each the median of several runs:
 
 - a full-text search over every message (target under 100 ms);
 - ``zorac-repl log``, the whole command in a fresh process (target under 300 ms);
-- reading a long conversation back (``/resume``, ``log ID``);
-- the cost of logging one exchange (what an answer's end waits for);
+- taking up a long conversation (``/resume``: this one saved, that one locked and read);
+- the cost of logging one exchange with the state of a long conversation, in one
+  transaction (what an answer's end waits for);
 - the database's size.
 
 And the kill loop: a writer process logging exchanges is killed with SIGKILL at random
@@ -32,6 +33,8 @@ import time
 from pathlib import Path
 
 from zorac_repl.conversation.history import Conversation
+from zorac_repl.conversation.message import AnswerMeta
+from zorac_repl.log.saved import SavedConversation
 from zorac_repl.log.store import Exchange, LogStore
 
 _WORDS = [
@@ -186,17 +189,35 @@ def main() -> None:
         print(f"  search, two common words:   {common * 1000:7.1f} ms (the 20 newest hits)")
         print(f"  list the last 20:           {listed * 1000:7.1f} ms")
 
-        def resume() -> None:
-            found = store.messages(args.conversations // 2) or []
-            Conversation().load_json({"version": 1, "summary": None, "messages": found})
-
         size = 2 * args.exchanges_per
-        print(f"  read back {size} messages:    {_median(5, resume) * 1000:7.1f} ms")
-        conversation = store.new_conversation()
+        # A long conversation in use: its state written once, as the REPL keeps it.
+        long = SavedConversation(Conversation(), store, "long")
+        long.restore()
+        for number in range(args.exchanges_per):
+            long.conversation.add_user(_sentence(random.Random(number), 20))
+            long.conversation.add_assistant(_sentence(random.Random(-number), 200), AnswerMeta())
+        long.save()
+        long.release()
+        taker = SavedConversation(Conversation(), store, "other")
+        taker.restore()
+
+        def resume() -> None:
+            assert long.id is not None
+            taker.resume(long.id)  # this one saved, that one locked and loaded
+            taker.resume(other)  # and back, so the next run resumes again
+
+        other = taker.id or 0
+        print(f"  /resume {size} messages:      {_median(5, resume) / 2 * 1000:7.1f} ms")
         said = [{"role": "user", "content": "q"}]
         exchange = Exchange("complete", "q " * 20, "a " * 400, said)
-        logged = _median(20, lambda: store.log(conversation, exchange))
-        print(f"  log one exchange:           {logged * 1000:7.1f} ms")
+        taker.resume(long.id or 0)  # the end of an answer in a conversation of that size
+
+        def answered() -> None:
+            taker.save(exchange)
+
+        logged = _median(20, answered)
+        print(f"  log one exchange + state:   {logged * 1000:7.1f} ms ({size} messages)")
+        taker.release()
         store.close()
         command = shutil.which("zorac-repl", path=os.path.dirname(sys.executable)) or "zorac-repl"
         env = {**os.environ, "ZORAC_DATA_DIR": scratch}
