@@ -61,7 +61,7 @@ def _modified(path: Path) -> float:
 
 def import_sessions(store: LogStore, data_dir: Path) -> str:
     """Import the session files not imported yet; the line that says what came of it."""
-    from zorac_repl.log.saved import figures_of
+    from zorac_repl.log.session_outcomes import figures_of
 
     last = _last_session(data_dir)
     imported = exchanges = 0
