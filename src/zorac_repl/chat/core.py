@@ -242,8 +242,8 @@ class Chat:
         self.conversation.add_user(message)
         outcome = await self._rounds.run(self._link.request(), tools)
         exchange = self._log.exchange(self.conversation, message, outcome)
-        if self._saved is None or (outcome.status != "complete" and not self._saved.paused):
-            self._log.record(self.conversation, exchange)
+        if outcome.status != "complete":
+            self._keep(exchange, with_state=False)  # logged, marked; nothing else changed
         self.last_unsent = None if outcome.status == "complete" else text
         if outcome.status == "complete" and message.attachments and isinstance(asking, str):
             self.staged.clear()  # sent and answered: they live in the conversation now
@@ -253,7 +253,7 @@ class Chat:
         if outcome.status in ("complete", "unanswered") or isinstance(outcome.error, ServerError):
             self._link.answered()  # it answered, even if with an error
         if outcome.status == "complete":
-            self._save(exchange)
+            self._keep(exchange, with_state=True)
             await self._after_answer()
         elif isinstance(outcome.error, ConnectionFailed):
             self._link.lost()
@@ -280,19 +280,29 @@ class Chat:
             context += f" | prompt {prompt} tokens (server's count)"
         return format_stats(outcome.figures, context)
 
-    def _save(self, exchange: Exchange | None = None) -> None:
-        """Save the conversation with the exchange that changed it, in one transaction.
+    def _save(self) -> None:
+        """Save the conversation as it stands (after a summary)."""
+        self._keep(None, with_state=True)
+
+    def _keep(self, exchange: Exchange | None, with_state: bool) -> None:
+        """Log ``exchange`` and, ``with_state``, save the conversation with it in one
+        transaction; without a saved conversation, the exchange is logged alone.
 
         A failure (a full disk, a read-only directory, a locked log) is said once; the chat
-        goes on without the log until ``/save`` succeeds.
+        goes on without the log until ``/save`` succeeds (``SavedConversation.paused``).
         """
         saved = self._saved
-        if saved is None or saved.paused:
+        if saved is None:
+            self._log.record(self.conversation, exchange)
+            return
+        if saved.paused:
             return
         try:
-            saved.save(exchange)
+            if with_state:
+                saved.save(exchange)
+            elif exchange is not None:
+                saved.log(exchange)
         except StoreError as exc:
-            self._log.broken = True
             self._printer.say(without_the_log(exc), "yellow")
         self._log.say_notice()
 

@@ -46,7 +46,7 @@ class ExchangeLog:
         self._settings = settings
         self._link = link
         self._printer = printer
-        self.broken = False
+        self._broken = False
 
     def exchange(
         self, conversation: Conversation, message: UserMessage, outcome: TurnOutcome
@@ -83,15 +83,16 @@ class ExchangeLog:
         )
 
     def record(self, conversation: Conversation, exchange: Exchange | None) -> None:
-        """Log ``exchange`` alone, in the conversation's row (made when it has none)."""
-        if self._store is None or self.broken or exchange is None:
+        """Log ``exchange`` alone, in the conversation's row (made when it has none): for a
+        chat without a saved conversation (a one-shot question)."""
+        if self._store is None or self._broken or exchange is None:
             return
         try:
             if conversation.log_id is None:
                 conversation.log_id = self._store.new_conversation()
             self._store.log(conversation.log_id, exchange)
         except StoreError as exc:
-            self.broken = True
+            self._broken = True
             self._printer.say(without_the_log(exc), "yellow")
         self.say_notice()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from zorac_repl.conversation.history import Conversation, ShapeError
 from zorac_repl.conversation.message import UserMessage
@@ -111,7 +111,7 @@ class SavedConversation:
         conversation_id = found if found is not None else self.rows.named(self.label_or_default)
         note = self.store.notice
         self.store.notice = ""
-        lock = ConversationLock(self.store.path.parent, conversation_id)
+        lock = self._lock_of(conversation_id)
         if not lock.take():
             if exclusive:
                 raise SessionInUse(
@@ -139,8 +139,7 @@ class SavedConversation:
             if problem:
                 note = " ".join(part for part in (note, self._set_aside(problem)) if part)
             return Restored(None, note)
-        self.conversation.adopt(loaded)
-        self.conversation.log_id = conversation_id
+        self.conversation.adopt(loaded)  # with its log_id, as _read set it
         if not loaded.messages and not loaded.summary:
             return Restored(None, note)
         return Restored(self._described(), note)
@@ -153,19 +152,23 @@ class SavedConversation:
         name = self.rows.name_of(conversation_id)[1]
         return name if name is not None else f"#{conversation_id}"
 
-    def _one_of_its_own(self) -> tuple[int, ConversationLock]:
-        """The session is open elsewhere: a new one of its own, ``NAME-2``..."""
+    def _one_of_its_own(self, including_the_name: bool = False) -> tuple[int, ConversationLock]:
+        """The session is open elsewhere: a new, empty one of its own, ``NAME-2``...
+        (``including_the_name``: ``NAME`` itself first, if nobody has it yet)."""
         base = self.label_or_default[:60]
-        for number in range(2, 1000):
-            name = f"{base}-{number}"
+        names = [f"{base}-{number}" for number in range(2, 1000)]
+        for name in [self.label_or_default, *names] if including_the_name else names:
             made = self.rows.named_if_free(name)
             if made is None:
                 continue
-            lock = ConversationLock(self.store.path.parent, made)
+            lock = self._lock_of(made)
             if lock.take():
                 self._name = name
                 return made, lock
         raise StoreError(f"No session name like {base}-N is free; /sessions lists them.")
+
+    def _lock_of(self, conversation_id: int) -> ConversationLock:
+        return ConversationLock(self.store.path.parent, conversation_id)
 
     def _set_aside(self, problem: str) -> str:
         """The state cannot be read: it stays in the log, nameless, and a new one starts."""
@@ -181,7 +184,7 @@ class SavedConversation:
         )
 
     def _relock(self, conversation_id: int) -> None:
-        lock = ConversationLock(self.store.path.parent, conversation_id)
+        lock = self._lock_of(conversation_id)
         lock.take()  # a new conversation: nobody else can hold it
         self.release()
         self._lock = lock
@@ -235,28 +238,44 @@ class SavedConversation:
         """
         if self.paused and not force:
             return
-        try:
-            if self.id is None:
-                self.id, self._lock = self._one_of_its_own_or_named()
-                self.conversation.log_id = self.id
+        with self._pausing_on_failure():
+            conversation_id = self._claimed()
             conversation = self.conversation
             conversation.profile = self._profile()
             self._keep_images()
-            self.rows.save(self.id, conversation.to_json(), figures_of(conversation), exchange)
+            self.rows.save(
+                conversation_id, conversation.to_json(), figures_of(conversation), exchange
+            )
+
+    def log(self, exchange: Exchange) -> None:
+        """Log an exchange that changed nothing kept (one interrupted or failed), in this
+        conversation; after a failure, nothing until ``save(force=True)`` works.
+
+        Raises:
+            StoreError: it could not be written.
+        """
+        if self.paused:
+            return
+        with self._pausing_on_failure():
+            self.store.log(self._claimed(), exchange)
+
+    @contextlib.contextmanager
+    def _pausing_on_failure(self) -> Iterator[None]:
+        try:
+            yield
         except StoreError:
             self.paused = True
             raise
         self.paused = False
 
-    def _one_of_its_own_or_named(self) -> tuple[int, ConversationLock]:
-        """A save after a start that could not open the log: the session's own name when
-        nobody has it yet, else one of its own; never one that holds something."""
-        made = self.rows.named_if_free(self.label_or_default)
-        if made is not None:
-            lock = ConversationLock(self.store.path.parent, made)
-            if lock.take():
-                return made, lock
-        return self._one_of_its_own()
+    def _claimed(self) -> int:
+        """This conversation's id; after a start that could not open the log, the
+        session's own name when nobody has it yet, else one of its own: never one that
+        holds something."""
+        if self.id is None:
+            self.id, self._lock = self._one_of_its_own(including_the_name=True)
+            self.conversation.log_id = self.id
+        return self.id
 
     def _keep_images(self) -> None:
         """Write the bytes of images not kept yet, before the state that names them."""
@@ -345,7 +364,7 @@ class SavedConversation:
 
     def _take_up(self, target: int) -> Restored:
         label = self.label_of(target)
-        lock = ConversationLock(self.store.path.parent, target)
+        lock = self._lock_of(target)
         if not lock.take():
             raise SessionInUse(f"The session {label!r} is open in another running zorac-repl.")
         try:
@@ -367,8 +386,7 @@ class SavedConversation:
             self.conversation.clear()
             self.conversation.log_id = target
             return Restored(None)
-        self.conversation.adopt(loaded)
-        self.conversation.log_id = target
+        self.conversation.adopt(loaded)  # with its log_id, as _read set it
         return Restored(self._described())
 
     def sessions(self) -> list[SessionSummary]:
