@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+from tests.conftest import zorac_command
 from tests.helpers import start_repl
 from tests.terminal import Terminal
 from zorac_repl.devserver import DevServer
@@ -37,12 +44,6 @@ def test_search_finds_an_old_exchange_and_resume_continues_it(
 def test_forget_deletes_the_conversation_from_the_log_after_asking(
     terminal: type[Terminal], fresh_requests: DevServer
 ) -> None:
-    import json
-    import os
-    import subprocess
-
-    from tests.conftest import zorac_command
-
     term = start_repl(terminal, fresh_requests)
     term.enter("[[echo]] a secret to forget")
     term.wait_for(r"Stats: ")
@@ -66,13 +67,6 @@ def test_two_repls_and_one_shots_writing_at_once_lose_nothing(
 ) -> None:
     """Two REPLs on the same session (the second becomes default-2) and one-shots, all
     answering at once, slowly enough that their writes overlap."""
-    import os
-    import sqlite3
-    import subprocess
-    from pathlib import Path
-
-    from tests.conftest import zorac_command
-
     first = start_repl(terminal, fresh_requests)
     second = start_repl(terminal, fresh_requests)
     second.wait_for(r"Another zorac-repl is using the session 'default'")
@@ -112,10 +106,6 @@ def test_a_locked_log_is_said_once_and_the_repl_chats_on_in_memory(
     terminal: type[Terminal], fresh_requests: DevServer
 ) -> None:
     """Another program holds the database's write lock past the busy timeout."""
-    import os
-    import sqlite3
-    from pathlib import Path
-
     term = start_repl(terminal, fresh_requests)
     term.enter("[[echo]] before the lock")
     term.wait_for(r"Stats: ")

@@ -65,11 +65,7 @@ async def save(saved: SavedConversation, args: str) -> CommandResult:
             saved.save(force=True)
         except StoreError as exc:
             return CommandResult(save_failed(exc), style="red")
-        return CommandResult(
-            f"Saved {count} messages as the session {saved.label!r} (conversation "
-            f"{saved.id} in the log).",
-            style="dim",
-        )
+        return _saved_here(saved, count)
     try:
         name = saved.save_as(args)
     except SessionNameRefused as exc:
@@ -83,13 +79,18 @@ async def save(saved: SavedConversation, args: str) -> CommandResult:
     except StoreError as exc:
         return CommandResult(f"{exc} Nothing was saved.", style="red")
     if name == saved.name:
-        return CommandResult(
-            f"Saved {count} messages as the session {name!r} (conversation {saved.id} in the log).",
-            style="dim",
-        )
+        return _saved_here(saved, count)
     return CommandResult(
         f"Saved a copy of this conversation as {name!r} ({count} messages); /load {name} "
         "switches to it.",
+        style="dim",
+    )
+
+
+def _saved_here(saved: SavedConversation, count: int) -> CommandResult:
+    return CommandResult(
+        f"Saved {count} messages as the session {saved.label!r} (conversation {saved.id} in "
+        "the log).",
         style="dim",
     )
 
@@ -123,16 +124,15 @@ def _switch(saved: SavedConversation, name: str) -> CommandResult:
     return switched(restored, f"the session {name!r}")
 
 
-def switched(restored: Restored, what: str) -> CommandResult:
-    """What taking up another conversation (``/load NAME``, ``/resume ID``) came to."""
+def switched(restored: Restored, what: str, then: str = "") -> CommandResult:
+    """What taking up another conversation (``/load NAME``, ``/resume ID``) came to, and
+    ``then`` after it."""
     loaded = restored.loaded
     if loaded is None:
-        return CommandResult(
-            f"Switched to {what} (0 messages, ~0 tokens); the previous one was saved.",
-            style="dim",
-        )
-    line = loaded_line(loaded, f"Switched to {what}", after="; the previous one was saved")
-    return CommandResult(line, style="dim")
+        line = f"Switched to {what} (0 messages, ~0 tokens); the previous one was saved."
+    else:
+        line = loaded_line(loaded, f"Switched to {what}", after="; the previous one was saved")
+    return CommandResult(f"{line}{then}", style="dim")
 
 
 async def sessions(saved: SavedConversation, args: str) -> CommandResult:

@@ -55,8 +55,7 @@ async def resume(parts: ChatParts, args: str) -> CommandResult:
         )
     except StoreError as exc:
         return CommandResult(f"{exc} Not resumed; this conversation is unchanged.", style="red")
-    result = switched(restored, f"conversation {conversation_id}")
-    return CommandResult(f"{result.message} The next message continues it.", style="dim")
+    return switched(restored, f"conversation {conversation_id}", " The next message continues it.")
 
 
 async def forget(parts: ChatParts, args: str) -> CommandResult:

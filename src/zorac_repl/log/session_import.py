@@ -23,6 +23,7 @@ from zorac_repl.conversation.message import (
     to_json,
 )
 from zorac_repl.log.names import DEFAULT_NAME, check_name
+from zorac_repl.log.session_outcomes import figures_of
 from zorac_repl.log.store import Exchange, LogStore, now
 
 __all__ = ["import_sessions", "session_files"]
@@ -61,8 +62,6 @@ def _modified(path: Path) -> float:
 
 def import_sessions(store: LogStore, data_dir: Path) -> str:
     """Import the session files not imported yet; the line that says what came of it."""
-    from zorac_repl.log.session_outcomes import figures_of
-
     last = _last_session(data_dir)
     imported = exchanges = 0
     problems = []

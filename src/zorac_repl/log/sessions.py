@@ -10,6 +10,7 @@ stays in the log, nameless.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -53,23 +54,24 @@ class SessionRows:
     def named(self, name: str) -> int:
         """The conversation named ``name``, made (empty) when there is none."""
         with self.store.writing() as db:
-            db.execute(
-                "INSERT INTO conversations(started, name) VALUES (?, ?) "
-                "ON CONFLICT(name) DO NOTHING",
-                (now(), name),
-            )
+            made = self._made(db, name)
+            if made is not None:
+                return made
             row = db.execute("SELECT id FROM conversations WHERE name = ?", (name,)).fetchone()
             return int(row[0])
 
     def named_if_free(self, name: str) -> int | None:
         """A new, empty conversation named ``name``; ``None`` when the name is taken."""
         with self.store.writing() as db:
-            cursor = db.execute(
-                "INSERT INTO conversations(started, name) VALUES (?, ?) "
-                "ON CONFLICT(name) DO NOTHING",
-                (now(), name),
-            )
-            return int(cursor.lastrowid or 0) if cursor.rowcount else None
+            return self._made(db, name)
+
+    @staticmethod
+    def _made(db: sqlite3.Connection, name: str) -> int | None:
+        cursor = db.execute(
+            "INSERT INTO conversations(started, name) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+            (now(), name),
+        )
+        return int(cursor.lastrowid or 0) if cursor.rowcount else None
 
     def state(self, conversation_id: int) -> Any:
         """The conversation's saved state (parsed), or ``None`` when it has none.
@@ -146,9 +148,6 @@ class SessionRows:
                 (now(), name, json.dumps(state, ensure_ascii=False), messages, tokens, opening),
             )
             return int(cursor.lastrowid or 0)
-
-    def name_taken(self, name: str) -> bool:
-        return self.find(name) is not None
 
     def touch(self, conversation_id: int) -> None:
         """Note the conversation as the one a REPL used last (``-c``)."""

@@ -101,10 +101,8 @@ class LogStore:
             return self._db
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            created = False
-            with contextlib.suppress(FileExistsError):
+            with contextlib.suppress(FileExistsError):  # made here, so that it is 0600
                 os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-                created = True
             db, before = self._open()
         except sqlite3.DatabaseError as exc:
             if "not a database" in str(exc) or "malformed" in str(exc):
@@ -116,9 +114,9 @@ class LogStore:
                 f"The log {self.path} cannot be opened ({exc.strerror or exc})."
             ) from None
         self._db = db
-        if created or before < _STATES_KEPT:
-            # The first log of this data directory (or one from before it kept the
-            # conversation in use): the session files come in, once.
+        if before < _STATES_KEPT:
+            # A new log (version 0), or one from before it kept the conversation in use:
+            # the session files come in, once each.
             from zorac_repl.log.session_import import import_sessions
 
             said = import_sessions(self, self.path.parent)
