@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from zorac_repl.conversation.history import Conversation, ShapeError
 from zorac_repl.conversation.message import UserMessage
 from zorac_repl.errors import StoreError
+from zorac_repl.log.held import HeldConversation
 from zorac_repl.log.images import ImageFiles
-from zorac_repl.log.locks import ConversationLock
 from zorac_repl.log.names import DEFAULT_NAME, LAST_USED, check_name
 from zorac_repl.log.session_outcomes import (
     Cleared,
@@ -70,21 +70,26 @@ class SavedConversation:
         self.rows = SessionRows(store)
         self.images = ImageFiles(store.path.parent / "images")
         self._asked_for = name
-        self._name: str | None = DEFAULT_NAME if name == LAST_USED else name
-        self.id: int | None = None
-        self._lock: ConversationLock | None = None
+        self.held = HeldConversation(
+            store.path.parent, self.rows, DEFAULT_NAME if name == LAST_USED else name
+        )
         self._profile = profile
         self.paused = False  # a save failed: none is tried again until /save asks
 
     @property
+    def id(self) -> int | None:
+        """The conversation's id in the log; ``None`` until it is held."""
+        return self.held.id
+
+    @property
     def name(self) -> str | None:
         """The session's name; ``None`` for a conversation without one (``/resume``)."""
-        return self._name
+        return self.held.name
 
     @property
     def label(self) -> str:
         """The name, or ``#ID`` for a conversation without one."""
-        return self._name if self._name is not None else f"#{self.id}"
+        return self.held.label
 
     def names(self) -> list[str]:
         """The sessions' names (for completion); none when the log cannot be read."""
@@ -102,35 +107,31 @@ class SavedConversation:
             SessionInUse: ``exclusive`` was asked and another zorac-repl has it.
             StoreError: the log cannot be opened or read; nothing is kept this run.
         """
-        if self._asked_for == LAST_USED:
-            found = self.rows.last_used()
-            if found is not None:
-                self._name = self.rows.name_of(found)[1]
-        else:
-            found = None
-        conversation_id = found if found is not None else self.rows.named(self.label_or_default)
+        held = self.held
+        found = self.rows.last_used() if self._asked_for == LAST_USED else None
+        if found is not None:
+            held.name = self.rows.name_of(found)[1]
+        conversation_id = found if found is not None else self.rows.named(held.label_or_default)
         note = self.store.notice
         self.store.notice = ""
-        lock = self._lock_of(conversation_id)
-        if not lock.take():
+        lock = held.lock_of(conversation_id)
+        if lock.take():
+            held.hold(conversation_id, lock)
+        else:
+            taken = held.label_of(conversation_id)
             if exclusive:
-                raise SessionInUse(
-                    f"The session {self.label_of(conversation_id)!r} is open in another "
-                    "running zorac-repl."
-                )
-            taken = self.label_of(conversation_id)
-            conversation_id, lock = self._one_of_its_own()
+                raise SessionInUse(f"The session {taken!r} is open in another running zorac-repl.")
+            conversation_id = held.one_of_its_own()
             note = " ".join(
                 part
                 for part in (
                     note,
                     f"Another zorac-repl is using the session {taken!r}; this one starts "
-                    f"fresh as {self._name!r} (later: /load {self._name}, or zorac-repl "
-                    f"--session {self._name}).",
+                    f"fresh as {held.name!r} (later: /load {held.name}, or zorac-repl "
+                    f"--session {held.name}).",
                 )
                 if part
             )
-        self.id, self._lock = conversation_id, lock
         self.conversation.log_id = conversation_id
         if touch:
             self.rows.touch(conversation_id)
@@ -144,38 +145,11 @@ class SavedConversation:
             return Restored(None, note)
         return Restored(self._described(), note)
 
-    @property
-    def label_or_default(self) -> str:
-        return self._name if self._name is not None else DEFAULT_NAME
-
-    def label_of(self, conversation_id: int) -> str:
-        name = self.rows.name_of(conversation_id)[1]
-        return name if name is not None else f"#{conversation_id}"
-
-    def _one_of_its_own(self, including_the_name: bool = False) -> tuple[int, ConversationLock]:
-        """The session is open elsewhere: a new, empty one of its own, ``NAME-2``...
-        (``including_the_name``: ``NAME`` itself first, if nobody has it yet)."""
-        base = self.label_or_default[:60]
-        names = [f"{base}-{number}" for number in range(2, 1000)]
-        for name in [self.label_or_default, *names] if including_the_name else names:
-            made = self.rows.named_if_free(name)
-            if made is None:
-                continue
-            lock = self._lock_of(made)
-            if lock.take():
-                self._name = name
-                return made, lock
-        raise StoreError(f"No session name like {base}-N is free; /sessions lists them.")
-
-    def _lock_of(self, conversation_id: int) -> ConversationLock:
-        return ConversationLock(self.store.path.parent, conversation_id)
-
     def _set_aside(self, problem: str) -> str:
         """The state cannot be read: it stays in the log, nameless, and a new one starts."""
-        assert self.id is not None
         old = self.id
-        self.id = self.rows.start_over(old, keep_old=True)
-        self._relock(self.id)
+        assert old is not None
+        self.held.hold_new(self.rows.start_over(old, keep_old=True))
         self.conversation.clear()
         self.conversation.log_id = self.id
         return (
@@ -183,16 +157,8 @@ class SavedConversation:
             f"conversation {old}; starting a fresh one."
         )
 
-    def _relock(self, conversation_id: int) -> None:
-        lock = self._lock_of(conversation_id)
-        lock.take()  # a new conversation: nobody else can hold it
-        self.release()
-        self._lock = lock
-
     def release(self) -> None:
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
+        self.held.release()
 
     def _read(self, conversation_id: int) -> tuple[Conversation | None, str]:
         """The conversation's saved state (or its logged exchanges, when it has none) as a
@@ -272,10 +238,11 @@ class SavedConversation:
         """This conversation's id; after a start that could not open the log, the
         session's own name when nobody has it yet, else one of its own: never one that
         holds something."""
-        if self.id is None:
-            self.id, self._lock = self._one_of_its_own(including_the_name=True)
-            self.conversation.log_id = self.id
-        return self.id
+        held = self.held
+        if held.id is None:
+            self.conversation.log_id = held.one_of_its_own(including_the_name=True)
+        assert held.id is not None
+        return held.id
 
     def _keep_images(self) -> None:
         """Write the bytes of images not kept yet, before the state that names them."""
@@ -317,7 +284,7 @@ class SavedConversation:
         problem = check_name(name)
         if problem is not None:
             raise SessionNameRefused(problem)
-        if name == self._name:
+        if name == self.name:
             self.save(force=True)
             return name
         conversation = self.conversation
@@ -340,7 +307,7 @@ class SavedConversation:
         problem = check_name(name)
         if problem is not None:
             raise SessionNameRefused(problem)
-        if name == self._name:
+        if name == self.name:
             return self.load()
         target = self.rows.find(name)
         if target is None:
@@ -363,8 +330,9 @@ class SavedConversation:
         return self._take_up(conversation_id)
 
     def _take_up(self, target: int) -> Restored:
-        label = self.label_of(target)
-        lock = self._lock_of(target)
+        held = self.held
+        label = held.label_of(target)
+        lock = held.lock_of(target)
         if not lock.take():
             raise SessionInUse(f"The session {label!r} is open in another running zorac-repl.")
         try:
@@ -379,9 +347,8 @@ class SavedConversation:
         except StoreError:
             lock.release()
             raise
-        self.release()
-        self.id, self._lock = target, lock
-        self._name = self.rows.name_of(target)[1]
+        held.hold(target, lock)
+        held.name = self.rows.name_of(target)[1]
         if loaded is None:
             self.conversation.clear()
             self.conversation.log_id = target
@@ -402,7 +369,7 @@ class SavedConversation:
             )
             for row in self.rows.sessions()
         ]
-        if self._name is None:
+        if self.name is None:
             messages, tokens, opening = figures_of(self.conversation)
             here = SessionSummary(self.label, messages, tokens, None, opening, self.id or 0)
             found.insert(0, here)
@@ -420,10 +387,9 @@ class SavedConversation:
             return None
         count = len(conversation.messages)
         self.save(force=True)
-        assert self.id is not None
         old = self.id
-        self.id = self.rows.start_over(old, keep_old=keep)
-        self._relock(self.id)
+        assert old is not None
+        self.held.hold_new(self.rows.start_over(old, keep_old=keep))
         conversation.clear()
         conversation.log_id = self.id
         with contextlib.suppress(StoreError):  # it is empty: the next answer saves it anyway
@@ -440,12 +406,10 @@ class SavedConversation:
         old = self.id
         if old is not None:
             self.store.forget(old)
-            self.id = (
-                self.rows.named(self._name)
-                if self._name is not None
-                else self.store.new_conversation()
+            name = self.name
+            self.held.hold_new(
+                self.rows.named(name) if name is not None else self.store.new_conversation()
             )
-            self._relock(self.id)
         self.conversation.clear()
         self.conversation.log_id = self.id
 
